@@ -1,0 +1,1 @@
+"""Acessórias mirror: empresas, processos, passos, desdobramentos, obrigações."""

@@ -1,0 +1,1 @@
+"""Database models; filled by the domain."""

@@ -1,0 +1,1 @@
+"""Users, passwords, JWT and roles."""

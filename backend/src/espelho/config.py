@@ -1,0 +1,57 @@
+"""Settings, read from the environment (prefix ``ESPELHO_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path.cwd() / "espelho.db"
+INSECURE_DEFAULT_SECRET = "change-me-insecure-default"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ESPELHO_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(default=f"sqlite:///{DEFAULT_SQLITE_PATH}")
+    redis_url: str | None = None
+    secret_key: SecretStr = SecretStr(INSECURE_DEFAULT_SECRET)
+    # True only for `make demo` and tests: allows the insecure default secret key.
+    demo_mode: bool = False
+    # The built web app (frontend/dist); served at / when it exists.
+    web_dist_dir: str | None = str(Path(__file__).resolve().parents[3] / "frontend" / "dist")
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    # Comprasnet Contratos
+    comprasnet_base_url: str = "https://contratos.comprasnet.gov.br/api"
+    # A big UASG list takes 45–55 s to first byte upstream; child routes answer in under a second.
+    comprasnet_list_timeout_s: float = 180.0
+    comprasnet_child_timeout_s: float = 30.0
+    comprasnet_max_attempts: int = 4
+    comprasnet_backoff_s: float = 1.0
+    # Upstream allows 1000/min per IP; stay well under it.
+    comprasnet_rate_limit: int = 300
+    contratos_vigencia_dias: int = 100
+    contratos_proximos_vencer_dias: int = 30
+
+    # Acessórias
+    acessorias_base_url: str = "https://api.acessorias.com"
+    acessorias_token: SecretStr | None = None
+    # Documented limit is 100/min per token, shared with everything else using the token.
+    acessorias_rate_limit: int = 80
+    acessorias_timeout_s: float = 60.0
+    acessorias_max_attempts: int = 5
+    acessorias_backoff_s: float = 2.0
+    acessorias_max_in_flight: int = 5
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

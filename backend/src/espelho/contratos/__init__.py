@@ -1,0 +1,1 @@
+"""Comprasnet Contratos mirror: UASG list sync, contract tabs loaded on demand."""

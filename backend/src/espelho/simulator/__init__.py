@@ -1,0 +1,1 @@
+"""Fake upstreams for the demo, tests and benchmarks. Loopback only."""

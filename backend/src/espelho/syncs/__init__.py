@@ -1,0 +1,1 @@
+"""Sync-run log (`sincronizacoes`), locks and job dispatch shared by both upstreams."""

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from espelho.db import Base
+
+
+class Sincronizacao(Base):
+    """One sync run of either upstream: what ran, over which scope, how it ended, what it cost."""
+
+    __tablename__ = "sincronizacoes"
+    __table_args__ = (
+        Index("ix_sincronizacoes_origem_iniciada_em", "origem", "iniciada_em"),
+        Index("ix_sincronizacoes_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origem: Mapped[str] = mapped_column(String(20))  # ACESSORIAS | COMPRASNET
+    tipo: Mapped[str] = mapped_column(String(20))  # FULL | INCREMENTAL | MANUAL | UASG | CONTRATO
+    escopo: Mapped[str] = mapped_column(String(60))  # "escritorio", a UASG code, a contract id
+    competencia: Mapped[str | None] = mapped_column(String(7))
+    total_processos: Mapped[int | None]
+    processos_novos: Mapped[int | None]
+    processos_atualizados: Mapped[int | None]
+    processos_removidos: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(12))  # INICIADA | CONCLUIDA | ERRO
+    mensagem_erro: Mapped[str | None] = mapped_column(Text)
+    tempo_execucao: Mapped[float | None]  # seconds
+    api_calls: Mapped[int | None]
+    estatisticas: Mapped[dict[str, Any] | None]
+    iniciada_em: Mapped[datetime]
+    concluida_em: Mapped[datetime | None]
+    # Touched while a run works; a run whose heartbeat went stale belongs to a crashed process.
+    heartbeat_em: Mapped[datetime | None]

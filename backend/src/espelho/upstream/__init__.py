@@ -1,0 +1,1 @@
+"""Shared upstream machinery: HTTP with retries and call counting, rate limiting, parsing helpers."""
