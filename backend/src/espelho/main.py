@@ -74,10 +74,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
 
     from espelho.acessorias.router import router as acessorias_router
+    from espelho.auth.router import router as auth_router
     from espelho.contratos.router import router as contratos_router
     from espelho.health import router as health_router
+    from espelho.syncs.history_router import router as sync_history_router
+    from espelho.syncs.router import router as sync_trigger_router
 
     app.include_router(health_router)
+    app.include_router(auth_router)
+    # Fixed paths like /api/contratos/sync must be registered before /api/contratos/{id}.
+    app.include_router(sync_trigger_router)
+    app.include_router(sync_history_router)
     app.include_router(contratos_router)
     app.include_router(acessorias_router)
     _mount_web_app(app, settings)
