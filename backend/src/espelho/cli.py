@@ -63,7 +63,9 @@ def serve(
 
 
 @app.command()
-def openapi(output: str = typer.Option("-", "--output", "-o", help="File to write, or - for stdout.")) -> None:
+def openapi(
+    output: str = typer.Option("-", "--output", "-o", help="File to write, or - for stdout."),
+) -> None:
     """Print the HTTP API's OpenAPI schema (the web app's client is generated from it)."""
     import json
 

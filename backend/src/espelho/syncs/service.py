@@ -30,7 +30,8 @@ class RunHandle:
         return time.perf_counter() - self.started
 
 
-def start_run(database: Database, *, origem: str, tipo: str, escopo: str, competencia: str | None = None) -> int:
+def start_run(database: Database, *, origem: str, tipo: str, escopo: str,
+              competencia: str | None = None) -> int:
     with database.session() as session:
         run = Sincronizacao(origem=origem, tipo=tipo, escopo=escopo, competencia=competencia, status=INICIADA,
                             iniciada_em=now_utc(), heartbeat_em=now_utc())

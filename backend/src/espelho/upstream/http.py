@@ -143,9 +143,9 @@ class UpstreamHttp:
             exc = state.outcome.exception() if state.outcome else None
             if isinstance(exc, _Retryable) and exc.retry_after is not None:
                 return min(exc.retry_after, self.max_backoff_s)
-            return wait_exponential_jitter(multiplier=self.backoff_s, max=self.max_backoff_s, jitter=self.backoff_s)(
-                state
-            )
+            backoff = wait_exponential_jitter(multiplier=self.backoff_s, max=self.max_backoff_s,
+                                              jitter=self.backoff_s)
+            return backoff(state)
 
         retrying = Retrying(
             stop=stop_after_attempt(self.max_attempts),
@@ -189,8 +189,8 @@ class UpstreamHttp:
         if status == 429 or status >= 500:
             retry_after = _retry_after_seconds(response)
             what = "is throttling requests (429)" if status == 429 else f"failed with HTTP {status}"
-            raise _Retryable(UpstreamUnavailable(f"{self.name} {what}", upstream=self.name, url=url, status=status),
-                             retry_after)
+            error = UpstreamUnavailable(f"{self.name} {what}", upstream=self.name, url=url, status=status)
+            raise _Retryable(error, retry_after)
         raise UpstreamRejected(f"{self.name} rejected the request with HTTP {status}", upstream=self.name,
                                url=url, status=status, detail=response.text[:300])
 
