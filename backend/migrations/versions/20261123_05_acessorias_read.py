@@ -1,5 +1,9 @@
 """Acessorias read API indexes and metrics cache
 
+Indexes for every filter and ordering of the read API (migration 03 already indexes processos.empresa_id,
+.competencia, .status, obrigacoes.empresa_id/.processo_id/.competencia/.data_vencimento and the unique
+keys). On PostgreSQL, `q` text search (ILIKE '%…%') is served by pg_trgm GIN indexes.
+
 Revision ID: 20261123_05
 Revises: 20261123_04
 Create Date: 2026-11-23
@@ -7,15 +11,69 @@ Create Date: 2026-11-23
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "20261123_05"
 down_revision: str | None = "20261123_04"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# (name, table, columns) — plain b-tree indexes on both backends.
+_INDEXES = [
+    ("ix_processos_regime_tributario", "processos", ["regime_tributario"]),
+    ("ix_processos_nome", "processos", ["nome"]),
+    ("ix_processos_data_inicio", "processos", ["data_inicio"]),
+    ("ix_processos_data_conclusao", "processos", ["data_conclusao"]),
+    ("ix_processos_dias_corridos", "processos", ["dias_corridos"]),
+    ("ix_processos_porcentagem_conclusao", "processos", ["porcentagem_conclusao"]),
+    ("ix_processos_dt_last_dh", "processos", ["dt_last_dh"]),
+    # Dashboards aggregate one competência; lists filter a competência and page by id.
+    ("ix_processos_competencia_status", "processos", ["competencia", "status"]),
+    ("ix_processos_competencia_id", "processos", ["competencia", "id"]),
+    ("ix_processos_status_id", "processos", ["status", "id"]),
+    ("ix_processos_empresa_id_id", "processos", ["empresa_id", "id"]),
+    ("ix_passos_processo_id_ordem", "passos", ["processo_id", "ordem"]),
+    ("ix_desdobramentos_processo_id_ordem", "desdobramentos", ["processo_id", "ordem"]),
+    ("ix_empresas_nome", "empresas", ["nome"]),
+    ("ix_empresas_regime_tributario", "empresas", ["regime_tributario"]),
+    ("ix_empresas_ativa", "empresas", ["ativa"]),
+    ("ix_obrigacoes_status", "obrigacoes", ["status"]),
+    ("ix_obrigacoes_tipo", "obrigacoes", ["tipo"]),
+    ("ix_obrigacoes_data_entrega", "obrigacoes", ["data_entrega"]),
+    # /sync/history pages newest first over both upstreams; the metrics cache asks which runs ended
+    # after a cached row was computed (or are still running).
+    ("ix_sincronizacoes_iniciada_em", "sincronizacoes", ["iniciada_em"]),
+    ("ix_sincronizacoes_origem_concluida_em", "sincronizacoes", ["origem", "concluida_em"]),
+]
+
+# Competência MM/YYYY sorted as YYYYMM; the read API writes exactly this expression.
+_COMPETENCIA_ORDEM = "(substr(competencia, 4, 4) || substr(competencia, 1, 2))"
+
+_TRIGRAM = [
+    ("ix_processos_nome_trgm", "processos", "nome"),
+    ("ix_processos_titulo_trgm", "processos", "titulo"),
+    ("ix_empresas_nome_trgm", "empresas", "nome"),
+    ("ix_empresas_fantasia_trgm", "empresas", "fantasia"),
+]
+
 
 def upgrade() -> None:
-    pass
+    for name, table, columns in _INDEXES:
+        op.create_index(name, table, columns)
+    op.create_index("ix_processos_competencia_ordem", "processos", [sa.text(_COMPETENCIA_ORDEM)])
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for name, table, column in _TRIGRAM:
+            op.create_index(
+                name, table, [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
+            )
 
 
 def downgrade() -> None:
-    pass
+    if op.get_bind().dialect.name == "postgresql":
+        for name, table, _column in _TRIGRAM:
+            op.drop_index(name, table_name=table)
+    op.drop_index("ix_processos_competencia_ordem", table_name="processos")
+    for name, table, _columns in reversed(_INDEXES):
+        op.drop_index(name, table_name=table)

@@ -1,5 +1,98 @@
+"""Read-only view of the sync log (`sincronizacoes`) for both upstreams: what is running, what ran last."""
+
 from __future__ import annotations
 
-from espelho.api import SlashOptionalRouter
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-router = SlashOptionalRouter()
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import and_, func, select
+
+from espelho.api import Page, PageDep, SessionDep, SlashOptionalRouter
+from espelho.syncs.models import Sincronizacao
+
+router = SlashOptionalRouter(prefix="/api/v1/sync", tags=["sync"])
+
+Origem = Literal["ACESSORIAS", "COMPRASNET"]
+Status = Literal["INICIADA", "CONCLUIDA", "ERRO"]
+
+
+class SincronizacaoOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    origem: str
+    tipo: str
+    escopo: str
+    competencia: str | None
+    status: str
+    total_processos: int | None
+    processos_novos: int | None
+    processos_atualizados: int | None
+    processos_removidos: int | None
+    mensagem_erro: str | None
+    tempo_execucao: float | None
+    api_calls: int | None
+    estatisticas: dict[str, Any] | None
+    iniciada_em: datetime
+    concluida_em: datetime | None
+    heartbeat_em: datetime | None
+
+
+class SyncStatus(BaseModel):
+    em_andamento: list[SincronizacaoOut]
+    """Runs still INICIADA (a stale `heartbeat_em` means the worker died)."""
+    ultimas: list[SincronizacaoOut]
+    """The newest run of every (origem, escopo), any status, newest first."""
+
+
+@router.get("/status/", response_model=SyncStatus)
+def sync_status(session: SessionDep, origem: Origem | None = None) -> SyncStatus:
+    running = select(Sincronizacao).where(Sincronizacao.status == "INICIADA")
+    # Newest run per (origem, escopo): join on the max id of each group (ids grow with iniciada_em).
+    newest = select(Sincronizacao.origem, Sincronizacao.escopo, func.max(Sincronizacao.id).label("max_id"))
+    if origem:
+        running = running.where(Sincronizacao.origem == origem)
+        newest = newest.where(Sincronizacao.origem == origem)
+    newest_sq = newest.group_by(Sincronizacao.origem, Sincronizacao.escopo).subquery()
+    last = select(Sincronizacao).join(newest_sq, and_(Sincronizacao.id == newest_sq.c.max_id))
+    order = (Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc())
+    return SyncStatus(
+        em_andamento=[SincronizacaoOut.model_validate(r) for r in session.scalars(running.order_by(*order))],
+        ultimas=[SincronizacaoOut.model_validate(r) for r in session.scalars(last.order_by(*order))],
+    )
+
+
+@router.get("/history/", response_model=Page[SincronizacaoOut])
+def sync_history(
+    session: SessionDep,
+    paging: PageDep,
+    origem: Origem | None = None,
+    status: Status | None = None,
+    tipo: Annotated[str | None, Query(max_length=20, description="FULL, INCREMENTAL, MANUAL, UASG…")] = None,
+    escopo: Annotated[str | None, Query(max_length=60)] = None,
+) -> Page[SincronizacaoOut]:
+    conditions = []
+    if origem:
+        conditions.append(Sincronizacao.origem == origem)
+    if status:
+        conditions.append(Sincronizacao.status == status)
+    if tipo:
+        conditions.append(Sincronizacao.tipo == tipo.upper())
+    if escopo:
+        conditions.append(Sincronizacao.escopo == escopo)
+    total = session.scalar(select(func.count()).select_from(Sincronizacao).where(*conditions)) or 0
+    rows = session.scalars(
+        select(Sincronizacao)
+        .where(*conditions)
+        .order_by(Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc())
+        .offset(paging.offset)
+        .limit(paging.page_size)
+    )
+    return Page[SincronizacaoOut](
+        items=[SincronizacaoOut.model_validate(r) for r in rows],
+        total=total,
+        page=paging.page,
+        page_size=paging.page_size,
+    )

@@ -1,0 +1,397 @@
+"""Read queries of the Acessórias API: filter parsing (clear 422s) and the SELECTs behind each endpoint.
+
+Every query here is a single indexed statement (plus a COUNT for list totals); nothing lazy-loads.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy.orm import Session
+
+from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
+from espelho.api import PageParams
+from espelho.errors import InvalidInput, NotFound
+
+INDEFINIDO = "Indefinido"
+"""The regime label of processes/companies whose regime is unknown."""
+
+CONCLUIDO = "Concluído"
+EM_ANDAMENTO = "Em andamento"
+EXCLUIDO = "Excluído"
+
+# ProcStatus texts and the upstream's one-letter filter codes (reference §4.5).
+_STATUS_BY_LETTER = {
+    "A": EM_ANDAMENTO,
+    "C": CONCLUIDO,
+    "S": "Suspenso",
+    "D": "Desistência",
+    "P": "Agendado",
+    "W": "Aguardando aprovação",
+    "X": EXCLUIDO,
+}
+
+
+def _fold(value: str) -> str:
+    """Lower case without accents or separators: 'Em andamento' == 'em_andamento' == 'EM-ANDAMENTO'."""
+    plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return re.sub(r"[\s_\-]+", " ", plain).strip().lower()
+
+
+_STATUS_BY_FOLDED = {_fold(label): label for label in _STATUS_BY_LETTER.values()}
+
+# The competência's (year, month) as one sortable text "YYYYMM". Written literally (no bound parameters)
+# so PostgreSQL and SQLite match it against the expression index of migration 05.
+COMPETENCIA_ORDEM: ColumnElement[str] = literal_column(
+    "(substr(processos.competencia, 4, 4) || substr(processos.competencia, 1, 2))"
+)
+
+_COMPETENCIA_FORMS = (
+    re.compile(r"^(?P<m>\d{1,2})[/\-.](?P<y>\d{4})$"),  # MM/YYYY, MM-YYYY
+    re.compile(r"^(?P<y>\d{4})[/\-.](?P<m>\d{1,2})$"),  # YYYY-MM
+)
+
+
+def parse_competencia(value: str, field: str = "competencia") -> str:
+    """`MM/YYYY`, `MM-YYYY` or `YYYY-MM` (an encoded `MM%2FYYYY` arrives decoded) → canonical `MM/YYYY`."""
+    raw = value.strip()
+    for form in _COMPETENCIA_FORMS:
+        found = form.match(raw)
+        if found:
+            month, year = int(found["m"]), int(found["y"])
+            if 1 <= month <= 12 and 1900 <= year <= 2999:
+                return f"{month:02d}/{year:04d}"
+            break
+    raise InvalidInput(
+        f"{field}: expected a competência as MM/YYYY, MM-YYYY or YYYY-MM (month 01–12), got {value!r}",
+        detail={"field": field, "input": value},
+    )
+
+
+def competencia_ordem(competencia: str) -> str:
+    """`MM/YYYY` → `YYYYMM` (the sort key that COMPETENCIA_ORDEM computes in SQL)."""
+    return competencia[3:] + competencia[:2]
+
+
+def competencia_anterior(competencia: str) -> str:
+    month, year = int(competencia[:2]), int(competencia[3:])
+    return f"12/{year - 1:04d}" if month == 1 else f"{month - 1:02d}/{year:04d}"
+
+
+def parse_date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{field}: expected a date as YYYY-MM-DD, got {value!r}", detail={"field": field, "input": value}
+        ) from None
+
+
+def parse_status(value: str) -> str:
+    """A ProcStatus text ('Concluído', 'concluido', 'em_andamento') or a filter letter ('C')."""
+    raw = value.strip()
+    if raw.upper() in _STATUS_BY_LETTER and len(raw) == 1:
+        return _STATUS_BY_LETTER[raw.upper()]
+    label = _STATUS_BY_FOLDED.get(_fold(raw))
+    if label is None:
+        allowed = ", ".join(f"{label} ({letter})" for letter, label in _STATUS_BY_LETTER.items())
+        raise InvalidInput(
+            f"status: unknown process status {value!r}; use one of {allowed}",
+            detail={"field": "status", "input": value},
+        )
+    return label
+
+
+def regime_condition(column: Any, regime: str) -> ColumnElement[bool]:
+    """`Indefinido` selects rows without a regime label; anything else is an exact label match."""
+    if _fold(regime) == _fold(INDEFINIDO):
+        return or_(column.is_(None), column == "")
+    return column == regime
+
+
+def empresa_condition(column: Any, empresa: str) -> ColumnElement[bool]:
+    """An empresa filter: the mirror's id (a short number) or a CNPJ/CPF (formatted or 11/14 digits)."""
+    raw = empresa.strip()
+    only_digits = re.sub(r"\D", "", raw)
+    if raw.isdigit() and len(raw) <= 10:
+        return column == int(raw)
+    if len(only_digits) in (11, 14) and re.fullmatch(r"[\d./\-\s]+", raw):
+        return column.in_(select(Empresa.id).where(Empresa.cnpj == only_digits).scalar_subquery())
+    raise InvalidInput(
+        f"empresa: expected the empresa's id or a CNPJ/CPF, got {empresa!r}",
+        detail={"field": "empresa", "input": empresa},
+    )
+
+
+def _like(q: str) -> str:
+    escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def parse_ordering(value: str | None, allowed: dict[str, Any], default: str) -> list[Any]:
+    """`ordering=campo` or `-campo` (descending); the id breaks ties so pages never overlap."""
+    raw = (value or default).strip()
+    desc = raw.startswith("-")
+    key = raw.lstrip("-+")
+    if key not in allowed:
+        raise InvalidInput(
+            f"ordering: unknown field {key!r}; use one of {', '.join(sorted(allowed))} "
+            "(prefix '-' for descending)",
+            detail={"field": "ordering", "input": value},
+        )
+    column = allowed[key]
+    tie = allowed["id"]
+    return [column.desc(), tie.desc()] if desc else [column.asc(), tie.asc()]
+
+
+def paginate(
+    session: Session, stmt: Select[Any] | Any, paging: PageParams, order_by: Sequence[Any]
+) -> tuple[list[Any], int]:
+    """The page's rows and the total matching rows."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = list(session.execute(stmt.order_by(*order_by).offset(paging.offset).limit(paging.page_size)))
+    return rows, total
+
+
+# ---- processos ----------------------------------------------------------------------------------------
+
+PROCESSO_ORDERING: dict[str, Any] = {
+    "id": Processo.id,
+    "proc_id": Processo.proc_id,
+    "nome": Processo.nome,
+    "competencia": COMPETENCIA_ORDEM,
+    "status": Processo.status,
+    "porcentagem_conclusao": Processo.porcentagem_conclusao,
+    "dias_corridos": Processo.dias_corridos,
+    "data_inicio": Processo.data_inicio,
+    "data_conclusao": Processo.data_conclusao,
+    "dt_last_dh": Processo.dt_last_dh,
+}
+
+
+@dataclass(frozen=True)
+class ProcessoFiltros:
+    competencia: str | None = None
+    status: str | None = None
+    empresa: str | None = None
+    regime: str | None = None
+    q: str | None = None
+    incluir_removidos: bool = False
+
+
+def processos_conditions(f: ProcessoFiltros) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if not f.incluir_removidos:
+        conditions.append(Processo.removido_em.is_(None))
+    if f.competencia:
+        conditions.append(Processo.competencia == parse_competencia(f.competencia))
+    if f.status:
+        conditions.append(Processo.status == parse_status(f.status))
+    if f.empresa:
+        conditions.append(empresa_condition(Processo.empresa_id, f.empresa))
+    if f.regime:
+        conditions.append(regime_condition(Processo.regime_tributario, f.regime))
+    if f.q and f.q.strip():
+        pattern = _like(f.q)
+        matches: list[ColumnElement[bool]] = [
+            Processo.nome.ilike(pattern, escape="\\"),
+            Processo.titulo.ilike(pattern, escape="\\"),
+            Processo.empresa_id.in_(
+                select(Empresa.id).where(Empresa.nome.ilike(pattern, escape="\\")).scalar_subquery()
+            ),
+        ]
+        if f.q.strip().isdigit():
+            matches.append(Processo.proc_id == int(f.q.strip()))
+        conditions.append(or_(*matches))
+    return conditions
+
+
+def _processo_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    out = []
+    for processo, empresa_nome, empresa_cnpj in rows:
+        item = {c.key: getattr(processo, c.key) for c in Processo.__table__.columns}
+        item["empresa_nome"], item["empresa_cnpj"] = empresa_nome, empresa_cnpj
+        out.append(item)
+    return out
+
+
+def list_processos(
+    session: Session, f: ProcessoFiltros, paging: PageParams, ordering: str | None
+) -> tuple[list[dict[str, Any]], int]:
+    order = parse_ordering(ordering, PROCESSO_ORDERING, "-id")
+    stmt = (
+        select(Processo, Empresa.nome, Empresa.cnpj)
+        .outerjoin(Empresa, Empresa.id == Processo.empresa_id)
+        .where(*processos_conditions(f))
+    )
+    # The count needs no join: it is the processos filter alone.
+    total = session.scalar(select(func.count(Processo.id)).where(*processos_conditions(f))) or 0
+    rows = list(session.execute(stmt.order_by(*order).offset(paging.offset).limit(paging.page_size)))
+    return _processo_rows(rows), total
+
+
+def get_processo(session: Session, processo_id: int) -> dict[str, Any]:
+    row = session.execute(
+        select(Processo, Empresa.nome, Empresa.cnpj)
+        .outerjoin(Empresa, Empresa.id == Processo.empresa_id)
+        .where(Processo.id == processo_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"processo {processo_id} not found")
+    return _processo_rows([row])[0]
+
+
+def _require_processo(session: Session, processo_id: int) -> None:
+    if session.scalar(select(Processo.id).where(Processo.id == processo_id)) is None:
+        raise NotFound(f"processo {processo_id} not found")
+
+
+def list_passos(session: Session, processo_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
+    """Every step node in tree order; a node inside a sub-process points at it (`pai_id`, `pai_caminho`)."""
+    _require_processo(session, processo_id)
+    passos = list(
+        session.scalars(select(Passo).where(Passo.processo_id == processo_id).order_by(Passo.ordem, Passo.id))
+    )
+    # A process has tens of steps: resolving parents over all of them is cheaper than a self-join per page.
+    id_by_caminho = {p.caminho: p.id for p in passos}
+    items = []
+    for passo in passos[paging.offset : paging.offset + paging.page_size]:
+        item = {c.key: getattr(passo, c.key) for c in Passo.__table__.columns}
+        parent = passo.caminho.rsplit(".", 1)[0] if "." in passo.caminho else None
+        item["pai_caminho"], item["pai_id"] = parent, id_by_caminho.get(parent) if parent else None
+        items.append(item)
+    return items, len(passos)
+
+
+def list_desdobramentos(
+    session: Session, processo_id: int, paging: PageParams
+) -> tuple[list[dict[str, Any]], int]:
+    _require_processo(session, processo_id)
+    stmt = (
+        select(Desdobramento, Passo.status, Passo.caminho)
+        .join(Passo, Passo.id == Desdobramento.passo_id)
+        .where(Desdobramento.processo_id == processo_id)
+    )
+    rows, total = paginate(session, stmt, paging, [Desdobramento.ordem, Desdobramento.id])
+    items = []
+    for desdobramento, passo_status, caminho in rows:
+        item = {c.key: getattr(desdobramento, c.key) for c in Desdobramento.__table__.columns}
+        item["caminho"] = caminho
+        item["status"] = passo_status or ("OK" if desdobramento.respondido else "Pendente")
+        if not desdobramento.respondido and item["status"] != "OK":
+            item["resposta"] = None
+        items.append(item)
+    return items, total
+
+
+# ---- empresas -----------------------------------------------------------------------------------------
+
+EMPRESA_ORDERING: dict[str, Any] = {
+    "id": Empresa.id,
+    "codigo": Empresa.codigo,
+    "nome": Empresa.nome,
+    "regime_tributario": Empresa.regime_tributario,
+}
+
+
+def list_empresas(
+    session: Session,
+    paging: PageParams,
+    *,
+    regime: str | None,
+    ativa: bool | None,
+    q: str | None,
+    ordering: str | None,
+) -> tuple[list[Empresa], int]:
+    order = parse_ordering(ordering, EMPRESA_ORDERING, "nome")
+    conditions: list[ColumnElement[bool]] = []
+    if regime:
+        conditions.append(regime_condition(Empresa.regime_tributario, regime))
+    if ativa is not None:
+        conditions.append(Empresa.ativa.is_(ativa))
+    if q and q.strip():
+        pattern = _like(q)
+        matches: list[ColumnElement[bool]] = [
+            Empresa.nome.ilike(pattern, escape="\\"),
+            Empresa.fantasia.ilike(pattern, escape="\\"),
+        ]
+        cnpj_digits = re.sub(r"\D", "", q)
+        if len(cnpj_digits) >= 3 and re.fullmatch(r"[\d./\-\s]+", q.strip()):
+            matches.append(Empresa.cnpj.startswith(cnpj_digits))
+        if q.strip().isdigit():
+            matches.append(Empresa.codigo == int(q.strip()))
+        conditions.append(or_(*matches))
+    rows, total = paginate(session, select(Empresa).where(*conditions), paging, order)
+    return [row[0] for row in rows], total
+
+
+def get_empresa(session: Session, empresa_id: int) -> Empresa:
+    empresa = session.get(Empresa, empresa_id)
+    if empresa is None:
+        raise NotFound(f"empresa {empresa_id} not found")
+    return empresa
+
+
+# ---- obrigações ---------------------------------------------------------------------------------------
+
+OBRIGACAO_ORDERING: dict[str, Any] = {
+    "id": Obrigacao.id,
+    "data_vencimento": Obrigacao.data_vencimento,
+    "data_entrega": Obrigacao.data_entrega,
+    "tipo": Obrigacao.tipo,
+    "status": Obrigacao.status,
+}
+
+
+@dataclass(frozen=True)
+class ObrigacaoFiltros:
+    status: str | None = None
+    tipo: str | None = None
+    empresa: str | None = None
+    competencia: str | None = None
+    de: str | None = None
+    ate: str | None = None
+
+
+def list_obrigacoes(
+    session: Session, f: ObrigacaoFiltros, paging: PageParams, ordering: str | None
+) -> tuple[list[dict[str, Any]], int]:
+    order = parse_ordering(ordering, OBRIGACAO_ORDERING, "data_vencimento")
+    conditions: list[ColumnElement[bool]] = []
+    if f.status:
+        conditions.append(Obrigacao.status == f.status.strip())
+    if f.tipo:
+        conditions.append(Obrigacao.tipo == f.tipo.strip())
+    if f.empresa:
+        conditions.append(empresa_condition(Obrigacao.empresa_id, f.empresa))
+    if f.competencia:
+        conditions.append(Obrigacao.competencia == parse_competencia(f.competencia))
+    de = parse_date(f.de, "de") if f.de else None
+    ate = parse_date(f.ate, "ate") if f.ate else None
+    if de and ate and de > ate:
+        raise InvalidInput(f"de ({de}) is after ate ({ate})", detail={"field": "de", "input": f.de})
+    if de:
+        conditions.append(Obrigacao.data_vencimento >= de)
+    if ate:
+        conditions.append(Obrigacao.data_vencimento <= ate)
+    stmt = (
+        select(Obrigacao, Empresa.nome)
+        .join(Empresa, Empresa.id == Obrigacao.empresa_id)
+        .where(and_(*conditions))
+        if conditions
+        else select(Obrigacao, Empresa.nome).join(Empresa, Empresa.id == Obrigacao.empresa_id)
+    )
+    total = session.scalar(select(func.count(Obrigacao.id)).where(*conditions)) or 0
+    rows = session.execute(stmt.order_by(*order).offset(paging.offset).limit(paging.page_size))
+    items = []
+    for obrigacao, empresa_nome in rows:
+        item = {c.key: getattr(obrigacao, c.key) for c in Obrigacao.__table__.columns}
+        item["empresa_nome"] = empresa_nome
+        items.append(item)
+    return items, total
