@@ -16,6 +16,7 @@ from espelho.main import create_app
 from tests.helpers import (
     TEST_DATABASES,
     RunningSimulator,
+    create_user_with_token,
     empty_all_tables,
     migrated_database_url,
     running_simulator,
@@ -54,17 +55,30 @@ def settings(database: Database, simulator: RunningSimulator) -> Settings:
         acessorias_base_url=simulator.acessorias_url,
         acessorias_token="test-token",
         demo_mode=True,
+        secret_key="test-secret-key-0123456789-abcdefghijklmnop",
         # Fast retries keep failure tests quick; the behaviour under test is the same.
         comprasnet_backoff_s=0.01,
         acessorias_backoff_s=0.01,
         comprasnet_child_timeout_s=2.0,
         acessorias_rate_limit=100_000,
+        # No background schedule firing in the middle of unrelated tests.
+        scheduler_enabled=False,
         _env_file=None,  # type: ignore[call-arg]
     )
 
 
 @pytest.fixture
-def api(settings: Settings) -> Iterator[TestClient]:
+def api(settings: Settings, database: Database) -> Iterator[TestClient]:
+    """A client signed in as an ADMIN user created in the test database. For other roles use
+    `tests.helpers.client_as(api, "MANAGER")`; for no token, `anon_api`."""
+    _, token = create_user_with_token(database, settings, "ADMIN")
+    with TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"}) as client:
+        yield client
+
+
+@pytest.fixture
+def anon_api(settings: Settings) -> Iterator[TestClient]:
+    """A client without a token (401 on every /api route but the public ones)."""
     with TestClient(create_app(settings)) as client:
         yield client
 

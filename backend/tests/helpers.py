@@ -111,3 +111,37 @@ def running_simulator(**options: object) -> Iterator[RunningSimulator]:
     app = create_simulator_app(base_url=base, **options)  # type: ignore[arg-type]
     with serve_in_thread(app, port):
         yield RunningSimulator(base)
+
+
+# Hashing is deliberately slow; one hash per test session is enough for fixture users.
+_FIXTURE_PASSWORD = "fixture-password-123"
+_fixture_hash: str | None = None
+
+
+def create_user_with_token(database: Database, settings: object, role: str = "ADMIN",
+                           email: str | None = None) -> tuple[int, str]:
+    """A user of `role` in `database` (password `fixture-password-123`) and a bearer token for it."""
+    global _fixture_hash
+    from espelho.auth.models import Usuario
+    from espelho.auth.security import create_access_token, hash_password
+    from espelho.clock import now_utc
+
+    if _fixture_hash is None:
+        _fixture_hash = hash_password(_FIXTURE_PASSWORD)
+    with database.session() as session:
+        user = Usuario(email=email or f"{role.lower()}-{uuid.uuid4().hex[:8]}@example.com", nome=role.title(),
+                       senha_hash=_fixture_hash, role=role, ativo=True, criado_em=now_utc())
+        session.add(user)
+        session.flush()
+        user_id = user.id
+    return user_id, create_access_token(settings, user_id, role)  # type: ignore[arg-type]
+
+
+def client_as(api: object, role: str) -> object:
+    """Another TestClient on `api`'s running app, signed in as a new user of `role` (ADMIN|MANAGER|USER);
+    `role=None`-like use: see the `anon_api` fixture for a client without a token."""
+    from fastapi.testclient import TestClient
+
+    app = api.app  # type: ignore[attr-defined]
+    _, token = create_user_with_token(app.state.database, app.state.settings, role)
+    return TestClient(app, headers={"Authorization": f"Bearer {token}"})

@@ -105,10 +105,15 @@ def simulate(
 
 def _register_domains() -> None:
     from espelho.acessorias.cli import register as register_acessorias
+    from espelho.auth.cli import register as register_auth
     from espelho.contratos.cli import register as register_contratos
 
     register_contratos(app)
     register_acessorias(app)
+    register_auth(app)
+    from espelho.worker import register as register_worker
+
+    register_worker(app)
 
 
 _register_domains()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path.cwd() / "espelho.db"
 INSECURE_DEFAULT_SECRET = "change-me-insecure-default"
@@ -46,6 +48,38 @@ class Settings(BaseSettings):
     acessorias_max_attempts: int = 5
     acessorias_backoff_s: float = 2.0
     acessorias_max_in_flight: int = 5
+
+    # Auth: access-token lifetime; repeated login failures lock an email/client out for a doubling delay.
+    access_token_expire_minutes: int = 480
+    login_max_failures: int = 5
+    login_lockout_s: float = 30.0
+
+    # Background jobs (Celery when redis_url is set, in-process threads otherwise).
+    # Keys of locks, and the Celery queue, are prefixed so several deployments/test runs share one Redis.
+    redis_key_prefix: str = "espelho:"
+    celery_queue: str = "espelho"
+    # A running sync holds its scope's lock for this long, extended by a heartbeat every third of it.
+    sync_lock_ttl_s: float = 60.0
+    # A triggered run may wait this long in the queue; an INICIADA run silent this long is marked ERRO.
+    sync_stale_after_s: float = 900.0
+    # Run the schedule inside the API process when there is no Redis (off in tests).
+    scheduler_enabled: bool = True
+    # Cron expressions (minute hour day month day-of-week), in schedule_timezone.
+    schedule_timezone: str = "America/Sao_Paulo"
+    schedule_acessorias_incremental: str = "*/15 * * * *"
+    schedule_metricas_diarias: str = "0 0 * * *"
+    schedule_contratos_uasg: str = "0 3 * * *"
+    # UASG codes synced daily: comma-separated in the environment (ESPELHO_CONTRATOS_UASGS=160001,200999).
+    contratos_uasgs: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("contratos_uasgs", mode="before")
+    @classmethod
+    def _split_uasgs(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value.replace("'", '"'))
+        if isinstance(value, str):
+            return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
+        return value
 
     @property
     def is_sqlite(self) -> bool:

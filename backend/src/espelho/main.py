@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -24,6 +24,19 @@ def _error(status: int, error: str, detail: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": error, "detail": detail})
 
 
+_SECRET_FIELDS = ("password", "senha", "token", "secret")
+
+
+def _redact(value: Any, loc: Any = ()) -> Any:
+    """Validation errors echo their input: never echo a password or token back."""
+    if any(s in str(p).lower() for p in loc for s in _SECRET_FIELDS):
+        return "***"
+    if isinstance(value, dict):
+        return {k: "***" if any(s in str(k).lower() for s in _SECRET_FIELDS) else _redact(v)
+                for k, v in value.items()}
+    return value
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EspelhoError)
     async def espelho_error(_: Request, exc: EspelhoError) -> JSONResponse:
@@ -36,7 +49,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = [
             {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body")),
-             "message": e.get("msg"), "input": e.get("input")}
+             "message": e.get("msg"), "input": _redact(e.get("input"), e.get("loc", ()))}
             for e in exc.errors()
         ]
         return _error(422, "invalid_input", problems)
@@ -53,16 +66,26 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    from espelho.auth.deps import authenticate
+    from espelho.auth.security import secret_key_problem
+
+    if not settings.demo_mode and (problem := secret_key_problem(settings)):
+        raise RuntimeError(f"refusing to start: {problem}")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, settings.log_json)
         app.state.settings = settings
         app.state.database = Database(settings.database_url)
+        from espelho.syncs.dispatch import start_background_jobs
+
+        # Celery dispatch when Redis is set; otherwise background threads and the in-process schedule.
+        app.state.jobs = start_background_jobs(settings, app.state.database)
         log.info("app.started", database=app.state.database.engine.url.render_as_string(hide_password=True))
         try:
             yield
         finally:
+            app.state.jobs.shutdown()
             app.state.database.dispose()
 
     app = FastAPI(
@@ -70,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Local mirror of Comprasnet Contratos and Acessórias.",
         lifespan=lifespan,
+        # Every /api route needs a bearer token except the public ones listed in auth/deps.py.
+        dependencies=[Depends(authenticate)],
     )
     _install_error_handlers(app)
 

@@ -1,18 +1,84 @@
 """Route dependencies for authentication and roles.
 
-Placeholder until the auth issue lands: every request passes. Routes already declare what they need
-(`SyncRoleDep` on sync triggers) so enabling auth changes this module only.
+`authenticate` runs for every route (installed app-wide in main.py): every /api path needs a valid bearer
+token except the public ones below. Routes that need a role declare `SyncRoleDep` / `AdminDep`.
+Missing, malformed or expired token → 401; valid token with the wrong role → 403.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.exceptions import HTTPException
+
+from espelho.auth.models import Usuario
+from espelho.auth.security import InvalidToken, decode_access_token
+
+PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/auth/login"})
+# Upstream webhooks authenticate with their own shared secret, not a user token.
+PUBLIC_PREFIXES = ("/api/v1/webhooks/",)
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <token>` from /api/v1/auth/login")
 
 
-def require_sync_role() -> None:
-    """Sync triggers: ADMIN or MANAGER."""
+def is_public(path: str) -> bool:
+    stripped = path.rstrip("/") or "/"
+    return (not path.startswith("/api/") or stripped in PUBLIC_PATHS
+            or any(path.startswith(p) or stripped + "/" == p for p in PUBLIC_PREFIXES))
 
 
-SyncRoleDep = Annotated[None, Depends(require_sync_role)]
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Usuario | None:
+    """The signed-in user, or None on public paths. The user row is re-read so a deactivated user or a
+    changed role takes effect at once, not when the token expires."""
+    if is_public(request.url.path):
+        return None
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise _unauthorized("missing bearer token")
+    try:
+        claims = decode_access_token(request.app.state.settings, credentials.credentials)
+    except InvalidToken as exc:
+        raise _unauthorized(str(exc)) from None
+    with request.app.state.database.session() as session:
+        user = session.get(Usuario, int(claims["sub"]))
+        if user is None or not user.ativo:
+            raise _unauthorized("user unknown or inactive")
+        session.expunge(user)
+    request.state.user = user
+    return user
+
+
+def current_user(user: Annotated[Usuario | None, Depends(authenticate)]) -> Usuario:
+    if user is None:  # a public path that still wants a user
+        raise _unauthorized("missing bearer token")
+    return user
+
+
+CurrentUserDep = Annotated[Usuario, Depends(current_user)]
+
+
+def require_roles(*roles: str):  # noqa: ANN201 - returns a dependency callable
+    def check(user: CurrentUserDep) -> Usuario:
+        if user.role not in roles:
+            raise HTTPException(403, f"requires role {' or '.join(roles)}")
+        return user
+
+    check.__name__ = f"require_{'_or_'.join(r.lower() for r in roles)}"
+    return check
+
+
+require_sync_role = require_roles("ADMIN", "MANAGER")
+require_admin = require_roles("ADMIN")
+
+# Sync triggers (both upstreams, contract tab syncs included): ADMIN or MANAGER.
+SyncRoleDep = Annotated[Usuario, Depends(require_sync_role)]
+# User management: ADMIN.
+AdminDep = Annotated[Usuario, Depends(require_admin)]

@@ -1,5 +1,141 @@
+"""Login, the signed-in user, and user management (ADMIN)."""
+
 from __future__ import annotations
 
-from espelho.api import SlashOptionalRouter
+import math
+from datetime import datetime
+from typing import Literal
 
-router = SlashOptionalRouter()
+from fastapi import Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+from starlette.exceptions import HTTPException
+
+from espelho.api import Page as PageModel
+from espelho.api import PageDep, SessionDep, SettingsDep, SlashOptionalRouter
+from espelho.auth import service
+from espelho.auth.deps import AdminDep, CurrentUserDep
+from espelho.auth.models import Usuario
+from espelho.auth.security import LoginThrottle, create_access_token
+from espelho.errors import NotFound
+from espelho.logging_setup import get_logger
+
+log = get_logger(__name__)
+router = SlashOptionalRouter(prefix="/api/v1", tags=["auth"])
+
+Role = Literal["ADMIN", "MANAGER", "USER"]
+
+
+class LoginRequest(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1024)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires")
+
+
+class UsuarioOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    email: str
+    nome: str | None
+    role: Role
+    ativo: bool
+    criado_em: datetime
+    ultimo_acesso: datetime | None
+
+
+class UsuarioCreate(BaseModel):
+    email: str = Field(max_length=320)
+    password: str = Field(min_length=8, max_length=1024)
+    role: Role = "USER"
+    nome: str | None = Field(default=None, max_length=200)
+
+
+class UsuarioUpdate(BaseModel):
+    password: str | None = Field(default=None, min_length=8, max_length=1024)
+    role: Role | None = None
+    nome: str | None = Field(default=None, max_length=200)
+    ativo: bool | None = None
+
+
+def _throttle(request: Request, settings: SettingsDep) -> LoginThrottle:
+    # One per app, created on first use (under the GIL a rare double creation loses a count at worst).
+    throttle = getattr(request.app.state, "login_throttle", None)
+    if throttle is None:
+        throttle = request.app.state.login_throttle = LoginThrottle(settings.login_max_failures,
+                                                                    settings.login_lockout_s)
+    return throttle
+
+
+def _client_key(request: Request) -> str:
+    return f"ip:{request.client.host if request.client else 'unknown'}"
+
+
+@router.post("/auth/login", response_model=TokenResponse, responses={401: {}, 429: {}})
+def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep) -> TokenResponse:
+    """Exchange email + password for a bearer token. Repeated failures lock the email and client out for a
+    growing delay (429 with Retry-After)."""
+    throttle = _throttle(request, settings)
+    keys = (f"email:{body.email.strip().lower()}", _client_key(request))
+    wait = throttle.retry_after(*keys)
+    if wait > 0:
+        raise HTTPException(429, "too many failed logins; try again later",
+                            headers={"Retry-After": str(math.ceil(wait))})
+    user = service.authenticate_user(session, body.email, body.password)
+    if user is None:
+        throttle.failed(*keys)
+        log.info("auth.login_failed", client=keys[1])
+        raise HTTPException(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"})
+    throttle.succeeded(*keys)
+    log.info("auth.login", user_id=user.id)
+    token = create_access_token(settings, user.id, user.role)
+    return TokenResponse(access_token=token, expires_in=settings.access_token_expire_minutes * 60)
+
+
+@router.get("/auth/me", response_model=UsuarioOut)
+def me(user: CurrentUserDep) -> Usuario:
+    return user
+
+
+@router.get("/usuarios/", response_model=PageModel[UsuarioOut])
+def list_usuarios(_: AdminDep, session: SessionDep, page: PageDep) -> PageModel[UsuarioOut]:
+    total = session.scalar(select(func.count()).select_from(Usuario)) or 0
+    rows = session.scalars(select(Usuario).order_by(Usuario.id).offset(page.offset).limit(page.page_size)).all()
+    return PageModel[UsuarioOut](items=[UsuarioOut.model_validate(r) for r in rows], total=total,
+                                 page=page.page, page_size=page.page_size)
+
+
+@router.post("/usuarios/", response_model=UsuarioOut, status_code=201)
+def create_usuario(body: UsuarioCreate, _: AdminDep, session: SessionDep) -> Usuario:
+    return service.create_user(session, email=body.email, password=body.password, role=body.role, nome=body.nome)
+
+
+def _get(session: SessionDep, usuario_id: int) -> Usuario:
+    user = session.get(Usuario, usuario_id)
+    if user is None:
+        raise NotFound(f"usuario {usuario_id} not found")
+    return user
+
+
+@router.get("/usuarios/{usuario_id}/", response_model=UsuarioOut)
+def get_usuario(usuario_id: int, _: AdminDep, session: SessionDep) -> Usuario:
+    return _get(session, usuario_id)
+
+
+@router.patch("/usuarios/{usuario_id}/", response_model=UsuarioOut)
+def update_usuario(usuario_id: int, body: UsuarioUpdate, admin: AdminDep, session: SessionDep) -> Usuario:
+    user = _get(session, usuario_id)
+    changes = body.model_dump(exclude_unset=True)
+    service.update_user(session, user, acting_admin_id=admin.id, **changes)
+    return user
+
+
+@router.delete("/usuarios/{usuario_id}/", status_code=204, response_class=Response)
+def delete_usuario(usuario_id: int, admin: AdminDep, session: SessionDep) -> Response:
+    service.delete_user(session, _get(session, usuario_id), acting_admin_id=admin.id)
+    return Response(status_code=204)
+

@@ -1,0 +1,136 @@
+"""Passwords (argon2), access tokens (JWT, HS256) and login throttling."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from email_validator import EmailNotValidError, validate_email
+
+from espelho.clock import now_utc
+from espelho.config import INSECURE_DEFAULT_SECRET, Settings
+from espelho.errors import InvalidInput
+
+ROLES = ("ADMIN", "MANAGER", "USER")
+ALGORITHM = "HS256"
+MIN_SECRET_LENGTH = 32
+
+_hasher = PasswordHasher()
+# Verifying against this when the email is unknown keeps both paths equally slow (no user enumeration).
+_DUMMY_HASH = _hasher.hash("espelho-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def normalize_email(email: str) -> str:
+    """Syntax check only (no DNS), so `example.com` and internal domains are accepted; lower-cased."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"invalid email: {exc}") from None
+
+
+def normalize_role(role: str) -> str:
+    upper = role.strip().upper()
+    if upper not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}")
+    return upper
+
+
+def secret_key_problem(settings: Settings) -> str | None:
+    """Why the secret key is unusable outside the demo, or None when it is fine."""
+    key = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    if not key or key == INSECURE_DEFAULT_SECRET:
+        return ("ESPELHO_SECRET_KEY is missing or still the insecure default; set it to a random value "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) or run with "
+                "ESPELHO_DEMO_MODE=true for a demo")
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"ESPELHO_SECRET_KEY is too short: use at least {MIN_SECRET_LENGTH} characters"
+    return None
+
+
+def create_access_token(settings: Settings, user_id: int, role: str, *,
+                        expires_in: timedelta | None = None) -> str:
+    issued = now_utc()
+    lifetime = expires_in if expires_in is not None else timedelta(minutes=settings.access_token_expire_minutes)
+    claims = {"sub": str(user_id), "role": role, "iat": issued, "exp": issued + lifetime}
+    return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
+    """The token's claims; `InvalidToken` when malformed, badly signed or expired."""
+    try:
+        claims = jwt.decode(token, settings.secret_key.get_secret_value(), algorithms=[ALGORITHM],
+                            options={"require": ["sub", "exp"]})
+    except jwt.ExpiredSignatureError:
+        raise InvalidToken("token expired") from None
+    except jwt.InvalidTokenError:
+        raise InvalidToken("invalid token") from None
+    if not str(claims.get("sub", "")).isdigit():
+        raise InvalidToken("invalid token")
+    return claims
+
+
+@dataclass
+class _Failures:
+    count: int = 0
+    locked_until: float = 0.0
+
+
+class LoginThrottle:
+    """Slows down password guessing: after `max_failures` failed logins for a key (an email, a client
+    address), further attempts are refused for `lockout_s`, doubling with each further failure (max 1 h).
+    A success clears the key. In memory: each API process keeps its own counts.
+    """
+
+    MAX_LOCKOUT_S = 3600.0
+
+    def __init__(self, max_failures: int, lockout_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_failures = max_failures
+        self.lockout_s = lockout_s
+        self._clock = clock
+        self._failures: dict[str, _Failures] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, *keys: str) -> float:
+        """Seconds until these keys may try again (0 when they may now)."""
+        now = self._clock()
+        with self._lock:
+            return max([0.0] + [f.locked_until - now for k in keys if (f := self._failures.get(k))])
+
+    def failed(self, *keys: str) -> None:
+        now = self._clock()
+        with self._lock:
+            if len(self._failures) > 100_000:  # bound memory under a spray of random emails
+                self._failures.clear()
+            for key in keys:
+                entry = self._failures.setdefault(key, _Failures())
+                entry.count += 1
+                over = entry.count - self.max_failures
+                if over >= 0:
+                    entry.locked_until = now + min(self.lockout_s * (2 ** over), self.MAX_LOCKOUT_S)
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)

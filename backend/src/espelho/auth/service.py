@@ -1,0 +1,70 @@
+"""User logic shared by the HTTP API and the CLI. Only flushes: the caller owns the transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from espelho.auth.models import Usuario
+from espelho.auth.security import hash_password, normalize_email, normalize_role, verify_password
+from espelho.clock import now_utc
+from espelho.errors import Conflict, InvalidInput
+
+
+def find_by_email(session: Session, email: str) -> Usuario | None:
+    return session.scalar(select(Usuario).where(func.lower(Usuario.email) == email.strip().lower()))
+
+
+def create_user(session: Session, *, email: str, password: str, role: str = "USER",
+                nome: str | None = None) -> Usuario:
+    email = normalize_email(email)
+    if not password:
+        raise InvalidInput("password must not be empty")
+    if find_by_email(session, email) is not None:
+        raise Conflict(f"a user with email {email} already exists")
+    user = Usuario(email=email, nome=nome, senha_hash=hash_password(password), role=normalize_role(role),
+                   ativo=True, criado_em=now_utc())
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate_user(session: Session, email: str, password: str) -> Usuario | None:
+    """The active user with these credentials (and `ultimo_acesso` stamped), or None."""
+    user = find_by_email(session, email)
+    ok = verify_password(password, user.senha_hash if user is not None else None)
+    if user is None or not ok or not user.ativo:
+        return None
+    user.ultimo_acesso = now_utc()
+    session.flush()
+    return user
+
+
+def _other_active_admins(session: Session, user: Usuario) -> int:
+    return session.scalar(select(func.count()).select_from(Usuario).where(
+        Usuario.role == "ADMIN", Usuario.ativo.is_(True), Usuario.id != user.id)) or 0
+
+
+def update_user(session: Session, user: Usuario, *, acting_admin_id: int | None = None, **changes: Any) -> Usuario:
+    demotes = ("role" in changes and changes["role"] != "ADMIN") or changes.get("ativo") is False
+    if user.role == "ADMIN" and demotes and _other_active_admins(session, user) == 0:
+        raise Conflict("refusing to demote or deactivate the last active ADMIN")
+    if changes.get("password") is not None:
+        user.senha_hash = hash_password(changes["password"])
+    if changes.get("role") is not None:
+        user.role = normalize_role(changes["role"])
+    if "nome" in changes:
+        user.nome = changes["nome"]
+    if changes.get("ativo") is not None:
+        user.ativo = changes["ativo"]
+    session.flush()
+    return user
+
+
+def delete_user(session: Session, user: Usuario, *, acting_admin_id: int | None = None) -> None:
+    if user.role == "ADMIN" and _other_active_admins(session, user) == 0:
+        raise Conflict("refusing to delete the last active ADMIN")
+    session.delete(user)
+    session.flush()

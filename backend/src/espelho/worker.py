@@ -1,0 +1,119 @@
+"""The Celery app (`espelho worker`, `espelho beat`), used only when ESPELHO_REDIS_URL is set.
+
+Every job registered in syncs/dispatch.py becomes a Celery task of the same name. Tasks are acknowledged
+after they finish (acks_late) and requeued if their worker process dies, so they must be idempotent: they
+are (upserts; a run already finished is skipped; the scope's lock is adopted by token).
+The job context (settings, database engine) is built in each worker process on its first task.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import typer
+from celery import Celery
+
+from espelho.config import Settings
+from espelho.logging_setup import get_logger
+
+log = get_logger(__name__)
+
+celery_app = Celery("espelho")
+_configured: Settings | None = None
+_context: Any = None
+_context_pid: int | None = None
+_context_lock = threading.Lock()
+
+
+def configure_celery(settings: Settings) -> Celery:
+    """Point the Celery app at `settings` (broker, queue, schedule) and register the tasks."""
+    global _configured
+    if not settings.redis_url:
+        raise ValueError("Celery needs ESPELHO_REDIS_URL; without Redis jobs run inside the API process")
+    from espelho.syncs.dispatch import load_jobs
+    from espelho.syncs.scheduler import celery_beat_schedule
+
+    _configured = settings
+    celery_app.conf.update(
+        broker_url=settings.redis_url,
+        # Isolates this deployment's (or test run's) queues from others sharing the Redis.
+        broker_transport_options={"global_keyprefix": settings.redis_key_prefix,
+                                  # A task unacknowledged this long (worker gone) is delivered again.
+                                  "visibility_timeout": 3600},
+        broker_connection_retry_on_startup=True,
+        task_default_queue=settings.celery_queue,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_ignore_result=True,
+        # One task at a time per process: a long sync must not hold others hostage in its prefetch buffer.
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        timezone=settings.schedule_timezone,
+        enable_utc=True,
+        beat_schedule=celery_beat_schedule(settings),
+        task_serializer="json",
+        accept_content=["json"],
+    )
+    for name, fn in load_jobs().items():
+        if name not in celery_app.tasks:
+            _register_task(name, fn)
+    return celery_app
+
+
+def _register_task(name: str, fn: Any) -> None:
+    @celery_app.task(name=name, acks_late=True)
+    def task(**kwargs: Any) -> None:
+        result = fn(job_context(), **kwargs)
+        log.info("task.done", task=name, status=(result or {}).get("status"), run_id=(result or {}).get("run_id"))
+
+
+def job_context() -> Any:
+    """This process's job context, built on first use (after the prefork fork, never at import)."""
+    global _context, _context_pid
+    from espelho.db import Database
+    from espelho.syncs.dispatch import JobContext
+
+    with _context_lock:
+        if _context is None or _context_pid != os.getpid():
+            settings = _configured or Settings()
+            _context = JobContext(settings, Database(settings.database_url))
+            _context_pid = os.getpid()
+        return _context
+
+
+def _settings_for_celery() -> Settings:
+    from espelho.cli import console, load_settings
+
+    settings = load_settings()
+    if not settings.redis_url:
+        console.print("[red]ESPELHO_REDIS_URL is not set.[/red] Workers need Redis; without it `espelho serve` "
+                      "runs the jobs and the schedule itself.")
+        raise typer.Exit(2)
+    return settings
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def worker(
+        concurrency: int = typer.Option(2, "--concurrency", "-c", help="Worker processes (parallel tasks)."),
+        loglevel: str = typer.Option("info", help="Celery log level."),
+        pool: str = typer.Option("prefork", help="Celery pool: prefork, threads or solo."),
+    ) -> None:
+        """Run a Celery worker executing the sync jobs (needs ESPELHO_REDIS_URL)."""
+        settings = _settings_for_celery()
+        celery = configure_celery(settings)
+        celery.worker_main(["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
+                            f"--pool={pool}", "-Q", settings.celery_queue, "-n", f"espelho-{os.getpid()}@%h",
+                            "--without-gossip", "--without-mingle"])
+
+    @app.command()
+    def beat(
+        schedule_file: str = typer.Option("celerybeat-schedule", help="Where beat keeps last-run times."),
+        loglevel: str = typer.Option("info", help="Celery log level."),
+    ) -> None:
+        """Run Celery beat: sends the scheduled jobs (run exactly one per deployment)."""
+        settings = _settings_for_celery()
+        celery = configure_celery(settings)
+        celery.start(["beat", f"--loglevel={loglevel}", f"--schedule={schedule_file}"])

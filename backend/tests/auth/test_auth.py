@@ -1,0 +1,166 @@
+"""Users, login, tokens and roles through the HTTP API and the CLI (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from espelho.auth.models import Usuario
+from espelho.auth.security import create_access_token
+from espelho.config import INSECURE_DEFAULT_SECRET, Settings
+from espelho.db import Database
+from espelho.main import create_app
+from tests.helpers import client_as
+
+PASSWORD = "s3cret-Passw0rd!"
+
+
+def _create(api: TestClient, email: str, role: str = "USER", password: str = PASSWORD) -> dict:
+    response = api.post("/api/v1/usuarios/", json={"email": email, "password": password, "role": role})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_login_returns_a_bearer_token_that_opens_me(api: TestClient, anon_api: TestClient,
+                                                     database: Database) -> None:
+    created = _create(api, "Maria@Example.com", "MANAGER")
+    assert created["email"] == "maria@example.com" and created["ultimo_acesso"] is None
+    assert "senha_hash" not in created and "password" not in created
+
+    response = anon_api.post("/api/v1/auth/login", json={"email": "maria@example.com", "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token_type"] == "bearer" and body["access_token"]
+    assert PASSWORD not in response.text
+
+    me = anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200
+    assert me.json()["email"] == "maria@example.com" and me.json()["role"] == "MANAGER"
+    assert me.json()["ultimo_acesso"] is not None
+    with database.session() as session:
+        user = session.scalar(select(Usuario).where(Usuario.email == "maria@example.com"))
+        assert user is not None and user.ultimo_acesso is not None
+        assert user.senha_hash.startswith("$argon2") and PASSWORD not in user.senha_hash
+
+
+def test_wrong_credentials_get_401(api: TestClient, anon_api: TestClient) -> None:
+    _create(api, "joao@example.com")
+    wrong = anon_api.post("/api/v1/auth/login", json={"email": "joao@example.com", "password": "nope-nope"})
+    assert wrong.status_code == 401 and wrong.json()["error"] == "unauthorized"
+    unknown = anon_api.post("/api/v1/auth/login", json={"email": "ninguem@example.com", "password": PASSWORD})
+    assert unknown.status_code == 401
+
+
+def test_repeated_failures_are_slowed_down(api: TestClient, anon_api: TestClient, settings: Settings) -> None:
+    _create(api, "alvo@example.com")
+    for _ in range(settings.login_max_failures):
+        assert anon_api.post("/api/v1/auth/login",
+                             json={"email": "alvo@example.com", "password": "guess"}).status_code == 401
+    # Locked out now, even with the right password, until the delay passes.
+    blocked = anon_api.post("/api/v1/auth/login", json={"email": "alvo@example.com", "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert int(blocked.headers["Retry-After"]) >= 1
+
+
+def test_missing_malformed_or_expired_tokens_get_401(anon_api: TestClient, settings: Settings,
+                                                      database: Database) -> None:
+    assert anon_api.get("/api/v1/auth/me").status_code == 401
+    assert anon_api.get("/api/v1/usuarios/").status_code == 401
+    assert anon_api.post("/api/v1/sync/manual", json={"tipo": "FULL"}).status_code == 401
+    assert anon_api.post("/api/contratos/sync/?uasg=160001").status_code == 401
+    for header in ("Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "Bearer "):
+        response = anon_api.get("/api/v1/auth/me", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.json()["error"] == "unauthorized"
+
+    from tests.helpers import create_user_with_token
+
+    user_id, _ = create_user_with_token(database, settings, "ADMIN")
+    expired = create_access_token(settings, user_id, "ADMIN", expires_in=timedelta(seconds=-5))
+    response = anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {expired}"})
+    assert response.status_code == 401 and "expired" in response.text
+    other_key = settings.model_copy(update={"secret_key": settings.secret_key.__class__("x" * 40)})
+    forged = create_access_token(other_key, user_id, "ADMIN")
+    assert anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_public_routes_need_no_token(anon_api: TestClient) -> None:
+    assert anon_api.get("/api/v1/health").status_code == 200
+
+
+def test_deactivated_user_token_stops_working(api: TestClient, anon_api: TestClient) -> None:
+    user = _create(api, "sai@example.com")
+    token = anon_api.post("/api/v1/auth/login", json={"email": "sai@example.com", "password": PASSWORD}
+                          ).json()["access_token"]
+    assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"ativo": False}).status_code == 200
+    assert anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_roles_give_403_not_401(api: TestClient) -> None:
+    user = client_as(api, "USER")
+    manager = client_as(api, "MANAGER")
+    assert user.get("/api/v1/auth/me").status_code == 200
+    for client in (user, manager):
+        response = client.get("/api/v1/usuarios/")
+        assert response.status_code == 403 and response.json()["error"] == "forbidden"
+        assert client.post("/api/v1/usuarios/", json={"email": "x@example.com", "password": PASSWORD}
+                           ).status_code == 403
+    # Sync triggers need ADMIN or MANAGER.
+    assert user.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"}).status_code == 403
+    assert user.post("/api/contratos/sync/?uasg=160001").status_code == 403
+
+
+def test_usuarios_crud(api: TestClient) -> None:
+    created = _create(api, "ana@example.com", "USER")
+    assert api.post("/api/v1/usuarios/", json={"email": "ANA@example.com", "password": PASSWORD}
+                    ).status_code == 409
+    bad = api.post("/api/v1/usuarios/", json={"email": "not an email", "password": PASSWORD})
+    assert bad.status_code == 422
+    listing = api.get("/api/v1/usuarios/").json()
+    assert listing["total"] == 2 and {u["email"] for u in listing["items"]} >= {"ana@example.com"}
+    patched = api.patch(f"/api/v1/usuarios/{created['id']}", json={"role": "MANAGER", "nome": "Ana"})
+    assert patched.status_code == 200 and patched.json()["role"] == "MANAGER"
+    assert api.get(f"/api/v1/usuarios/{created['id']}").json()["nome"] == "Ana"
+    assert api.delete(f"/api/v1/usuarios/{created['id']}").status_code == 204
+    assert api.get(f"/api/v1/usuarios/{created['id']}").status_code == 404
+
+
+def test_the_last_admin_cannot_be_removed(api: TestClient) -> None:
+    me = api.get("/api/v1/auth/me").json()
+    assert api.patch(f"/api/v1/usuarios/{me['id']}", json={"role": "USER"}).status_code == 409
+    assert api.delete(f"/api/v1/usuarios/{me['id']}").status_code == 409
+
+
+def test_passwords_are_not_echoed_in_validation_errors(anon_api: TestClient, api: TestClient) -> None:
+    response = anon_api.post("/api/v1/auth/login", json={"password": "hunter2-secret"})
+    assert response.status_code == 422 and "hunter2-secret" not in response.text
+    response = api.post("/api/v1/usuarios/", json={"email": "a@example.com", "password": "short"})
+    assert response.status_code == 422 and "short" not in response.text.replace("too_short", "")
+
+
+def test_cli_user_create_then_login(cli, anon_api: TestClient) -> None:  # type: ignore[no-untyped-def]
+    result = cli("user", "create", "--email", "chefe@example.com", "--password", PASSWORD, "--role", "ADMIN")
+    assert result.exit_code == 0, result.output
+    assert cli("user", "create", "--email", "chefe@example.com", "--password", PASSWORD).exit_code == 1
+    assert cli("user", "create", "--email", "no-at-sign", "--password", PASSWORD).exit_code == 1
+    assert cli("user", "create", "--email", "x@example.com", "--password", PASSWORD, "--role", "BOSS").exit_code == 1
+    listed = cli("user", "list")
+    assert "chefe@example.com" in listed.output and PASSWORD not in listed.output
+    login = anon_api.post("/api/v1/auth/login", json={"email": "chefe@example.com", "password": PASSWORD})
+    assert login.status_code == 200
+    me = anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+    assert me.json()["role"] == "ADMIN"
+
+
+def test_app_refuses_to_start_with_a_default_secret_outside_demo(database: Database) -> None:
+    for key in (INSECURE_DEFAULT_SECRET, "", "short"):
+        with pytest.raises(RuntimeError, match="ESPELHO_SECRET_KEY"):
+            create_app(Settings(database_url=database.url, demo_mode=False, secret_key=key,
+                                _env_file=None))  # type: ignore[call-arg]
+    good = Settings(database_url=database.url, demo_mode=False, secret_key="k" * 48, scheduler_enabled=False,
+                    _env_file=None)  # type: ignore[call-arg]
+    with TestClient(create_app(good)) as client:
+        assert client.get("/api/v1/health").status_code == 200
