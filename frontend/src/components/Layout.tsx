@@ -1,0 +1,103 @@
+import { useState } from 'react';
+import { NavLink, Outlet, useLocation } from 'react-router-dom';
+import {
+  AppBar, Box, Chip, Divider, Drawer, IconButton, List, ListItemButton, ListItemIcon, ListItemText, Toolbar,
+  Tooltip, Typography, useMediaQuery, useTheme,
+} from '@mui/material';
+import MenuIcon from '@mui/icons-material/Menu';
+import DashboardIcon from '@mui/icons-material/SpaceDashboardOutlined';
+import ProcessosIcon from '@mui/icons-material/AccountTreeOutlined';
+import EmpresasIcon from '@mui/icons-material/BusinessOutlined';
+import ObrigacoesIcon from '@mui/icons-material/EventNoteOutlined';
+import ContratosIcon from '@mui/icons-material/DescriptionOutlined';
+import SyncIcon from '@mui/icons-material/SyncOutlined';
+import LogoutIcon from '@mui/icons-material/LogoutOutlined';
+import { useAuth } from '../auth/AuthContext';
+import { useMe } from '../hooks/auth';
+
+const DRAWER_WIDTH = 232;
+
+export const NAV = [
+  { to: '/', label: 'Dashboard', icon: <DashboardIcon />, end: true },
+  { to: '/processos', label: 'Processos', icon: <ProcessosIcon /> },
+  { to: '/empresas', label: 'Empresas', icon: <EmpresasIcon /> },
+  { to: '/obrigacoes', label: 'Obrigações', icon: <ObrigacoesIcon /> },
+  { to: '/contratos', label: 'Contratos', icon: <ContratosIcon /> },
+  { to: '/sincronizacao', label: 'Sincronização', icon: <SyncIcon /> },
+];
+
+function Nav({ onNavigate }: { onNavigate?: () => void }) {
+  const { pathname } = useLocation();
+  return (
+    <List component="nav" aria-label="Navegação principal" sx={{ px: 1 }}>
+      {NAV.map((item) => {
+        const selected = item.end ? pathname === item.to : pathname.startsWith(item.to);
+        return (
+          <ListItemButton key={item.to} component={NavLink} to={item.to} end={item.end} selected={selected}
+            onClick={onNavigate} sx={{ borderRadius: 1, mb: 0.5 }}>
+            <ListItemIcon sx={{ minWidth: 40 }}>{item.icon}</ListItemIcon>
+            <ListItemText primary={item.label} />
+          </ListItemButton>
+        );
+      })}
+    </List>
+  );
+}
+
+export function Layout() {
+  const theme = useTheme();
+  const desktop = useMediaQuery(theme.breakpoints.up('md'));
+  const [open, setOpen] = useState(false);
+  const { signOut } = useAuth();
+  const me = useMe();
+
+  const drawer = (
+    <>
+      <Toolbar sx={{ gap: 1 }}>
+        <Box component="img" src="/espelho.svg" alt="" sx={{ width: 28, height: 28 }} />
+        <Typography variant="h6" sx={{ fontWeight: 700 }}>Espelho</Typography>
+      </Toolbar>
+      <Divider />
+      <Nav onNavigate={desktop ? undefined : () => setOpen(false)} />
+    </>
+  );
+
+  return (
+    <Box sx={{ display: 'flex', minHeight: '100vh' }}>
+      <AppBar position="fixed" color="inherit"
+        sx={{ width: { md: `calc(100% - ${DRAWER_WIDTH}px)` }, ml: { md: `${DRAWER_WIDTH}px` }, borderWidth: '0 0 1px 0' }}>
+        <Toolbar sx={{ gap: 1 }}>
+          {!desktop && (
+            <IconButton edge="start" aria-label="Abrir menu" onClick={() => setOpen(true)}><MenuIcon /></IconButton>
+          )}
+          <Typography variant="subtitle1" sx={{ flexGrow: 1, color: 'text.secondary' }} noWrap>
+            Espelho — Contratos e Acessórias
+          </Typography>
+          {me.data && (
+            <>
+              <Typography variant="body2" sx={{ display: { xs: 'none', sm: 'block' } }} data-testid="user-email">
+                {me.data.email}
+              </Typography>
+              <Chip size="small" label={me.data.role} />
+            </>
+          )}
+          <Tooltip title="Sair">
+            <IconButton aria-label="Sair" onClick={signOut}><LogoutIcon /></IconButton>
+          </Tooltip>
+        </Toolbar>
+      </AppBar>
+      <Box component="nav" sx={{ width: { md: DRAWER_WIDTH }, flexShrink: { md: 0 } }}>
+        {desktop ? (
+          <Drawer variant="permanent" open PaperProps={{ sx: { width: DRAWER_WIDTH } }}>{drawer}</Drawer>
+        ) : (
+          <Drawer variant="temporary" open={open} onClose={() => setOpen(false)} ModalProps={{ keepMounted: true }}
+            PaperProps={{ sx: { width: DRAWER_WIDTH } }}>{drawer}</Drawer>
+        )}
+      </Box>
+      <Box component="main" sx={{ flexGrow: 1, minWidth: 0, p: { xs: 2, md: 3 } }}>
+        <Toolbar />
+        <Outlet />
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,44 @@
+import type { ReactNode } from 'react';
+import { Box, Paper, Typography } from '@mui/material';
+import TrendingUpIcon from '@mui/icons-material/TrendingUp';
+import TrendingDownIcon from '@mui/icons-material/TrendingDown';
+import TrendingFlatIcon from '@mui/icons-material/TrendingFlat';
+import { formatChange } from '../lib/format';
+
+/** A dashboard number with its change against the previous competência ("+N % vs. mês anterior"). */
+export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = true, icon, testId }: {
+  label: string;
+  value: ReactNode;
+  change?: number | null;
+  changeUnit?: string;
+  goodWhenUp?: boolean;
+  icon?: ReactNode;
+  testId?: string;
+}) {
+  const text = formatChange(change, changeUnit);
+  const up = (change ?? 0) > 0;
+  const down = (change ?? 0) < 0;
+  const color = !up && !down ? 'text.secondary' : up === goodWhenUp ? 'success.main' : 'error.main';
+  const Icon = up ? TrendingUpIcon : down ? TrendingDownIcon : TrendingFlatIcon;
+  return (
+    <Paper sx={{ p: 2.5, height: '100%' }} data-testid={testId}>
+      <Box sx={{ display: 'flex', justifyContent: 'space-between', alignItems: 'flex-start' }}>
+        <Typography variant="body2" color="text.secondary">{label}</Typography>
+        <Box sx={{ color: 'primary.main', opacity: 0.7 }}>{icon}</Box>
+      </Box>
+      <Typography variant="h4" sx={{ fontWeight: 600, my: 1 }} data-testid={testId ? `${testId}-value` : undefined}>
+        {value}
+      </Typography>
+      <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, color, minHeight: 24 }}>
+        {text !== null ? (
+          <>
+            <Icon fontSize="small" />
+            <Typography variant="body2">{text} vs. mês anterior</Typography>
+          </>
+        ) : (
+          <Typography variant="body2" color="text.secondary">sem comparação com o mês anterior</Typography>
+        )}
+      </Box>
+    </Paper>
+  );
+}

@@ -1,0 +1,164 @@
+import { useEffect, useMemo } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router-dom';
+import {
+  Alert, Autocomplete, Box, Button, CircularProgress, Paper, Tab, Tabs, TextField, Typography,
+} from '@mui/material';
+import SyncIcon from '@mui/icons-material/Sync';
+import type { Contrato } from '../api/types';
+import { DataTable, type Column } from '../components/DataTable';
+import { FilterBar, SearchField } from '../components/Filters';
+import { PageHeader } from '../components/PageHeader';
+import { EmptyState, errorMessage, QueryState } from '../components/QueryState';
+import { StatusChip } from '../components/StatusChip';
+import { useCanSync } from '../hooks/auth';
+import { useContratos, useSyncUasg } from '../hooks/contratos';
+import { useSyncStatus } from '../hooks/sync';
+import { useSearchState } from '../hooks/useSearchState';
+import { daysUntil, formatCnpj, formatDate, formatInteger, formatMoney } from '../lib/format';
+
+const UASGS_KEY = 'espelho.uasgs';
+
+function rememberedUasgs(): string[] {
+  try {
+    return JSON.parse(localStorage.getItem(UASGS_KEY) ?? '[]') as string[];
+  } catch {
+    return [];
+  }
+}
+
+function remember(uasg: string) {
+  const list = [uasg, ...rememberedUasgs().filter((u) => u !== uasg)].slice(0, 20);
+  localStorage.setItem(UASGS_KEY, JSON.stringify(list));
+}
+
+export function vigenciaDe(c: Contrato, now = new Date()): 'ativos' | 'vencidos' | 'proximos_vencer' {
+  const dias = daysUntil(c.vigencia_fim, now);
+  if (dias === null) return 'ativos';
+  if (dias < 0) return 'vencidos';
+  return dias <= 30 ? 'proximos_vencer' : 'ativos';
+}
+
+const columns: Column<Contrato>[] = [
+  {
+    key: 'numero', label: 'Número', render: (c) => (
+      <Box>
+        <Typography variant="body2" sx={{ fontWeight: 500, whiteSpace: 'nowrap' }}>{c.numero ?? c.id}</Typography>
+        <Typography variant="caption" color="text.secondary">{c.tipo}</Typography>
+      </Box>
+    ),
+  },
+  {
+    key: 'fornecedor', label: 'Fornecedor', render: (c) => (
+      <Box>
+        <Typography variant="body2">{c.fornecedor_nome ?? '—'}</Typography>
+        <Typography variant="caption" color="text.secondary">{formatCnpj(c.fornecedor_cnpj_cpf)}</Typography>
+      </Box>
+    ),
+  },
+  {
+    key: 'objeto', label: 'Objeto', hideOnMobile: true, render: (c) => (
+      <Typography variant="body2" sx={{ maxWidth: 360, overflow: 'hidden', textOverflow: 'ellipsis', display: '-webkit-box', WebkitLineClamp: 2, WebkitBoxOrient: 'vertical' }}>
+        {c.objeto ?? '—'}
+      </Typography>
+    ),
+  },
+  {
+    key: 'vigencia', label: 'Vigência', render: (c) => (
+      <Box sx={{ whiteSpace: 'nowrap' }}>
+        <Typography variant="body2">{formatDate(c.vigencia_inicio)} a {formatDate(c.vigencia_fim)}</Typography>
+        <StatusChip status={c.vigencia ?? vigenciaDe(c)} />
+      </Box>
+    ),
+  },
+  { key: 'valor_global', label: 'Valor global', align: 'right', render: (c) => <span style={{ whiteSpace: 'nowrap' }}>{formatMoney(c.valor_global)}</span> },
+];
+
+const DEFAULTS = { uasg: '', q: '', vigencia: '', tipo: '', page: '1', page_size: '25' };
+
+export function ContratosPage() {
+  const navigate = useNavigate();
+  const [f, set] = useSearchState(DEFAULTS);
+  const canSync = useCanSync();
+  const syncUasg = useSyncUasg();
+  const status = useSyncStatus();
+  const query = useContratos({
+    uasg: f.uasg, q: f.q, vigencia: f.vigencia as '' | 'ativos', tipo: f.tipo,
+    page: Number(f.page), page_size: Number(f.page_size),
+  });
+
+  // UASGs already synced (from the sync log) and the ones this browser used before.
+  const options = useMemo(() => {
+    const fromRuns = (status.data?.ultimas ?? []).filter((r) => r.origem === 'COMPRASNET' && /^\d{6}$/.test(r.escopo)).map((r) => r.escopo);
+    return Array.from(new Set([...fromRuns, ...rememberedUasgs()]));
+  }, [status.data]);
+  const uasgRunning = status.data?.em_andamento.find((r) => r.origem === 'COMPRASNET' && r.escopo === f.uasg);
+  const validUasg = /^\d{6}$/.test(f.uasg);
+
+  // When the background run we started has finished, the list is reloaded from the database.
+  const queryClient = useQueryClient();
+  const startedRun = syncUasg.data?.run_id;
+  const finished = startedRun !== undefined && (status.data?.ultimas ?? []).some(
+    (r) => r.id === startedRun && r.status !== 'INICIADA');
+  useEffect(() => {
+    if (finished) void queryClient.invalidateQueries({ queryKey: ['contratos'] });
+  }, [finished, queryClient]);
+
+  const sincronizar = () => {
+    remember(f.uasg);
+    syncUasg.mutate(f.uasg);
+  };
+
+  return (
+    <>
+      <PageHeader title="Contratos"
+        subtitle={query.data ? `${formatInteger(query.data.total)} contratos${f.uasg ? ` da UASG ${f.uasg}` : ''}` : 'Contratos do Comprasnet'}
+        actions={
+          <>
+            <Autocomplete freeSolo size="small" options={options} value={f.uasg || null} sx={{ width: 200 }}
+              onChange={(_, v) => { const u = (v ?? '').trim(); if (/^\d{6}$/.test(u)) remember(u); set({ uasg: u }); }}
+              onInputChange={(_, v, reason) => { if (reason === 'input' && (v === '' || /^\d{6}$/.test(v))) set({ uasg: v }); }}
+              renderInput={(params) => <TextField {...params} label="UASG" placeholder="6 dígitos" slotProps={{ htmlInput: { ...params.inputProps, 'data-testid': 'uasg-input' } }} />} />
+            {canSync && (
+              <Button variant="contained" startIcon={syncUasg.isPending || uasgRunning ? <CircularProgress size={16} color="inherit" /> : <SyncIcon />}
+                disabled={!validUasg || syncUasg.isPending || Boolean(uasgRunning)} onClick={sincronizar} data-testid="sincronizar-uasg">
+                Sincronizar UASG
+              </Button>
+            )}
+          </>
+        } />
+      {syncUasg.isSuccess && !uasgRunning && (
+        <Alert severity="success" sx={{ mb: 2 }} onClose={() => syncUasg.reset()}>
+          Sincronização da UASG iniciada em segundo plano. A lista se atualiza quando terminar.
+        </Alert>
+      )}
+      {uasgRunning && <Alert severity="info" sx={{ mb: 2 }}>Sincronizando a UASG {f.uasg}… (a lista do Comprasnet pode levar cerca de um minuto)</Alert>}
+      {syncUasg.isError && <Alert severity="error" sx={{ mb: 2 }}>{errorMessage(syncUasg.error)}</Alert>}
+      <Paper sx={{ mb: 2 }}>
+        <Tabs value={f.vigencia} onChange={(_, v) => set({ vigencia: v })} variant="scrollable" allowScrollButtonsMobile aria-label="Vigência">
+          <Tab value="" label="Todos" />
+          <Tab value="ativos" label="Ativos" />
+          <Tab value="proximos_vencer" label="Próximos a vencer" />
+          <Tab value="vencidos" label="Vencidos" />
+        </Tabs>
+      </Paper>
+      <FilterBar>
+        <SearchField value={f.q} onChange={(q) => set({ q })} placeholder="Número, fornecedor, CNPJ ou objeto" />
+        <TextField size="small" label="Tipo" placeholder="Contrato, Empenho…" value={f.tipo} onChange={(e) => set({ tipo: e.target.value })} />
+      </FilterBar>
+      <QueryState query={query} loadingRows={8} isEmpty={(d) => d.items.length === 0}
+        empty={<EmptyState message={f.uasg ? `Nenhum contrato da UASG ${f.uasg} com esses filtros.` : 'Nenhum contrato. Escolha uma UASG e sincronize.'} />}>
+        {(data) => (
+          <Box sx={{ opacity: query.isPlaceholderData ? 0.6 : 1 }}>
+            <DataTable testId="tabela-contratos" label="Contratos" columns={columns} rows={data.items}
+              onRowClick={(c) => navigate(`/contratos/${c.id}`)}
+              pagination={{
+                page: data.page, pageSize: data.page_size, total: data.total,
+                onChange: (page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false),
+              }} />
+          </Box>
+        )}
+      </QueryState>
+    </>
+  );
+}

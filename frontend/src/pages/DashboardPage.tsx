@@ -1,0 +1,172 @@
+import { useMemo, useState } from 'react';
+import {
+  Alert, Box, FormControl, Grid, InputLabel, MenuItem, Paper, Select, Stack, Typography,
+} from '@mui/material';
+import AssignmentIcon from '@mui/icons-material/AssignmentOutlined';
+import DoneAllIcon from '@mui/icons-material/DoneAll';
+import PercentIcon from '@mui/icons-material/Percent';
+import ScheduleIcon from '@mui/icons-material/Schedule';
+import {
+  Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis,
+} from 'recharts';
+import type { Metricas, RegimeMetrica, TimelinePonto } from '../api/types';
+import { PageHeader } from '../components/PageHeader';
+import { EmptyState, ErrorState, Loading } from '../components/QueryState';
+import { StatCard } from '../components/StatCard';
+import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline } from '../hooks/dashboard';
+import { useSyncStatus } from '../hooks/sync';
+import {
+  competenciaOf, formatCompetencia, formatDate, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
+} from '../lib/format';
+
+/** The change of one metric against the previous competência, wherever the API puts it. */
+export function variacao(m: Metricas, key: string): number | null {
+  const nested = m.variacao as Record<string, unknown> | null | undefined;
+  const candidates = [nested?.[key], m[`${key}_variacao`], m[`variacao_${key}`]];
+  for (const c of candidates) {
+    if (c !== undefined && c !== null) return toNumber(c as number | string);
+  }
+  return null;
+}
+
+function competenciaOptions(now = new Date()): string[] {
+  return Array.from({ length: 24 }, (_, i) => competenciaOf(now, -i));
+}
+
+/** MM/AAAA → AAAA-MM, for the timeline range. */
+function isoMonth(comp: string): string {
+  const [mm, yyyy] = comp.split('/');
+  return `${yyyy}-${mm}`;
+}
+
+const tooltipFormatter = (v: unknown) => formatInteger(v as number);
+
+function RegimesChart({ data }: { data: RegimeMetrica[] }) {
+  const height = Math.max(220, data.length * 44);
+  return (
+    <ResponsiveContainer width="100%" height={height}>
+      <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
+        <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+        <XAxis type="number" tickFormatter={(v) => formatInteger(v)} allowDecimals={false} />
+        <YAxis type="category" dataKey="regime" width={170} tick={{ fontSize: 12 }} />
+        <Tooltip formatter={tooltipFormatter} />
+        <Legend />
+        <Bar dataKey="total" name="Total" fill="#1f5fa8" radius={[0, 4, 4, 0]} />
+        <Bar dataKey="concluidos" name="Concluídos" fill="#0f8b6c" radius={[0, 4, 4, 0]} />
+      </BarChart>
+    </ResponsiveContainer>
+  );
+}
+
+function TimelineChart({ data }: { data: TimelinePonto[] }) {
+  const points = data.map((p) => ({
+    ...p,
+    rotulo: p.competencia ? formatCompetencia(p.competencia) : formatDate(p.data ?? null).slice(0, 5),
+  }));
+  return (
+    <ResponsiveContainer width="100%" height={280}>
+      <LineChart data={points} margin={{ left: 0, right: 16, top: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis dataKey="rotulo" tick={{ fontSize: 12 }} />
+        <YAxis allowDecimals={false} tickFormatter={(v) => formatInteger(v)} />
+        <Tooltip formatter={tooltipFormatter} />
+        <Legend />
+        <Line type="monotone" dataKey="total" name="Processos" stroke="#1f5fa8" strokeWidth={2} dot={false} />
+        <Line type="monotone" dataKey="concluidos" name="Concluídos" stroke="#0f8b6c" strokeWidth={2} dot={false} />
+      </LineChart>
+    </ResponsiveContainer>
+  );
+}
+
+function lastSyncOf(runs: { origem: string; status: string; concluida_em: string | null; iniciada_em: string }[]) {
+  return runs
+    .filter((r) => r.origem === 'ACESSORIAS')
+    .sort((a, b) => (b.concluida_em ?? b.iniciada_em).localeCompare(a.concluida_em ?? a.iniciada_em))[0];
+}
+
+export function DashboardPage() {
+  const options = useMemo(() => competenciaOptions(), []);
+  const [competencia, setCompetencia] = useState(options[0]);
+  const metricas = useDashboardMetricas(competencia);
+  const regimes = useDashboardRegimes(competencia);
+  const de = isoMonth(competenciaOf(new Date(Number(competencia.slice(3)), Number(competencia.slice(0, 2)) - 1, 15), -11));
+  const timeline = useDashboardTimeline(de, isoMonth(competencia));
+  const status = useSyncStatus();
+  const lastSync = status.data ? lastSyncOf(status.data.ultimas) : undefined;
+
+  const m = metricas.data;
+  return (
+    <>
+      <PageHeader
+        title="Dashboard"
+        subtitle={
+          <Stack direction={{ xs: 'column', sm: 'row' }} spacing={{ xs: 0, sm: 2 }}>
+            <span data-testid="metricas-calculadas">
+              Métricas calculadas em {formatDateTime(m?.calculada_em as string | undefined)}
+            </span>
+            <span data-testid="ultima-sincronizacao">
+              Última sincronização: {lastSync ? `${formatDateTime(lastSync.concluida_em ?? lastSync.iniciada_em)}${lastSync.status === 'ERRO' ? ' (com erro)' : ''}` : 'nenhuma'}
+            </span>
+          </Stack>
+        }
+        actions={
+          <FormControl size="small" sx={{ minWidth: 160 }}>
+            <InputLabel id="competencia-label">Competência</InputLabel>
+            <Select labelId="competencia-label" label="Competência" value={competencia}
+              onChange={(e) => setCompetencia(e.target.value)} data-testid="competencia-select">
+              {options.map((c) => <MenuItem key={c} value={c}>{c}</MenuItem>)}
+            </Select>
+          </FormControl>
+        }
+      />
+
+      {metricas.isPending ? <Loading label="Calculando métricas…" /> : metricas.isError || !m ? (
+        <ErrorState error={metricas.error} onRetry={() => metricas.refetch()} />
+      ) : (
+        <>
+          {m.total_processos === 0 && (
+            <Alert severity="info" sx={{ mb: 2 }}>Nenhum processo na competência {competencia}.</Alert>
+          )}
+          <Grid container spacing={2} sx={{ mb: 2 }}>
+            <Grid size={{ xs: 12, sm: 6, lg: 3 }}>
+              <StatCard testId="stat-total" label="Total de processos" value={formatInteger(m.total_processos)}
+                change={variacao(m, 'total_processos')} icon={<AssignmentIcon />} />
+            </Grid>
+            <Grid size={{ xs: 12, sm: 6, lg: 3 }}>
+              <StatCard testId="stat-concluidos" label="Concluídos" value={formatInteger(m.concluidos)}
+                change={variacao(m, 'concluidos')} icon={<DoneAllIcon />} />
+            </Grid>
+            <Grid size={{ xs: 12, sm: 6, lg: 3 }}>
+              <StatCard testId="stat-taxa" label="Taxa de conclusão" value={formatPercent(m.taxa_conclusao)}
+                change={variacao(m, 'taxa_conclusao')} icon={<PercentIcon />} />
+            </Grid>
+            <Grid size={{ xs: 12, sm: 6, lg: 3 }}>
+              <StatCard testId="stat-media-dias" label="Média de dias para concluir"
+                value={m.media_dias === null || m.media_dias === undefined ? '—' : `${formatDecimal(m.media_dias)} dias`}
+                change={variacao(m, 'media_dias')} goodWhenUp={false} icon={<ScheduleIcon />} />
+            </Grid>
+          </Grid>
+        </>
+      )}
+
+      <Grid container spacing={2}>
+        <Grid size={{ xs: 12, lg: 5 }}>
+          <Paper sx={{ p: 2, height: '100%' }}>
+            <Typography variant="h6" sx={{ mb: 1 }}>Por regime tributário</Typography>
+            {regimes.isPending ? <Loading /> : regimes.isError ? <ErrorState error={regimes.error} onRetry={() => regimes.refetch()} /> :
+              regimes.data.length === 0 ? <EmptyState message="Sem processos nesta competência." /> :
+                <Box data-testid="chart-regimes"><RegimesChart data={regimes.data} /></Box>}
+          </Paper>
+        </Grid>
+        <Grid size={{ xs: 12, lg: 7 }}>
+          <Paper sx={{ p: 2, height: '100%' }}>
+            <Typography variant="h6" sx={{ mb: 1 }}>Evolução (12 competências)</Typography>
+            {timeline.isPending ? <Loading /> : timeline.isError ? <ErrorState error={timeline.error} onRetry={() => timeline.refetch()} /> :
+              timeline.data.length === 0 ? <EmptyState message="Sem dados no período." /> :
+                <Box data-testid="chart-timeline"><TimelineChart data={timeline.data} /></Box>}
+          </Paper>
+        </Grid>
+      </Grid>
+    </>
+  );
+}

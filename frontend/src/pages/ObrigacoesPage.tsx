@@ -1,0 +1,104 @@
+import { Box, Chip, FormControl, InputLabel, MenuItem, Select, TextField, Typography } from '@mui/material';
+import type { Obrigacao } from '../api/types';
+import { DataTable, type Column } from '../components/DataTable';
+import { FilterBar, SearchField } from '../components/Filters';
+import { PageHeader } from '../components/PageHeader';
+import { EmptyState, QueryState } from '../components/QueryState';
+import { StatusChip } from '../components/StatusChip';
+import { useObrigacoes } from '../hooks/obrigacoes';
+import { useSearchState } from '../hooks/useSearchState';
+import { daysUntil, formatCnpj, formatCompetencia, formatDate, formatInteger } from '../lib/format';
+
+const ENTREGUE = /^(entregue|ent\.|dispensada|atraso justificado)/i;
+
+/** Overdue: the API says so, or the due date passed and nothing was delivered. */
+export function isAtrasada(o: Obrigacao, now = new Date()): boolean {
+  if (o.atrasada !== undefined && o.atrasada !== null) return o.atrasada;
+  if (o.status && /atrasada!/i.test(o.status)) return true;
+  if (o.data_entrega || (o.status && ENTREGUE.test(o.status))) return false;
+  const dias = daysUntil(o.data_vencimento, now);
+  return dias !== null && dias < 0;
+}
+
+function Vencimento({ o }: { o: Obrigacao }) {
+  const dias = daysUntil(o.data_vencimento);
+  const atrasada = isAtrasada(o);
+  return (
+    <Box>
+      <Typography variant="body2" sx={{ fontWeight: atrasada ? 600 : 400, color: atrasada ? 'error.main' : undefined }}>
+        {formatDate(o.data_vencimento)}
+      </Typography>
+      {atrasada ? <Chip size="small" color="error" label="Atrasada" sx={{ mt: 0.5 }} data-testid="atrasada" /> :
+        !o.data_entrega && dias !== null && dias >= 0 && dias <= 7 ?
+          <Typography variant="caption" color="warning.main">{dias === 0 ? 'vence hoje' : `em ${dias} dia${dias > 1 ? 's' : ''}`}</Typography> : null}
+    </Box>
+  );
+}
+
+const columns: Column<Obrigacao>[] = [
+  { key: 'data_vencimento', label: 'Vencimento', render: (o) => <Vencimento o={o} /> },
+  {
+    key: 'tipo', label: 'Obrigação', render: (o) => (
+      <Box>
+        <Typography variant="body2" sx={{ fontWeight: 500 }}>{o.tipo}</Typography>
+        {o.departamento && <Typography variant="caption" color="text.secondary">{o.departamento}</Typography>}
+      </Box>
+    ),
+  },
+  {
+    key: 'empresa', label: 'Empresa', render: (o) => (
+      <Box>
+        <Typography variant="body2">{o.empresa_nome ?? '—'}</Typography>
+        {o.empresa_cnpj && <Typography variant="caption" color="text.secondary">{formatCnpj(o.empresa_cnpj)}</Typography>}
+      </Box>
+    ),
+  },
+  { key: 'competencia', label: 'Competência', render: (o) => formatCompetencia(o.competencia), hideOnMobile: true },
+  { key: 'status', label: 'Status', render: (o) => <StatusChip status={o.status} /> },
+  { key: 'data_entrega', label: 'Entrega', render: (o) => formatDate(o.data_entrega), hideOnMobile: true },
+  { key: 'responsavel', label: 'Responsável', render: (o) => o.responsavel || '—', hideOnMobile: true },
+];
+
+const STATUS = ['Pendente', 'Atrasada!', 'Entregue', 'Ent. antecipada', 'Ent. PzTéc', 'Ent. atrasada', 'Atraso justificado', 'Dispensada'];
+const DEFAULTS = { status: '', tipo: '', empresa: '', competencia: '', de: '', ate: '', page: '1', page_size: '25' };
+
+export function ObrigacoesPage() {
+  const [f, set] = useSearchState(DEFAULTS);
+  const query = useObrigacoes({ ...f, page: Number(f.page), page_size: Number(f.page_size) });
+  return (
+    <>
+      <PageHeader title="Obrigações"
+        subtitle={query.data ? `${formatInteger(query.data.total)} obrigações, por data de vencimento` : 'Entregas e obrigações por vencimento'} />
+      <FilterBar>
+        <SearchField value={f.tipo} onChange={(tipo) => set({ tipo })} label="Obrigação" placeholder="DAS, EFD-REINF…" />
+        <FormControl size="small">
+          <InputLabel id="ob-status-label">Status</InputLabel>
+          <Select labelId="ob-status-label" label="Status" value={f.status} onChange={(e) => set({ status: e.target.value })}>
+            <MenuItem value="">Todos</MenuItem>
+            {STATUS.map((s) => <MenuItem key={s} value={s}>{s}</MenuItem>)}
+          </Select>
+        </FormControl>
+        <TextField size="small" label="Empresa" value={f.empresa} onChange={(e) => set({ empresa: e.target.value })} />
+        <TextField size="small" label="Competência" placeholder="MM/AAAA" value={f.competencia}
+          onChange={(e) => set({ competencia: e.target.value })} />
+        <TextField size="small" type="date" label="Vencimento de" value={f.de} onChange={(e) => set({ de: e.target.value })}
+          slotProps={{ inputLabel: { shrink: true } }} />
+        <TextField size="small" type="date" label="até" value={f.ate} onChange={(e) => set({ ate: e.target.value })}
+          slotProps={{ inputLabel: { shrink: true } }} />
+      </FilterBar>
+      <QueryState query={query} loadingRows={8} isEmpty={(d) => d.items.length === 0}
+        empty={<EmptyState message="Nenhuma obrigação com esses filtros." />}>
+        {(data) => (
+          <Box sx={{ opacity: query.isPlaceholderData ? 0.6 : 1 }}>
+            <DataTable testId="tabela-obrigacoes" label="Obrigações" columns={columns} rows={data.items}
+              rowSx={(o) => (isAtrasada(o) ? { bgcolor: 'rgba(211, 47, 47, 0.06)' } : undefined)}
+              pagination={{
+                page: data.page, pageSize: data.page_size, total: data.total,
+                onChange: (page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false),
+              }} />
+          </Box>
+        )}
+      </QueryState>
+    </>
+  );
+}
