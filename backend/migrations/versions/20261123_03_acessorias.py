@@ -53,9 +53,13 @@ def upgrade() -> None:
         sa.Column("valor", JSON, nullable=True),
         sa.Column("calculada_em", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_metricas_cache")),
-        sa.UniqueConstraint("competencia", "regime_tributario", "metrica_tipo",
-                            name=op.f("uq_metricas_cache_competencia_regime_tributario_metrica_tipo"),
-                            postgresql_nulls_not_distinct=True),
+        sa.UniqueConstraint(
+            "competencia",
+            "regime_tributario",
+            "metrica_tipo",
+            name=op.f("uq_metricas_cache_competencia_regime_tributario_metrica_tipo"),
+            postgresql_nulls_not_distinct=True,
+        ),
     )
 
     op.create_table(
@@ -84,8 +88,12 @@ def upgrade() -> None:
         sa.Column("detalhe_em", sa.DateTime(timezone=True), nullable=True),
         sa.Column("removido_em", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sincronizado_em", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["empresa_id"], ["empresas.id"], name=op.f("fk_processos_empresa_id_empresas"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["empresa_id"],
+            ["empresas.id"],
+            name=op.f("fk_processos_empresa_id_empresas"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_processos")),
         sa.UniqueConstraint("proc_id", name=op.f("uq_processos_proc_id")),
     )
@@ -120,10 +128,18 @@ def upgrade() -> None:
         sa.Column("hash_snapshot", sa.String(length=64), nullable=True),
         sa.Column("raw_json", JSON, nullable=True),
         sa.Column("sincronizada_em", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["empresa_id"], ["empresas.id"], name=op.f("fk_obrigacoes_empresa_id_empresas"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["processo_id"], ["processos.id"],
-                                name=op.f("fk_obrigacoes_processo_id_processos"), ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["empresa_id"],
+            ["empresas.id"],
+            name=op.f("fk_obrigacoes_empresa_id_empresas"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["processo_id"],
+            ["processos.id"],
+            name=op.f("fk_obrigacoes_processo_id_processos"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_obrigacoes")),
         sa.UniqueConstraint("chave", name=op.f("uq_obrigacoes_chave")),
         sa.UniqueConstraint("ent_id", name=op.f("uq_obrigacoes_ent_id")),
@@ -154,8 +170,12 @@ def upgrade() -> None:
         sa.Column("entrega_tipo", sa.String(length=40), nullable=True),
         sa.Column("entrega_nome", sa.String(length=300), nullable=True),
         sa.Column("raw_json", JSON, nullable=True),
-        sa.ForeignKeyConstraint(["processo_id"], ["processos.id"], name=op.f("fk_passos_processo_id_processos"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["processo_id"],
+            ["processos.id"],
+            name=op.f("fk_passos_processo_id_processos"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_passos")),
         sa.UniqueConstraint("chave", name=op.f("uq_passos_chave")),
         sa.UniqueConstraint("processo_id", "caminho", name=op.f("uq_passos_processo_id_caminho")),
@@ -175,10 +195,15 @@ def upgrade() -> None:
         sa.Column("respondido", sa.Boolean(), nullable=False),
         sa.Column("data_resposta", sa.DateTime(timezone=True), nullable=True),
         sa.Column("raw_json", JSON, nullable=True),
-        sa.ForeignKeyConstraint(["passo_id"], ["passos.id"], name=op.f("fk_desdobramentos_passo_id_passos"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["processo_id"], ["processos.id"],
-                                name=op.f("fk_desdobramentos_processo_id_processos"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["passo_id"], ["passos.id"], name=op.f("fk_desdobramentos_passo_id_passos"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["processo_id"],
+            ["processos.id"],
+            name=op.f("fk_desdobramentos_processo_id_processos"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_desdobramentos")),
         sa.UniqueConstraint("chave", name=op.f("uq_desdobramentos_chave")),
         sa.UniqueConstraint("passo_id", name=op.f("uq_desdobramentos_passo_id")),
@@ -190,8 +215,12 @@ def downgrade() -> None:
     op.drop_index("ix_desdobramentos_processo_id", table_name="desdobramentos")
     op.drop_table("desdobramentos")
     op.drop_table("passos")
-    for name in ("ix_obrigacoes_processo_id", "ix_obrigacoes_empresa_id", "ix_obrigacoes_data_vencimento",
-                 "ix_obrigacoes_competencia"):
+    for name in (
+        "ix_obrigacoes_processo_id",
+        "ix_obrigacoes_empresa_id",
+        "ix_obrigacoes_data_vencimento",
+        "ix_obrigacoes_competencia",
+    ):
         op.drop_index(name, table_name="obrigacoes")
     op.drop_table("obrigacoes")
     for name in ("ix_processos_status", "ix_processos_empresa_id", "ix_processos_competencia"):

@@ -42,11 +42,24 @@ def test_competencia_entrega() -> None:
 
 
 def test_mark_competencias_changed_deletes_only_touched_and_global(database: Database) -> None:
-    rows = [("05/2026", "Simples"), ("05/2026", None), ("06/2026", None), (None, None), ("07/2026", "Lucro Real")]
+    rows = [
+        ("05/2026", "Simples"),
+        ("05/2026", None),
+        ("06/2026", None),
+        (None, None),
+        ("07/2026", "Lucro Real"),
+    ]
     with database.session() as session:
         for competencia, regime in rows:
-            session.add(MetricaCache(competencia=competencia, regime_tributario=regime, metrica_tipo="resumo",
-                                     valor={"n": 1}, calculada_em=now_utc()))
+            session.add(
+                MetricaCache(
+                    competencia=competencia,
+                    regime_tributario=regime,
+                    metrica_tipo="resumo",
+                    valor={"n": 1},
+                    calculada_em=now_utc(),
+                )
+            )
     with database.session() as session:
         mark_competencias_changed(session, iter(["05/2026"]))
     with database.session() as session:

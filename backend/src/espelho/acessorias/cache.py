@@ -19,7 +19,7 @@ def mark_competencias_changed(session: Session, competencias: Iterable[str | Non
     if not given:
         return
     session.execute(
-        delete(MetricaCache).where(or_(MetricaCache.competencia.is_(None),
-                                       MetricaCache.competencia.in_(sorted(changed))))
+        delete(MetricaCache)
+        .where(or_(MetricaCache.competencia.is_(None), MetricaCache.competencia.in_(sorted(changed))))
         .execution_options(synchronize_session=False)
     )

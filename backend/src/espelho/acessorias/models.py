@@ -96,9 +96,13 @@ class Processo(Base):
     sincronizado_em: Mapped[datetime]
 
     empresa: Mapped[Empresa | None] = relationship(back_populates="processos", lazy="raise")
-    passos: Mapped[list[Passo]] = relationship(back_populates="processo", lazy="raise",
-                                               cascade="all, delete-orphan", passive_deletes=True,
-                                               order_by="Passo.ordem")
+    passos: Mapped[list[Passo]] = relationship(
+        back_populates="processo",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Passo.ordem",
+    )
 
 
 class Passo(Base):
@@ -114,7 +118,9 @@ class Passo(Base):
     caminho: Mapped[str] = mapped_column(String(100))
     ordem: Mapped[int]  # depth-first position in the process (sort key)
     nivel: Mapped[int] = mapped_column(Integer, default=0)  # 0 top level, 1 inside a sub-process, …
-    tipo: Mapped[str | None] = mapped_column(String(40))  # Passo simples | Sub processo | Follow up | Desdobramento
+    tipo: Mapped[str | None] = mapped_column(
+        String(40)
+    )  # Passo simples | Sub processo | Follow up | Desdobramento
     nome: Mapped[str] = mapped_column(Text)
     descricao: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(20))  # OK | Pendente (none on sub-processes)
@@ -200,7 +206,9 @@ class MetricaCache(Base):
 
     __tablename__ = "metricas_cache"
     __table_args__ = (
-        UniqueConstraint("competencia", "regime_tributario", "metrica_tipo", postgresql_nulls_not_distinct=True),
+        UniqueConstraint(
+            "competencia", "regime_tributario", "metrica_tipo", postgresql_nulls_not_distinct=True
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -43,68 +43,131 @@ REGIMES = [
 ]
 DEPARTAMENTOS = ["Fiscal", "Contábil", "Pessoal", "Financeiro"]
 RESPONSAVEIS = ["Joana Lima", "Rafael Costa", "Gilciane L.", "Pedro A.", "Maria F."]
-NOMES = ["PADARIA", "COMERCIAL", "TRANSPORTES", "CLÍNICA", "CONSTRUTORA", "AUTO PEÇAS", "ÓTICA", "MERCADO",
-         "RESTAURANTE", "TECNOLOGIA", "CONSULTORIA", "FARMÁCIA", "GRÁFICA", "AÇOUGUE", "ESCOLA"]
-SOBRENOMES = ["BOA MASSA", "SÃO JOSÉ", "ALFA", "RIO DOCE", "BELA VISTA", "NOVA ERA", "SOL NASCENTE", "PRIMAVERA",
-              "MONTE SIÃO", "CAPIXABA", "ATLÂNTICO", "HORIZONTE"]
+NOMES = [
+    "PADARIA",
+    "COMERCIAL",
+    "TRANSPORTES",
+    "CLÍNICA",
+    "CONSTRUTORA",
+    "AUTO PEÇAS",
+    "ÓTICA",
+    "MERCADO",
+    "RESTAURANTE",
+    "TECNOLOGIA",
+    "CONSULTORIA",
+    "FARMÁCIA",
+    "GRÁFICA",
+    "AÇOUGUE",
+    "ESCOLA",
+]
+SOBRENOMES = [
+    "BOA MASSA",
+    "SÃO JOSÉ",
+    "ALFA",
+    "RIO DOCE",
+    "BELA VISTA",
+    "NOVA ERA",
+    "SOL NASCENTE",
+    "PRIMAVERA",
+    "MONTE SIÃO",
+    "CAPIXABA",
+    "ATLÂNTICO",
+    "HORIZONTE",
+]
 
 
 # Step templates: ("simples", nome, entrega | None, bloqueante) | ("follow", nome, quando, para)
 # | ("desdobramento", pergunta, [(resposta, acao_tipo, acao_nome)]) | ("sub", nome, [children]).
 def _reinf() -> tuple[Any, ...]:
-    return ("sub", "Gerar Obrigações - REINF", [
-        ("simples", "Transmitir EFD-Reinf", ("Obrigação", "EFD-REINF"), "Sim"),
-        ("follow", "Avisar o cliente da transmissão", "Disparo manual", "cliente@empresa.com.br"),
-    ])
+    return (
+        "sub",
+        "Gerar Obrigações - REINF",
+        [
+            ("simples", "Transmitir EFD-Reinf", ("Obrigação", "EFD-REINF"), "Sim"),
+            ("follow", "Avisar o cliente da transmissão", "Disparo manual", "cliente@empresa.com.br"),
+        ],
+    )
 
 
 TEMPLATES: dict[str, dict[str, Any]] = {
     "simples": {
-        "nome": "Simples Nacional — Mensal", "titulo": "Simples Nacional — Mensal", "dep": "Fiscal",
+        "nome": "Simples Nacional — Mensal",
+        "titulo": "Simples Nacional — Mensal",
+        "dep": "Fiscal",
         "passos": [
-            ("simples", "Validar importações & conferência de documentos", ("Tarefa", "Conferir XMLs de saída"),
-             "Sim"),
-            ("desdobramento", "Houve faturamento no mês?", [("Sim", "Passo simples", "Conclui o passo"),
-                                                             ("Não", "Sub processo", "Sem movimento")]),
+            (
+                "simples",
+                "Validar importações & conferência de documentos",
+                ("Tarefa", "Conferir XMLs de saída"),
+                "Sim",
+            ),
+            (
+                "desdobramento",
+                "Houve faturamento no mês?",
+                [("Sim", "Passo simples", "Conclui o passo"), ("Não", "Sub processo", "Sem movimento")],
+            ),
             ("simples", "Apuração e transmissão do PGDAS", ("Obrigação", "DAS"), "Sim"),
-            ("desdobramento", "Houve Fato Gerador para entrega da EFD REINF?",
-             [("SIm", "Sub processo", "Gerar Obrigações - REINF"),
-              ("Não", "Sub processo", "Dispensa de Entrega - EFD REINF")]),
+            (
+                "desdobramento",
+                "Houve Fato Gerador para entrega da EFD REINF?",
+                [
+                    ("SIm", "Sub processo", "Gerar Obrigações - REINF"),
+                    ("Não", "Sub processo", "Dispensa de Entrega - EFD REINF"),
+                ],
+            ),
             _reinf(),
             ("simples", "Enviar guia ao cliente", None, "Não"),
         ],
     },
     "folha": {
-        "nome": "Folha de Pagamento", "titulo": "Folha de Pagamento {comp}", "dep": "Pessoal",
+        "nome": "Folha de Pagamento",
+        "titulo": "Folha de Pagamento {comp}",
+        "dep": "Pessoal",
         "passos": [
             ("simples", "Receber eventos da folha", ("Tarefa", "Eventos do mês"), "Sim"),
             ("simples", "Calcular folha", None, "Sim"),
-            ("sub", "Encargos", [
-                ("simples", "Transmitir DCTFWeb", ("Obrigação", "DARF - DCTFWEB INSS-IRRF"), "Sim"),
-                ("simples", "Gerar guia do FGTS Digital", ("Obrigação", "FGTS DIGITAL"), "Não"),
-            ]),
+            (
+                "sub",
+                "Encargos",
+                [
+                    ("simples", "Transmitir DCTFWeb", ("Obrigação", "DARF - DCTFWEB INSS-IRRF"), "Sim"),
+                    ("simples", "Gerar guia do FGTS Digital", ("Obrigação", "FGTS DIGITAL"), "Não"),
+                ],
+            ),
             ("follow", "Enviar holerites", "Disparo manual", "rh@empresa.com.br"),
         ],
     },
     "fechamento": {
-        "nome": "Fechamento Contábil", "titulo": "Fechamento Contábil", "dep": "Contábil",
+        "nome": "Fechamento Contábil",
+        "titulo": "Fechamento Contábil",
+        "dep": "Contábil",
         "passos": [
             ("simples", "Conciliação bancária", None, "Sim"),
             ("simples", "Lançamentos do mês", None, "Não"),
-            ("desdobramento", "Empresa obrigada a DIRB?", [("Sim", "Passo simples", "Gerar DIRB"),
-                                                           ("Não", "Passo simples", "Conclui o passo")]),
+            (
+                "desdobramento",
+                "Empresa obrigada a DIRB?",
+                [("Sim", "Passo simples", "Gerar DIRB"), ("Não", "Passo simples", "Conclui o passo")],
+            ),
             ("simples", "Balancete", ("Tarefa", "FECHAMENTO CONTÁBIL"), "Sim"),
         ],
     },
     "presumido": {
-        "nome": "Lucro Presumido — Apuração", "titulo": "Lucro Presumido — Apuração {comp}", "dep": "Fiscal",
+        "nome": "Lucro Presumido — Apuração",
+        "titulo": "Lucro Presumido — Apuração {comp}",
+        "dep": "Fiscal",
         "passos": [
             ("simples", "Apurar PIS/COFINS", ("Obrigação", "DARF PIS/COFINS"), "Sim"),
             ("simples", "Transmitir EFD Contribuições", ("Obrigação", "EFD-CONTRIBUICOES"), "Sim"),
-            ("desdobramento", "Houve Faturamento?", [("Sim", "Passo simples", "Apurar IRPJ/CSLL"),
-                                                     ("Não", "Passo simples", "Conclui o passo"),
-                                                     ("Não, Mas houve faturamento no trimestre",
-                                                      "Sub processo", "Apuração trimestral")]),
+            (
+                "desdobramento",
+                "Houve Faturamento?",
+                [
+                    ("Sim", "Passo simples", "Apurar IRPJ/CSLL"),
+                    ("Não", "Passo simples", "Conclui o passo"),
+                    ("Não, Mas houve faturamento no trimestre", "Sub processo", "Apuração trimestral"),
+                ],
+            ),
             ("follow", "Enviar guias", "Disparo manual", "financeiro@empresa.com.br"),
         ],
     },
@@ -117,13 +180,25 @@ TEMPLATES_BY_REGIME = {
     "MEI - Sem Funcionário": ["simples"],
 }
 OBRIGACOES_BY_REGIME = {
-    "Simples Nacional - Serviços": [("DAS", "O", "Fiscal"), ("EFD-REINF", "O", "Fiscal"),
-                                    ("FECHAMENTO CONTÁBIL", "T", "Contábil")],
-    "Simples Nacional - Comércio e Indústria": [("DAS", "O", "Fiscal"), ("FECHAMENTO CONTÁBIL", "T", "Contábil")],
-    "Lucro Presumido": [("DARF PIS/COFINS", "O", "Fiscal"), ("EFD-CONTRIBUICOES", "O", "Fiscal"),
-                        ("DARF - DCTFWEB INSS-IRRF", "O", "Pessoal")],
-    "Lucro Real": [("DARF PIS/COFINS", "O", "Fiscal"), ("DARF - DCTFWEB INSS-IRRF", "O", "Pessoal"),
-                   ("FECHAMENTO CONTÁBIL", "T", "Contábil")],
+    "Simples Nacional - Serviços": [
+        ("DAS", "O", "Fiscal"),
+        ("EFD-REINF", "O", "Fiscal"),
+        ("FECHAMENTO CONTÁBIL", "T", "Contábil"),
+    ],
+    "Simples Nacional - Comércio e Indústria": [
+        ("DAS", "O", "Fiscal"),
+        ("FECHAMENTO CONTÁBIL", "T", "Contábil"),
+    ],
+    "Lucro Presumido": [
+        ("DARF PIS/COFINS", "O", "Fiscal"),
+        ("EFD-CONTRIBUICOES", "O", "Fiscal"),
+        ("DARF - DCTFWEB INSS-IRRF", "O", "Pessoal"),
+    ],
+    "Lucro Real": [
+        ("DARF PIS/COFINS", "O", "Fiscal"),
+        ("DARF - DCTFWEB INSS-IRRF", "O", "Pessoal"),
+        ("FECHAMENTO CONTÁBIL", "T", "Contábil"),
+    ],
     "MEI - Sem Funcionário": [("DAS", "O", "Fiscal")],
 }
 
@@ -261,13 +336,21 @@ def build_office(kind: str, seed: int) -> Office:
     for i in range(n_empresas):
         regime = rng.choice(REGIMES)
         nome = f"{rng.choice(NOMES)} {rng.choice(SOBRENOMES)} {i + 1} LTDA"
-        office.empresas.append(Empresa(
-            id=100 + i, cnpj=_cnpj(rng), razao=nome, fantasia=rng.choice(["", nome.split()[0].title()]),
-            status="Ativa" if rng.random() > 0.08 else rng.choice(["Inativa", "Bloqueada"]), regime=regime,
-            uf=rng.choice(["ES", "SP", "MG", "RJ"]), desde=date(rng.randint(2015, 2024), rng.randint(1, 12), 1),
-            cadastro=date(rng.randint(2015, 2024), rng.randint(1, 12), rng.randint(1, 28)),
-            honorario=f"{rng.randint(3, 30) * 50:.2f}", last=now - timedelta(days=rng.randint(10, 400)),
-        ))
+        office.empresas.append(
+            Empresa(
+                id=100 + i,
+                cnpj=_cnpj(rng),
+                razao=nome,
+                fantasia=rng.choice(["", nome.split()[0].title()]),
+                status="Ativa" if rng.random() > 0.08 else rng.choice(["Inativa", "Bloqueada"]),
+                regime=regime,
+                uf=rng.choice(["ES", "SP", "MG", "RJ"]),
+                desde=date(rng.randint(2015, 2024), rng.randint(1, 12), 1),
+                cadastro=date(rng.randint(2015, 2024), rng.randint(1, 12), rng.randint(1, 28)),
+                honorario=f"{rng.randint(3, 30) * 50:.2f}",
+                last=now - timedelta(days=rng.randint(10, 400)),
+            )
+        )
     # Processes open on the first days of the last four months, ids sequential in time.
     drafts: list[tuple[date, Empresa, str]] = []
     for _ in range(n_processos):
@@ -295,30 +378,59 @@ def build_office(kind: str, seed: int) -> Office:
             for nome, tipo, dep in OBRIGACOES_BY_REGIME[empresa.regime]:
                 prazo = _month_start(comp, -1) + timedelta(days=rng.randint(14, 19))
                 atraso = prazo + timedelta(days=rng.choice([0, 2, 5]))
-                delivered = prazo < today - timedelta(days=3) or (prazo < today + timedelta(days=10)
-                                                                  and rng.random() < 0.4)
+                delivered = prazo < today - timedelta(days=3) or (
+                    prazo < today + timedelta(days=10) and rng.random() < 0.4
+                )
                 entrega = (prazo - timedelta(days=rng.randint(-2, 6))) if delivered else None
                 if entrega and entrega > today:
                     entrega = today
-                status = ("Ent. antecipada" if entrega and entrega < prazo else
-                          "Ent. PzTéc" if entrega and entrega <= atraso else
-                          "Ent. atrasada" if entrega else
-                          "Atrasada!" if atraso < today else "Pendente")
+                status = (
+                    "Ent. antecipada"
+                    if entrega and entrega < prazo
+                    else "Ent. PzTéc"
+                    if entrega and entrega <= atraso
+                    else "Ent. atrasada"
+                    if entrega
+                    else "Atrasada!"
+                    if atraso < today
+                    else "Pendente"
+                )
                 last_day = entrega or (prazo - timedelta(days=20))
-                last = datetime.combine(min(last_day, today - timedelta(days=2)),
-                                        datetime.min.time(), SAO_PAULO) + timedelta(hours=rng.randint(8, 18))
-                office.entregas.append(Entrega(
-                    ent_id=ent_id, empresa=empresa, nome=nome, tipo=tipo, dep=dep, competencia=comp, prazo=prazo,
-                    atraso=atraso, entrega=entrega, finalizacao=(last if entrega else None), status=status,
-                    last=last, responsavel=rng.choice(RESPONSAVEIS), config_id=200 + len(nome),
-                ))
+                last = datetime.combine(
+                    min(last_day, today - timedelta(days=2)), datetime.min.time(), SAO_PAULO
+                ) + timedelta(hours=rng.randint(8, 18))
+                office.entregas.append(
+                    Entrega(
+                        ent_id=ent_id,
+                        empresa=empresa,
+                        nome=nome,
+                        tipo=tipo,
+                        dep=dep,
+                        competencia=comp,
+                        prazo=prazo,
+                        atraso=atraso,
+                        entrega=entrega,
+                        finalizacao=(last if entrega else None),
+                        status=status,
+                        last=last,
+                        responsavel=rng.choice(RESPONSAVEIS),
+                        config_id=200 + len(nome),
+                    )
+                )
                 ent_id += 1
     office.next_ent_id = ent_id
     return office
 
 
-def _new_processo(rng: random.Random, proc_id: int, empresa: Empresa, template: str, inicio: date, today: date,
-                  now: datetime) -> Processo:
+def _new_processo(
+    rng: random.Random,
+    proc_id: int,
+    empresa: Empresa,
+    template: str,
+    inicio: date,
+    today: date,
+    now: datetime,
+) -> Processo:
     steps = TEMPLATES[template]["passos"]
     total = _count_steps(steps)
     age = (today - inicio).days
@@ -326,12 +438,22 @@ def _new_processo(rng: random.Random, proc_id: int, empresa: Empresa, template: 
     answers = {i: rng.randint(0, 1) for i in range(total)}
     last_day = min(inicio + timedelta(days=min(age, rng.randint(0, 25))), today)
     last = datetime.combine(last_day, datetime.min.time(), SAO_PAULO) + timedelta(
-        hours=rng.randint(7, 19), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
+        hours=rng.randint(7, 19), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59)
+    )
     # Nothing in the seeded world changed in the last two hours (deltas start empty).
     last = min(last, now - timedelta(hours=2))
-    proc = Processo(id=proc_id, empresa=empresa, template=template, titulo="", inicio=inicio, done=done,
-                    answers=answers, last=last, pct_style="pct" if rng.random() < 0.1 else "dec",
-                    suspenso=done < total and rng.random() < 0.03)
+    proc = Processo(
+        id=proc_id,
+        empresa=empresa,
+        template=template,
+        titulo="",
+        inicio=inicio,
+        done=done,
+        answers=answers,
+        last=last,
+        pct_style="pct" if rng.random() < 0.1 else "dec",
+        suspenso=done < total and rng.random() < 0.03,
+    )
     comp = _month_start(inicio, 1)  # monthly routines close the previous month
     proc.titulo = TEMPLATES[template]["titulo"].format(comp=f"{comp.month:02d}/{comp.year}")
     if done >= total:
@@ -344,29 +466,51 @@ def _render_steps(proc: Processo, nodes: list[Any], counter: list[int]) -> list[
     for node in nodes:
         kind = node[0]
         if kind == "sub":
-            out.append({"Tipo": "Sub processo", "Nome": node[1],
-                        "ProcPassos": _render_steps(proc, node[2], counter)})
+            out.append(
+                {"Tipo": "Sub processo", "Nome": node[1], "ProcPassos": _render_steps(proc, node[2], counter)}
+            )
             continue
         index = counter[0]
         counter[0] += 1
         status = "OK" if index < proc.done else "Pendente"
         if kind == "simples":
             entrega = node[2]
-            automacao_entrega: Any = [] if entrega is None else {
-                "Tipo": entrega[0], "Nome": entrega[1], "Criacao": "no dia do início/autorização do processo",
-                "Previsao": "30 min", "Responsavel": RESPONSAVEIS[proc.id % len(RESPONSAVEIS)],
-                "Prazo": _br(proc.inicio + timedelta(days=5 + index * 2)),
-            }
-            out.append({"Tipo": "Passo simples", "Status": status, "Nome": node[1],
-                        "Automacao": {"Entrega": automacao_entrega, "Bloqueante": node[3]}})
+            automacao_entrega: Any = (
+                []
+                if entrega is None
+                else {
+                    "Tipo": entrega[0],
+                    "Nome": entrega[1],
+                    "Criacao": "no dia do início/autorização do processo",
+                    "Previsao": "30 min",
+                    "Responsavel": RESPONSAVEIS[proc.id % len(RESPONSAVEIS)],
+                    "Prazo": _br(proc.inicio + timedelta(days=5 + index * 2)),
+                }
+            )
+            out.append(
+                {
+                    "Tipo": "Passo simples",
+                    "Status": status,
+                    "Nome": node[1],
+                    "Automacao": {"Entrega": automacao_entrega, "Bloqueante": node[3]},
+                }
+            )
         elif kind == "follow":
-            out.append({"Tipo": "Follow up", "Status": status, "Nome": node[1],
-                        "Automacao": {"Quando": node[2], "Para": node[3]}})
+            out.append(
+                {
+                    "Tipo": "Follow up",
+                    "Status": status,
+                    "Nome": node[1],
+                    "Automacao": {"Quando": node[2], "Para": node[3]},
+                }
+            )
         else:  # desdobramento: answered questions list only the branch taken
             alternatives = [{"Nome": a, "Acao": {"Tipo": t, "Nome": n}} for a, t, n in node[2]]
             if status == "OK":
                 alternatives = [alternatives[proc.answers.get(index, 0) % len(alternatives)]]
-            out.append({"Tipo": "Desdobramento", "Status": status, "Nome": node[1], "Automacao": alternatives})
+            out.append(
+                {"Tipo": "Desdobramento", "Status": status, "Nome": node[1], "Automacao": alternatives}
+            )
     return out
 
 
@@ -378,8 +522,15 @@ def _status_text(proc: Processo) -> str:
     return "Suspenso" if proc.suspenso else "Em andamento"
 
 
-STATUS_LETTERS = {"A": "Em andamento", "C": "Concluído", "S": "Suspenso", "X": "Excluído", "D": "Desistência",
-                  "P": "Agendado", "W": "Aguardando aprovação"}
+STATUS_LETTERS = {
+    "A": "Em andamento",
+    "C": "Concluído",
+    "S": "Suspenso",
+    "X": "Excluído",
+    "D": "Desistência",
+    "P": "Agendado",
+    "W": "Aguardando aprovação",
+}
 
 
 def process_header(proc: Processo, today: date) -> dict[str, Any]:
@@ -410,9 +561,17 @@ def process_header(proc: Processo, today: date) -> dict[str, Any]:
 
 def company_json(emp: Empresa, flags: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "ID": str(emp.id), "Identificador": emp.cnpj, "Razao": emp.razao, "Fantasia": emp.fantasia,
-        "Status": emp.status, "Telefone": "2799990000", "UF": emp.uf, "ClienteDesde": _iso(emp.desde),
-        "ClienteAte": "0000-00-00", "DataDoCadastro": _iso(emp.cadastro), "Honorario": emp.honorario,
+        "ID": str(emp.id),
+        "Identificador": emp.cnpj,
+        "Razao": emp.razao,
+        "Fantasia": emp.fantasia,
+        "Status": emp.status,
+        "Telefone": "2799990000",
+        "UF": emp.uf,
+        "ClienteDesde": _iso(emp.desde),
+        "ClienteAte": "0000-00-00",
+        "DataDoCadastro": _iso(emp.cadastro),
+        "Honorario": emp.honorario,
         "DtLastDH": _iso_dt(emp.last),
     }
     if "registrationData" in flags:
@@ -423,20 +582,33 @@ def company_json(emp: Empresa, flags: set[str]) -> dict[str, Any]:
 
 def delivery_json(ent: Entrega, with_config: bool) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "Nome": ent.nome, "EntCompetencia": _iso(ent.competencia), "EntDtPrazo": _iso(ent.prazo),
-        "EntDtAtraso": _iso(ent.atraso), "EntDtEntrega": _iso(ent.entrega),
+        "Nome": ent.nome,
+        "EntCompetencia": _iso(ent.competencia),
+        "EntDtPrazo": _iso(ent.prazo),
+        "EntDtAtraso": _iso(ent.atraso),
+        "EntDtEntrega": _iso(ent.entrega),
         "EntDtFinalizacao": _iso_dt(ent.finalizacao) if ent.finalizacao else None,
-        "EntMulta": "S" if ent.tipo == "O" else "N", "Status": ent.status,
+        "EntMulta": "S" if ent.tipo == "O" else "N",
+        "Status": ent.status,
         "EntGuiaLida": "Guia já acessada/lida" if ent.entrega else "Guia ainda não acessada/lida",
-        "EntLastDH": _iso_dt(ent.last), "RespEntrega": ent.responsavel if ent.entrega else "",
+        "EntLastDH": _iso_dt(ent.last),
+        "RespEntrega": ent.responsavel if ent.entrega else "",
     }
     if ent.entrega:
         out["Anexos"] = [{"Url": f"https://app.acessorias.com/getguiaapi.php?AnxKey=SIM{ent.ent_id}"}]
     if with_config:
-        out["Config"] = {"EntID": str(ent.ent_id), "Tipo": ent.tipo, "ID": str(ent.config_id),
-                         "DptoID": str(DEPARTAMENTOS.index(ent.dep) + 1), "DptoNome": ent.dep, "CriadorID": None,
-                         "RespPrazo": ent.responsavel, "RespPrazoID": "42", "RespEntrega": ent.responsavel,
-                         "RespEntregaID": "42"}
+        out["Config"] = {
+            "EntID": str(ent.ent_id),
+            "Tipo": ent.tipo,
+            "ID": str(ent.config_id),
+            "DptoID": str(DEPARTAMENTOS.index(ent.dep) + 1),
+            "DptoNome": ent.dep,
+            "CriadorID": None,
+            "RespPrazo": ent.responsavel,
+            "RespPrazoID": "42",
+            "RespEntrega": ent.responsavel,
+            "RespEntregaID": "42",
+        }
     return out
 
 
@@ -454,8 +626,12 @@ class Simulator:
         self.rate_limit = self.default_rate_limit
         self.throttle_mode = "429"  # or "silent": list pages answer 200 [] instead of 429
         self.window: dict[str, deque[float]] = {}
-        self.faults: dict[str, Any] = {"silent_empty_pages": 0, "http_500": 0, "fail_detail_ids": [],
-                                       "unstable_pages": True}
+        self.faults: dict[str, Any] = {
+            "silent_empty_pages": 0,
+            "http_500": 0,
+            "fail_detail_ids": [],
+            "unstable_pages": True,
+        }
         self.reset_stats()
 
     def reset_stats(self) -> None:
@@ -480,14 +656,24 @@ class Simulator:
         return False
 
     # --- control -----------------------------------------------------------------------------
-    def advance(self, kind: str, steps_completed: int = 0, processes_created: int = 0,
-                deliveries_changed: int = 0, processes_deleted: int = 0) -> dict[str, list[int]]:
+    def advance(
+        self,
+        kind: str,
+        steps_completed: int = 0,
+        processes_created: int = 0,
+        deliveries_changed: int = 0,
+        processes_deleted: int = 0,
+    ) -> dict[str, list[int]]:
         office = self.office(kind)
         rng = office.rng
         now = _now()
         today = now.date()
-        changed: dict[str, list[int]] = {"steps_completed": [], "processes_created": [],
-                                         "deliveries_changed": [], "processes_deleted": []}
+        changed: dict[str, list[int]] = {
+            "steps_completed": [],
+            "processes_created": [],
+            "deliveries_changed": [],
+            "processes_deleted": [],
+        }
         open_ids = sorted(p.id for p in office.processos.values() if not p.excluido and p.done < p.total)
         for proc_id in rng.sample(open_ids, min(steps_completed, len(open_ids))):
             proc = office.processos[proc_id]
@@ -584,7 +770,7 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
         if ativa in ("S", "N"):
             rows = [e for e in rows if (e.status == "Ativa") == (ativa == "S")]
         page = _page(request)
-        chunk = rows[(page - 1) * COMPANY_PAGE: page * COMPANY_PAGE]
+        chunk = rows[(page - 1) * COMPANY_PAGE : page * COMPANY_PAGE]
         return JSONResponse([company_json(e, flags) for e in chunk])  # past the end: []
 
     # --- processes ------------------------------------------------------------------------------
@@ -615,7 +801,10 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
         letter = (params.get("ProcStatus") or "").strip().upper()[:1]
         wanted = STATUS_LETTERS.get(letter)
         since = _parse_filter_dt(params.get("DtLastDH"))
-        ini, fim = _parse_filter_date(params.get("ProcInicioIni")), _parse_filter_date(params.get("ProcInicioFim"))
+        ini, fim = (
+            _parse_filter_date(params.get("ProcInicioIni")),
+            _parse_filter_date(params.get("ProcInicioFim")),
+        )
         rows = []
         for proc in office.processos.values():
             status = _status_text(proc)
@@ -633,7 +822,9 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
         shift = 0
         if sim.faults["unstable_pages"] and not (since or wanted or ini or fim) and page > 1:
             shift = ((page * 7 + sim.seed) % 3) - 1
-        chunk = rows[max(0, start + shift): max(0, start + shift) + PROCESS_PAGE] if start < len(rows) else []
+        chunk = (
+            rows[max(0, start + shift) : max(0, start + shift) + PROCESS_PAGE] if start < len(rows) else []
+        )
         if not chunk:
             return Response(status_code=204)
         return JSONResponse([process_header(p, today) for p in chunk])
@@ -656,8 +847,9 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
         if ini is None or fim is None:
             return Response(status_code=204)  # no window, no result (and no error)
         if is_list:
-            oldest = datetime.combine(datetime.now(SAO_PAULO).date() - timedelta(days=1), datetime.min.time(),
-                                      SAO_PAULO)
+            oldest = datetime.combine(
+                datetime.now(SAO_PAULO).date() - timedelta(days=1), datetime.min.time(), SAO_PAULO
+            )
             if since is None or since < oldest:
                 return Response(status_code=204)  # ListAll only takes today/yesterday
             scope = office.entregas
@@ -668,19 +860,31 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
             if not found:
                 return JSONResponse({"Erro": "Empresa não encontrada"})
             scope = [e for e in office.entregas if e.empresa is found[0]]
-        rows = [e for e in scope if ini <= e.prazo <= fim and (since is None or e.last > since)
-                and (only_ent is None or e.ent_id == only_ent)]
+        rows = [
+            e
+            for e in scope
+            if ini <= e.prazo <= fim
+            and (since is None or e.last > since)
+            and (only_ent is None or e.ent_id == only_ent)
+        ]
         rows.sort(key=lambda e: (e.empresa.id, e.ent_id))
         page = _page(request)
-        chunk = rows[(page - 1) * DELIVERY_PAGE: page * DELIVERY_PAGE]
+        chunk = rows[(page - 1) * DELIVERY_PAGE : page * DELIVERY_PAGE]
         if not chunk:
             return Response(status_code=204)
         blocks: list[dict[str, Any]] = []
         for ent in chunk:
             if not blocks or blocks[-1]["ID"] != str(ent.empresa.id):
                 emp = ent.empresa
-                blocks.append({"ID": str(emp.id), "Identificador": emp.cnpj, "Razao": emp.razao,
-                               "Fantasia": emp.fantasia, "Entregas": []})
+                blocks.append(
+                    {
+                        "ID": str(emp.id),
+                        "Identificador": emp.cnpj,
+                        "Razao": emp.razao,
+                        "Fantasia": emp.fantasia,
+                        "Entregas": [],
+                    }
+                )
             blocks[-1]["Entregas"].append(delivery_json(ent, with_config))
         return JSONResponse(blocks if is_list else blocks[0])
 
@@ -701,8 +905,13 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
     async def control_advance(request: Request) -> dict[str, Any]:
         body = await request.json() if (await request.body()) else {}
         kind = _control_office(request, body)
-        return sim.advance(kind, int(body.get("steps_completed", 0)), int(body.get("processes_created", 0)),
-                           int(body.get("deliveries_changed", 0)), int(body.get("processes_deleted", 0)))
+        return sim.advance(
+            kind,
+            int(body.get("steps_completed", 0)),
+            int(body.get("processes_created", 0)),
+            int(body.get("deliveries_changed", 0)),
+            int(body.get("processes_deleted", 0)),
+        )
 
     @app.post("/_control/faults")
     async def control_faults(request: Request) -> dict[str, Any]:
@@ -722,8 +931,12 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
 
     @app.get("/_control/stats")
     async def control_stats() -> dict[str, Any]:
-        return {"requests": dict(sim.stats), "total": sim.stats["total"], "detail_ids": list(sim.detail_ids),
-                "delivery_cnpjs": list(sim.delivery_cnpjs)}
+        return {
+            "requests": dict(sim.stats),
+            "total": sim.stats["total"],
+            "detail_ids": list(sim.detail_ids),
+            "delivery_cnpjs": list(sim.delivery_cnpjs),
+        }
 
     @app.post("/_control/stats/reset")
     async def control_stats_reset() -> dict[str, str]:
@@ -736,9 +949,13 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
         kind = OFFICES.get(token, "small")
         office = sim.office(kind)
         alive = [p for p in office.processos.values() if not p.excluido]
-        return {"empresas": len(office.empresas), "processos": len(alive),
-                "processos_ids": sorted(p.id for p in alive),
-                "excluidos": sorted(p.id for p in office.processos.values() if p.excluido),
-                "entregas": len(office.entregas), "max_proc_id": office.next_proc_id - 1}
+        return {
+            "empresas": len(office.empresas),
+            "processos": len(alive),
+            "processos_ids": sorted(p.id for p in alive),
+            "excluidos": sorted(p.id for p in office.processos.values() if p.excluido),
+            "entregas": len(office.entregas),
+            "max_proc_id": office.next_proc_id - 1,
+        }
 
     return app
