@@ -1,0 +1,570 @@
+"""Comprasnet mirror logic: the base sync of a UASG (one call) and the tabs of a contract (on demand).
+
+Services only flush; the caller (request, CLI command, task) owns the transaction — except the two `run_*`
+entry points, which are boundaries themselves (they open their own sessions and record the run).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import BigInteger, Integer, Numeric, Select, String, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from espelho.clock import now_utc, today_sao_paulo
+from espelho.config import Settings
+from espelho.contratos.client import UPSTREAM, ComprasnetClient, LinkGone, get_client
+from espelho.contratos.models import ArquivoContrato, Contrato, Empenho, HistoricoContrato, ItemContrato, Uasg
+from espelho.contratos.schemas import ABAS, UPSTREAM_ABA_SCHEMAS, AbaResultado, UpstreamContrato
+from espelho.db import Base, Database, upsert
+from espelho.errors import InvalidInput, NotFound, UpstreamError, UpstreamMalformed, UpstreamRejected
+from espelho.logging_setup import get_logger
+from espelho.syncs.service import ERRO, finish_run, recorded_run
+from espelho.upstream.http import counting_calls
+
+log = get_logger(__name__)
+
+ORIGEM = "COMPRASNET"
+ABA_MODELS: dict[str, type[HistoricoContrato | Empenho | ItemContrato | ArquivoContrato]] = {
+    "historico": HistoricoContrato,
+    "empenhos": Empenho,
+    "itens": ItemContrato,
+    "arquivos": ArquivoContrato,
+}
+ABA_FRESHNESS: dict[str, str] = {
+    "historico": "historico_atualizado_em",
+    "empenhos": "empenhos_atualizados_em",
+    "itens": "itens_atualizados_em",
+    "arquivos": "arquivos_atualizados_em",
+}
+# Stats keys of the base sync for the tab rows it does NOT fetch (always 0 there).
+ABA_STAT_KEYS: dict[str, str] = {
+    "historico": "historicos",
+    "empenhos": "empenhos",
+    "itens": "itens",
+    "arquivos": "arquivos",
+}
+_UASG_RE = re.compile(r"^\d{6}$")
+_MAX_REPORTED_ERRORS = 20
+
+
+# ---------------------------------------------------------------- validation helpers
+
+
+def validate_uasg(code: str) -> str:
+    """A UASG code is exactly 6 digits ("153165", leading zeros kept)."""
+    value = (code or "").strip()
+    if not _UASG_RE.fullmatch(value):
+        raise InvalidInput(f"invalid UASG code {code!r}: a UASG code is exactly 6 digits, e.g. 153165")
+    return value
+
+
+def validate_abas(data_types: Iterable[str] | None) -> list[str]:
+    if data_types is None:
+        return list(ABAS)
+    abas: list[str] = []
+    for raw in data_types:
+        aba = str(raw).strip().lower()
+        if aba not in ABAS:
+            raise InvalidInput(f"unknown tab {raw!r}: choose from {', '.join(ABAS)}")
+        if aba not in abas:
+            abas.append(aba)
+    if not abas:
+        raise InvalidInput(f"no tab given: choose from {', '.join(ABAS)}")
+    return abas
+
+
+def kept_by_vigencia(vigencia_fim: date | None, today: date, dias: int) -> bool:
+    """Keep contracts with no end, or that ended at most `dias` days ago (exactly `dias` is kept)."""
+    return vigencia_fim is None or (today - vigencia_fim).days <= dias
+
+
+# Column limits, checked before a batch goes to the database: one oversized value must cost one record
+# (reported), not the whole batch (PostgreSQL rejects it; SQLite would store it silently).
+_limits_cache: dict[type[Base], dict[str, tuple[str, Any]]] = {}
+
+
+def _limits(model: type[Base]) -> dict[str, tuple[str, Any]]:
+    if model not in _limits_cache:
+        limits: dict[str, tuple[str, Any]] = {}
+        for column in model.__table__.columns:  # type: ignore[attr-defined]
+            kind = column.type
+            if isinstance(kind, String) and kind.length:
+                limits[column.name] = ("str", kind.length)
+            elif isinstance(kind, Numeric) and kind.precision:
+                limits[column.name] = ("num", Decimal(10) ** (kind.precision - (kind.scale or 0)))
+            elif isinstance(kind, BigInteger):
+                limits[column.name] = ("int", 2**63)
+            elif isinstance(kind, Integer):
+                limits[column.name] = ("int", 2**31)
+        _limits_cache[model] = limits
+    return _limits_cache[model]
+
+
+def fit_row(model: type[Base], row: dict[str, Any]) -> dict[str, Any]:
+    """Cut over-long text (free text never stops a record) and refuse numbers the columns cannot hold."""
+    for name, (kind, limit) in _limits(model).items():
+        value = row.get(name)
+        if value is None:
+            continue
+        if kind == "str" and isinstance(value, str) and len(value) > limit:
+            row[name] = value[:limit]
+        elif kind in ("num", "int") and abs(value) >= limit:
+            raise ValueError(f"{name} out of range: {value}")
+    return row
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]]
+        return "; ".join(parts)
+    return str(exc)
+
+
+# ---------------------------------------------------------------- base sync (one call per UASG)
+
+
+def run_uasg_sync(
+    database: Database,
+    settings: Settings,
+    uasg: str,
+    *,
+    run_id: int | None = None,
+    client: ComprasnetClient | None = None,
+) -> dict[str, Any]:
+    """Sync one UASG's contract list: exactly one upstream call, no tab fetched, nothing deleted.
+
+    Records a `sincronizacoes` row (continuing `run_id` when given). Returns the stats the CLI prints.
+    """
+    try:
+        codigo = validate_uasg(uasg)
+    except InvalidInput as exc:
+        if run_id is not None:
+            finish_run(database, run_id, status=ERRO, elapsed_s=0.0, result={}, error=exc.message)
+        raise
+    client = client or get_client(settings)
+    started = time.perf_counter()
+    with recorded_run(database, origem=ORIGEM, tipo="UASG", escopo=f"uasg:{codigo}", run_id=run_id) as run:
+        with counting_calls() as calls:
+            try:
+                payload = client.contratos_da_uasg(codigo)
+            finally:
+                run.result["api_calls"] = calls.calls
+        today = today_sao_paulo()
+        now = now_utc()
+        kept: dict[int, dict[str, Any]] = {}
+        sample: dict[str, Any] | None = None
+        erros: list[dict[str, Any]] = []
+        invalidos = fora_da_vigencia = 0
+        for index, record in enumerate(payload):
+            try:
+                if not isinstance(record, dict):
+                    raise ValueError(f"record is a {type(record).__name__}, not an object")
+                parsed = UpstreamContrato.model_validate(record)
+                row = fit_row(Contrato, parsed.row())
+            except (ValidationError, ValueError, TypeError) as exc:
+                invalidos += 1
+                record_id = record.get("id") if isinstance(record, dict) else None
+                log.warning(
+                    "contratos.registro_invalido",
+                    uasg=codigo,
+                    indice=index,
+                    id=record_id,
+                    erro=_error_text(exc),
+                )
+                if len(erros) < _MAX_REPORTED_ERRORS:
+                    erros.append({"indice": index, "id": record_id, "erro": _error_text(exc)})
+                continue
+            # The UASG's names come from a record it manages (any record if none does).
+            if sample is None or (
+                sample["unidade_gestora_codigo"] != codigo and row["unidade_gestora_codigo"] == codigo
+            ):
+                sample = dict(row)
+            if not kept_by_vigencia(parsed.vigencia_fim, today, settings.contratos_vigencia_dias):
+                fora_da_vigencia += 1
+                continue
+            row.update(uasg_codigo=codigo, raw_json=record, listado_em=now, criado_em=now)
+            kept[parsed.id] = row  # a repeated id keeps its last occurrence
+
+        rows = list(kept.values())
+        with database.session() as session:
+            existing = _existing_ids(session, list(kept))
+            _upsert_uasg(session, codigo, sample, now)
+            upsert(
+                session,
+                Contrato,
+                rows,
+                index_elements=["id"],
+                update_columns=[c for c in (rows[0] if rows else {}) if c not in ("id", "criado_em")],
+            )
+        stats: dict[str, Any] = {
+            "uasg": codigo,
+            "contratos_recebidos": len(payload),
+            "contratos_processados": len(rows),
+            "contratos_novos": len(rows) - existing,
+            "contratos_atualizados": existing,
+            "fora_da_vigencia": fora_da_vigencia,
+            "invalidos": invalidos,
+            "erros": erros,
+            "historicos": 0,
+            "empenhos": 0,
+            "itens": 0,
+            "arquivos": 0,
+            "api_calls": calls.calls,
+            "duration_s": round(time.perf_counter() - started, 3),
+            "run_id": run.id,
+        }
+        run.result.update(
+            stats,
+            total_processos=len(rows),
+            novos=stats["contratos_novos"],
+            atualizados=existing,
+            removidos=0,
+        )
+    log.info(
+        "contratos.uasg_sincronizada",
+        uasg=codigo,
+        contratos=len(rows),
+        fora_da_vigencia=fora_da_vigencia,
+        invalidos=invalidos,
+        api_calls=calls.calls,
+        ms=round(stats["duration_s"] * 1000),
+    )
+    return stats
+
+
+def _existing_ids(session: Session, ids: Sequence[int]) -> int:
+    found = 0
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        found += session.scalar(select(func.count()).select_from(Contrato).where(Contrato.id.in_(chunk))) or 0
+    return found
+
+
+def _upsert_uasg(session: Session, codigo: str, data: dict[str, Any] | None, now: datetime) -> None:
+    row: dict[str, Any] = {"codigo": codigo, "criado_em": now, "sincronizado_em": now}
+    if data is not None:
+        if data["unidade_gestora_codigo"] == codigo:
+            row.update(nome_resumido=data["unidade_gestora_nome_resumido"], nome=data["unidade_gestora_nome"])
+        row.update(orgao_codigo=data["orgao_codigo"], orgao_nome=data["orgao_nome"])
+    fit_row(Uasg, row)
+    upsert(
+        session,
+        Uasg,
+        [row],
+        index_elements=["codigo"],
+        update_columns=[c for c in row if c not in ("codigo", "criado_em")],
+    )
+
+
+# ---------------------------------------------------------------- tabs on demand
+
+
+@dataclass
+class AbaSync:
+    contrato_id: int
+    aba: str
+    registros: int
+    invalidos: int
+    api_calls: int
+    atualizado_em: datetime
+    ms: float
+    link_renovado: bool
+
+
+def sync_aba(
+    session: Session,
+    settings: Settings,
+    contrato_id: int,
+    aba: str,
+    *,
+    client: ComprasnetClient | None = None,
+) -> AbaSync:
+    """Fetch one tab of one contract and replace its stored rows; flushes, the caller commits.
+
+    Follows the contract's stored link (one call). Only if that answers 404, refreshes the contract via
+    /contrato/id/{id} for a fresh link. Any upstream failure raises before anything is written, so the
+    stored rows and the tab's timestamp stay as they were. An upstream `[]` is a success (0 rows).
+    """
+    aba = validate_abas([aba])[0]
+    contrato = session.get(Contrato, contrato_id)
+    if contrato is None:
+        raise NotFound(f"contract {contrato_id} is not in the mirror; sync its UASG first")
+    client = client or get_client(settings)
+    started = time.perf_counter()
+    renewed = False
+    with counting_calls() as calls:
+        link = (contrato.links or {}).get(aba)
+        payload: list[Any] | None = None
+        if link:
+            try:
+                payload = client.aba(link)
+            except LinkGone:
+                payload = None
+        if payload is None:
+            renewed = True
+            link = _refresh_contrato(session, client, contrato, aba)
+            try:
+                payload = client.aba(link)
+            except LinkGone as exc:
+                raise UpstreamRejected(
+                    f"Comprasnet has no {aba} for contract {contrato_id} (HTTP 404)",
+                    upstream=UPSTREAM,
+                    url=link,
+                    status=404,
+                ) from exc
+
+    model = ABA_MODELS[aba]
+    schema = UPSTREAM_ABA_SCHEMAS[aba]
+    now = now_utc()
+    rows: dict[int, dict[str, Any]] = {}
+    invalidos = 0
+    for index, record in enumerate(payload):
+        try:
+            if not isinstance(record, dict):
+                raise ValueError(f"record is a {type(record).__name__}, not an object")
+            row = schema.model_validate(record).row()  # type: ignore[attr-defined]
+            row.update(contrato_id=contrato_id, raw_json=record, sincronizado_em=now)
+            rows[row["id"]] = fit_row(model, row)
+        except (ValidationError, ValueError, TypeError) as exc:
+            invalidos += 1
+            log.warning(
+                "contratos.aba_registro_invalido",
+                contrato=contrato_id,
+                aba=aba,
+                indice=index,
+                erro=_error_text(exc),
+            )
+
+    # Replace the tab in the caller's transaction: all of it lands, or none of it.
+    session.execute(delete(model).where(model.contrato_id == contrato_id))
+    upsert(session, model, list(rows.values()), index_elements=["contrato_id", "id"])
+    setattr(contrato, ABA_FRESHNESS[aba], now)
+    if all(getattr(contrato, field) is not None for field in ABA_FRESHNESS.values()):
+        contrato.detalhes_atualizados_em = now
+    session.flush()
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    log.info(
+        "contratos.aba_sincronizada",
+        contrato=contrato_id,
+        aba=aba,
+        rows=len(rows),
+        invalidos=invalidos,
+        api_calls=calls.calls,
+        ms=round(elapsed_ms, 1),
+        link_renovado=renewed,
+    )
+    return AbaSync(contrato_id, aba, len(rows), invalidos, calls.calls, now, elapsed_ms, renewed)
+
+
+def _refresh_contrato(session: Session, client: ComprasnetClient, contrato: Contrato, aba: str) -> str:
+    """Re-read the contract from /contrato/id/{id}, store what changed, and return the tab's fresh link."""
+    fresh = client.contrato(contrato.id)
+    if fresh is None:
+        raise UpstreamRejected(
+            f"Comprasnet no longer knows contract {contrato.id}",
+            upstream=UPSTREAM,
+            url=client.http.url(f"contrato/id/{contrato.id}"),
+            status=404,
+        )
+    try:
+        parsed = UpstreamContrato.model_validate(fresh)
+        row = fit_row(Contrato, parsed.row())
+    except (ValidationError, ValueError, TypeError) as exc:
+        raise UpstreamMalformed(
+            f"contract {contrato.id} answer could not be parsed: {_error_text(exc)}", upstream=UPSTREAM
+        ) from exc
+    row.pop("id")
+    for name, value in row.items():
+        setattr(contrato, name, value)
+    contrato.raw_json = fresh
+    return (parsed.links or {}).get(aba) or client.aba_url(contrato.id, aba)
+
+
+def run_contrato_sync(
+    database: Database,
+    settings: Settings,
+    contrato_id: int,
+    data_types: Sequence[str] | None = None,
+    *,
+    client: ComprasnetClient | None = None,
+    on_aba: Callable[[AbaResultado], None] | None = None,
+) -> dict[str, Any]:
+    """Sync several tabs of one contract (default: all four), each in its own transaction.
+
+    A failing tab leaves its stored rows untouched and does not stop the others; if every tab failed
+    the first error is raised. Records a `sincronizacoes` row (tipo CONTRATO).
+    """
+    abas = validate_abas(data_types)
+    with database.session() as session:
+        if session.get(Contrato, contrato_id) is None:
+            raise NotFound(f"contract {contrato_id} is not in the mirror; sync its UASG first")
+    started = time.perf_counter()
+    resultados: dict[str, AbaResultado] = {}
+    first_error: UpstreamError | None = None
+    with (
+        recorded_run(database, origem=ORIGEM, tipo="CONTRATO", escopo=f"contrato:{contrato_id}") as run,
+        counting_calls() as calls,
+    ):
+        for aba in abas:
+            with counting_calls() as aba_calls:
+                try:
+                    with database.session() as session:
+                        done = sync_aba(session, settings, contrato_id, aba, client=client)
+                    resultado = AbaResultado(
+                        aba=aba,
+                        status="ok",
+                        registros=done.registros,  # type: ignore[arg-type]
+                        invalidos=done.invalidos,
+                        api_calls=done.api_calls,
+                        atualizado_em=done.atualizado_em,
+                    )
+                except UpstreamError as exc:
+                    first_error = first_error or exc
+                    resultado = AbaResultado(
+                        aba=aba,
+                        status="erro",
+                        api_calls=aba_calls.calls,  # type: ignore[arg-type]
+                        erro=exc.message,
+                    )
+            resultados[aba] = resultado
+            if on_aba is not None:
+                on_aba(resultado)
+        with database.session() as session:
+            detalhes = session.scalar(
+                select(Contrato.detalhes_atualizados_em).where(Contrato.id == contrato_id)
+            )
+        stats: dict[str, Any] = {
+            "contrato_id": contrato_id,
+            "abas": {aba: r.model_dump(mode="json") for aba, r in resultados.items()},
+            **{ABA_STAT_KEYS[aba]: (resultados[aba].registros if aba in resultados else 0) for aba in ABAS},
+            "erros": {aba: r.erro for aba, r in resultados.items() if r.status == "erro"},
+            "api_calls": calls.calls,
+            "duration_s": round(time.perf_counter() - started, 3),
+            "detalhes_atualizados_em": detalhes.isoformat() if detalhes else None,
+        }
+        run.result.update(stats, total_processos=sum(r.registros for r in resultados.values()))
+        if first_error is not None and all(r.status == "erro" for r in resultados.values()):
+            raise first_error
+    return stats
+
+
+# ---------------------------------------------------------------- reads (database only)
+
+
+def _vigencia_filter(stmt: Select[Any], vigencia: str | None, today: date, dias: int) -> Select[Any]:
+    fim = Contrato.vigencia_fim
+    if vigencia == "ativos":
+        return stmt.where(or_(fim.is_(None), fim >= today))
+    if vigencia == "vencidos":
+        return stmt.where(fim < today)
+    if vigencia == "proximos_vencer":
+        return stmt.where(fim >= today, fim <= today + timedelta(days=dias))
+    return stmt
+
+
+def list_contratos(
+    session: Session,
+    *,
+    uasg: str | None = None,
+    q: str | None = None,
+    vigencia: str | None = None,
+    tipo: str | None = None,
+    dias: int = 30,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Contrato], int]:
+    stmt = select(Contrato)
+    if uasg:
+        stmt = stmt.where(Contrato.uasg_codigo == uasg.strip())
+    if tipo:
+        stmt = stmt.where(func.lower(Contrato.tipo) == tipo.strip().lower())
+    if q and q.strip():
+        term = f"%{q.strip()}%"
+        conditions = [
+            Contrato.numero.ilike(term),
+            Contrato.objeto.ilike(term),
+            Contrato.fornecedor_nome.ilike(term),
+            Contrato.fornecedor_cnpj_cpf.ilike(term),
+            Contrato.processo.ilike(term),
+            Contrato.licitacao_numero.ilike(term),
+        ]
+        only_digits = re.sub(r"\D", "", q)
+        if len(only_digits) >= 6 and not re.search(r"[A-Za-z]", q):
+            # "12345678000190" finds "12.345.678/0001-90".
+            bare = func.replace(
+                func.replace(func.replace(Contrato.fornecedor_cnpj_cpf, ".", ""), "/", ""), "-", ""
+            )
+            conditions.append(bare.like(f"%{only_digits}%"))
+        stmt = stmt.where(or_(*conditions))
+    today = today_sao_paulo()
+    stmt = _vigencia_filter(stmt, vigencia, today, dias)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if vigencia in ("ativos", "proximos_vencer"):
+        order = [Contrato.vigencia_fim.asc().nulls_last(), Contrato.id]
+    elif vigencia == "vencidos":
+        order = [Contrato.vigencia_fim.desc(), Contrato.id]
+    else:
+        order = [Contrato.vigencia_fim.desc().nulls_first(), Contrato.id.desc()]
+    items = list(session.scalars(stmt.order_by(*order).offset(offset).limit(limit)))
+    return items, total
+
+
+def get_contrato(session: Session, contrato_id: int) -> Contrato:
+    contrato = session.get(Contrato, contrato_id)
+    if contrato is None:
+        raise NotFound(f"contract {contrato_id} is not in the mirror")
+    return contrato
+
+
+def aba_totals(session: Session, contrato_id: int) -> dict[str, int]:
+    return {
+        aba: session.scalar(select(func.count()).select_from(model).where(model.contrato_id == contrato_id))
+        or 0
+        for aba, model in ABA_MODELS.items()
+    }
+
+
+def list_aba(
+    session: Session, aba: str, *, contrato_id: int | None, offset: int = 0, limit: int = 50
+) -> tuple[list[Any], int]:
+    model = ABA_MODELS[validate_abas([aba])[0]]
+    stmt = select(model)
+    if contrato_id is not None:
+        get_contrato(session, contrato_id)
+        stmt = stmt.where(model.contrato_id == contrato_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    order: list[Any]
+    if model is HistoricoContrato:
+        order = [HistoricoContrato.data_assinatura.desc().nulls_last(), HistoricoContrato.id]
+    elif model is Empenho:
+        order = [Empenho.data_emissao.desc().nulls_last(), Empenho.id]
+    elif model is ItemContrato:
+        order = [ItemContrato.numero_item_compra.asc().nulls_last(), ItemContrato.id]
+    else:
+        order = [ArquivoContrato.id.desc()]
+    items = list(session.scalars(stmt.order_by(model.contrato_id, *order).offset(offset).limit(limit)))
+    return items, total
+
+
+def list_uasgs(session: Session) -> list[dict[str, Any]]:
+    counts = dict(
+        session.execute(select(Contrato.uasg_codigo, func.count()).group_by(Contrato.uasg_codigo)).all()
+    )
+    return [
+        {
+            **{
+                c: getattr(u, c)
+                for c in ("codigo", "nome_resumido", "nome", "orgao_codigo", "orgao_nome", "sincronizado_em")
+            },
+            "contratos": counts.get(u.codigo, 0),
+        }
+        for u in session.scalars(select(Uasg).order_by(Uasg.codigo))
+    ]
