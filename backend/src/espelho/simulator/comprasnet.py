@@ -305,7 +305,8 @@ class World:
             prorrogavel="",
             informacao_complementar=" - ",
         )
-        legacy["fundamento_legal"] = legacy.pop("amparo_legal")
+        legacy.pop("amparo_legal")
+        legacy["fundamento_legal"] = "LEI 8.666 / 1993 - Artigo: 24 - Inciso: II"
         return [
             based(9001, tipo="Contrato", vigencia_fim=(today - timedelta(days=99)).isoformat()),
             based(9002, tipo="Contrato", vigencia_fim=(today - timedelta(days=100)).isoformat()),
