@@ -71,8 +71,10 @@ class Settings(BaseSettings):
     schedule_contratos_uasg: str = "0 3 * * *"
     # UASG codes synced daily: comma-separated in the environment (ESPELHO_CONTRATOS_UASGS=160001,200999).
     contratos_uasgs: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # More modules registering jobs (comma-separated), imported by workers and the in-process runner.
+    extra_job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("contratos_uasgs", mode="before")
+    @field_validator("contratos_uasgs", "extra_job_modules", mode="before")
     @classmethod
     def _split_uasgs(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().startswith("["):

@@ -56,7 +56,7 @@ def configure_celery(settings: Settings) -> Celery:
         task_serializer="json",
         accept_content=["json"],
     )
-    for name, fn in load_jobs().items():
+    for name, fn in load_jobs(settings).items():
         if name not in celery_app.tasks:
             _register_task(name, fn)
     return celery_app
@@ -66,7 +66,8 @@ def _register_task(name: str, fn: Any) -> None:
     @celery_app.task(name=name, acks_late=True)
     def task(**kwargs: Any) -> None:
         result = fn(job_context(), **kwargs)
-        log.info("task.done", task=name, status=(result or {}).get("status"), run_id=(result or {}).get("run_id"))
+        info = result or {}
+        log.info("task.done", task=name, status=info.get("status"), run_id=info.get("run_id"))
 
 
 def job_context() -> Any:
@@ -88,8 +89,8 @@ def _settings_for_celery() -> Settings:
 
     settings = load_settings()
     if not settings.redis_url:
-        console.print("[red]ESPELHO_REDIS_URL is not set.[/red] Workers need Redis; without it `espelho serve` "
-                      "runs the jobs and the schedule itself.")
+        console.print("[red]ESPELHO_REDIS_URL is not set.[/red] Workers need Redis; without it "
+                      "`espelho serve` runs the jobs and the schedule itself.")
         raise typer.Exit(2)
     return settings
 

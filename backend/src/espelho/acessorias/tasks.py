@@ -1,4 +1,6 @@
-"""Acessórias jobs: incremental sync (every 15 min), full sync (manual), daily metrics. One office, one scope."""
+"""Acessórias jobs: incremental sync (every 15 min), full sync (manual), daily metrics.
+
+One office, so one lock scope for its syncs."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ def _sync(ctx: JobContext, tipo: str, competencia: str | None, run_id: int | Non
 
 
 @job("acessorias.sync_incremental")
-def sync_incremental(ctx: JobContext, run_id: int | None = None, lock_token: str | None = None) -> dict[str, Any]:
+def sync_incremental(ctx: JobContext, run_id: int | None = None,
+                     lock_token: str | None = None) -> dict[str, Any]:
     return _sync(ctx, "INCREMENTAL", None, run_id, lock_token)
 
 

@@ -104,14 +104,16 @@ def me(user: CurrentUserDep) -> Usuario:
 @router.get("/usuarios/", response_model=PageModel[UsuarioOut])
 def list_usuarios(_: AdminDep, session: SessionDep, page: PageDep) -> PageModel[UsuarioOut]:
     total = session.scalar(select(func.count()).select_from(Usuario)) or 0
-    rows = session.scalars(select(Usuario).order_by(Usuario.id).offset(page.offset).limit(page.page_size)).all()
+    query = select(Usuario).order_by(Usuario.id).offset(page.offset).limit(page.page_size)
+    rows = session.scalars(query).all()
     return PageModel[UsuarioOut](items=[UsuarioOut.model_validate(r) for r in rows], total=total,
                                  page=page.page, page_size=page.page_size)
 
 
 @router.post("/usuarios/", response_model=UsuarioOut, status_code=201)
 def create_usuario(body: UsuarioCreate, _: AdminDep, session: SessionDep) -> Usuario:
-    return service.create_user(session, email=body.email, password=body.password, role=body.role, nome=body.nome)
+    return service.create_user(session, email=body.email, password=body.password, role=body.role,
+                               nome=body.nome)
 
 
 def _get(session: SessionDep, usuario_id: int) -> Usuario:

@@ -68,7 +68,9 @@ def secret_key_problem(settings: Settings) -> str | None:
 def create_access_token(settings: Settings, user_id: int, role: str, *,
                         expires_in: timedelta | None = None) -> str:
     issued = now_utc()
-    lifetime = expires_in if expires_in is not None else timedelta(minutes=settings.access_token_expire_minutes)
+    if expires_in is None:
+        expires_in = timedelta(minutes=settings.access_token_expire_minutes)
+    lifetime = expires_in
     claims = {"sub": str(user_id), "role": role, "iat": issued, "exp": issued + lifetime}
     return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
 
@@ -105,7 +107,8 @@ class LoginThrottle:
 
     MAX_LOCKOUT_S = 3600.0
 
-    def __init__(self, max_failures: int, lockout_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, max_failures: int, lockout_s: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.max_failures = max_failures
         self.lockout_s = lockout_s
         self._clock = clock

@@ -9,7 +9,8 @@ from espelho.syncs.dispatch import JobContext, job, run_exclusive
 
 
 @job("contratos.sync_uasg")
-def sync_uasg(ctx: JobContext, uasg: str, run_id: int | None = None, lock_token: str | None = None) -> dict[str, Any]:
+def sync_uasg(ctx: JobContext, uasg: str, run_id: int | None = None,
+              lock_token: str | None = None) -> dict[str, Any]:
     """Base sync of one UASG's contracts; one run per UASG at a time (scope "uasg:{code}")."""
     from espelho.contratos import service
 

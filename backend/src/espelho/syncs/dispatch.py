@@ -48,8 +48,8 @@ def job(name: str) -> Callable[[JobFn], JobFn]:
     return register
 
 
-def load_jobs() -> dict[str, JobFn]:
-    for module in JOB_MODULES:
+def load_jobs(settings: Settings | None = None) -> dict[str, JobFn]:
+    for module in (*JOB_MODULES, *(settings.extra_job_modules if settings else ())):
         importlib.import_module(module)
     return JOBS
 
@@ -68,11 +68,13 @@ class JobContext:
 
 # ---------------------------------------------------------------------------------------------- runs + locks
 
-def mark_orphans(database: Database, scope: str, *, keep: int | None = None, reason: str | None = None) -> list[int]:
+def mark_orphans(database: Database, scope: str, *, keep: int | None = None,
+                 reason: str | None = None) -> list[int]:
     """Runs of `scope` still INICIADA although the caller holds the scope's lock were left by a process that
     died: mark them ERRO. Returns their ids."""
     with database.session() as session:
-        query = select(Sincronizacao).where(Sincronizacao.escopo == scope, Sincronizacao.status == runs.INICIADA)
+        query = select(Sincronizacao).where(Sincronizacao.escopo == scope,
+                                            Sincronizacao.status == runs.INICIADA)
         if keep is not None:
             query = query.where(Sincronizacao.id != keep)
         orphans = list(session.scalars(query))
@@ -93,8 +95,8 @@ def _fail(session: Session, rows: list[Sincronizacao], message: str) -> None:
 
 
 def reap_stale_runs(ctx: JobContext) -> list[int]:
-    """INICIADA runs whose heartbeat is older than `sync_stale_after_s` and whose scope is not locked belong to
-    a crashed process: mark them ERRO."""
+    """INICIADA runs whose heartbeat is older than `sync_stale_after_s` and whose scope is not locked
+    belong to a crashed process: mark them ERRO."""
     cutoff = now_utc() - timedelta(seconds=ctx.settings.sync_stale_after_s)
     with ctx.database.session() as session:
         stale = list(session.scalars(select(Sincronizacao).where(
@@ -226,7 +228,7 @@ class InProcessRunner:
 
     def __post_init__(self) -> None:
         self._slots = threading.BoundedSemaphore(self.max_parallel)
-        load_jobs()
+        load_jobs(self.ctx.settings)
 
     def send(self, name: str, kwargs: dict[str, Any]) -> None:
         if name not in JOBS:
@@ -284,7 +286,7 @@ class BackgroundJobs:
     scheduler: Any = None
 
     def shutdown(self) -> None:
-        if self.scheduler is not None:
+        if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.dispatcher.shutdown()
 

@@ -10,6 +10,7 @@ acquires the lock before answering 202 and the worker that picks the task up *ad
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -67,7 +68,8 @@ class RedisLocks:
         self.prefix = prefix
 
     def _lock(self, scope: str, token: str, ttl_s: float) -> redis.lock.Lock:
-        lock = self.client.lock(f"{self.prefix}lock:{scope}", timeout=ttl_s, blocking=False, thread_local=False)
+        lock = self.client.lock(f"{self.prefix}lock:{scope}", timeout=ttl_s, blocking=False,
+                                thread_local=False)
         lock.local.token = token.encode()
         return lock
 
@@ -84,10 +86,9 @@ class RedisLocks:
         return self.extend(scope, token, ttl_s) or self.acquire(scope, token, ttl_s)
 
     def release(self, scope: str, token: str) -> None:
-        try:
+        # Expired or taken over meanwhile: nothing of ours to release.
+        with contextlib.suppress(LockError):
             self._lock(scope, token, 1).release()
-        except LockError:
-            pass  # expired or taken over meanwhile: nothing of ours to release
 
     def holder(self, scope: str) -> str | None:
         value = self.client.get(f"{self.prefix}lock:{scope}")

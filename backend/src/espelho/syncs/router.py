@@ -24,7 +24,8 @@ def uasg_scope(uasg: str) -> str:
 
 class ManualSyncRequest(BaseModel):
     tipo: Literal["FULL", "INCREMENTAL"] = "INCREMENTAL"
-    competencia: str | None = Field(default=None, description="MM/YYYY (FULL only: restrict to a competência)")
+    competencia: str | None = Field(default=None,
+                                    description="MM/YYYY (FULL only: restrict to a competência)")
 
 
 class SyncAccepted(BaseModel):
@@ -67,6 +68,6 @@ def sync_contratos(
     if not re.fullmatch(r"\d{6}", uasg):
         raise InvalidInput("uasg must be a 6-digit code")
     scope = uasg_scope(uasg)
-    run_id = trigger(_jobs(request), name="contratos.sync_uasg", scope=scope, origem="COMPRASNET", tipo="UASG",
-                     kwargs={"uasg": uasg})
+    run_id = trigger(_jobs(request), name="contratos.sync_uasg", scope=scope, origem="COMPRASNET",
+                     tipo="UASG", kwargs={"uasg": uasg})
     return SyncAccepted(run_id=run_id, origem="COMPRASNET", tipo="UASG", escopo=scope)

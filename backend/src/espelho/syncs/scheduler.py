@@ -65,7 +65,8 @@ def celery_beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             when: Any = seconds
         else:
             minute, hour, day, month, weekday = cron_fields(entry.schedule)
-            when = crontab(minute=minute, hour=hour, day_of_month=day, month_of_year=month, day_of_week=weekday)
+            when = crontab(minute=minute, hour=hour, day_of_month=day, month_of_year=month,
+                           day_of_week=weekday)
         schedule[entry.key] = {"task": entry.task, "schedule": when, "kwargs": entry.kwargs,
                                "options": {"queue": settings.celery_queue}}
     return schedule

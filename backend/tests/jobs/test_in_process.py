@@ -1,0 +1,181 @@
+"""Without Redis: manual syncs run in a background thread of the API and the schedule runs in-process
+(SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from espelho.clock import now_utc
+from espelho.config import Settings
+from espelho.db import Database
+from espelho.syncs import service as runs
+from espelho.syncs.dispatch import InProcessRunner, JobContext, reap_stale_runs, run_exclusive, trigger
+from espelho.syncs.locks import DatabaseLocks
+from espelho.syncs.models import Sincronizacao
+from tests.jobs.conftest import signed_in_client, slow_settings, wait_for
+
+
+def _runs(database: Database, **where: Any) -> list[Sincronizacao]:
+    with database.session() as session:
+        query = select(Sincronizacao).order_by(Sincronizacao.id)
+        for key, value in where.items():
+            query = query.where(getattr(Sincronizacao, key) == value)
+        return list(session.scalars(query))
+
+
+def _status(database: Database, run_id: int) -> str:
+    with database.session() as session:
+        return session.get(Sincronizacao, run_id).status  # type: ignore[union-attr]
+
+
+def test_manual_sync_runs_in_background_and_a_second_trigger_gets_409(
+        slow_settings_inprocess: Settings, database: Database) -> None:
+    with signed_in_client(slow_settings_inprocess, database, "MANAGER") as client:
+        first = client.post("/api/v1/sync/manual", json={"tipo": "FULL"})
+        assert first.status_code == 202, first.text
+        run_id = first.json()["run_id"]
+        # Recorded as running before the 202 went out.
+        assert _status(database, run_id) in ("INICIADA", "CONCLUIDA")
+        second = client.post("/api/v1/sync/manual/", json={"tipo": "INCREMENTAL"})
+        assert second.status_code == 409, second.text
+        assert second.json()["error"] == "conflict"
+        assert second.json()["detail"]["info"]["run_id"] == run_id
+
+        assert client.app.state.jobs.dispatcher.wait_idle(120)
+        assert _status(database, run_id) == "CONCLUIDA"
+        assert len(_runs(database, origem="ACESSORIAS")) == 1
+        with database.session() as session:
+            assert session.scalar(select(func.count()).select_from(Sincronizacao)) == 1
+
+        # The scope is free again.
+        third = client.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
+        assert third.status_code == 202
+        assert client.app.state.jobs.dispatcher.wait_idle(120)
+        assert _status(database, third.json()["run_id"]) == "CONCLUIDA"
+        assert [r.tipo for r in _runs(database)] == ["FULL", "INCREMENTAL"]
+
+
+def test_manual_sync_validates_its_body(api: Any) -> None:
+    assert api.post("/api/v1/sync/manual", json={"tipo": "SOMETIMES"}).status_code == 422
+    assert api.post("/api/v1/sync/manual", json={"tipo": "FULL", "competencia": "2024-13"}).status_code == 422
+    assert api.post("/api/contratos/sync/?uasg=12").status_code == 422
+    assert api.post("/api/contratos/sync/").status_code == 422
+
+
+def test_contratos_sync_trigger_runs_the_base_sync(api: Any, database: Database) -> None:
+    from espelho.contratos.models import Contrato
+
+    response = api.post("/api/contratos/sync/?uasg=160001")
+    assert response.status_code == 202, response.text
+    assert response.json()["escopo"] == "uasg:160001"
+    assert api.app.state.jobs.dispatcher.wait_idle(120)
+    run = _runs(database, escopo="uasg:160001")
+    assert [r.status for r in run] == ["CONCLUIDA"], run[0].mensagem_erro
+    with database.session() as session:
+        assert (session.scalar(select(func.count()).select_from(Contrato)) or 0) > 0
+
+
+def test_in_process_scheduler_runs_the_scheduled_jobs(database: Database, slow_simulator: Any) -> None:
+    settings = slow_settings(database, slow_simulator, scheduler_enabled=True,
+                             schedule_acessorias_incremental="1")
+    with signed_in_client(settings, database) as client:
+        done = wait_for(lambda: [r for r in _runs(database, tipo="INCREMENTAL") if r.status == "CONCLUIDA"],
+                        timeout_s=120, what="a scheduled incremental run")
+        assert done[0].origem == "ACESSORIAS" and done[0].escopo == "acessorias"
+        client.app.state.jobs.scheduler.shutdown(wait=False)
+        assert client.app.state.jobs.dispatcher.wait_idle(120)
+
+
+def test_a_crashed_runs_lock_expires_and_the_run_is_marked_failed(api: Any, database: Database,
+                                                                   settings: Settings) -> None:
+    # What a process that died mid-sync leaves behind: its lock (short TTL here) and an INICIADA run.
+    locks = DatabaseLocks(database)
+    assert locks.acquire("acessorias", "dead-process", ttl_s=0.5)
+    dead = runs.start_run(database, origem="ACESSORIAS", tipo="FULL", escopo="acessorias")
+    assert api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"}).status_code == 409
+
+    wait_for(lambda: locks.holder("acessorias") is None, timeout_s=10, what="the lock to expire")
+    response = api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
+    assert response.status_code == 202
+    failed = _runs(database, id=dead)[0]
+    assert failed.status == "ERRO" and "interrupted" in (failed.mensagem_erro or "")
+    assert api.app.state.jobs.dispatcher.wait_idle(120)
+    assert _status(database, response.json()["run_id"]) == "CONCLUIDA"
+
+
+def test_stale_runs_are_reaped_only_when_their_scope_is_unlocked(database: Database, settings: Settings) -> None:
+    ctx = JobContext(settings.model_copy(update={"sync_stale_after_s": 60}), database)
+    held = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:111111")
+    orphan = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:222222")
+    fresh = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:333333")
+    with database.session() as session:
+        for run_id in (held, orphan):
+            session.get(Sincronizacao, run_id).heartbeat_em = now_utc() - timedelta(minutes=5)  # type: ignore
+    assert ctx.locks.acquire("uasg:111111", "alive", ttl_s=60)
+    assert reap_stale_runs(ctx) == [orphan]
+    assert [_status(database, r) for r in (held, orphan, fresh)] == ["INICIADA", "ERRO", "INICIADA"]
+
+
+def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, settings: Settings) -> None:
+    ctx = JobContext(settings, database)
+    calls: list[int | None] = []
+
+    def work(run_id: int | None) -> dict[str, Any]:
+        calls.append(run_id)
+        with runs.recorded_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:444444",
+                               run_id=run_id) as handle:
+            handle.result["api_calls"] = 1
+        return {"status": "CONCLUIDA"}
+
+    class Recorder:
+        sent: list[tuple[str, dict[str, Any]]] = []
+
+        def send(self, name: str, kwargs: dict[str, Any]) -> None:
+            self.sent.append((name, kwargs))
+
+        def shutdown(self) -> None:
+            pass
+
+    from espelho.syncs.dispatch import BackgroundJobs
+
+    jobs = BackgroundJobs(ctx, Recorder())
+    run_id = trigger(jobs, name="contratos.sync_uasg", scope="uasg:444444", origem="COMPRASNET", tipo="UASG",
+                     kwargs={"uasg": "444444"})
+    (name, kwargs), = Recorder.sent
+    assert kwargs["run_id"] == run_id and kwargs["lock_token"]
+    for _ in range(2):  # the broker delivers the same message twice
+        run_exclusive(ctx, "uasg:444444", work, run_id=kwargs["run_id"], lock_token=kwargs["lock_token"])
+    assert calls == [run_id]
+    assert _status(database, run_id) == "CONCLUIDA"
+    assert ctx.locks.holder("uasg:444444") is None
+
+
+def test_a_queue_failure_gives_503_frees_the_scope_and_fails_the_run(database: Database,
+                                                                      settings: Settings) -> None:
+    from espelho.errors import UpstreamUnavailable
+    from espelho.syncs.dispatch import BackgroundJobs
+
+    class Broken:
+        def send(self, name: str, kwargs: dict[str, Any]) -> None:
+            raise ConnectionError("broker down")
+
+        def shutdown(self) -> None:
+            pass
+
+    ctx = JobContext(settings, database)
+    with pytest.raises(UpstreamUnavailable):
+        trigger(BackgroundJobs(ctx, Broken()), name="acessorias.sync_full", scope="acessorias",
+                origem="ACESSORIAS", tipo="FULL")
+    assert ctx.locks.holder("acessorias") is None
+    assert [r.status for r in _runs(database)] == ["ERRO"]
+
+
+def test_in_process_runner_rejects_unknown_jobs(database: Database, settings: Settings) -> None:
+    runner = InProcessRunner(JobContext(settings, database))
+    with pytest.raises(KeyError):
+        runner.send("nope.nothing", {})
+    runner.shutdown(1)
