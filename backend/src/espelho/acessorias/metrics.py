@@ -391,7 +391,7 @@ def recompute_all(database: Database) -> int:
         session.execute(delete(MetricaCache))
         competencias: list[str | None] = list(
             session.scalars(
-                select(distinct(Processo.competencia)).where(_active(), Processo.competencia.is_not(None))
+                select(Processo.competencia).distinct().where(_active(), Processo.competencia.is_not(None))
             )
         )
         for competencia in [None, *competencias]:

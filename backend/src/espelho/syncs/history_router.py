@@ -44,19 +44,27 @@ class SyncStatus(BaseModel):
     em_andamento: list[SincronizacaoOut]
     """Runs still INICIADA (a stale `heartbeat_em` means the worker died)."""
     ultimas: list[SincronizacaoOut]
-    """The newest run of every (origem, escopo), any status, newest first."""
+    """The newest finished run (CONCLUIDA or ERRO) of every (origem, escopo), newest first."""
 
 
 @router.get("/status/", response_model=SyncStatus)
 def sync_status(session: SessionDep, origem: Origem | None = None) -> SyncStatus:
+    """What is running now, and how the last run of every upstream scope ended."""
     running = select(Sincronizacao).where(Sincronizacao.status == "INICIADA")
-    # Newest run per (origem, escopo): join on the max id of each group (ids grow with iniciada_em).
-    newest = select(Sincronizacao.origem, Sincronizacao.escopo, func.max(Sincronizacao.id).label("max_id"))
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(Sincronizacao.origem, Sincronizacao.escopo),
+            order_by=(Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc()),
+        )
+        .label("rank")
+    )
+    finished = select(Sincronizacao.id, rank).where(Sincronizacao.status != "INICIADA")
     if origem:
         running = running.where(Sincronizacao.origem == origem)
-        newest = newest.where(Sincronizacao.origem == origem)
-    newest_sq = newest.group_by(Sincronizacao.origem, Sincronizacao.escopo).subquery()
-    last = select(Sincronizacao).join(newest_sq, and_(Sincronizacao.id == newest_sq.c.max_id))
+        finished = finished.where(Sincronizacao.origem == origem)
+    ranked = finished.subquery()
+    last = select(Sincronizacao).join(ranked, and_(Sincronizacao.id == ranked.c.id, ranked.c.rank == 1))
     order = (Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc())
     return SyncStatus(
         em_andamento=[SincronizacaoOut.model_validate(r) for r in session.scalars(running.order_by(*order))],
