@@ -19,7 +19,11 @@ from tests.helpers import RunningSimulator
 def settings(settings: Settings) -> Settings:
     """The shared test settings, with short child timeouts and no client-side throttling in the way."""
     return settings.model_copy(
-        update={"comprasnet_child_timeout_s": 1.0, "comprasnet_max_attempts": 3, "comprasnet_rate_limit": 100_000}
+        update={
+            "comprasnet_child_timeout_s": 1.0,
+            "comprasnet_max_attempts": 3,
+            "comprasnet_rate_limit": 100_000,
+        }
     )
 
 
@@ -35,7 +39,9 @@ class Sim:
         self.http.post(f"{self.control_url}/reset").raise_for_status()
 
     def fault(self, path_contains: str, **spec: Any) -> None:
-        self.http.post(f"{self.control_url}/faults", json={"path_contains": path_contains, **spec}).raise_for_status()
+        self.http.post(
+            f"{self.control_url}/faults", json={"path_contains": path_contains, **spec}
+        ).raise_for_status()
 
     def stats(self) -> dict[str, Any]:
         return self.http.get(f"{self.control_url}/stats").json()

@@ -41,7 +41,9 @@ def _expected_kept(records: list[Any], today: date) -> set[int]:
     return kept
 
 
-def test_base_sync_makes_one_call_and_stores_the_kept_instruments(cli: Cli, sim: Sim, database: Database) -> None:
+def test_base_sync_makes_one_call_and_stores_the_kept_instruments(
+    cli: Cli, sim: Sim, database: Database
+) -> None:
     records = sim.lista(DEMO_UASG)
     sim.reset()
     result = cli("sync-comprasnet", "--uasg", DEMO_UASG, "--json")
@@ -70,7 +72,12 @@ def test_base_sync_makes_one_call_and_stores_the_kept_instruments(cli: Cli, sim:
         assert one is not None and one.raw_json["id"] == one.id and one.links and one.uasg_codigo == DEMO_UASG
         run = session.scalars(select(Sincronizacao)).one()
         assert (run.origem, run.tipo, run.escopo, run.status, run.api_calls) == (
-            "COMPRASNET", "UASG", f"uasg:{DEMO_UASG}", "CONCLUIDA", 1)
+            "COMPRASNET",
+            "UASG",
+            f"uasg:{DEMO_UASG}",
+            "CONCLUIDA",
+            1,
+        )
         assert run.total_processos == len(expected)
 
 
@@ -81,16 +88,22 @@ def test_base_sync_is_idempotent_and_keeps_tab_freshness(cli: Cli, sim: Sim, dat
         contrato_id = contrato.id
     assert cli("sync-comprasnet", "--contrato", str(contrato_id), "--abas", "historico").exit_code == 0
     with database.session() as session:
-        before = {c.id: (c.valor_global, c.vigencia_fim, c.criado_em) for c in session.scalars(select(Contrato))}
+        before = {
+            c.id: (c.valor_global, c.vigencia_fim, c.criado_em) for c in session.scalars(select(Contrato))
+        }
         stamp = session.get(Contrato, contrato_id).historico_atualizado_em  # type: ignore[union-attr]
         historico_rows = session.scalar(select(func.count()).select_from(HistoricoContrato))
 
     second = last_json(cli("sync-comprasnet", "--uasg", DEMO_UASG, "--json"))
     assert second["contratos_processados"] == first["contratos_processados"]
-    assert second["contratos_novos"] == 0 and second["contratos_atualizados"] == first["contratos_processados"]
+    assert (
+        second["contratos_novos"] == 0 and second["contratos_atualizados"] == first["contratos_processados"]
+    )
     assert second["api_calls"] == 1
     with database.session() as session:
-        after = {c.id: (c.valor_global, c.vigencia_fim, c.criado_em) for c in session.scalars(select(Contrato))}
+        after = {
+            c.id: (c.valor_global, c.vigencia_fim, c.criado_em) for c in session.scalars(select(Contrato))
+        }
         assert after == before
         assert session.get(Contrato, contrato_id).historico_atualizado_em == stamp  # type: ignore[union-attr]
         assert session.scalar(select(func.count()).select_from(HistoricoContrato)) == historico_rows
@@ -115,11 +128,19 @@ def test_vigencia_boundary_malformed_records_and_legacy_keys(cli: Cli, sim: Sim,
     assert stats["contratos_processados"] == len(ids)
 
 
-def test_boundary_follows_the_setting_and_sao_paulo_today(sim: Sim, database: Database,
-                                                          settings: Settings) -> None:
+def test_boundary_follows_the_setting_and_sao_paulo_today(
+    sim: Sim, database: Database, settings: Settings
+) -> None:
     today = today_sao_paulo()
-    records = [{"id": 700 + days, "numero": f"{days:05d}/2025", "tipo": "Contrato",
-                "vigencia_fim": (today - timedelta(days=days)).isoformat()} for days in (9, 10, 11)]
+    records = [
+        {
+            "id": 700 + days,
+            "numero": f"{days:05d}/2025",
+            "tipo": "Contrato",
+            "vigencia_fim": (today - timedelta(days=days)).isoformat(),
+        }
+        for days in (9, 10, 11)
+    ]
     sim.override_uasg("123456", records)
     stats = run_uasg_sync(database, settings.model_copy(update={"contratos_vigencia_dias": 10}), "123456")
     assert stats["contratos_processados"] == 2 and stats["fora_da_vigencia"] == 1
@@ -128,8 +149,10 @@ def test_boundary_follows_the_setting_and_sao_paulo_today(sim: Sim, database: Da
 
 
 def test_a_contract_that_leaves_the_list_is_kept(cli: Cli, sim: Sim, database: Database) -> None:
-    records = [{"id": 1001, "numero": "00001/2025", "tipo": "Contrato", "vigencia_fim": None},
-               {"id": 1002, "numero": "00002/2025", "tipo": "Contrato", "vigencia_fim": None}]
+    records = [
+        {"id": 1001, "numero": "00001/2025", "tipo": "Contrato", "vigencia_fim": None},
+        {"id": 1002, "numero": "00002/2025", "tipo": "Contrato", "vigencia_fim": None},
+    ]
     sim.override_uasg("654321", records)
     last_json(cli("sync-comprasnet", "--uasg", "654321", "--json"))
     with database.session() as session:
@@ -168,8 +191,9 @@ def test_usage_errors_exit_2(cli: Cli, sim: Sim) -> None:
     assert sim.stats()["requests"] == 0
 
 
-def test_upstream_failure_is_an_error_not_an_empty_list(cli: Cli, sim: Sim, database: Database,
-                                                        settings: Settings) -> None:
+def test_upstream_failure_is_an_error_not_an_empty_list(
+    cli: Cli, sim: Sim, database: Database, settings: Settings
+) -> None:
     sim.fault(f"/contrato/ug/{DEMO_UASG}", status=500, times=None)
     result = cli("sync-comprasnet", "--uasg", DEMO_UASG, "--json")
     assert result.exit_code == 1
@@ -195,4 +219,7 @@ def test_run_id_is_continued(database: Database, settings: Settings, sim: Sim) -
     with database.session() as session:
         runs = session.scalars(select(Sincronizacao)).all()
         assert [(r.id, r.status) for r in runs] == [(run_id, "CONCLUIDA")]
-        assert runs[0].estatisticas and runs[0].estatisticas["contratos_processados"] == stats["contratos_processados"]
+        assert (
+            runs[0].estatisticas
+            and runs[0].estatisticas["contratos_processados"] == stats["contratos_processados"]
+        )

@@ -45,8 +45,13 @@ def test_malformed_money_is_an_error_not_a_wrong_value() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("20.00000", Decimal("20")), ("1.00000", Decimal("1")), ("1,00000", Decimal("1")), ("0.50000", Decimal("0.5")),
-     (3, Decimal("3"))],
+    [
+        ("20.00000", Decimal("20")),
+        ("1.00000", Decimal("1")),
+        ("1,00000", Decimal("1")),
+        ("0.50000", Decimal("0.5")),
+        (3, Decimal("3")),
+    ],
 )
 def test_quantities_are_plain_decimals_unless_they_carry_a_comma(raw: object, expected: Decimal) -> None:
     item = UpstreamItem.model_validate({"id": 1, "quantidade": raw})
@@ -55,8 +60,14 @@ def test_quantities_are_plain_decimals_unless_they_carry_a_comma(raw: object, ex
 
 def test_php_datetime_object_and_null() -> None:
     item = UpstreamItem.model_validate(
-        {"id": 1, "data_inicio_item": {"date": "2021-01-01 20:49:18.000000", "timezone_type": 3,
-                                       "timezone": "America/Sao_Paulo"}}
+        {
+            "id": 1,
+            "data_inicio_item": {
+                "date": "2021-01-01 20:49:18.000000",
+                "timezone_type": 3,
+                "timezone": "America/Sao_Paulo",
+            },
+        }
     )
     assert item.data_inicio_item == datetime(2021, 1, 1, 20, 49, 18, tzinfo=ZoneInfo("America/Sao_Paulo"))
     assert item.data_inicio_item.astimezone(UTC).hour == 23
@@ -65,10 +76,17 @@ def test_php_datetime_object_and_null() -> None:
 
 def test_dates_audit_stamps_and_flags() -> None:
     row = UpstreamHistorico.model_validate(
-        {"id": 7, "data_assinatura": "2024-10-05", "vigencia_fim": None, "retroativo": "Não",
-         "criado_em": "2024-10-07T10:01:10Z", "retroativo_anoref_de": 2024, "retroativo_mesref_de": "04",
-         "fornecedor": {"tipo": "JURIDICA", "cnpj_cpf_idgener": "05.340.639/0001-30", "nome": "PRIME"},
-         "qualificacao_termo": [{"codigo": 2, "descricao": "VIGÊNCIA"}]}
+        {
+            "id": 7,
+            "data_assinatura": "2024-10-05",
+            "vigencia_fim": None,
+            "retroativo": "Não",
+            "criado_em": "2024-10-07T10:01:10Z",
+            "retroativo_anoref_de": 2024,
+            "retroativo_mesref_de": "04",
+            "fornecedor": {"tipo": "JURIDICA", "cnpj_cpf_idgener": "05.340.639/0001-30", "nome": "PRIME"},
+            "qualificacao_termo": [{"codigo": 2, "descricao": "VIGÊNCIA"}],
+        }
     ).row()
     assert row["data_assinatura"] == date(2024, 10, 5) and row["vigencia_fim"] is None
     assert row["retroativo"] is False
@@ -83,12 +101,23 @@ def test_dates_audit_stamps_and_flags() -> None:
 def test_contract_flattening_codes_and_empty_lookups() -> None:
     ug = {"codigo": "070001", "nome_resumido": "UG-X", "nome": "UNIDADE X", "sisg": "Sim"}
     row = UpstreamContrato.model_validate(
-        {"id": "118872", "numero": "00029/2021", "codigo_tipo": 50, "tipo": "Contrato", "prorrogavel": "Sim",
-         "categoria": "", "informacao_complementar": " - ", "codigo_modalidade": "05",
-         "contratante": {"orgao": {"codigo": "26248", "nome": "ORGAO", "unidade_gestora": ug},
-                         "orgao_origem": {"codigo": "26249", "unidade_gestora_origem": {**ug, "codigo": "070002"}}},
-         "fornecedor": {"tipo": "FISICA", "cnpj_cpf_idgener": "000.000.001-91", "nome": "FULANO"},
-         "links": {"historico": "https://x/api/contrato/118872/historico"}, "campo_novo": 1}
+        {
+            "id": "118872",
+            "numero": "00029/2021",
+            "codigo_tipo": 50,
+            "tipo": "Contrato",
+            "prorrogavel": "Sim",
+            "categoria": "",
+            "informacao_complementar": " - ",
+            "codigo_modalidade": "05",
+            "contratante": {
+                "orgao": {"codigo": "26248", "nome": "ORGAO", "unidade_gestora": ug},
+                "orgao_origem": {"codigo": "26249", "unidade_gestora_origem": {**ug, "codigo": "070002"}},
+            },
+            "fornecedor": {"tipo": "FISICA", "cnpj_cpf_idgener": "000.000.001-91", "nome": "FULANO"},
+            "links": {"historico": "https://x/api/contrato/118872/historico"},
+            "campo_novo": 1,
+        }
     ).row()
     assert row["id"] == 118872 and row["codigo_tipo"] == "50" and row["prorrogavel"] is True
     assert row["categoria"] is None and row["informacao_complementar"] is None
@@ -99,15 +128,26 @@ def test_contract_flattening_codes_and_empty_lookups() -> None:
 
 
 def test_older_key_names() -> None:
-    assert UpstreamContrato.model_validate({"id": 1, "fundamento_legal": "LEI 8.666"}).amparo_legal == "LEI 8.666"
+    assert (
+        UpstreamContrato.model_validate({"id": 1, "fundamento_legal": "LEI 8.666"}).amparo_legal
+        == "LEI 8.666"
+    )
     legacy = UpstreamArquivo.model_validate({"id": 2, "arquivos": [{"arquivo_1": "https://x/a.pdf"}]})
     assert legacy.path_arquivo == "https://x/a.pdf"
 
 
 def test_empenho_credor_from_object_or_from_the_label() -> None:
     with_obj = UpstreamEmpenho.model_validate(
-        {"id": 1, "credor": "05.340.639/0001-30 - PRIME", "empenhado": "63.702,83",
-         "credor_obj": {"tipo": "JURIDICA", "cnpj_cpf_idgener": "05.340.639/0001-30", "nome": "PRIME CONSULTORIA"}}
+        {
+            "id": 1,
+            "credor": "05.340.639/0001-30 - PRIME",
+            "empenhado": "63.702,83",
+            "credor_obj": {
+                "tipo": "JURIDICA",
+                "cnpj_cpf_idgener": "05.340.639/0001-30",
+                "nome": "PRIME CONSULTORIA",
+            },
+        }
     ).row()
     assert with_obj["credor_nome"] == "PRIME CONSULTORIA" and with_obj["empenhado"] == Decimal("63702.83")
     label_only = UpstreamEmpenho.model_validate({"id": 2, "credor": "05.340.639/0001-30 - PRIME LTDA"}).row()

@@ -1,0 +1,129 @@
+"""Read endpoints of /api/contratos: envelope, filters, vigência lists, pagination, trailing slashes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from espelho.clock import today_sao_paulo
+from espelho.contratos.models import Contrato
+from espelho.db import Database
+from espelho.simulator.comprasnet import DEMO_UASG
+from tests.contratos.conftest import Sim
+
+
+def _all(api: TestClient, path: str, **params: Any) -> dict[str, Any]:
+    response = api.get(path, params={"page_size": 500, **params})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_list_envelope_pagination_and_slashes(api: TestClient, sim: Sim, synced_demo: dict[str, Any]) -> None:
+    total = synced_demo["contratos_processados"]
+    body = _all(api, "/api/contratos/")
+    assert set(body) == {"items", "total", "page", "page_size"} and body["total"] == total
+    assert len(body["items"]) == total and len({i["id"] for i in body["items"]}) == total
+    item = body["items"][0]
+    for key in (
+        "id",
+        "numero",
+        "uasg",
+        "tipo",
+        "fornecedor_nome",
+        "objeto",
+        "vigencia_fim",
+        "valor_global",
+        "dias_para_vencer",
+        "vigente",
+    ):
+        assert key in item
+    assert item["uasg"] == DEMO_UASG
+
+    page2 = api.get("/api/contratos", params={"page": 2, "page_size": 7}).json()
+    assert page2["page"] == 2 and page2["page_size"] == 7 and page2["total"] == total
+    assert [i["id"] for i in page2["items"]] == [i["id"] for i in body["items"][7:14]]
+    assert api.get("/api/contratos/", params={"page_size": 501}).status_code == 422
+    assert api.get("/api/contratos/", params={"page_size": 0}).status_code == 422
+    assert api.get("/api/contratos/", params={"page": 0}).status_code == 422
+    assert api.get("/api/contratos/", params={"page_size": 500}).status_code == 200
+    assert sim.stats()["requests"] == 0
+
+
+def test_filters(api: TestClient, synced_demo: dict[str, Any], database: Database) -> None:
+    with database.session() as session:
+        contratos = list(session.scalars(select(Contrato)))
+    empenhos = [c for c in contratos if c.tipo == "Empenho"]
+    assert _all(api, "/api/contratos/", tipo="Empenho")["total"] == len(empenhos)
+    assert _all(api, "/api/contratos/", tipo="contrato")["total"] == len(contratos) - len(empenhos)
+    assert _all(api, "/api/contratos/", uasg=DEMO_UASG)["total"] == len(contratos)
+    assert _all(api, "/api/contratos/", uasg="999999")["total"] == 0
+
+    sample = contratos[0]
+    found = _all(api, "/api/contratos/", q=sample.numero)["items"]
+    assert sample.id in {i["id"] for i in found}
+    by_doc = _all(
+        api, "/api/contratos/", q="".join(ch for ch in sample.fornecedor_cnpj_cpf or "" if ch.isdigit())
+    )
+    assert sample.id in {i["id"] for i in by_doc["items"]}
+    word = (sample.objeto or "").split()[-1].lower()
+    assert all(
+        word in (i["objeto"] or "").lower()
+        or word in (i["fornecedor_nome"] or "").lower()
+        or word in (i["processo"] or "").lower()
+        or word in (i["numero"] or "").lower()
+        for i in _all(api, "/api/contratos/", q=word)["items"]
+    )
+
+
+def test_vigencia_lists_follow_the_dates(
+    api: TestClient, synced_demo: dict[str, Any], database: Database
+) -> None:
+    today = today_sao_paulo()
+    with database.session() as session:
+        fims: dict[int, date | None] = dict(session.execute(select(Contrato.id, Contrato.vigencia_fim)).all())
+    vencidos = {i for i, f in fims.items() if f is not None and f < today}
+    ativos = {i for i, f in fims.items() if f is None or f >= today}
+    proximos = {i for i, f in fims.items() if f is not None and today <= f <= today + timedelta(days=30)}
+    proximos_90 = {i for i, f in fims.items() if f is not None and today <= f <= today + timedelta(days=90)}
+    assert vencidos and ativos  # the demo UASG has both
+
+    assert {i["id"] for i in _all(api, "/api/contratos/vencidos/")["items"]} == vencidos
+    assert {i["id"] for i in _all(api, "/api/contratos/vencidos")["items"]} == vencidos
+    assert {i["id"] for i in _all(api, "/api/contratos/ativos/")["items"]} == ativos
+    assert {i["id"] for i in _all(api, "/api/contratos/proximos_vencer/")["items"]} == proximos
+    assert {i["id"] for i in _all(api, "/api/contratos/proximos_vencer/", dias=90)["items"]} == proximos_90
+    assert {i["id"] for i in _all(api, "/api/contratos/", vigencia="vencidos")["items"]} == vencidos
+    assert {i["id"] for i in _all(api, "/api/contratos/", vigencia="ativos")["items"]} == ativos
+    assert api.get("/api/contratos/", params={"vigencia": "todos"}).status_code == 422
+    for item in _all(api, "/api/contratos/vencidos/")["items"]:
+        assert item["vigente"] is False and item["dias_para_vencer"] < 0
+
+
+def test_detail_shape(api: TestClient, synced_demo: dict[str, Any]) -> None:
+    item = _all(api, "/api/contratos/")["items"][0]
+    detail = api.get(f"/api/contratos/{item['id']}/").json()
+    assert detail["id"] == item["id"] and detail["numero"] == item["numero"]
+    for key in (
+        "historico_atualizado_em",
+        "empenhos_atualizados_em",
+        "itens_atualizados_em",
+        "arquivos_atualizados_em",
+        "detalhes_atualizados_em",
+    ):
+        assert key in detail and detail[key] is None
+    for key in ("historico_atualizado", "empenhos_atualizados", "itens_atualizados", "arquivos_atualizados"):
+        assert detail[key] is False
+    assert detail["totais"] == {"historico": 0, "empenhos": 0, "itens": 0, "arquivos": 0}
+    assert detail["raw_json"]["id"] == item["id"] and len(detail["links"]) == 12
+    for money in ("valor_inicial", "valor_global", "valor_parcela", "valor_acumulado"):
+        assert detail[money] is None or ("," not in detail[money] and float(detail[money]) >= 0)
+
+
+def test_uasgs_endpoint(api: TestClient, synced_demo: dict[str, Any]) -> None:
+    uasgs = api.get("/api/contratos/uasgs").json()
+    assert [(u["codigo"], u["contratos"]) for u in uasgs] == [
+        (DEMO_UASG, synced_demo["contratos_processados"])
+    ]
