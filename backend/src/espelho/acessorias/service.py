@@ -278,8 +278,8 @@ class _Sync:
         self._invalidate()
 
     def incremental(self) -> None:
-        cursor = self._cursor()
-        since = cursor - SAFETY_MARGIN if cursor else None
+        last_run = self._last_run_start()
+        since = self._since(last_run, Processo.dt_last_dh)
         self._tick(0, 0, "lista de processos")
         listing = self.client.process_list(changed_since=since)
         self.counts.add_list(listing.stats)
@@ -298,11 +298,23 @@ class _Sync:
         self._probe_above(max(self._max_proc_id(), listed_max))
         if self._has_placeholder_companies():
             self._sync_companies()  # a new company appeared in a process header: fetch its data
-        self._sync_delivery_delta(since)
+        self._sync_delivery_delta(
+            self._since(last_run, Obrigacao.ent_last_dh), last_run - SAFETY_MARGIN if last_run else None
+        )
         self._invalidate()
 
-    def _cursor(self) -> datetime | None:
-        """Start of the last successful run over the whole office: everything changed since is re-read."""
+    def _since(self, last_run: datetime | None, newest_column: Any) -> datetime | None:
+        """The `DtLastDH` to ask from: the start of the last successful run, or the newest upstream change
+        already mirrored if that is older (a delta that came back silently empty did not move it, so the
+        changes it hid are asked for again), minus a safety margin. None (sweep everything) without a run."""
+        if last_run is None:
+            return None
+        with self.database.session() as session:
+            newest = session.scalar(select(func.max(newest_column)))
+        return min(last_run, newest or last_run) - SAFETY_MARGIN
+
+    def _last_run_start(self) -> datetime | None:
+        """Start of the last successful run over the whole office."""
         with self.database.session() as session:
             return session.scalar(
                 select(Sincronizacao.iniciada_em)
@@ -648,12 +660,13 @@ class _Sync:
             self._write_deliveries(blocks, default_empresa=(empresa_id, cnpj))
             self._tick(done, total, "obrigações")
 
-    def _sync_delivery_delta(self, since: datetime | None) -> None:
+    def _sync_delivery_delta(self, since: datetime | None, covered_from: datetime | None) -> None:
+        """`covered_from` is what the delta must reach back to (the last run − margin) to miss nothing."""
         # ListAll accepts only today or yesterday (older → 204, indistinguishable from "nothing").
         today = datetime.now(SAO_PAULO).date()
         oldest = datetime.combine(today - timedelta(days=1), datetime.min.time(), SAO_PAULO)
         effective = max(since, oldest) if since else oldest
-        self.counts.obrigacoes_delta_completo = since is not None and since >= oldest
+        self.counts.obrigacoes_delta_completo = covered_from is not None and covered_from >= oldest
         if not self.counts.obrigacoes_delta_completo:
             log.warning(
                 "acessorias.deliveries_delta_incomplete",

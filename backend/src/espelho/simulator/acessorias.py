@@ -630,6 +630,7 @@ class Simulator:
             "silent_empty_pages": 0,
             "http_500": 0,
             "fail_detail_ids": [],
+            "silent_empty_on": None,
             "unstable_pages": True,
         }
         self.reset_stats()
@@ -742,7 +743,8 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
             sim.faults["http_500"] -= 1
             sim.stats["http_500"] += 1
             return JSONResponse({"message": "Internal Server Error"}, status_code=500), kind
-        if is_list and sim.faults["silent_empty_pages"] > 0:
+        target = sim.faults.get("silent_empty_on")
+        if is_list and sim.faults["silent_empty_pages"] > 0 and (not target or kind_of_call.startswith(target)):
             sim.faults["silent_empty_pages"] -= 1
             sim.stats["silent_empty"] += 1
             return JSONResponse([]), kind
@@ -921,6 +923,8 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
                 sim.faults[key] = int(body[key])
         if "fail_detail_ids" in body:
             sim.faults["fail_detail_ids"] = [int(i) for i in body["fail_detail_ids"]]
+        if "silent_empty_on" in body:  # "processes" | "companies" | "deliveries" | null (any list)
+            sim.faults["silent_empty_on"] = body["silent_empty_on"]
         if "unstable_pages" in body:
             sim.faults["unstable_pages"] = bool(body["unstable_pages"])
         if "rate_limit" in body:
