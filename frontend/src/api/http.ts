@@ -109,17 +109,6 @@ export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   return result.data as T;
 }
 
-/** GET of a path not (yet) in the generated SDK, through the same configured client. */
-export function apiGet<T>(url: string, query?: Record<string, unknown>): Promise<T> {
-  return unwrap<T>(client.get({ url, query: clean(query) }) as Promise<Result<T>>);
-}
-
-export function apiPost<T>(url: string, body?: unknown, query?: Record<string, unknown>): Promise<T> {
-  return unwrap<T>(
-    client.post({ url, body, query: clean(query), headers: { 'Content-Type': 'application/json' } }) as Promise<Result<T>>,
-  );
-}
-
 /** Drops empty filters so they are not sent as `?q=`. */
 export function clean(query?: Record<string, unknown>): Record<string, unknown> | undefined {
   if (!query) return undefined;

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { HealthApiV1HealthGetData, HealthApiV1HealthGetResponses, SyncHistoryApiV1SyncHistoryGetData, SyncHistoryApiV1SyncHistoryGetErrors, SyncHistoryApiV1SyncHistoryGetResponses, SyncStatusApiV1SyncStatusGetData, SyncStatusApiV1SyncStatusGetErrors, SyncStatusApiV1SyncStatusGetResponses } from './types.gen';
+import type { AtivosApiContratosAtivosGetData, AtivosApiContratosAtivosGetErrors, AtivosApiContratosAtivosGetResponses, CreateUsuarioApiV1UsuariosPostData, CreateUsuarioApiV1UsuariosPostErrors, CreateUsuarioApiV1UsuariosPostResponses, DashboardMetricasApiV1DashboardMetricasGetData, DashboardMetricasApiV1DashboardMetricasGetErrors, DashboardMetricasApiV1DashboardMetricasGetResponses, DashboardRegimesApiV1DashboardRegimesGetData, DashboardRegimesApiV1DashboardRegimesGetErrors, DashboardRegimesApiV1DashboardRegimesGetResponses, DashboardTimelineApiV1DashboardTimelineGetData, DashboardTimelineApiV1DashboardTimelineGetErrors, DashboardTimelineApiV1DashboardTimelineGetResponses, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteData, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetData, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses, DetalheApiContratosIdGetData, DetalheApiContratosIdGetErrors, DetalheApiContratosIdGetResponses, GetEmpresaApiV1EmpresasEmpresaIdGetData, GetEmpresaApiV1EmpresasEmpresaIdGetErrors, GetEmpresaApiV1EmpresasEmpresaIdGetResponses, GetProcessoApiV1ProcessosProcessoIdGetData, GetProcessoApiV1ProcessosProcessoIdGetErrors, GetProcessoApiV1ProcessosProcessoIdGetResponses, GetUsuarioApiV1UsuariosUsuarioIdGetData, GetUsuarioApiV1UsuariosUsuarioIdGetErrors, GetUsuarioApiV1UsuariosUsuarioIdGetResponses, HealthApiV1HealthGetData, HealthApiV1HealthGetResponses, ListArquivosApiContratosArquivosGetData, ListArquivosApiContratosArquivosGetErrors, ListArquivosApiContratosArquivosGetResponses, ListContratosApiContratosGetData, ListContratosApiContratosGetErrors, ListContratosApiContratosGetResponses, ListEmpenhosApiContratosEmpenhosGetData, ListEmpenhosApiContratosEmpenhosGetErrors, ListEmpenhosApiContratosEmpenhosGetResponses, ListEmpresasApiV1EmpresasGetData, ListEmpresasApiV1EmpresasGetErrors, ListEmpresasApiV1EmpresasGetResponses, ListHistoricoApiContratosHistoricoGetData, ListHistoricoApiContratosHistoricoGetErrors, ListHistoricoApiContratosHistoricoGetResponses, ListItensApiContratosItensGetData, ListItensApiContratosItensGetErrors, ListItensApiContratosItensGetResponses, ListObrigacoesApiV1ObrigacoesGetData, ListObrigacoesApiV1ObrigacoesGetErrors, ListObrigacoesApiV1ObrigacoesGetResponses, ListProcessosApiV1ProcessosGetData, ListProcessosApiV1ProcessosGetErrors, ListProcessosApiV1ProcessosGetResponses, ListUasgsApiContratosUasgsGetData, ListUasgsApiContratosUasgsGetResponses, ListUsuariosApiV1UsuariosGetData, ListUsuariosApiV1UsuariosGetErrors, ListUsuariosApiV1UsuariosGetResponses, LoginApiV1AuthLoginPostData, LoginApiV1AuthLoginPostErrors, LoginApiV1AuthLoginPostResponses, MeApiV1AuthMeGetData, MeApiV1AuthMeGetResponses, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetData, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetData, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetData, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses, ProximosVencerApiContratosProximosVencerGetData, ProximosVencerApiContratosProximosVencerGetErrors, ProximosVencerApiContratosProximosVencerGetResponses, SincronizarAbaApiContratosIdSincronizarAbaPostData, SincronizarAbaApiContratosIdSincronizarAbaPostErrors, SincronizarAbaApiContratosIdSincronizarAbaPostResponses, SincronizarApiContratosIdSincronizarPostData, SincronizarApiContratosIdSincronizarPostErrors, SincronizarApiContratosIdSincronizarPostResponses, SyncContratosApiContratosSyncPostData, SyncContratosApiContratosSyncPostErrors, SyncContratosApiContratosSyncPostResponses, SyncHistoryApiV1SyncHistoryGetData, SyncHistoryApiV1SyncHistoryGetErrors, SyncHistoryApiV1SyncHistoryGetResponses, SyncManualApiV1SyncManualPostData, SyncManualApiV1SyncManualPostErrors, SyncManualApiV1SyncManualPostResponses, SyncStatusApiV1SyncStatusGetData, SyncStatusApiV1SyncStatusGetErrors, SyncStatusApiV1SyncStatusGetResponses, UpdateUsuarioApiV1UsuariosUsuarioIdPatchData, UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors, UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses, VencidosApiContratosVencidosGetData, VencidosApiContratosVencidosGetErrors, VencidosApiContratosVencidosGetResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -21,14 +21,387 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 /**
  * Health
  */
-export const healthApiV1HealthGet = <ThrowOnError extends boolean = false>(options?: Options<HealthApiV1HealthGetData, ThrowOnError>) => (options?.client ?? client).get<HealthApiV1HealthGetResponses, unknown, ThrowOnError>({ url: '/api/v1/health', ...options });
+export const healthApiV1HealthGet = <ThrowOnError extends boolean = false>(options?: Options<HealthApiV1HealthGetData, ThrowOnError>) => (options?.client ?? client).get<HealthApiV1HealthGetResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/health',
+    ...options
+});
+
+/**
+ * Login
+ *
+ * Exchange email + password for a bearer token. Repeated failures lock the email and client out for a
+ * growing delay (429 with Retry-After).
+ */
+export const loginApiV1AuthLoginPost = <ThrowOnError extends boolean = false>(options: Options<LoginApiV1AuthLoginPostData, ThrowOnError>) => (options.client ?? client).post<LoginApiV1AuthLoginPostResponses, LoginApiV1AuthLoginPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/login',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Me
+ */
+export const meApiV1AuthMeGet = <ThrowOnError extends boolean = false>(options?: Options<MeApiV1AuthMeGetData, ThrowOnError>) => (options?.client ?? client).get<MeApiV1AuthMeGetResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/auth/me',
+    ...options
+});
+
+/**
+ * List Usuarios
+ */
+export const listUsuariosApiV1UsuariosGet = <ThrowOnError extends boolean = false>(options?: Options<ListUsuariosApiV1UsuariosGetData, ThrowOnError>) => (options?.client ?? client).get<ListUsuariosApiV1UsuariosGetResponses, ListUsuariosApiV1UsuariosGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/usuarios/',
+    ...options
+});
+
+/**
+ * Create Usuario
+ */
+export const createUsuarioApiV1UsuariosPost = <ThrowOnError extends boolean = false>(options: Options<CreateUsuarioApiV1UsuariosPostData, ThrowOnError>) => (options.client ?? client).post<CreateUsuarioApiV1UsuariosPostResponses, CreateUsuarioApiV1UsuariosPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/usuarios/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Usuario
+ */
+export const deleteUsuarioApiV1UsuariosUsuarioIdDelete = <ThrowOnError extends boolean = false>(options: Options<DeleteUsuarioApiV1UsuariosUsuarioIdDeleteData, ThrowOnError>) => (options.client ?? client).delete<DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/usuarios/{usuario_id}/',
+    ...options
+});
+
+/**
+ * Get Usuario
+ */
+export const getUsuarioApiV1UsuariosUsuarioIdGet = <ThrowOnError extends boolean = false>(options: Options<GetUsuarioApiV1UsuariosUsuarioIdGetData, ThrowOnError>) => (options.client ?? client).get<GetUsuarioApiV1UsuariosUsuarioIdGetResponses, GetUsuarioApiV1UsuariosUsuarioIdGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/usuarios/{usuario_id}/',
+    ...options
+});
+
+/**
+ * Update Usuario
+ */
+export const updateUsuarioApiV1UsuariosUsuarioIdPatch = <ThrowOnError extends boolean = false>(options: Options<UpdateUsuarioApiV1UsuariosUsuarioIdPatchData, ThrowOnError>) => (options.client ?? client).patch<UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses, UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/usuarios/{usuario_id}/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Sync Manual
+ *
+ * Start an Acessórias sync (FULL or INCREMENTAL) in the background.
+ */
+export const syncManualApiV1SyncManualPost = <ThrowOnError extends boolean = false>(options: Options<SyncManualApiV1SyncManualPostData, ThrowOnError>) => (options.client ?? client).post<SyncManualApiV1SyncManualPostResponses, SyncManualApiV1SyncManualPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sync/manual/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Sync Contratos
+ *
+ * Start the base sync of a UASG's contracts in the background.
+ */
+export const syncContratosApiContratosSyncPost = <ThrowOnError extends boolean = false>(options: Options<SyncContratosApiContratosSyncPostData, ThrowOnError>) => (options.client ?? client).post<SyncContratosApiContratosSyncPostResponses, SyncContratosApiContratosSyncPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/sync/',
+    ...options
+});
 
 /**
  * Sync Status
  */
-export const syncStatusApiV1SyncStatusGet = <ThrowOnError extends boolean = false>(options?: Options<SyncStatusApiV1SyncStatusGetData, ThrowOnError>) => (options?.client ?? client).get<SyncStatusApiV1SyncStatusGetResponses, SyncStatusApiV1SyncStatusGetErrors, ThrowOnError>({ url: '/api/v1/sync/status/', ...options });
+export const syncStatusApiV1SyncStatusGet = <ThrowOnError extends boolean = false>(options?: Options<SyncStatusApiV1SyncStatusGetData, ThrowOnError>) => (options?.client ?? client).get<SyncStatusApiV1SyncStatusGetResponses, SyncStatusApiV1SyncStatusGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sync/status/',
+    ...options
+});
 
 /**
  * Sync History
  */
-export const syncHistoryApiV1SyncHistoryGet = <ThrowOnError extends boolean = false>(options?: Options<SyncHistoryApiV1SyncHistoryGetData, ThrowOnError>) => (options?.client ?? client).get<SyncHistoryApiV1SyncHistoryGetResponses, SyncHistoryApiV1SyncHistoryGetErrors, ThrowOnError>({ url: '/api/v1/sync/history/', ...options });
+export const syncHistoryApiV1SyncHistoryGet = <ThrowOnError extends boolean = false>(options?: Options<SyncHistoryApiV1SyncHistoryGetData, ThrowOnError>) => (options?.client ?? client).get<SyncHistoryApiV1SyncHistoryGetResponses, SyncHistoryApiV1SyncHistoryGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sync/history/',
+    ...options
+});
+
+/**
+ * List mirrored contracts
+ */
+export const listContratosApiContratosGet = <ThrowOnError extends boolean = false>(options?: Options<ListContratosApiContratosGetData, ThrowOnError>) => (options?.client ?? client).get<ListContratosApiContratosGetResponses, ListContratosApiContratosGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/',
+    ...options
+});
+
+/**
+ * Mirrored UASGs with their contract counts
+ */
+export const listUasgsApiContratosUasgsGet = <ThrowOnError extends boolean = false>(options?: Options<ListUasgsApiContratosUasgsGetData, ThrowOnError>) => (options?.client ?? client).get<ListUasgsApiContratosUasgsGetResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/uasgs/',
+    ...options
+});
+
+/**
+ * Contracts whose vigência has ended
+ */
+export const vencidosApiContratosVencidosGet = <ThrowOnError extends boolean = false>(options?: Options<VencidosApiContratosVencidosGetData, ThrowOnError>) => (options?.client ?? client).get<VencidosApiContratosVencidosGetResponses, VencidosApiContratosVencidosGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/vencidos/',
+    ...options
+});
+
+/**
+ * Contracts ending within `dias` days (default 30)
+ */
+export const proximosVencerApiContratosProximosVencerGet = <ThrowOnError extends boolean = false>(options?: Options<ProximosVencerApiContratosProximosVencerGetData, ThrowOnError>) => (options?.client ?? client).get<ProximosVencerApiContratosProximosVencerGetResponses, ProximosVencerApiContratosProximosVencerGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/proximos_vencer/',
+    ...options
+});
+
+/**
+ * Contracts in force by their dates (no end, or ending today or later)
+ */
+export const ativosApiContratosAtivosGet = <ThrowOnError extends boolean = false>(options?: Options<AtivosApiContratosAtivosGetData, ThrowOnError>) => (options?.client ?? client).get<AtivosApiContratosAtivosGetResponses, AtivosApiContratosAtivosGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/ativos/',
+    ...options
+});
+
+/**
+ * Stored Histórico rows (database only)
+ */
+export const listHistoricoApiContratosHistoricoGet = <ThrowOnError extends boolean = false>(options?: Options<ListHistoricoApiContratosHistoricoGetData, ThrowOnError>) => (options?.client ?? client).get<ListHistoricoApiContratosHistoricoGetResponses, ListHistoricoApiContratosHistoricoGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/historico/',
+    ...options
+});
+
+/**
+ * Stored Empenhos rows (database only)
+ */
+export const listEmpenhosApiContratosEmpenhosGet = <ThrowOnError extends boolean = false>(options?: Options<ListEmpenhosApiContratosEmpenhosGetData, ThrowOnError>) => (options?.client ?? client).get<ListEmpenhosApiContratosEmpenhosGetResponses, ListEmpenhosApiContratosEmpenhosGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/empenhos/',
+    ...options
+});
+
+/**
+ * Stored Itens rows (database only)
+ */
+export const listItensApiContratosItensGet = <ThrowOnError extends boolean = false>(options?: Options<ListItensApiContratosItensGetData, ThrowOnError>) => (options?.client ?? client).get<ListItensApiContratosItensGetResponses, ListItensApiContratosItensGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/itens/',
+    ...options
+});
+
+/**
+ * Stored Arquivos rows (database only)
+ */
+export const listArquivosApiContratosArquivosGet = <ThrowOnError extends boolean = false>(options?: Options<ListArquivosApiContratosArquivosGetData, ThrowOnError>) => (options?.client ?? client).get<ListArquivosApiContratosArquivosGetResponses, ListArquivosApiContratosArquivosGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/arquivos/',
+    ...options
+});
+
+/**
+ * One contract with its tabs' freshness
+ */
+export const detalheApiContratosIdGet = <ThrowOnError extends boolean = false>(options: Options<DetalheApiContratosIdGetData, ThrowOnError>) => (options.client ?? client).get<DetalheApiContratosIdGetResponses, DetalheApiContratosIdGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/{id}/',
+    ...options
+});
+
+/**
+ * Fetch several tabs now (default: all four)
+ */
+export const sincronizarApiContratosIdSincronizarPost = <ThrowOnError extends boolean = false>(options: Options<SincronizarApiContratosIdSincronizarPostData, ThrowOnError>) => (options.client ?? client).post<SincronizarApiContratosIdSincronizarPostResponses, SincronizarApiContratosIdSincronizarPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/{id}/sincronizar/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Fetch one tab now and answer with its stored rows
+ */
+export const sincronizarAbaApiContratosIdSincronizarAbaPost = <ThrowOnError extends boolean = false>(options: Options<SincronizarAbaApiContratosIdSincronizarAbaPostData, ThrowOnError>) => (options.client ?? client).post<SincronizarAbaApiContratosIdSincronizarAbaPostResponses, SincronizarAbaApiContratosIdSincronizarAbaPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/{id}/sincronizar/{aba}/',
+    ...options
+});
+
+/**
+ * List Processos
+ *
+ * Processes, filtered and ordered (`ordering`: id, proc_id, nome, competencia, status,
+ * porcentagem_conclusao, dias_corridos, data_inicio, data_conclusao, dt_last_dh; default `-id`).
+ */
+export const listProcessosApiV1ProcessosGet = <ThrowOnError extends boolean = false>(options?: Options<ListProcessosApiV1ProcessosGetData, ThrowOnError>) => (options?.client ?? client).get<ListProcessosApiV1ProcessosGetResponses, ListProcessosApiV1ProcessosGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/processos/',
+    ...options
+});
+
+/**
+ * Processos Da Competencia
+ *
+ * `comp` as MM-YYYY, YYYY-MM or an encoded MM%2FYYYY.
+ */
+export const processosDaCompetenciaApiV1ProcessosCompetenciaCompGet = <ThrowOnError extends boolean = false>(options: Options<ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData, ThrowOnError>) => (options.client ?? client).get<ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/processos/competencia/{comp}/',
+    ...options
+});
+
+/**
+ * Processos Da Empresa
+ */
+export const processosDaEmpresaApiV1ProcessosEmpresaEmpIdGet = <ThrowOnError extends boolean = false>(options: Options<ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetData, ThrowOnError>) => (options.client ?? client).get<ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/processos/empresa/{emp_id}/',
+    ...options
+});
+
+/**
+ * Get Processo
+ */
+export const getProcessoApiV1ProcessosProcessoIdGet = <ThrowOnError extends boolean = false>(options: Options<GetProcessoApiV1ProcessosProcessoIdGetData, ThrowOnError>) => (options.client ?? client).get<GetProcessoApiV1ProcessosProcessoIdGetResponses, GetProcessoApiV1ProcessosProcessoIdGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/processos/{processo_id}/',
+    ...options
+});
+
+/**
+ * Passos Do Processo
+ *
+ * Every step node in tree order (sub-process children carry `pai_id`); `total` counts every node.
+ */
+export const passosDoProcessoApiV1ProcessosProcessoIdPassosGet = <ThrowOnError extends boolean = false>(options: Options<PassosDoProcessoApiV1ProcessosProcessoIdPassosGetData, ThrowOnError>) => (options.client ?? client).get<PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/processos/{processo_id}/passos/',
+    ...options
+});
+
+/**
+ * Desdobramentos Do Processo
+ */
+export const desdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGet = <ThrowOnError extends boolean = false>(options: Options<DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetData, ThrowOnError>) => (options.client ?? client).get<DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/processos/{processo_id}/desdobramentos/',
+    ...options
+});
+
+/**
+ * List Empresas
+ *
+ * Companies (`ordering`: nome (default), id, codigo, regime_tributario).
+ */
+export const listEmpresasApiV1EmpresasGet = <ThrowOnError extends boolean = false>(options?: Options<ListEmpresasApiV1EmpresasGetData, ThrowOnError>) => (options?.client ?? client).get<ListEmpresasApiV1EmpresasGetResponses, ListEmpresasApiV1EmpresasGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/empresas/',
+    ...options
+});
+
+/**
+ * Get Empresa
+ */
+export const getEmpresaApiV1EmpresasEmpresaIdGet = <ThrowOnError extends boolean = false>(options: Options<GetEmpresaApiV1EmpresasEmpresaIdGetData, ThrowOnError>) => (options.client ?? client).get<GetEmpresaApiV1EmpresasEmpresaIdGetResponses, GetEmpresaApiV1EmpresasEmpresaIdGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/empresas/{empresa_id}/',
+    ...options
+});
+
+/**
+ * Processos De Empresa
+ */
+export const processosDeEmpresaApiV1EmpresasEmpresaIdProcessosGet = <ThrowOnError extends boolean = false>(options: Options<ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetData, ThrowOnError>) => (options.client ?? client).get<ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/empresas/{empresa_id}/processos/',
+    ...options
+});
+
+/**
+ * Obrigacoes Do Vencimento
+ *
+ * Obligations due on `dia` (YYYY-MM-DD).
+ */
+export const obrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGet = <ThrowOnError extends boolean = false>(options: Options<ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData, ThrowOnError>) => (options.client ?? client).get<ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/obrigacoes/vencimento/{dia}/',
+    ...options
+});
+
+/**
+ * List Obrigacoes
+ *
+ * Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id).
+ */
+export const listObrigacoesApiV1ObrigacoesGet = <ThrowOnError extends boolean = false>(options?: Options<ListObrigacoesApiV1ObrigacoesGetData, ThrowOnError>) => (options?.client ?? client).get<ListObrigacoesApiV1ObrigacoesGetResponses, ListObrigacoesApiV1ObrigacoesGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/obrigacoes/',
+    ...options
+});
+
+/**
+ * Dashboard Metricas
+ *
+ * Totals of one competência (all of them without `competencia`) and the change against the previous.
+ */
+export const dashboardMetricasApiV1DashboardMetricasGet = <ThrowOnError extends boolean = false>(options?: Options<DashboardMetricasApiV1DashboardMetricasGetData, ThrowOnError>) => (options?.client ?? client).get<DashboardMetricasApiV1DashboardMetricasGetResponses, DashboardMetricasApiV1DashboardMetricasGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/dashboard/metricas/',
+    ...options
+});
+
+/**
+ * Dashboard Regimes
+ *
+ * Per regime (the company's label, or Indefinido): total, concluidos, taxa_conclusao, media_dias.
+ */
+export const dashboardRegimesApiV1DashboardRegimesGet = <ThrowOnError extends boolean = false>(options?: Options<DashboardRegimesApiV1DashboardRegimesGetData, ThrowOnError>) => (options?.client ?? client).get<DashboardRegimesApiV1DashboardRegimesGetResponses, DashboardRegimesApiV1DashboardRegimesGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/dashboard/regimes/',
+    ...options
+});
+
+/**
+ * Dashboard Timeline
+ *
+ * Per competência in [de, ate]; with `competencia`, per day inside that one.
+ */
+export const dashboardTimelineApiV1DashboardTimelineGet = <ThrowOnError extends boolean = false>(options?: Options<DashboardTimelineApiV1DashboardTimelineGetData, ThrowOnError>) => (options?.client ?? client).get<DashboardTimelineApiV1DashboardTimelineGetResponses, DashboardTimelineApiV1DashboardTimelineGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/dashboard/timeline/',
+    ...options
+});

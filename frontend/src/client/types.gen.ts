@@ -5,6 +5,912 @@ export type ClientOptions = {
 };
 
 /**
+ * AbaResultado
+ */
+export type AbaResultado = {
+    /**
+     * Aba
+     */
+    aba: 'historico' | 'empenhos' | 'itens' | 'arquivos';
+    /**
+     * Status
+     */
+    status: 'ok' | 'erro';
+    /**
+     * Registros
+     */
+    registros?: number;
+    /**
+     * Invalidos
+     */
+    invalidos?: number;
+    /**
+     * Api Calls
+     */
+    api_calls?: number;
+    /**
+     * Atualizado Em
+     */
+    atualizado_em?: string | null;
+    /**
+     * Erro
+     */
+    erro?: string | null;
+};
+
+/**
+ * AbaSyncOut
+ *
+ * Answer of POST /api/contratos/{id}/sincronizar/{aba}/: the tab's stored rows after the sync.
+ */
+export type AbaSyncOut = {
+    /**
+     * Items
+     */
+    items: Array<{
+        [key: string]: unknown;
+    }>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+    /**
+     * Contrato Id
+     */
+    contrato_id: number;
+    /**
+     * Aba
+     */
+    aba: 'historico' | 'empenhos' | 'itens' | 'arquivos';
+    /**
+     * Atualizado Em
+     */
+    atualizado_em: string;
+    /**
+     * Api Calls
+     */
+    api_calls: number;
+    /**
+     * Invalidos
+     *
+     * Upstream rows skipped because they could not be parsed
+     */
+    invalidos?: number;
+};
+
+/**
+ * ArquivoOut
+ */
+export type ArquivoOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Contrato Id
+     */
+    contrato_id: number;
+    /**
+     * Tipo
+     */
+    tipo: string | null;
+    /**
+     * Processo
+     */
+    processo: string | null;
+    /**
+     * Sequencial Documento
+     */
+    sequencial_documento: string | null;
+    /**
+     * Descricao
+     */
+    descricao: string | null;
+    /**
+     * Path Arquivo
+     */
+    path_arquivo: string | null;
+    /**
+     * Origem
+     */
+    origem: string | null;
+    /**
+     * Link Sei
+     */
+    link_sei: string | null;
+    /**
+     * Sincronizado Em
+     */
+    sincronizado_em: string;
+    /**
+     * Raw Json
+     */
+    raw_json: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * ContratoDetalhe
+ */
+export type ContratoDetalhe = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Numero
+     */
+    numero: string | null;
+    /**
+     * Uasg
+     *
+     * Code of the UASG whose list holds it
+     */
+    uasg: string;
+    /**
+     * Tipo
+     */
+    tipo: string | null;
+    /**
+     * Categoria
+     */
+    categoria: string | null;
+    /**
+     * Situacao
+     */
+    situacao: string | null;
+    /**
+     * Fornecedor Tipo
+     */
+    fornecedor_tipo: string | null;
+    /**
+     * Fornecedor Cnpj Cpf
+     */
+    fornecedor_cnpj_cpf: string | null;
+    /**
+     * Fornecedor Nome
+     */
+    fornecedor_nome: string | null;
+    /**
+     * Objeto
+     */
+    objeto: string | null;
+    /**
+     * Processo
+     */
+    processo: string | null;
+    /**
+     * Modalidade
+     */
+    modalidade: string | null;
+    /**
+     * Licitacao Numero
+     */
+    licitacao_numero: string | null;
+    /**
+     * Data Assinatura
+     */
+    data_assinatura: string | null;
+    /**
+     * Vigencia Inicio
+     */
+    vigencia_inicio: string | null;
+    /**
+     * Vigencia Fim
+     */
+    vigencia_fim: string | null;
+    /**
+     * Valor Inicial
+     */
+    valor_inicial: string | null;
+    /**
+     * Valor Global
+     */
+    valor_global: string | null;
+    /**
+     * Valor Parcela
+     */
+    valor_parcela: string | null;
+    /**
+     * Valor Acumulado
+     */
+    valor_acumulado: string | null;
+    /**
+     * Unidade Gestora Codigo
+     */
+    unidade_gestora_codigo: string | null;
+    /**
+     * Unidade Gestora Nome Resumido
+     */
+    unidade_gestora_nome_resumido: string | null;
+    /**
+     * Listado Em
+     */
+    listado_em: string;
+    /**
+     * Receita Despesa
+     */
+    receita_despesa: string | null;
+    /**
+     * Codigo Tipo
+     */
+    codigo_tipo: string | null;
+    /**
+     * Subtipo
+     */
+    subtipo: string | null;
+    /**
+     * Prorrogavel
+     */
+    prorrogavel: boolean | null;
+    /**
+     * Amparo Legal
+     */
+    amparo_legal: string | null;
+    /**
+     * Informacao Complementar
+     */
+    informacao_complementar: string | null;
+    /**
+     * Codigo Modalidade
+     */
+    codigo_modalidade: string | null;
+    /**
+     * Unidade Compra
+     */
+    unidade_compra: string | null;
+    /**
+     * Data Publicacao
+     */
+    data_publicacao: string | null;
+    /**
+     * Data Proposta Comercial
+     */
+    data_proposta_comercial: string | null;
+    /**
+     * Num Parcelas
+     */
+    num_parcelas: number | null;
+    /**
+     * Orgao Codigo
+     */
+    orgao_codigo: string | null;
+    /**
+     * Orgao Nome
+     */
+    orgao_nome: string | null;
+    /**
+     * Unidade Gestora Nome
+     */
+    unidade_gestora_nome: string | null;
+    /**
+     * Orgao Origem Codigo
+     */
+    orgao_origem_codigo: string | null;
+    /**
+     * Unidade Gestora Origem Codigo
+     */
+    unidade_gestora_origem_codigo: string | null;
+    /**
+     * Unidade Gestora Origem Nome
+     */
+    unidade_gestora_origem_nome: string | null;
+    /**
+     * Links
+     */
+    links: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Raw Json
+     */
+    raw_json: {
+        [key: string]: unknown;
+    };
+    /**
+     * Criado Em
+     */
+    criado_em: string;
+    /**
+     * Historico Atualizado Em
+     */
+    historico_atualizado_em: string | null;
+    /**
+     * Empenhos Atualizados Em
+     */
+    empenhos_atualizados_em: string | null;
+    /**
+     * Itens Atualizados Em
+     */
+    itens_atualizados_em: string | null;
+    /**
+     * Arquivos Atualizados Em
+     */
+    arquivos_atualizados_em: string | null;
+    /**
+     * Detalhes Atualizados Em
+     */
+    detalhes_atualizados_em: string | null;
+    /**
+     * Totais
+     *
+     * Stored rows per tab
+     */
+    totais?: {
+        [key: string]: number;
+    };
+    /**
+     * Dias Para Vencer
+     *
+     * Days from today (America/Sao_Paulo) to vigencia_fim; negative once it has ended.
+     */
+    readonly dias_para_vencer: number | null;
+    /**
+     * Vigente
+     *
+     * In force by its dates (not by the upstream's administrative `situacao`).
+     */
+    readonly vigente: boolean;
+    /**
+     * Historico Atualizado
+     */
+    readonly historico_atualizado: boolean;
+    /**
+     * Empenhos Atualizados
+     */
+    readonly empenhos_atualizados: boolean;
+    /**
+     * Itens Atualizados
+     */
+    readonly itens_atualizados: boolean;
+    /**
+     * Arquivos Atualizados
+     */
+    readonly arquivos_atualizados: boolean;
+};
+
+/**
+ * ContratoResumo
+ *
+ * A list item: what the contract tables of the UI show and filter on.
+ */
+export type ContratoResumo = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Numero
+     */
+    numero: string | null;
+    /**
+     * Uasg
+     *
+     * Code of the UASG whose list holds it
+     */
+    uasg: string;
+    /**
+     * Tipo
+     */
+    tipo: string | null;
+    /**
+     * Categoria
+     */
+    categoria: string | null;
+    /**
+     * Situacao
+     */
+    situacao: string | null;
+    /**
+     * Fornecedor Tipo
+     */
+    fornecedor_tipo: string | null;
+    /**
+     * Fornecedor Cnpj Cpf
+     */
+    fornecedor_cnpj_cpf: string | null;
+    /**
+     * Fornecedor Nome
+     */
+    fornecedor_nome: string | null;
+    /**
+     * Objeto
+     */
+    objeto: string | null;
+    /**
+     * Processo
+     */
+    processo: string | null;
+    /**
+     * Modalidade
+     */
+    modalidade: string | null;
+    /**
+     * Licitacao Numero
+     */
+    licitacao_numero: string | null;
+    /**
+     * Data Assinatura
+     */
+    data_assinatura: string | null;
+    /**
+     * Vigencia Inicio
+     */
+    vigencia_inicio: string | null;
+    /**
+     * Vigencia Fim
+     */
+    vigencia_fim: string | null;
+    /**
+     * Valor Inicial
+     */
+    valor_inicial: string | null;
+    /**
+     * Valor Global
+     */
+    valor_global: string | null;
+    /**
+     * Valor Parcela
+     */
+    valor_parcela: string | null;
+    /**
+     * Valor Acumulado
+     */
+    valor_acumulado: string | null;
+    /**
+     * Unidade Gestora Codigo
+     */
+    unidade_gestora_codigo: string | null;
+    /**
+     * Unidade Gestora Nome Resumido
+     */
+    unidade_gestora_nome_resumido: string | null;
+    /**
+     * Listado Em
+     */
+    listado_em: string;
+    /**
+     * Dias Para Vencer
+     *
+     * Days from today (America/Sao_Paulo) to vigencia_fim; negative once it has ended.
+     */
+    readonly dias_para_vencer: number | null;
+    /**
+     * Vigente
+     *
+     * In force by its dates (not by the upstream's administrative `situacao`).
+     */
+    readonly vigente: boolean;
+};
+
+/**
+ * ContratoSyncIn
+ */
+export type ContratoSyncIn = {
+    /**
+     * Data Types
+     *
+     * Tabs to sync; all four when omitted
+     */
+    data_types?: Array<'historico' | 'empenhos' | 'itens' | 'arquivos'> | null;
+};
+
+/**
+ * ContratoSyncOut
+ */
+export type ContratoSyncOut = {
+    /**
+     * Contrato Id
+     */
+    contrato_id: number;
+    /**
+     * Abas
+     */
+    abas: {
+        [key: string]: AbaResultado;
+    };
+    /**
+     * Historicos
+     */
+    historicos: number;
+    /**
+     * Empenhos
+     */
+    empenhos: number;
+    /**
+     * Itens
+     */
+    itens: number;
+    /**
+     * Arquivos
+     */
+    arquivos: number;
+    /**
+     * Api Calls
+     */
+    api_calls: number;
+    /**
+     * Duration S
+     */
+    duration_s: number;
+    /**
+     * Detalhes Atualizados Em
+     */
+    detalhes_atualizados_em: string | null;
+};
+
+/**
+ * DashboardMetricas
+ */
+export type DashboardMetricas = {
+    /**
+     * Competencia
+     *
+     * MM/YYYY, or null for every competência
+     */
+    competencia: string | null;
+    /**
+     * Regime
+     */
+    regime: string | null;
+    /**
+     * Total Processos
+     */
+    total_processos: number;
+    /**
+     * Concluidos
+     */
+    concluidos: number;
+    /**
+     * Em Andamento
+     */
+    em_andamento: number;
+    /**
+     * Taxa Conclusao
+     *
+     * concluidos / total_processos × 100
+     */
+    taxa_conclusao: number;
+    /**
+     * Media Conclusao
+     *
+     * Mean porcentagem_conclusao (0–100)
+     */
+    media_conclusao: number | null;
+    /**
+     * Media Dias
+     *
+     * Mean dias_corridos of the concluded processes
+     */
+    media_dias: number | null;
+    /**
+     * Total Empresas
+     */
+    total_empresas: number;
+    /**
+     * Competencia Anterior
+     */
+    competencia_anterior: string | null;
+    /**
+     * Variacao
+     *
+     * Change against the previous competência, per metric
+     */
+    variacao: {
+        [key: string]: Variacao;
+    } | null;
+    /**
+     * Calculada Em
+     *
+     * When the oldest figure in this answer was computed
+     */
+    calculada_em: string;
+};
+
+/**
+ * DashboardRegimes
+ */
+export type DashboardRegimes = {
+    /**
+     * Competencia
+     */
+    competencia: string | null;
+    /**
+     * Items
+     */
+    items: Array<RegimeMetricas>;
+    /**
+     * Total Processos
+     */
+    total_processos: number;
+    /**
+     * Calculada Em
+     */
+    calculada_em: string;
+};
+
+/**
+ * DashboardTimeline
+ */
+export type DashboardTimeline = {
+    /**
+     * Granularidade
+     *
+     * "competencia" (one item per month) or "dia" (inside one competência)
+     */
+    granularidade: string;
+    /**
+     * Competencia
+     */
+    competencia?: string | null;
+    /**
+     * De
+     */
+    de?: string | null;
+    /**
+     * Ate
+     */
+    ate?: string | null;
+    /**
+     * Items
+     */
+    items: Array<TimelinePonto>;
+    /**
+     * Calculada Em
+     */
+    calculada_em: string;
+};
+
+/**
+ * DesdobramentoOut
+ */
+export type DesdobramentoOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Passo Id
+     */
+    passo_id: number;
+    /**
+     * Processo Id
+     */
+    processo_id: number;
+    /**
+     * Caminho
+     */
+    caminho?: string | null;
+    /**
+     * Pergunta
+     */
+    pergunta: string;
+    /**
+     * Alternativas
+     */
+    alternativas: Array<unknown> | null;
+    /**
+     * Resposta
+     *
+     * null while pending
+     */
+    resposta: string | null;
+    /**
+     * Status
+     *
+     * OK (answered) or Pendente
+     */
+    status: string;
+    /**
+     * Respondido
+     */
+    respondido: boolean;
+    /**
+     * Tipo
+     */
+    tipo: string | null;
+    /**
+     * Ordem
+     */
+    ordem: number;
+    /**
+     * Data Resposta
+     */
+    data_resposta: string | null;
+};
+
+/**
+ * EmpenhoOut
+ */
+export type EmpenhoOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Contrato Id
+     */
+    contrato_id: number;
+    /**
+     * Unidade Gestora
+     */
+    unidade_gestora: string | null;
+    /**
+     * Gestao
+     */
+    gestao: string | null;
+    /**
+     * Numero
+     */
+    numero: string | null;
+    /**
+     * Data Emissao
+     */
+    data_emissao: string | null;
+    /**
+     * Credor
+     */
+    credor: string | null;
+    /**
+     * Credor Tipo
+     */
+    credor_tipo: string | null;
+    /**
+     * Credor Cnpj Cpf
+     */
+    credor_cnpj_cpf: string | null;
+    /**
+     * Credor Nome
+     */
+    credor_nome: string | null;
+    /**
+     * Fonte Recurso
+     */
+    fonte_recurso: string | null;
+    /**
+     * Programa Trabalho
+     */
+    programa_trabalho: string | null;
+    /**
+     * Planointerno
+     */
+    planointerno: string | null;
+    /**
+     * Naturezadespesa
+     */
+    naturezadespesa: string | null;
+    /**
+     * Empenhado
+     */
+    empenhado: string | null;
+    /**
+     * Aliquidar
+     */
+    aliquidar: string | null;
+    /**
+     * Liquidado
+     */
+    liquidado: string | null;
+    /**
+     * Pago
+     */
+    pago: string | null;
+    /**
+     * Rpinscrito
+     */
+    rpinscrito: string | null;
+    /**
+     * Rpaliquidar
+     */
+    rpaliquidar: string | null;
+    /**
+     * Rpliquidado
+     */
+    rpliquidado: string | null;
+    /**
+     * Rppago
+     */
+    rppago: string | null;
+    /**
+     * Informacao Complementar
+     */
+    informacao_complementar: string | null;
+    /**
+     * Sistema Origem
+     */
+    sistema_origem: string | null;
+    /**
+     * Links
+     */
+    links: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Sincronizado Em
+     */
+    sincronizado_em: string;
+    /**
+     * Raw Json
+     */
+    raw_json: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * EmpresaOut
+ */
+export type EmpresaOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Codigo
+     *
+     * Upstream company ID
+     */
+    codigo: number;
+    /**
+     * Nome
+     */
+    nome: string;
+    /**
+     * Fantasia
+     */
+    fantasia: string | null;
+    /**
+     * Cnpj
+     *
+     * Digits only (CNPJ, CPF or CAEPF)
+     */
+    cnpj: string | null;
+    /**
+     * Identificador
+     *
+     * CNPJ/CPF as the upstream formats it
+     */
+    identificador: string | null;
+    /**
+     * Regime Tributario
+     */
+    regime_tributario: string | null;
+    /**
+     * Ativa
+     */
+    ativa: boolean;
+    /**
+     * Status
+     */
+    status: string | null;
+    /**
+     * Uf
+     */
+    uf: string | null;
+    /**
+     * Cliente Desde
+     */
+    cliente_desde: string | null;
+    /**
+     * Cliente Ate
+     */
+    cliente_ate: string | null;
+    /**
+     * Sincronizada Em
+     */
+    sincronizada_em: string;
+};
+
+/**
  * HTTPValidationError
  */
 export type HttpValidationError = {
@@ -12,6 +918,610 @@ export type HttpValidationError = {
      * Detail
      */
     detail?: Array<ValidationError>;
+};
+
+/**
+ * HistoricoOut
+ */
+export type HistoricoOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Contrato Id
+     */
+    contrato_id: number;
+    /**
+     * Receita Despesa
+     */
+    receita_despesa: string | null;
+    /**
+     * Numero
+     */
+    numero: string | null;
+    /**
+     * Observacao
+     */
+    observacao: string | null;
+    /**
+     * Ug
+     */
+    ug: string | null;
+    /**
+     * Gestao
+     */
+    gestao: string | null;
+    /**
+     * Fornecedor Tipo
+     */
+    fornecedor_tipo: string | null;
+    /**
+     * Fornecedor Cnpj Cpf
+     */
+    fornecedor_cnpj_cpf: string | null;
+    /**
+     * Fornecedor Nome
+     */
+    fornecedor_nome: string | null;
+    /**
+     * Codigo Tipo
+     */
+    codigo_tipo: string | null;
+    /**
+     * Tipo
+     */
+    tipo: string | null;
+    /**
+     * Qualificacao Termo
+     */
+    qualificacao_termo: Array<unknown> | null;
+    /**
+     * Categoria
+     */
+    categoria: string | null;
+    /**
+     * Processo
+     */
+    processo: string | null;
+    /**
+     * Objeto
+     */
+    objeto: string | null;
+    /**
+     * Fundamento Legal Aditivo
+     */
+    fundamento_legal_aditivo: string | null;
+    /**
+     * Informacao Complementar
+     */
+    informacao_complementar: string | null;
+    /**
+     * Modalidade
+     */
+    modalidade: string | null;
+    /**
+     * Licitacao Numero
+     */
+    licitacao_numero: string | null;
+    /**
+     * Codigo Unidade Origem
+     */
+    codigo_unidade_origem: string | null;
+    /**
+     * Nome Unidade Origem
+     */
+    nome_unidade_origem: string | null;
+    /**
+     * Data Assinatura
+     */
+    data_assinatura: string | null;
+    /**
+     * Data Publicacao
+     */
+    data_publicacao: string | null;
+    /**
+     * Data Proposta Comercial
+     */
+    data_proposta_comercial: string | null;
+    /**
+     * Vigencia Inicio
+     */
+    vigencia_inicio: string | null;
+    /**
+     * Vigencia Fim
+     */
+    vigencia_fim: string | null;
+    /**
+     * Valor Inicial
+     */
+    valor_inicial: string | null;
+    /**
+     * Valor Global
+     */
+    valor_global: string | null;
+    /**
+     * Num Parcelas
+     */
+    num_parcelas: number | null;
+    /**
+     * Valor Parcela
+     */
+    valor_parcela: string | null;
+    /**
+     * Novo Valor Global
+     */
+    novo_valor_global: string | null;
+    /**
+     * Novo Num Parcelas
+     */
+    novo_num_parcelas: number | null;
+    /**
+     * Novo Valor Parcela
+     */
+    novo_valor_parcela: string | null;
+    /**
+     * Data Inicio Novo Valor
+     */
+    data_inicio_novo_valor: string | null;
+    /**
+     * Retroativo
+     */
+    retroativo: boolean | null;
+    /**
+     * Retroativo Mesref De
+     */
+    retroativo_mesref_de: string | null;
+    /**
+     * Retroativo Anoref De
+     */
+    retroativo_anoref_de: string | null;
+    /**
+     * Retroativo Mesref Ate
+     */
+    retroativo_mesref_ate: string | null;
+    /**
+     * Retroativo Anoref Ate
+     */
+    retroativo_anoref_ate: string | null;
+    /**
+     * Retroativo Vencimento
+     */
+    retroativo_vencimento: string | null;
+    /**
+     * Retroativo Valor
+     */
+    retroativo_valor: string | null;
+    /**
+     * Situacao Contrato
+     */
+    situacao_contrato: string | null;
+    /**
+     * Criado Em
+     */
+    criado_em: string | null;
+    /**
+     * Alterado Em
+     */
+    alterado_em: string | null;
+    /**
+     * Sincronizado Em
+     */
+    sincronizado_em: string;
+    /**
+     * Raw Json
+     */
+    raw_json: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * ItemOut
+ */
+export type ItemOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Contrato Id
+     */
+    contrato_id: number;
+    /**
+     * Tipo Id
+     */
+    tipo_id: string | null;
+    /**
+     * Tipo Material
+     */
+    tipo_material: string | null;
+    /**
+     * Grupo Id
+     */
+    grupo_id: string | null;
+    /**
+     * Catmatseritem Id
+     */
+    catmatseritem_id: string | null;
+    /**
+     * Descricao Complementar
+     */
+    descricao_complementar: string | null;
+    /**
+     * Quantidade
+     */
+    quantidade: string | null;
+    /**
+     * Valorunitario
+     */
+    valorunitario: string | null;
+    /**
+     * Valortotal
+     */
+    valortotal: string | null;
+    /**
+     * Numero Item Compra
+     */
+    numero_item_compra: string | null;
+    /**
+     * Data Inicio Item
+     */
+    data_inicio_item: string | null;
+    /**
+     * Historico Item
+     */
+    historico_item: Array<unknown> | null;
+    /**
+     * Sincronizado Em
+     */
+    sincronizado_em: string;
+    /**
+     * Raw Json
+     */
+    raw_json: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * LoginRequest
+ */
+export type LoginRequest = {
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Password
+     */
+    password: string;
+};
+
+/**
+ * ManualSyncRequest
+ */
+export type ManualSyncRequest = {
+    /**
+     * Tipo
+     */
+    tipo?: 'FULL' | 'INCREMENTAL';
+    /**
+     * Competencia
+     *
+     * MM/YYYY (FULL only: restrict to a competência)
+     */
+    competencia?: string | null;
+};
+
+/**
+ * ObrigacaoOut
+ */
+export type ObrigacaoOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Ent Id
+     */
+    ent_id: number | null;
+    /**
+     * Empresa Id
+     */
+    empresa_id: number;
+    /**
+     * Empresa Nome
+     */
+    empresa_nome?: string | null;
+    /**
+     * Processo Id
+     */
+    processo_id: number | null;
+    /**
+     * Tipo
+     */
+    tipo: string;
+    /**
+     * Descricao
+     */
+    descricao: string | null;
+    /**
+     * Categoria
+     */
+    categoria: string | null;
+    /**
+     * Status
+     */
+    status: string | null;
+    /**
+     * Competencia
+     */
+    competencia: string | null;
+    /**
+     * Data Vencimento
+     */
+    data_vencimento: string | null;
+    /**
+     * Data Atraso
+     */
+    data_atraso: string | null;
+    /**
+     * Data Entrega
+     */
+    data_entrega: string | null;
+    /**
+     * Data Finalizacao
+     */
+    data_finalizacao: string | null;
+    /**
+     * Valor
+     */
+    valor: string | null;
+    /**
+     * Codigo Recibo
+     */
+    codigo_recibo: string | null;
+    /**
+     * Arquivo Url
+     */
+    arquivo_url: string | null;
+    /**
+     * Multa
+     */
+    multa: boolean | null;
+    /**
+     * Responsavel
+     */
+    responsavel: string | null;
+    /**
+     * Departamento
+     */
+    departamento: string | null;
+    /**
+     * Sincronizada Em
+     */
+    sincronizada_em: string;
+};
+
+/**
+ * Page[ArquivoOut]
+ */
+export type PageArquivoOut = {
+    /**
+     * Items
+     */
+    items: Array<ArquivoOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * Page[ContratoResumo]
+ */
+export type PageContratoResumo = {
+    /**
+     * Items
+     */
+    items: Array<ContratoResumo>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * Page[DesdobramentoOut]
+ */
+export type PageDesdobramentoOut = {
+    /**
+     * Items
+     */
+    items: Array<DesdobramentoOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * Page[EmpenhoOut]
+ */
+export type PageEmpenhoOut = {
+    /**
+     * Items
+     */
+    items: Array<EmpenhoOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * Page[EmpresaOut]
+ */
+export type PageEmpresaOut = {
+    /**
+     * Items
+     */
+    items: Array<EmpresaOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * Page[HistoricoOut]
+ */
+export type PageHistoricoOut = {
+    /**
+     * Items
+     */
+    items: Array<HistoricoOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * Page[ItemOut]
+ */
+export type PageItemOut = {
+    /**
+     * Items
+     */
+    items: Array<ItemOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * Page[ObrigacaoOut]
+ */
+export type PageObrigacaoOut = {
+    /**
+     * Items
+     */
+    items: Array<ObrigacaoOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * Page[PassoOut]
+ */
+export type PagePassoOut = {
+    /**
+     * Items
+     */
+    items: Array<PassoOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * Page[ProcessoOut]
+ */
+export type PageProcessoOut = {
+    /**
+     * Items
+     */
+    items: Array<ProcessoOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
 };
 
 /**
@@ -34,6 +1544,354 @@ export type PageSincronizacaoOut = {
      * Page Size
      */
     page_size: number;
+};
+
+/**
+ * Page[UsuarioOut]
+ */
+export type PageUsuarioOut = {
+    /**
+     * Items
+     */
+    items: Array<UsuarioOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * PassoOut
+ */
+export type PassoOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Processo Id
+     */
+    processo_id: number;
+    /**
+     * Caminho
+     *
+     * Ordinal path through sub-processes, e.g. "3.2"
+     */
+    caminho: string;
+    /**
+     * Pai Id
+     *
+     * The enclosing sub-process step, if any
+     */
+    pai_id?: number | null;
+    /**
+     * Pai Caminho
+     */
+    pai_caminho?: string | null;
+    /**
+     * Ordem
+     *
+     * Depth-first position (tree order)
+     */
+    ordem: number;
+    /**
+     * Nivel
+     */
+    nivel: number;
+    /**
+     * Tipo
+     */
+    tipo: string | null;
+    /**
+     * Nome
+     */
+    nome: string;
+    /**
+     * Descricao
+     */
+    descricao: string | null;
+    /**
+     * Status
+     */
+    status: string | null;
+    /**
+     * Concluido
+     */
+    concluido: boolean;
+    /**
+     * Responsavel
+     */
+    responsavel: string | null;
+    /**
+     * Prazo
+     */
+    prazo: string | null;
+    /**
+     * Data Conclusao
+     */
+    data_conclusao: string | null;
+    /**
+     * Observacoes
+     */
+    observacoes: string | null;
+    /**
+     * Bloqueante
+     */
+    bloqueante: boolean | null;
+    /**
+     * Entrega Tipo
+     */
+    entrega_tipo: string | null;
+    /**
+     * Entrega Nome
+     */
+    entrega_nome: string | null;
+};
+
+/**
+ * ProcessoDetalhe
+ */
+export type ProcessoDetalhe = {
+    /**
+     * Id
+     *
+     * The mirror's id (used in /processos/{id})
+     */
+    id: number;
+    /**
+     * Proc Id
+     *
+     * Upstream ProcID
+     */
+    proc_id: number;
+    /**
+     * Empresa Id
+     */
+    empresa_id: number | null;
+    /**
+     * Empresa Nome
+     */
+    empresa_nome?: string | null;
+    /**
+     * Empresa Cnpj
+     */
+    empresa_cnpj?: string | null;
+    /**
+     * Nome
+     */
+    nome: string;
+    /**
+     * Titulo
+     */
+    titulo: string | null;
+    /**
+     * Competencia
+     *
+     * MM/YYYY
+     */
+    competencia: string | null;
+    /**
+     * Status
+     */
+    status: string | null;
+    /**
+     * Porcentagem Conclusao
+     *
+     * 0–100
+     */
+    porcentagem_conclusao: number | null;
+    /**
+     * Total Passos
+     */
+    total_passos: number;
+    /**
+     * Passos Concluidos
+     */
+    passos_concluidos: number;
+    /**
+     * Dias Corridos
+     */
+    dias_corridos: number | null;
+    /**
+     * Data Inicio
+     */
+    data_inicio: string | null;
+    /**
+     * Data Conclusao
+     */
+    data_conclusao: string | null;
+    /**
+     * Regime Tributario
+     */
+    regime_tributario: string | null;
+    /**
+     * Departamento
+     */
+    departamento: string | null;
+    /**
+     * Dt Last Dh
+     */
+    dt_last_dh: string | null;
+    /**
+     * Removido Em
+     */
+    removido_em: string | null;
+    /**
+     * Sincronizado Em
+     */
+    sincronizado_em: string;
+    /**
+     * Criador
+     */
+    criador: string | null;
+    /**
+     * Gestor
+     */
+    gestor: string | null;
+    /**
+     * Observacoes
+     */
+    observacoes: string | null;
+    /**
+     * Detalhe Em
+     */
+    detalhe_em: string | null;
+};
+
+/**
+ * ProcessoOut
+ */
+export type ProcessoOut = {
+    /**
+     * Id
+     *
+     * The mirror's id (used in /processos/{id})
+     */
+    id: number;
+    /**
+     * Proc Id
+     *
+     * Upstream ProcID
+     */
+    proc_id: number;
+    /**
+     * Empresa Id
+     */
+    empresa_id: number | null;
+    /**
+     * Empresa Nome
+     */
+    empresa_nome?: string | null;
+    /**
+     * Empresa Cnpj
+     */
+    empresa_cnpj?: string | null;
+    /**
+     * Nome
+     */
+    nome: string;
+    /**
+     * Titulo
+     */
+    titulo: string | null;
+    /**
+     * Competencia
+     *
+     * MM/YYYY
+     */
+    competencia: string | null;
+    /**
+     * Status
+     */
+    status: string | null;
+    /**
+     * Porcentagem Conclusao
+     *
+     * 0–100
+     */
+    porcentagem_conclusao: number | null;
+    /**
+     * Total Passos
+     */
+    total_passos: number;
+    /**
+     * Passos Concluidos
+     */
+    passos_concluidos: number;
+    /**
+     * Dias Corridos
+     */
+    dias_corridos: number | null;
+    /**
+     * Data Inicio
+     */
+    data_inicio: string | null;
+    /**
+     * Data Conclusao
+     */
+    data_conclusao: string | null;
+    /**
+     * Regime Tributario
+     */
+    regime_tributario: string | null;
+    /**
+     * Departamento
+     */
+    departamento: string | null;
+    /**
+     * Dt Last Dh
+     */
+    dt_last_dh: string | null;
+    /**
+     * Removido Em
+     */
+    removido_em: string | null;
+    /**
+     * Sincronizado Em
+     */
+    sincronizado_em: string;
+};
+
+/**
+ * RegimeMetricas
+ */
+export type RegimeMetricas = {
+    /**
+     * Regime
+     */
+    regime: string;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Concluidos
+     */
+    concluidos: number;
+    /**
+     * Em Andamento
+     */
+    em_andamento: number;
+    /**
+     * Taxa Conclusao
+     */
+    taxa_conclusao: number;
+    /**
+     * Media Conclusao
+     */
+    media_conclusao: number | null;
+    /**
+     * Media Dias
+     */
+    media_dias: number | null;
 };
 
 /**
@@ -113,6 +1971,32 @@ export type SincronizacaoOut = {
 };
 
 /**
+ * SyncAccepted
+ */
+export type SyncAccepted = {
+    /**
+     * Run Id
+     */
+    run_id: number;
+    /**
+     * Status
+     */
+    status?: 'INICIADA';
+    /**
+     * Origem
+     */
+    origem: string;
+    /**
+     * Tipo
+     */
+    tipo: string;
+    /**
+     * Escopo
+     */
+    escopo: string;
+};
+
+/**
  * SyncStatus
  */
 export type SyncStatus = {
@@ -124,6 +2008,164 @@ export type SyncStatus = {
      * Ultimas
      */
     ultimas: Array<SincronizacaoOut>;
+};
+
+/**
+ * TimelinePonto
+ */
+export type TimelinePonto = {
+    /**
+     * Competencia
+     */
+    competencia?: string | null;
+    /**
+     * Data
+     */
+    data?: string | null;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Concluidos
+     */
+    concluidos: number;
+    /**
+     * Taxa Conclusao
+     */
+    taxa_conclusao?: number | null;
+};
+
+/**
+ * TokenResponse
+ */
+export type TokenResponse = {
+    /**
+     * Access Token
+     */
+    access_token: string;
+    /**
+     * Token Type
+     */
+    token_type?: 'bearer';
+    /**
+     * Expires In
+     *
+     * Seconds until the token expires
+     */
+    expires_in: number;
+};
+
+/**
+ * UasgOut
+ */
+export type UasgOut = {
+    /**
+     * Codigo
+     */
+    codigo: string;
+    /**
+     * Nome Resumido
+     */
+    nome_resumido: string | null;
+    /**
+     * Nome
+     */
+    nome: string | null;
+    /**
+     * Orgao Codigo
+     */
+    orgao_codigo: string | null;
+    /**
+     * Orgao Nome
+     */
+    orgao_nome: string | null;
+    /**
+     * Sincronizado Em
+     */
+    sincronizado_em: string | null;
+    /**
+     * Contratos
+     */
+    contratos?: number;
+};
+
+/**
+ * UsuarioCreate
+ */
+export type UsuarioCreate = {
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Password
+     */
+    password: string;
+    /**
+     * Role
+     */
+    role?: 'ADMIN' | 'MANAGER' | 'USER';
+    /**
+     * Nome
+     */
+    nome?: string | null;
+};
+
+/**
+ * UsuarioOut
+ */
+export type UsuarioOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Nome
+     */
+    nome: string | null;
+    /**
+     * Role
+     */
+    role: 'ADMIN' | 'MANAGER' | 'USER';
+    /**
+     * Ativo
+     */
+    ativo: boolean;
+    /**
+     * Criado Em
+     */
+    criado_em: string;
+    /**
+     * Ultimo Acesso
+     */
+    ultimo_acesso: string | null;
+};
+
+/**
+ * UsuarioUpdate
+ */
+export type UsuarioUpdate = {
+    /**
+     * Password
+     */
+    password?: string | null;
+    /**
+     * Role
+     */
+    role?: 'ADMIN' | 'MANAGER' | 'USER' | null;
+    /**
+     * Nome
+     */
+    nome?: string | null;
+    /**
+     * Ativo
+     */
+    ativo?: boolean | null;
 };
 
 /**
@@ -154,6 +2196,366 @@ export type ValidationError = {
     };
 };
 
+/**
+ * Variacao
+ */
+export type Variacao = {
+    /**
+     * Anterior
+     *
+     * The previous competência's value
+     */
+    anterior: number | number | null;
+    /**
+     * Diferenca
+     *
+     * current − previous
+     */
+    diferenca: number | number | null;
+    /**
+     * Percentual
+     *
+     * (current − previous) / previous × 100; null when previous is 0
+     */
+    percentual: number | null;
+};
+
+/**
+ * ContratoDetalhe
+ */
+export type ContratoDetalheWritable = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Numero
+     */
+    numero: string | null;
+    /**
+     * Uasg
+     *
+     * Code of the UASG whose list holds it
+     */
+    uasg: string;
+    /**
+     * Tipo
+     */
+    tipo: string | null;
+    /**
+     * Categoria
+     */
+    categoria: string | null;
+    /**
+     * Situacao
+     */
+    situacao: string | null;
+    /**
+     * Fornecedor Tipo
+     */
+    fornecedor_tipo: string | null;
+    /**
+     * Fornecedor Cnpj Cpf
+     */
+    fornecedor_cnpj_cpf: string | null;
+    /**
+     * Fornecedor Nome
+     */
+    fornecedor_nome: string | null;
+    /**
+     * Objeto
+     */
+    objeto: string | null;
+    /**
+     * Processo
+     */
+    processo: string | null;
+    /**
+     * Modalidade
+     */
+    modalidade: string | null;
+    /**
+     * Licitacao Numero
+     */
+    licitacao_numero: string | null;
+    /**
+     * Data Assinatura
+     */
+    data_assinatura: string | null;
+    /**
+     * Vigencia Inicio
+     */
+    vigencia_inicio: string | null;
+    /**
+     * Vigencia Fim
+     */
+    vigencia_fim: string | null;
+    /**
+     * Valor Inicial
+     */
+    valor_inicial: string | null;
+    /**
+     * Valor Global
+     */
+    valor_global: string | null;
+    /**
+     * Valor Parcela
+     */
+    valor_parcela: string | null;
+    /**
+     * Valor Acumulado
+     */
+    valor_acumulado: string | null;
+    /**
+     * Unidade Gestora Codigo
+     */
+    unidade_gestora_codigo: string | null;
+    /**
+     * Unidade Gestora Nome Resumido
+     */
+    unidade_gestora_nome_resumido: string | null;
+    /**
+     * Listado Em
+     */
+    listado_em: string;
+    /**
+     * Receita Despesa
+     */
+    receita_despesa: string | null;
+    /**
+     * Codigo Tipo
+     */
+    codigo_tipo: string | null;
+    /**
+     * Subtipo
+     */
+    subtipo: string | null;
+    /**
+     * Prorrogavel
+     */
+    prorrogavel: boolean | null;
+    /**
+     * Amparo Legal
+     */
+    amparo_legal: string | null;
+    /**
+     * Informacao Complementar
+     */
+    informacao_complementar: string | null;
+    /**
+     * Codigo Modalidade
+     */
+    codigo_modalidade: string | null;
+    /**
+     * Unidade Compra
+     */
+    unidade_compra: string | null;
+    /**
+     * Data Publicacao
+     */
+    data_publicacao: string | null;
+    /**
+     * Data Proposta Comercial
+     */
+    data_proposta_comercial: string | null;
+    /**
+     * Num Parcelas
+     */
+    num_parcelas: number | null;
+    /**
+     * Orgao Codigo
+     */
+    orgao_codigo: string | null;
+    /**
+     * Orgao Nome
+     */
+    orgao_nome: string | null;
+    /**
+     * Unidade Gestora Nome
+     */
+    unidade_gestora_nome: string | null;
+    /**
+     * Orgao Origem Codigo
+     */
+    orgao_origem_codigo: string | null;
+    /**
+     * Unidade Gestora Origem Codigo
+     */
+    unidade_gestora_origem_codigo: string | null;
+    /**
+     * Unidade Gestora Origem Nome
+     */
+    unidade_gestora_origem_nome: string | null;
+    /**
+     * Links
+     */
+    links: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Raw Json
+     */
+    raw_json: {
+        [key: string]: unknown;
+    };
+    /**
+     * Criado Em
+     */
+    criado_em: string;
+    /**
+     * Historico Atualizado Em
+     */
+    historico_atualizado_em: string | null;
+    /**
+     * Empenhos Atualizados Em
+     */
+    empenhos_atualizados_em: string | null;
+    /**
+     * Itens Atualizados Em
+     */
+    itens_atualizados_em: string | null;
+    /**
+     * Arquivos Atualizados Em
+     */
+    arquivos_atualizados_em: string | null;
+    /**
+     * Detalhes Atualizados Em
+     */
+    detalhes_atualizados_em: string | null;
+    /**
+     * Totais
+     *
+     * Stored rows per tab
+     */
+    totais?: {
+        [key: string]: number;
+    };
+};
+
+/**
+ * ContratoResumo
+ *
+ * A list item: what the contract tables of the UI show and filter on.
+ */
+export type ContratoResumoWritable = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Numero
+     */
+    numero: string | null;
+    /**
+     * Uasg
+     *
+     * Code of the UASG whose list holds it
+     */
+    uasg: string;
+    /**
+     * Tipo
+     */
+    tipo: string | null;
+    /**
+     * Categoria
+     */
+    categoria: string | null;
+    /**
+     * Situacao
+     */
+    situacao: string | null;
+    /**
+     * Fornecedor Tipo
+     */
+    fornecedor_tipo: string | null;
+    /**
+     * Fornecedor Cnpj Cpf
+     */
+    fornecedor_cnpj_cpf: string | null;
+    /**
+     * Fornecedor Nome
+     */
+    fornecedor_nome: string | null;
+    /**
+     * Objeto
+     */
+    objeto: string | null;
+    /**
+     * Processo
+     */
+    processo: string | null;
+    /**
+     * Modalidade
+     */
+    modalidade: string | null;
+    /**
+     * Licitacao Numero
+     */
+    licitacao_numero: string | null;
+    /**
+     * Data Assinatura
+     */
+    data_assinatura: string | null;
+    /**
+     * Vigencia Inicio
+     */
+    vigencia_inicio: string | null;
+    /**
+     * Vigencia Fim
+     */
+    vigencia_fim: string | null;
+    /**
+     * Valor Inicial
+     */
+    valor_inicial: string | null;
+    /**
+     * Valor Global
+     */
+    valor_global: string | null;
+    /**
+     * Valor Parcela
+     */
+    valor_parcela: string | null;
+    /**
+     * Valor Acumulado
+     */
+    valor_acumulado: string | null;
+    /**
+     * Unidade Gestora Codigo
+     */
+    unidade_gestora_codigo: string | null;
+    /**
+     * Unidade Gestora Nome Resumido
+     */
+    unidade_gestora_nome_resumido: string | null;
+    /**
+     * Listado Em
+     */
+    listado_em: string;
+};
+
+/**
+ * Page[ContratoResumo]
+ */
+export type PageContratoResumoWritable = {
+    /**
+     * Items
+     */
+    items: Array<ContratoResumoWritable>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
 export type HealthApiV1HealthGetData = {
     body?: never;
     path?: never;
@@ -173,6 +2575,273 @@ export type HealthApiV1HealthGetResponses = {
 };
 
 export type HealthApiV1HealthGetResponse = HealthApiV1HealthGetResponses[keyof HealthApiV1HealthGetResponses];
+
+export type LoginApiV1AuthLoginPostData = {
+    body: LoginRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/login';
+};
+
+export type LoginApiV1AuthLoginPostErrors = {
+    /**
+     * Unauthorized
+     */
+    401: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * Too Many Requests
+     */
+    429: unknown;
+};
+
+export type LoginApiV1AuthLoginPostError = LoginApiV1AuthLoginPostErrors[keyof LoginApiV1AuthLoginPostErrors];
+
+export type LoginApiV1AuthLoginPostResponses = {
+    /**
+     * Successful Response
+     */
+    200: TokenResponse;
+};
+
+export type LoginApiV1AuthLoginPostResponse = LoginApiV1AuthLoginPostResponses[keyof LoginApiV1AuthLoginPostResponses];
+
+export type MeApiV1AuthMeGetData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/me';
+};
+
+export type MeApiV1AuthMeGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: UsuarioOut;
+};
+
+export type MeApiV1AuthMeGetResponse = MeApiV1AuthMeGetResponses[keyof MeApiV1AuthMeGetResponses];
+
+export type ListUsuariosApiV1UsuariosGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/usuarios/';
+};
+
+export type ListUsuariosApiV1UsuariosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListUsuariosApiV1UsuariosGetError = ListUsuariosApiV1UsuariosGetErrors[keyof ListUsuariosApiV1UsuariosGetErrors];
+
+export type ListUsuariosApiV1UsuariosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageUsuarioOut;
+};
+
+export type ListUsuariosApiV1UsuariosGetResponse = ListUsuariosApiV1UsuariosGetResponses[keyof ListUsuariosApiV1UsuariosGetResponses];
+
+export type CreateUsuarioApiV1UsuariosPostData = {
+    body: UsuarioCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/usuarios/';
+};
+
+export type CreateUsuarioApiV1UsuariosPostErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type CreateUsuarioApiV1UsuariosPostError = CreateUsuarioApiV1UsuariosPostErrors[keyof CreateUsuarioApiV1UsuariosPostErrors];
+
+export type CreateUsuarioApiV1UsuariosPostResponses = {
+    /**
+     * Successful Response
+     */
+    201: UsuarioOut;
+};
+
+export type CreateUsuarioApiV1UsuariosPostResponse = CreateUsuarioApiV1UsuariosPostResponses[keyof CreateUsuarioApiV1UsuariosPostResponses];
+
+export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteData = {
+    body?: never;
+    path: {
+        /**
+         * Usuario Id
+         */
+        usuario_id: number;
+    };
+    query?: never;
+    url: '/api/v1/usuarios/{usuario_id}/';
+};
+
+export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteError = DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors[keyof DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors];
+
+export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponse = DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses[keyof DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses];
+
+export type GetUsuarioApiV1UsuariosUsuarioIdGetData = {
+    body?: never;
+    path: {
+        /**
+         * Usuario Id
+         */
+        usuario_id: number;
+    };
+    query?: never;
+    url: '/api/v1/usuarios/{usuario_id}/';
+};
+
+export type GetUsuarioApiV1UsuariosUsuarioIdGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetUsuarioApiV1UsuariosUsuarioIdGetError = GetUsuarioApiV1UsuariosUsuarioIdGetErrors[keyof GetUsuarioApiV1UsuariosUsuarioIdGetErrors];
+
+export type GetUsuarioApiV1UsuariosUsuarioIdGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: UsuarioOut;
+};
+
+export type GetUsuarioApiV1UsuariosUsuarioIdGetResponse = GetUsuarioApiV1UsuariosUsuarioIdGetResponses[keyof GetUsuarioApiV1UsuariosUsuarioIdGetResponses];
+
+export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchData = {
+    body: UsuarioUpdate;
+    path: {
+        /**
+         * Usuario Id
+         */
+        usuario_id: number;
+    };
+    query?: never;
+    url: '/api/v1/usuarios/{usuario_id}/';
+};
+
+export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchError = UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors[keyof UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors];
+
+export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses = {
+    /**
+     * Successful Response
+     */
+    200: UsuarioOut;
+};
+
+export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponse = UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses[keyof UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses];
+
+export type SyncManualApiV1SyncManualPostData = {
+    body: ManualSyncRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/sync/manual/';
+};
+
+export type SyncManualApiV1SyncManualPostErrors = {
+    /**
+     * A run of this scope is going
+     */
+    409: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type SyncManualApiV1SyncManualPostError = SyncManualApiV1SyncManualPostErrors[keyof SyncManualApiV1SyncManualPostErrors];
+
+export type SyncManualApiV1SyncManualPostResponses = {
+    /**
+     * Successful Response
+     */
+    202: SyncAccepted;
+};
+
+export type SyncManualApiV1SyncManualPostResponse = SyncManualApiV1SyncManualPostResponses[keyof SyncManualApiV1SyncManualPostResponses];
+
+export type SyncContratosApiContratosSyncPostData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Uasg
+         *
+         * UASG code (6 digits)
+         */
+        uasg: string;
+    };
+    url: '/api/contratos/sync/';
+};
+
+export type SyncContratosApiContratosSyncPostErrors = {
+    /**
+     * A run of this scope is going
+     */
+    409: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type SyncContratosApiContratosSyncPostError = SyncContratosApiContratosSyncPostErrors[keyof SyncContratosApiContratosSyncPostErrors];
+
+export type SyncContratosApiContratosSyncPostResponses = {
+    /**
+     * Successful Response
+     */
+    202: SyncAccepted;
+};
+
+export type SyncContratosApiContratosSyncPostResponse = SyncContratosApiContratosSyncPostResponses[keyof SyncContratosApiContratosSyncPostResponses];
 
 export type SyncStatusApiV1SyncStatusGetData = {
     body?: never;
@@ -259,3 +2928,1301 @@ export type SyncHistoryApiV1SyncHistoryGetResponses = {
 };
 
 export type SyncHistoryApiV1SyncHistoryGetResponse = SyncHistoryApiV1SyncHistoryGetResponses[keyof SyncHistoryApiV1SyncHistoryGetResponses];
+
+export type ListContratosApiContratosGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Uasg
+         *
+         * UASG code (6 digits)
+         */
+        uasg?: string | null;
+        /**
+         * Q
+         *
+         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
+         */
+        q?: string | null;
+        /**
+         * Vigencia
+         */
+        vigencia?: 'ativos' | 'vencidos' | 'proximos_vencer' | null;
+        /**
+         * Tipo
+         *
+         * Instrument type, e.g. Contrato, Empenho
+         */
+        tipo?: string | null;
+        /**
+         * Dias
+         *
+         * Window in days (default from settings)
+         */
+        dias?: number | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/contratos/';
+};
+
+export type ListContratosApiContratosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListContratosApiContratosGetError = ListContratosApiContratosGetErrors[keyof ListContratosApiContratosGetErrors];
+
+export type ListContratosApiContratosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageContratoResumo;
+};
+
+export type ListContratosApiContratosGetResponse = ListContratosApiContratosGetResponses[keyof ListContratosApiContratosGetResponses];
+
+export type ListUasgsApiContratosUasgsGetData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/contratos/uasgs/';
+};
+
+export type ListUasgsApiContratosUasgsGetResponses = {
+    /**
+     * Response List Uasgs Api Contratos Uasgs  Get
+     *
+     * Successful Response
+     */
+    200: Array<UasgOut>;
+};
+
+export type ListUasgsApiContratosUasgsGetResponse = ListUasgsApiContratosUasgsGetResponses[keyof ListUasgsApiContratosUasgsGetResponses];
+
+export type VencidosApiContratosVencidosGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Uasg
+         *
+         * UASG code (6 digits)
+         */
+        uasg?: string | null;
+        /**
+         * Q
+         *
+         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
+         */
+        q?: string | null;
+        /**
+         * Tipo
+         *
+         * Instrument type, e.g. Contrato, Empenho
+         */
+        tipo?: string | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/contratos/vencidos/';
+};
+
+export type VencidosApiContratosVencidosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type VencidosApiContratosVencidosGetError = VencidosApiContratosVencidosGetErrors[keyof VencidosApiContratosVencidosGetErrors];
+
+export type VencidosApiContratosVencidosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageContratoResumo;
+};
+
+export type VencidosApiContratosVencidosGetResponse = VencidosApiContratosVencidosGetResponses[keyof VencidosApiContratosVencidosGetResponses];
+
+export type ProximosVencerApiContratosProximosVencerGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Uasg
+         *
+         * UASG code (6 digits)
+         */
+        uasg?: string | null;
+        /**
+         * Q
+         *
+         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
+         */
+        q?: string | null;
+        /**
+         * Tipo
+         *
+         * Instrument type, e.g. Contrato, Empenho
+         */
+        tipo?: string | null;
+        /**
+         * Dias
+         *
+         * Window in days (default from settings)
+         */
+        dias?: number | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/contratos/proximos_vencer/';
+};
+
+export type ProximosVencerApiContratosProximosVencerGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ProximosVencerApiContratosProximosVencerGetError = ProximosVencerApiContratosProximosVencerGetErrors[keyof ProximosVencerApiContratosProximosVencerGetErrors];
+
+export type ProximosVencerApiContratosProximosVencerGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageContratoResumo;
+};
+
+export type ProximosVencerApiContratosProximosVencerGetResponse = ProximosVencerApiContratosProximosVencerGetResponses[keyof ProximosVencerApiContratosProximosVencerGetResponses];
+
+export type AtivosApiContratosAtivosGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Uasg
+         *
+         * UASG code (6 digits)
+         */
+        uasg?: string | null;
+        /**
+         * Q
+         *
+         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
+         */
+        q?: string | null;
+        /**
+         * Tipo
+         *
+         * Instrument type, e.g. Contrato, Empenho
+         */
+        tipo?: string | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/contratos/ativos/';
+};
+
+export type AtivosApiContratosAtivosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type AtivosApiContratosAtivosGetError = AtivosApiContratosAtivosGetErrors[keyof AtivosApiContratosAtivosGetErrors];
+
+export type AtivosApiContratosAtivosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageContratoResumo;
+};
+
+export type AtivosApiContratosAtivosGetResponse = AtivosApiContratosAtivosGetResponses[keyof AtivosApiContratosAtivosGetResponses];
+
+export type ListHistoricoApiContratosHistoricoGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Contrato
+         *
+         * Comprasnet contract id
+         */
+        contrato?: number | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/contratos/historico/';
+};
+
+export type ListHistoricoApiContratosHistoricoGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListHistoricoApiContratosHistoricoGetError = ListHistoricoApiContratosHistoricoGetErrors[keyof ListHistoricoApiContratosHistoricoGetErrors];
+
+export type ListHistoricoApiContratosHistoricoGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageHistoricoOut;
+};
+
+export type ListHistoricoApiContratosHistoricoGetResponse = ListHistoricoApiContratosHistoricoGetResponses[keyof ListHistoricoApiContratosHistoricoGetResponses];
+
+export type ListEmpenhosApiContratosEmpenhosGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Contrato
+         *
+         * Comprasnet contract id
+         */
+        contrato?: number | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/contratos/empenhos/';
+};
+
+export type ListEmpenhosApiContratosEmpenhosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListEmpenhosApiContratosEmpenhosGetError = ListEmpenhosApiContratosEmpenhosGetErrors[keyof ListEmpenhosApiContratosEmpenhosGetErrors];
+
+export type ListEmpenhosApiContratosEmpenhosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageEmpenhoOut;
+};
+
+export type ListEmpenhosApiContratosEmpenhosGetResponse = ListEmpenhosApiContratosEmpenhosGetResponses[keyof ListEmpenhosApiContratosEmpenhosGetResponses];
+
+export type ListItensApiContratosItensGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Contrato
+         *
+         * Comprasnet contract id
+         */
+        contrato?: number | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/contratos/itens/';
+};
+
+export type ListItensApiContratosItensGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListItensApiContratosItensGetError = ListItensApiContratosItensGetErrors[keyof ListItensApiContratosItensGetErrors];
+
+export type ListItensApiContratosItensGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageItemOut;
+};
+
+export type ListItensApiContratosItensGetResponse = ListItensApiContratosItensGetResponses[keyof ListItensApiContratosItensGetResponses];
+
+export type ListArquivosApiContratosArquivosGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Contrato
+         *
+         * Comprasnet contract id
+         */
+        contrato?: number | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/contratos/arquivos/';
+};
+
+export type ListArquivosApiContratosArquivosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListArquivosApiContratosArquivosGetError = ListArquivosApiContratosArquivosGetErrors[keyof ListArquivosApiContratosArquivosGetErrors];
+
+export type ListArquivosApiContratosArquivosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageArquivoOut;
+};
+
+export type ListArquivosApiContratosArquivosGetResponse = ListArquivosApiContratosArquivosGetResponses[keyof ListArquivosApiContratosArquivosGetResponses];
+
+export type DetalheApiContratosIdGetData = {
+    body?: never;
+    path: {
+        /**
+         * Id
+         *
+         * Comprasnet contract id
+         */
+        id: number;
+    };
+    query?: never;
+    url: '/api/contratos/{id}/';
+};
+
+export type DetalheApiContratosIdGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DetalheApiContratosIdGetError = DetalheApiContratosIdGetErrors[keyof DetalheApiContratosIdGetErrors];
+
+export type DetalheApiContratosIdGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: ContratoDetalhe;
+};
+
+export type DetalheApiContratosIdGetResponse = DetalheApiContratosIdGetResponses[keyof DetalheApiContratosIdGetResponses];
+
+export type SincronizarApiContratosIdSincronizarPostData = {
+    /**
+     * Body
+     */
+    body?: ContratoSyncIn | null;
+    path: {
+        /**
+         * Id
+         *
+         * Comprasnet contract id
+         */
+        id: number;
+    };
+    query?: never;
+    url: '/api/contratos/{id}/sincronizar/';
+};
+
+export type SincronizarApiContratosIdSincronizarPostErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type SincronizarApiContratosIdSincronizarPostError = SincronizarApiContratosIdSincronizarPostErrors[keyof SincronizarApiContratosIdSincronizarPostErrors];
+
+export type SincronizarApiContratosIdSincronizarPostResponses = {
+    /**
+     * Successful Response
+     */
+    200: ContratoSyncOut;
+};
+
+export type SincronizarApiContratosIdSincronizarPostResponse = SincronizarApiContratosIdSincronizarPostResponses[keyof SincronizarApiContratosIdSincronizarPostResponses];
+
+export type SincronizarAbaApiContratosIdSincronizarAbaPostData = {
+    body?: never;
+    path: {
+        /**
+         * Id
+         *
+         * Comprasnet contract id
+         */
+        id: number;
+        /**
+         * Aba
+         */
+        aba: 'historico' | 'empenhos' | 'itens' | 'arquivos';
+    };
+    query?: {
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/contratos/{id}/sincronizar/{aba}/';
+};
+
+export type SincronizarAbaApiContratosIdSincronizarAbaPostErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type SincronizarAbaApiContratosIdSincronizarAbaPostError = SincronizarAbaApiContratosIdSincronizarAbaPostErrors[keyof SincronizarAbaApiContratosIdSincronizarAbaPostErrors];
+
+export type SincronizarAbaApiContratosIdSincronizarAbaPostResponses = {
+    /**
+     * Successful Response
+     */
+    200: AbaSyncOut;
+};
+
+export type SincronizarAbaApiContratosIdSincronizarAbaPostResponse = SincronizarAbaApiContratosIdSincronizarAbaPostResponses[keyof SincronizarAbaApiContratosIdSincronizarAbaPostResponses];
+
+export type ListProcessosApiV1ProcessosGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+        /**
+         * Status
+         *
+         * Concluído, Em andamento… or a letter A/C/S/D/P/W/X
+         */
+        status?: string | null;
+        /**
+         * Empresa
+         *
+         * The empresa's id, or a CNPJ/CPF
+         */
+        empresa?: string | null;
+        /**
+         * Regime
+         *
+         * Regime label, or Indefinido
+         */
+        regime?: string | null;
+        /**
+         * Q
+         *
+         * Text search
+         */
+        q?: string | null;
+        /**
+         * Ordering
+         *
+         * A field name; prefix '-' for descending
+         */
+        ordering?: string | null;
+        /**
+         * Incluir Removidos
+         *
+         * Also list processes a full sweep no longer saw
+         */
+        incluir_removidos?: boolean;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/processos/';
+};
+
+export type ListProcessosApiV1ProcessosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListProcessosApiV1ProcessosGetError = ListProcessosApiV1ProcessosGetErrors[keyof ListProcessosApiV1ProcessosGetErrors];
+
+export type ListProcessosApiV1ProcessosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageProcessoOut;
+};
+
+export type ListProcessosApiV1ProcessosGetResponse = ListProcessosApiV1ProcessosGetResponses[keyof ListProcessosApiV1ProcessosGetResponses];
+
+export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData = {
+    body?: never;
+    path: {
+        /**
+         * Comp
+         */
+        comp: string;
+    };
+    query?: {
+        /**
+         * Status
+         *
+         * Concluído, Em andamento… or a letter A/C/S/D/P/W/X
+         */
+        status?: string | null;
+        /**
+         * Regime
+         *
+         * Regime label, or Indefinido
+         */
+        regime?: string | null;
+        /**
+         * Q
+         *
+         * Text search
+         */
+        q?: string | null;
+        /**
+         * Ordering
+         *
+         * A field name; prefix '-' for descending
+         */
+        ordering?: string | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/processos/competencia/{comp}/';
+};
+
+export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetError = ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors[keyof ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors];
+
+export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageProcessoOut;
+};
+
+export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponse = ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses[keyof ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses];
+
+export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetData = {
+    body?: never;
+    path: {
+        /**
+         * Emp Id
+         */
+        emp_id: number;
+    };
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+        /**
+         * Status
+         *
+         * Concluído, Em andamento… or a letter A/C/S/D/P/W/X
+         */
+        status?: string | null;
+        /**
+         * Q
+         *
+         * Text search
+         */
+        q?: string | null;
+        /**
+         * Ordering
+         *
+         * A field name; prefix '-' for descending
+         */
+        ordering?: string | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/processos/empresa/{emp_id}/';
+};
+
+export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetError = ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors[keyof ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors];
+
+export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageProcessoOut;
+};
+
+export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponse = ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses[keyof ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses];
+
+export type GetProcessoApiV1ProcessosProcessoIdGetData = {
+    body?: never;
+    path: {
+        /**
+         * Processo Id
+         */
+        processo_id: number;
+    };
+    query?: never;
+    url: '/api/v1/processos/{processo_id}/';
+};
+
+export type GetProcessoApiV1ProcessosProcessoIdGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetProcessoApiV1ProcessosProcessoIdGetError = GetProcessoApiV1ProcessosProcessoIdGetErrors[keyof GetProcessoApiV1ProcessosProcessoIdGetErrors];
+
+export type GetProcessoApiV1ProcessosProcessoIdGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: ProcessoDetalhe;
+};
+
+export type GetProcessoApiV1ProcessosProcessoIdGetResponse = GetProcessoApiV1ProcessosProcessoIdGetResponses[keyof GetProcessoApiV1ProcessosProcessoIdGetResponses];
+
+export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetData = {
+    body?: never;
+    path: {
+        /**
+         * Processo Id
+         */
+        processo_id: number;
+    };
+    query?: {
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/processos/{processo_id}/passos/';
+};
+
+export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetError = PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors[keyof PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors];
+
+export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PagePassoOut;
+};
+
+export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponse = PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses[keyof PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses];
+
+export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetData = {
+    body?: never;
+    path: {
+        /**
+         * Processo Id
+         */
+        processo_id: number;
+    };
+    query?: {
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/processos/{processo_id}/desdobramentos/';
+};
+
+export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetError = DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors[keyof DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors];
+
+export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageDesdobramentoOut;
+};
+
+export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponse = DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses[keyof DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses];
+
+export type ListEmpresasApiV1EmpresasGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Regime
+         *
+         * Regime label, or Indefinido
+         */
+        regime?: string | null;
+        /**
+         * Ativa
+         *
+         * true: active only; false: inactive only
+         */
+        ativa?: boolean | null;
+        /**
+         * Q
+         *
+         * Text search
+         */
+        q?: string | null;
+        /**
+         * Ordering
+         *
+         * A field name; prefix '-' for descending
+         */
+        ordering?: string | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/empresas/';
+};
+
+export type ListEmpresasApiV1EmpresasGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListEmpresasApiV1EmpresasGetError = ListEmpresasApiV1EmpresasGetErrors[keyof ListEmpresasApiV1EmpresasGetErrors];
+
+export type ListEmpresasApiV1EmpresasGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageEmpresaOut;
+};
+
+export type ListEmpresasApiV1EmpresasGetResponse = ListEmpresasApiV1EmpresasGetResponses[keyof ListEmpresasApiV1EmpresasGetResponses];
+
+export type GetEmpresaApiV1EmpresasEmpresaIdGetData = {
+    body?: never;
+    path: {
+        /**
+         * Empresa Id
+         */
+        empresa_id: number;
+    };
+    query?: never;
+    url: '/api/v1/empresas/{empresa_id}/';
+};
+
+export type GetEmpresaApiV1EmpresasEmpresaIdGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type GetEmpresaApiV1EmpresasEmpresaIdGetError = GetEmpresaApiV1EmpresasEmpresaIdGetErrors[keyof GetEmpresaApiV1EmpresasEmpresaIdGetErrors];
+
+export type GetEmpresaApiV1EmpresasEmpresaIdGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: EmpresaOut;
+};
+
+export type GetEmpresaApiV1EmpresasEmpresaIdGetResponse = GetEmpresaApiV1EmpresasEmpresaIdGetResponses[keyof GetEmpresaApiV1EmpresasEmpresaIdGetResponses];
+
+export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetData = {
+    body?: never;
+    path: {
+        /**
+         * Empresa Id
+         */
+        empresa_id: number;
+    };
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+        /**
+         * Status
+         *
+         * Concluído, Em andamento… or a letter A/C/S/D/P/W/X
+         */
+        status?: string | null;
+        /**
+         * Q
+         *
+         * Text search
+         */
+        q?: string | null;
+        /**
+         * Ordering
+         *
+         * A field name; prefix '-' for descending
+         */
+        ordering?: string | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/empresas/{empresa_id}/processos/';
+};
+
+export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetError = ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors[keyof ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors];
+
+export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageProcessoOut;
+};
+
+export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponse = ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses[keyof ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses];
+
+export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData = {
+    body?: never;
+    path: {
+        /**
+         * Dia
+         */
+        dia: string;
+    };
+    query?: {
+        /**
+         * Status
+         *
+         * Concluído, Em andamento… or a letter A/C/S/D/P/W/X
+         */
+        status?: string | null;
+        /**
+         * Tipo
+         */
+        tipo?: string | null;
+        /**
+         * Empresa
+         *
+         * The empresa's id, or a CNPJ/CPF
+         */
+        empresa?: string | null;
+        /**
+         * Ordering
+         *
+         * A field name; prefix '-' for descending
+         */
+        ordering?: string | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/obrigacoes/vencimento/{dia}/';
+};
+
+export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetError = ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors[keyof ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors];
+
+export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageObrigacaoOut;
+};
+
+export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponse = ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses[keyof ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses];
+
+export type ListObrigacoesApiV1ObrigacoesGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Status
+         *
+         * Raw label: Pendente, Entregue…
+         */
+        status?: string | null;
+        /**
+         * Tipo
+         *
+         * DAS, EFD-REINF…
+         */
+        tipo?: string | null;
+        /**
+         * Empresa
+         *
+         * The empresa's id, or a CNPJ/CPF
+         */
+        empresa?: string | null;
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+        /**
+         * De
+         *
+         * Due on or after (YYYY-MM-DD)
+         */
+        de?: string | null;
+        /**
+         * Ate
+         *
+         * Due on or before (YYYY-MM-DD)
+         */
+        ate?: string | null;
+        /**
+         * Ordering
+         *
+         * A field name; prefix '-' for descending
+         */
+        ordering?: string | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/obrigacoes/';
+};
+
+export type ListObrigacoesApiV1ObrigacoesGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ListObrigacoesApiV1ObrigacoesGetError = ListObrigacoesApiV1ObrigacoesGetErrors[keyof ListObrigacoesApiV1ObrigacoesGetErrors];
+
+export type ListObrigacoesApiV1ObrigacoesGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageObrigacaoOut;
+};
+
+export type ListObrigacoesApiV1ObrigacoesGetResponse = ListObrigacoesApiV1ObrigacoesGetResponses[keyof ListObrigacoesApiV1ObrigacoesGetResponses];
+
+export type DashboardMetricasApiV1DashboardMetricasGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+        /**
+         * Regime
+         *
+         * Regime label, or Indefinido
+         */
+        regime?: string | null;
+    };
+    url: '/api/v1/dashboard/metricas/';
+};
+
+export type DashboardMetricasApiV1DashboardMetricasGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DashboardMetricasApiV1DashboardMetricasGetError = DashboardMetricasApiV1DashboardMetricasGetErrors[keyof DashboardMetricasApiV1DashboardMetricasGetErrors];
+
+export type DashboardMetricasApiV1DashboardMetricasGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: DashboardMetricas;
+};
+
+export type DashboardMetricasApiV1DashboardMetricasGetResponse = DashboardMetricasApiV1DashboardMetricasGetResponses[keyof DashboardMetricasApiV1DashboardMetricasGetResponses];
+
+export type DashboardRegimesApiV1DashboardRegimesGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+    };
+    url: '/api/v1/dashboard/regimes/';
+};
+
+export type DashboardRegimesApiV1DashboardRegimesGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DashboardRegimesApiV1DashboardRegimesGetError = DashboardRegimesApiV1DashboardRegimesGetErrors[keyof DashboardRegimesApiV1DashboardRegimesGetErrors];
+
+export type DashboardRegimesApiV1DashboardRegimesGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: DashboardRegimes;
+};
+
+export type DashboardRegimesApiV1DashboardRegimesGetResponse = DashboardRegimesApiV1DashboardRegimesGetResponses[keyof DashboardRegimesApiV1DashboardRegimesGetResponses];
+
+export type DashboardTimelineApiV1DashboardTimelineGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * De
+         *
+         * First competência
+         */
+        de?: string | null;
+        /**
+         * Ate
+         *
+         * Last competência
+         */
+        ate?: string | null;
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+    };
+    url: '/api/v1/dashboard/timeline/';
+};
+
+export type DashboardTimelineApiV1DashboardTimelineGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DashboardTimelineApiV1DashboardTimelineGetError = DashboardTimelineApiV1DashboardTimelineGetErrors[keyof DashboardTimelineApiV1DashboardTimelineGetErrors];
+
+export type DashboardTimelineApiV1DashboardTimelineGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: DashboardTimeline;
+};
+
+export type DashboardTimelineApiV1DashboardTimelineGetResponse = DashboardTimelineApiV1DashboardTimelineGetResponses[keyof DashboardTimelineApiV1DashboardTimelineGetResponses];

@@ -5,7 +5,12 @@ import SearchIcon from '@mui/icons-material/Search';
 export function FilterBar({ children }: { children: ReactNode }) {
   return (
     <Paper sx={{ p: 2, mb: 2 }}>
-      <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 2, alignItems: 'center', '& > *': { minWidth: { xs: '100%', sm: 180 } } }}>
+      <Box sx={{
+        display: 'grid', gap: 2, alignItems: 'center',
+        gridTemplateColumns: { xs: '1fr', sm: 'repeat(auto-fill, minmax(180px, 1fr))' },
+        // The search box (first) takes two columns where there is room.
+        '& > :first-of-type': { gridColumn: { sm: 'span 2' } },
+      }}>
         {children}
       </Box>
     </Paper>
@@ -24,7 +29,6 @@ export function SearchField({ value, onChange, label = 'Buscar', placeholder }:
   }, [text, value, onChange]);
   return (
     <TextField size="small" label={label} placeholder={placeholder} value={text} onChange={(e) => setText(e.target.value)}
-      sx={{ flex: 1 }}
       slotProps={{ input: { startAdornment: <InputAdornment position="start"><SearchIcon fontSize="small" /></InputAdornment> } }} />
   );
 }

@@ -64,7 +64,7 @@ export function Layout() {
 
   return (
     <Box sx={{ display: 'flex', minHeight: '100vh' }}>
-      <AppBar position="fixed" color="inherit"
+      <AppBar position="fixed" color="inherit" elevation={0}
         sx={{ width: { md: `calc(100% - ${DRAWER_WIDTH}px)` }, ml: { md: `${DRAWER_WIDTH}px` }, borderWidth: '0 0 1px 0' }}>
         <Toolbar sx={{ gap: 1 }}>
           {!desktop && (

@@ -1,13 +1,13 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { apiGet, apiPost } from '../api/http';
-import type { Token, Usuario } from '../api/types';
+import { unwrap } from '../api/http';
+import { loginApiV1AuthLoginPost, meApiV1AuthMeGet } from '../client/sdk.gen';
 import { useAuth } from '../auth/AuthContext';
 
 export function useMe() {
   const { token } = useAuth();
   return useQuery({
     queryKey: ['auth', 'me', token],
-    queryFn: () => apiGet<Usuario>('/api/v1/auth/me'),
+    queryFn: () => unwrap(meApiV1AuthMeGet()),
     enabled: Boolean(token),
     staleTime: 5 * 60_000,
   });
@@ -21,6 +21,6 @@ export function useCanSync(): boolean {
 
 export function useLogin() {
   return useMutation({
-    mutationFn: (body: { email: string; password: string }) => apiPost<Token>('/api/v1/auth/login', body),
+    mutationFn: (body: { email: string; password: string }) => unwrap(loginApiV1AuthLoginPost({ body })),
   });
 }

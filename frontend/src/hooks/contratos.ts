@@ -1,6 +1,11 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { apiGet, apiPost } from '../api/http';
-import type { Aba, AbaSincronizada, Contrato, Page, AbaRow } from '../api/types';
+import { clean, unwrap } from '../api/http';
+import type { Aba, AbaRow, Contrato, Page } from '../api/types';
+import {
+  detalheApiContratosIdGet, listArquivosApiContratosArquivosGet, listContratosApiContratosGet,
+  listEmpenhosApiContratosEmpenhosGet, listHistoricoApiContratosHistoricoGet, listItensApiContratosItensGet,
+  listUasgsApiContratosUasgsGet, sincronizarAbaApiContratosIdSincronizarAbaPost, syncContratosApiContratosSyncPost,
+} from '../client/sdk.gen';
 
 export interface ContratoFiltros {
   uasg?: string;
@@ -14,7 +19,9 @@ export interface ContratoFiltros {
 export function useContratos(filtros: ContratoFiltros) {
   return useQuery({
     queryKey: ['contratos', filtros],
-    queryFn: () => apiGet<Page<Contrato>>('/api/contratos/', { ...filtros }),
+    queryFn: () => unwrap(listContratosApiContratosGet({
+      query: clean({ ...filtros, vigencia: filtros.vigencia || undefined }) as never,
+    })),
     placeholderData: keepPreviousData,
   });
 }
@@ -22,17 +29,29 @@ export function useContratos(filtros: ContratoFiltros) {
 export function useContrato(id: string | number) {
   return useQuery({
     queryKey: ['contrato', String(id)],
-    queryFn: () => apiGet<Contrato>(`/api/contratos/${id}/`),
+    queryFn: () => unwrap(detalheApiContratosIdGet({ path: { id: Number(id) } })),
   });
 }
 
 export const abaKey = (id: string | number, aba: Aba) => ['contrato', String(id), 'aba', aba] as const;
 
+export function useUasgs() {
+  return useQuery({ queryKey: ['uasgs'], queryFn: () => unwrap(listUasgsApiContratosUasgsGet()) });
+}
+
+const LISTAR_ABA = {
+  historico: listHistoricoApiContratosHistoricoGet,
+  empenhos: listEmpenhosApiContratosEmpenhosGet,
+  itens: listItensApiContratosItensGet,
+  arquivos: listArquivosApiContratosArquivosGet,
+} as const;
+
 /** A tab's stored rows, from the database only (no upstream call). */
 export function useContratoAba(id: string | number, aba: Aba, enabled: boolean) {
   return useQuery({
     queryKey: abaKey(id, aba),
-    queryFn: () => apiGet<Page<AbaRow>>(`/api/contratos/${aba}/`, { contrato: id, page_size: 500 }),
+    // The four list functions differ only in their row type; the table reads rows generically.
+    queryFn: () => unwrap<Page<AbaRow>>(LISTAR_ABA[aba]({ query: { contrato: Number(id), page_size: 500 } }) as never),
     enabled,
   });
 }
@@ -41,7 +60,9 @@ export function useContratoAba(id: string | number, aba: Aba, enabled: boolean) 
 export function useSincronizarAba(id: string | number) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (aba: Aba) => apiPost<AbaSincronizada>(`/api/contratos/${id}/sincronizar/${aba}/`),
+    mutationFn: (aba: Aba) => unwrap(sincronizarAbaApiContratosIdSincronizarAbaPost({
+      path: { id: Number(id), aba }, query: { page_size: 500 },
+    })),
     onSuccess: (data, aba) => {
       markSynced(id, aba);
       queryClient.setQueryData(abaKey(id, aba), data);
@@ -67,7 +88,7 @@ function freshness(aba: Aba, em: string | null): Partial<Contrato> {
 export function useSyncUasg() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (uasg: string) => apiPost<{ run_id?: number }>('/api/contratos/sync/', undefined, { uasg }),
+    mutationFn: (uasg: string) => unwrap(syncContratosApiContratosSyncPost({ query: { uasg } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['sync'] }),
   });
 }

@@ -1,32 +1,32 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { apiGet } from '../api/http';
-import type { Metricas, Page, RegimeMetrica, TimelinePonto } from '../api/types';
+import { unwrap } from '../api/http';
+import {
+  dashboardMetricasApiV1DashboardMetricasGet, dashboardRegimesApiV1DashboardRegimesGet,
+  dashboardTimelineApiV1DashboardTimelineGet,
+} from '../client/sdk.gen';
 
+/** `competencia` MM/AAAA, or '' for every competência. */
 export function useDashboardMetricas(competencia: string) {
   return useQuery({
     queryKey: ['dashboard', 'metricas', competencia],
-    queryFn: () => apiGet<Metricas>('/api/v1/dashboard/metricas', { competencia }),
+    queryFn: () => unwrap(dashboardMetricasApiV1DashboardMetricasGet({ query: { competencia: competencia || undefined } })),
     placeholderData: keepPreviousData,
   });
-}
-
-/** The API answers a list envelope or a bare list; the chart wants the list. */
-function itemsOf<T>(data: Page<T> | T[] | { items?: T[] }): T[] {
-  return Array.isArray(data) ? data : (data.items ?? []);
 }
 
 export function useDashboardRegimes(competencia: string) {
   return useQuery({
     queryKey: ['dashboard', 'regimes', competencia],
-    queryFn: async () => itemsOf(await apiGet<Page<RegimeMetrica> | RegimeMetrica[]>('/api/v1/dashboard/regimes', { competencia })),
+    queryFn: () => unwrap(dashboardRegimesApiV1DashboardRegimesGet({ query: { competencia: competencia || undefined } })),
     placeholderData: keepPreviousData,
   });
 }
 
+/** Per competência in [de, ate] (MM/AAAA). */
 export function useDashboardTimeline(de: string, ate: string) {
   return useQuery({
     queryKey: ['dashboard', 'timeline', de, ate],
-    queryFn: async () => itemsOf(await apiGet<Page<TimelinePonto> | TimelinePonto[]>('/api/v1/dashboard/timeline', { de, ate })),
+    queryFn: () => unwrap(dashboardTimelineApiV1DashboardTimelineGet({ query: { de: de || undefined, ate: ate || undefined } })),
     placeholderData: keepPreviousData,
   });
 }

@@ -1,19 +1,21 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { apiGet } from '../api/http';
-import type { Empresa, Page, Processo } from '../api/types';
+import { clean, unwrap } from '../api/http';
+import { listEmpresasApiV1EmpresasGet, processosDeEmpresaApiV1EmpresasEmpresaIdProcessosGet } from '../client/sdk.gen';
 
 export interface EmpresaFiltros {
   regime?: string;
-  ativa?: string;
+  ativa?: '' | 'true' | 'false';
   q?: string;
   page: number;
   page_size: number;
 }
 
-export function useEmpresas(filtros: EmpresaFiltros) {
+export function useEmpresas({ ativa, ...filtros }: EmpresaFiltros) {
   return useQuery({
-    queryKey: ['empresas', filtros],
-    queryFn: () => apiGet<Page<Empresa>>('/api/v1/empresas', { ...filtros }),
+    queryKey: ['empresas', ativa, filtros],
+    queryFn: () => unwrap(listEmpresasApiV1EmpresasGet({
+      query: clean({ ...filtros, ativa: ativa ? ativa === 'true' : undefined }),
+    })),
     placeholderData: keepPreviousData,
   });
 }
@@ -21,7 +23,9 @@ export function useEmpresas(filtros: EmpresaFiltros) {
 export function useEmpresaProcessos(id: number | null, page = 1, pageSize = 10) {
   return useQuery({
     queryKey: ['empresa', id, 'processos', page, pageSize],
-    queryFn: () => apiGet<Page<Processo>>(`/api/v1/empresas/${id}/processos`, { page, page_size: pageSize }),
+    queryFn: () => unwrap(processosDeEmpresaApiV1EmpresasEmpresaIdProcessosGet({
+      path: { empresa_id: id! }, query: { page, page_size: pageSize },
+    })),
     enabled: id !== null,
     placeholderData: keepPreviousData,
   });

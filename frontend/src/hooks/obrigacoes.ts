@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { apiGet } from '../api/http';
-import type { Obrigacao, Page } from '../api/types';
+import { clean, unwrap } from '../api/http';
+import { listObrigacoesApiV1ObrigacoesGet } from '../client/sdk.gen';
 
 export interface ObrigacaoFiltros {
   status?: string;
@@ -13,10 +13,11 @@ export interface ObrigacaoFiltros {
   page_size: number;
 }
 
+/** By due date, the earliest first. */
 export function useObrigacoes(filtros: ObrigacaoFiltros) {
   return useQuery({
     queryKey: ['obrigacoes', filtros],
-    queryFn: () => apiGet<Page<Obrigacao>>('/api/v1/obrigacoes', { ...filtros }),
+    queryFn: () => unwrap(listObrigacoesApiV1ObrigacoesGet({ query: clean({ ordering: 'data_vencimento', ...filtros }) })),
     placeholderData: keepPreviousData,
   });
 }

@@ -1,6 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { apiGet } from '../api/http';
-import type { Desdobramento, Page, Passo, Processo } from '../api/types';
+import { clean, unwrap } from '../api/http';
+import {
+  desdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGet, getProcessoApiV1ProcessosProcessoIdGet,
+  listProcessosApiV1ProcessosGet, passosDoProcessoApiV1ProcessosProcessoIdPassosGet,
+} from '../client/sdk.gen';
 
 export interface ProcessoFiltros {
   competencia?: string;
@@ -15,7 +18,7 @@ export interface ProcessoFiltros {
 export function useProcessos(filtros: ProcessoFiltros) {
   return useQuery({
     queryKey: ['processos', filtros],
-    queryFn: () => apiGet<Page<Processo>>('/api/v1/processos', { ...filtros }),
+    queryFn: () => unwrap(listProcessosApiV1ProcessosGet({ query: clean({ ...filtros }) })),
     placeholderData: keepPreviousData,
   });
 }
@@ -23,20 +26,24 @@ export function useProcessos(filtros: ProcessoFiltros) {
 export function useProcesso(id: string | number) {
   return useQuery({
     queryKey: ['processo', String(id)],
-    queryFn: () => apiGet<Processo>(`/api/v1/processos/${id}`),
+    queryFn: () => unwrap(getProcessoApiV1ProcessosProcessoIdGet({ path: { processo_id: Number(id) } })),
   });
 }
 
 export function usePassos(id: string | number) {
   return useQuery({
     queryKey: ['processo', String(id), 'passos'],
-    queryFn: () => apiGet<Page<Passo>>(`/api/v1/processos/${id}/passos`, { page_size: 500 }),
+    queryFn: () => unwrap(passosDoProcessoApiV1ProcessosProcessoIdPassosGet({
+      path: { processo_id: Number(id) }, query: { page_size: 500 },
+    })),
   });
 }
 
 export function useDesdobramentos(id: string | number) {
   return useQuery({
     queryKey: ['processo', String(id), 'desdobramentos'],
-    queryFn: () => apiGet<Page<Desdobramento>>(`/api/v1/processos/${id}/desdobramentos`, { page_size: 500 }),
+    queryFn: () => unwrap(desdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGet({
+      path: { processo_id: Number(id) }, query: { page_size: 500 },
+    })),
   });
 }

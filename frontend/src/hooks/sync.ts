@@ -1,21 +1,24 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { apiGet, apiPost } from '../api/http';
-import type { Page, Sincronizacao, SyncStatus } from '../api/types';
+import { unwrap } from '../api/http';
+import { syncHistoryApiV1SyncHistoryGet, syncManualApiV1SyncManualPost, syncStatusApiV1SyncStatusGet } from '../client/sdk.gen';
 
 /** Polls every 2 s while a run is going, so the page shows it live; every 30 s otherwise. */
 export function useSyncStatus() {
   return useQuery({
     queryKey: ['sync', 'status'],
-    queryFn: () => apiGet<SyncStatus>('/api/v1/sync/status'),
+    queryFn: () => unwrap(syncStatusApiV1SyncStatusGet()),
     refetchInterval: (query) => ((query.state.data?.em_andamento.length ?? 0) > 0 ? 2_000 : 30_000),
   });
 }
 
-export function useSyncHistory(page: number, pageSize: number, origem?: string) {
+export function useSyncHistory(page: number, pageSize: number, origem?: 'ACESSORIAS' | 'COMPRASNET') {
+  const status = useSyncStatus();
+  const running = (status.data?.em_andamento.length ?? 0) > 0;
   return useQuery({
     queryKey: ['sync', 'history', page, pageSize, origem],
-    queryFn: () => apiGet<Page<Sincronizacao>>('/api/v1/sync/history', { page, page_size: pageSize, origem }),
+    queryFn: () => unwrap(syncHistoryApiV1SyncHistoryGet({ query: { page, page_size: pageSize, origem } })),
     placeholderData: keepPreviousData,
+    refetchInterval: running ? 2_000 : false,
   });
 }
 
@@ -23,7 +26,7 @@ export function useManualSync() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (body: { tipo: 'FULL' | 'INCREMENTAL'; competencia?: string }) =>
-      apiPost<{ run_id: number }>('/api/v1/sync/manual', body),
+      unwrap(syncManualApiV1SyncManualPost({ body })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['sync'] }),
   });
 }

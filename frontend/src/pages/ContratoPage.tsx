@@ -4,7 +4,7 @@ import {
   Alert, Box, Breadcrumbs, Button, CircularProgress, Grid, Link, Paper, Stack, Tab, Tabs, Typography,
 } from '@mui/material';
 import RefreshIcon from '@mui/icons-material/Refresh';
-import type { Aba, AbaRow, Contrato } from '../api/types';
+import type { Aba, AbaRow, Contrato, Page } from '../api/types';
 import { ApiError } from '../api/http';
 import { DataTable, type Column } from '../components/DataTable';
 import { PageHeader } from '../components/PageHeader';
@@ -13,7 +13,7 @@ import { StatusChip } from '../components/StatusChip';
 import { useCanSync } from '../hooks/auth';
 import { ABA_FIELDS, syncedThisSession, useContrato, useContratoAba, useSincronizarAba } from '../hooks/contratos';
 import { formatCnpj, formatDate, formatDateTime, formatDecimal, formatMoney } from '../lib/format';
-import { vigenciaDe } from './ContratosPage';
+import { periodo, vigenciaDe } from './ContratosPage';
 
 export const ABAS: { aba: Aba; label: string }[] = [
   { aba: 'historico', label: 'Histórico' },
@@ -89,7 +89,7 @@ export function AbaPanel({ contrato, aba }: { contrato: Contrato; aba: Aba }) {
 
   const atualizar = () => sync.mutate(aba);
   const retry = () => { started.current = false; setTentativa((t) => t + 1); };
-  const data = rows.data ?? sync.data;
+  const data = rows.data ?? (sync.data as Page<AbaRow> | undefined);
   const upstream = sync.error instanceof ApiError && sync.error.isUpstream;
 
   return (
@@ -150,11 +150,11 @@ function Cabecalho({ c }: { c: Contrato }) {
           <Info label="Fornecedor">{c.fornecedor_nome ?? '—'} · {formatCnpj(c.fornecedor_cnpj_cpf)}</Info>
         </Grid>
         <Grid size={{ xs: 12, md: 6 }}>
-          <Info label="Unidade gestora">{c.unidade_gestora_codigo ?? c.uasg_codigo} · {c.unidade_gestora_nome_resumido ?? c.unidade_gestora_nome ?? '—'}</Info>
+          <Info label="Unidade gestora">{c.unidade_gestora_codigo ?? c.uasg} · {c.unidade_gestora_nome_resumido ?? c.unidade_gestora_nome ?? '—'}</Info>
         </Grid>
         <Grid size={12}><Info label="Objeto">{c.objeto ?? '—'}</Info></Grid>
-        <Grid size={{ xs: 6, md: 3 }}><Info label="Vigência">{formatDate(c.vigencia_inicio)} a {formatDate(c.vigencia_fim)}</Info></Grid>
-        <Grid size={{ xs: 6, md: 3 }}><Info label="Situação"><StatusChip status={c.vigencia ?? vigenciaDe(c)} /></Info></Grid>
+        <Grid size={{ xs: 6, md: 3 }}><Info label="Vigência">{periodo(c.vigencia_inicio, c.vigencia_fim)}</Info></Grid>
+        <Grid size={{ xs: 6, md: 3 }}><Info label="Situação"><StatusChip status={vigenciaDe(c)} /></Info></Grid>
         <Grid size={{ xs: 6, md: 3 }}><Info label="Modalidade">{c.modalidade ?? '—'}{c.licitacao_numero ? ` nº ${c.licitacao_numero}` : ''}</Info></Grid>
         <Grid size={{ xs: 6, md: 3 }}><Info label="Processo">{c.processo ?? '—'}</Info></Grid>
         <Grid size={{ xs: 6, md: 3 }}><Info label="Valor inicial">{formatMoney(c.valor_inicial)}</Info></Grid>
@@ -176,7 +176,7 @@ export function ContratoPage() {
   return (
     <>
       <Breadcrumbs sx={{ mb: 1 }}>
-        <Link component={RouterLink} to={contrato.data?.uasg_codigo ? `/contratos?uasg=${contrato.data.uasg_codigo}` : '/contratos'}>Contratos</Link>
+        <Link component={RouterLink} to={contrato.data?.uasg ? `/contratos?uasg=${contrato.data.uasg}` : '/contratos'}>Contratos</Link>
         <Typography color="text.primary">{contrato.data?.numero ?? id}</Typography>
       </Breadcrumbs>
       <QueryState query={contrato}>

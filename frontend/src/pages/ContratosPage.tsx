@@ -5,7 +5,7 @@ import {
   Alert, Autocomplete, Box, Button, CircularProgress, Paper, Tab, Tabs, TextField, Typography,
 } from '@mui/material';
 import SyncIcon from '@mui/icons-material/Sync';
-import type { Contrato } from '../api/types';
+import type { ContratoResumo } from '../api/types';
 import { DataTable, type Column } from '../components/DataTable';
 import { FilterBar, SearchField } from '../components/Filters';
 import { PageHeader } from '../components/PageHeader';
@@ -32,14 +32,21 @@ function remember(uasg: string) {
   localStorage.setItem(UASGS_KEY, JSON.stringify(list));
 }
 
-export function vigenciaDe(c: Contrato, now = new Date()): 'ativos' | 'vencidos' | 'proximos_vencer' {
-  const dias = daysUntil(c.vigencia_fim, now);
+/** The API's own count of days to vigencia_fim (Brasília "today"), or one computed here. */
+export function vigenciaDe(c: Pick<ContratoResumo, 'vigencia_fim'> & { dias_para_vencer?: number | null }, now = new Date()):
+  'ativos' | 'vencidos' | 'proximos_vencer' {
+  const dias = c.dias_para_vencer ?? daysUntil(c.vigencia_fim, now);
   if (dias === null) return 'ativos';
   if (dias < 0) return 'vencidos';
   return dias <= 30 ? 'proximos_vencer' : 'ativos';
 }
 
-const columns: Column<Contrato>[] = [
+export function periodo(inicio: string | null | undefined, fim: string | null | undefined): string {
+  if (!fim) return inicio ? `desde ${formatDate(inicio)}, sem fim` : '—';
+  return `${formatDate(inicio)} a ${formatDate(fim)}`;
+}
+
+const columns: Column<ContratoResumo>[] = [
   {
     key: 'numero', label: 'Número', render: (c) => (
       <Box>
@@ -66,8 +73,8 @@ const columns: Column<Contrato>[] = [
   {
     key: 'vigencia', label: 'Vigência', render: (c) => (
       <Box sx={{ whiteSpace: 'nowrap' }}>
-        <Typography variant="body2">{formatDate(c.vigencia_inicio)} a {formatDate(c.vigencia_fim)}</Typography>
-        <StatusChip status={c.vigencia ?? vigenciaDe(c)} />
+        <Typography variant="body2">{periodo(c.vigencia_inicio, c.vigencia_fim)}</Typography>
+        <StatusChip status={vigenciaDe(c)} />
       </Box>
     ),
   },

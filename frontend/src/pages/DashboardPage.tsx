@@ -19,14 +19,13 @@ import {
   competenciaOf, formatCompetencia, formatDate, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
 } from '../lib/format';
 
-/** The change of one metric against the previous competência, wherever the API puts it. */
-export function variacao(m: Metricas, key: string): number | null {
-  const nested = m.variacao as Record<string, unknown> | null | undefined;
-  const candidates = [nested?.[key], m[`${key}_variacao`], m[`variacao_${key}`]];
-  for (const c of candidates) {
-    if (c !== undefined && c !== null) return toNumber(c as number | string);
-  }
-  return null;
+/**
+ * The change of one metric against the previous competência: percent change for counts and days,
+ * percentage points for the completion rate (a percent of a percent would mislead).
+ */
+export function variacao(m: Metricas, key: string, kind: 'percentual' | 'diferenca' = 'percentual'): number | null {
+  const v = m.variacao?.[key];
+  return v ? toNumber(v[kind] ?? null) : null;
 }
 
 function competenciaOptions(now = new Date()): string[] {
@@ -71,8 +70,8 @@ function TimelineChart({ data }: { data: TimelinePonto[] }) {
         <YAxis allowDecimals={false} tickFormatter={(v) => formatInteger(v)} />
         <Tooltip formatter={tooltipFormatter} />
         <Legend />
-        <Line type="monotone" dataKey="total" name="Processos" stroke="#1f5fa8" strokeWidth={2} dot={false} />
-        <Line type="monotone" dataKey="concluidos" name="Concluídos" stroke="#0f8b6c" strokeWidth={2} dot={false} />
+        <Line type="linear" dataKey="total" name="Processos" stroke="#1f5fa8" strokeWidth={2} />
+        <Line type="linear" dataKey="concluidos" name="Concluídos" stroke="#0f8b6c" strokeWidth={2} />
       </LineChart>
     </ResponsiveContainer>
   );
@@ -138,10 +137,10 @@ export function DashboardPage() {
             </Grid>
             <Grid size={{ xs: 12, sm: 6, lg: 3 }}>
               <StatCard testId="stat-taxa" label="Taxa de conclusão" value={formatPercent(m.taxa_conclusao)}
-                change={variacao(m, 'taxa_conclusao')} icon={<PercentIcon />} />
+                change={variacao(m, 'taxa_conclusao', 'diferenca')} changeUnit="p.p." icon={<PercentIcon />} />
             </Grid>
             <Grid size={{ xs: 12, sm: 6, lg: 3 }}>
-              <StatCard testId="stat-media-dias" label="Média de dias para concluir"
+              <StatCard testId="stat-media-dias" label="Média de dias"
                 value={m.media_dias === null || m.media_dias === undefined ? '—' : `${formatDecimal(m.media_dias)} dias`}
                 change={variacao(m, 'media_dias')} goodWhenUp={false} icon={<ScheduleIcon />} />
             </Grid>
@@ -154,16 +153,16 @@ export function DashboardPage() {
           <Paper sx={{ p: 2, height: '100%' }}>
             <Typography variant="h6" sx={{ mb: 1 }}>Por regime tributário</Typography>
             {regimes.isPending ? <Loading /> : regimes.isError ? <ErrorState error={regimes.error} onRetry={() => regimes.refetch()} /> :
-              regimes.data.length === 0 ? <EmptyState message="Sem processos nesta competência." /> :
-                <Box data-testid="chart-regimes"><RegimesChart data={regimes.data} /></Box>}
+              regimes.data.items.length === 0 ? <EmptyState message="Sem processos nesta competência." /> :
+                <Box data-testid="chart-regimes"><RegimesChart data={regimes.data.items} /></Box>}
           </Paper>
         </Grid>
         <Grid size={{ xs: 12, lg: 7 }}>
           <Paper sx={{ p: 2, height: '100%' }}>
             <Typography variant="h6" sx={{ mb: 1 }}>Evolução (12 competências)</Typography>
             {timeline.isPending ? <Loading /> : timeline.isError ? <ErrorState error={timeline.error} onRetry={() => timeline.refetch()} /> :
-              timeline.data.length === 0 ? <EmptyState message="Sem dados no período." /> :
-                <Box data-testid="chart-timeline"><TimelineChart data={timeline.data} /></Box>}
+              timeline.data.items.length === 0 ? <EmptyState message="Sem dados no período." /> :
+                <Box data-testid="chart-timeline"><TimelineChart data={timeline.data.items} /></Box>}
           </Paper>
         </Grid>
       </Grid>

@@ -41,7 +41,7 @@ const DEFAULTS = { regime: '', ativa: '', q: '', page: '1', page_size: '25', emp
 
 export function EmpresasPage() {
   const [f, set] = useSearchState(DEFAULTS);
-  const query = useEmpresas({ regime: f.regime, ativa: f.ativa, q: f.q, page: Number(f.page), page_size: Number(f.page_size) });
+  const query = useEmpresas({ regime: f.regime, ativa: f.ativa as '' | 'true' | 'false', q: f.q, page: Number(f.page), page_size: Number(f.page_size) });
   const aberta = f.empresa ? Number(f.empresa) : null;
   const toggle = (e: Empresa) => set({ empresa: aberta === e.id ? '' : String(e.id) }, false);
 

@@ -7,7 +7,7 @@ import RadioButtonUncheckedIcon from '@mui/icons-material/RadioButtonUnchecked';
 import AccountTreeIcon from '@mui/icons-material/AccountTreeOutlined';
 import HelpOutlineIcon from '@mui/icons-material/HelpOutline';
 import MailOutlineIcon from '@mui/icons-material/MailOutline';
-import type { Desdobramento, Passo, Processo } from '../api/types';
+import type { Alternativa, Desdobramento, Passo, Processo } from '../api/types';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, QueryState } from '../components/QueryState';
 import { StatusChip } from '../components/StatusChip';
@@ -82,8 +82,14 @@ export function PassosTree({ passos }: { passos: Passo[] }) {
   );
 }
 
+/** Alternatives as stored: {nome, acao_tipo, acao_nome}, or a bare string. */
+export function alternativasDe(d: Desdobramento): Alternativa[] {
+  return (d.alternativas ?? []).map((a) =>
+    typeof a === 'string' ? { nome: a } : (a as Alternativa)).filter((a) => a && typeof a.nome === 'string');
+}
+
 export function DesdobramentoCard({ d }: { d: Desdobramento }) {
-  const alternativas = d.alternativas ?? [];
+  const alternativas = alternativasDe(d);
   return (
     <Paper variant="outlined" sx={{ p: 2 }} data-testid="desdobramento">
       <Box sx={{ display: 'flex', justifyContent: 'space-between', gap: 1, mb: 1 }}>

@@ -13,7 +13,7 @@ import { formatCnpj, formatCompetencia, formatDate, formatInteger, formatPercent
 export const PROCESSO_STATUS = ['Em andamento', 'Concluído', 'Suspenso', 'Desistência', 'Agendado', 'Aguardando aprovação', 'Excluído'];
 
 export function empresaDe(p: Processo): { nome: string | null; cnpj: string | null } {
-  return { nome: p.empresa_nome ?? p.empresa?.nome ?? null, cnpj: p.empresa_cnpj ?? p.empresa?.cnpj ?? null };
+  return { nome: p.empresa_nome ?? null, cnpj: p.empresa_cnpj ?? null };
 }
 
 export function Progresso({ value }: { value: Processo['porcentagem_conclusao'] }) {
