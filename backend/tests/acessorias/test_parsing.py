@@ -102,7 +102,7 @@ def response(status: int, body: bytes) -> UpstreamResponse:
         (200, b"  \n"),
         (200, b"[]"),
         (200, b"{}"),
-        (200, '{"Erro": "Nenhuma empresa encontrada"}'.encode()),
+        (200, b'{"Erro": "Nenhuma empresa encontrada"}'),
     ],
 )
 def test_every_empty_shape_reads_as_an_empty_page(status: int, body: bytes) -> None:

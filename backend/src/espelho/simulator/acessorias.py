@@ -744,7 +744,11 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
             sim.stats["http_500"] += 1
             return JSONResponse({"message": "Internal Server Error"}, status_code=500), kind
         target = sim.faults.get("silent_empty_on")
-        if is_list and sim.faults["silent_empty_pages"] > 0 and (not target or kind_of_call.startswith(target)):
+        if (
+            is_list
+            and sim.faults["silent_empty_pages"] > 0
+            and (not target or kind_of_call.startswith(target))
+        ):
             sim.faults["silent_empty_pages"] -= 1
             sim.stats["silent_empty"] += 1
             return JSONResponse([]), kind
