@@ -20,7 +20,6 @@ from espelho.logging_setup import get_logger
 
 log = get_logger(__name__)
 
-celery_app = Celery("espelho")
 _configured: Settings | None = None
 _context: Any = None
 _context_pid: int | None = None
@@ -28,7 +27,10 @@ _context_lock = threading.Lock()
 
 
 def configure_celery(settings: Settings) -> Celery:
-    """Point the Celery app at `settings` (broker, queue, schedule) and register the tasks."""
+    """A Celery app for `settings` (broker, queue, schedule) with every job registered as a task.
+
+    A new app each time: an app's broker connections keep the options they were first made with.
+    """
     global _configured
     if not settings.redis_url:
         raise ValueError("Celery needs ESPELHO_REDIS_URL; without Redis jobs run inside the API process")
@@ -36,6 +38,7 @@ def configure_celery(settings: Settings) -> Celery:
     from espelho.syncs.scheduler import celery_beat_schedule
 
     _configured = settings
+    celery_app = Celery("espelho", set_as_current=False)
     celery_app.conf.update(
         broker_url=settings.redis_url,
         # Isolates this deployment's (or test run's) queues from others sharing the Redis.
@@ -57,12 +60,11 @@ def configure_celery(settings: Settings) -> Celery:
         accept_content=["json"],
     )
     for name, fn in load_jobs(settings).items():
-        if name not in celery_app.tasks:
-            _register_task(name, fn)
+        _register_task(celery_app, name, fn)
     return celery_app
 
 
-def _register_task(name: str, fn: Any) -> None:
+def _register_task(celery_app: Celery, name: str, fn: Any) -> None:
     @celery_app.task(name=name, acks_late=True)
     def task(**kwargs: Any) -> None:
         result = fn(job_context(), **kwargs)

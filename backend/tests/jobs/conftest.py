@@ -3,6 +3,7 @@ Celery worker/beat subprocesses."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -126,10 +127,8 @@ class Processes:
     @staticmethod
     def kill(proc: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
         """Signal the whole process group (the worker and its prefork children)."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            pass
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:

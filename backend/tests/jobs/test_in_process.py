@@ -107,7 +107,8 @@ def test_a_crashed_runs_lock_expires_and_the_run_is_marked_failed(api: Any, data
     assert _status(database, response.json()["run_id"]) == "CONCLUIDA"
 
 
-def test_stale_runs_are_reaped_only_when_their_scope_is_unlocked(database: Database, settings: Settings) -> None:
+def test_stale_runs_are_reaped_only_when_their_scope_is_unlocked(database: Database,
+                                                                 settings: Settings) -> None:
     ctx = JobContext(settings.model_copy(update={"sync_stale_after_s": 60}), database)
     held = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:111111")
     orphan = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:222222")

@@ -212,7 +212,7 @@ class CeleryDispatcher:
         self.app.send_task(name, kwargs=kwargs, queue=self.settings.celery_queue)
 
     def shutdown(self) -> None:
-        pass
+        self.app.close()
 
 
 @dataclass

@@ -1,0 +1,160 @@
+"""With Redis: real Celery worker and beat subprocesses, PostgreSQL shared by every process, the simulator
+over loopback."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from espelho.config import Settings
+from espelho.db import Database
+from espelho.models import Base
+from espelho.syncs.locks import RedisLocks
+from espelho.syncs.models import Sincronizacao
+from tests.jobs.conftest import Processes, signed_in_client, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def _runs(database: Database, **where: Any) -> list[Sincronizacao]:
+    with database.session() as session:
+        query = select(Sincronizacao).order_by(Sincronizacao.id)
+        for key, value in where.items():
+            query = query.where(getattr(Sincronizacao, key) == value)
+        return list(session.scalars(query))
+
+
+def _wait_workers(settings: Settings, count: int, processes: Processes) -> None:
+    from espelho.worker import configure_celery
+
+    app = configure_celery(settings)
+    try:
+        wait_for(lambda: len(app.control.ping(timeout=0.5) or []) >= count, timeout_s=90,
+                 what=f"{count} worker(s) to answer a ping")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n{processes.logs()}") from None
+
+
+def _finished(database: Database, run_id: int) -> Sincronizacao | None:
+    run = _runs(database, id=run_id)[0]
+    return run if run.status != "INICIADA" else None
+
+
+def _acessorias_counts(database: Database) -> dict[str, int]:
+    names = ("empresas", "processos", "passos", "desdobramentos", "obrigacoes")
+    with database.session() as session:
+        return {t.name: session.scalar(select(func.count()).select_from(t)) or 0
+                for t in Base.metadata.sorted_tables if t.name in names}
+
+
+def test_a_scheduled_task_runs_and_records_its_run(celery_settings: Settings, pg_database: Database,
+                                                   processes: Processes) -> None:
+    settings = celery_settings.model_copy(update={"schedule_acessorias_incremental": "2"})
+    processes.worker(settings)
+    processes.beat(settings)
+    runs = wait_for(lambda: [r for r in _runs(pg_database, tipo="INCREMENTAL") if r.status != "INICIADA"],
+                    timeout_s=120, what=f"a scheduled run\n{processes.logs()}")
+    assert runs[0].status == "CONCLUIDA", runs[0].mensagem_erro
+    assert runs[0].origem == "ACESSORIAS" and runs[0].escopo == "acessorias" and runs[0].api_calls
+
+
+def test_two_triggers_for_one_scope_give_one_run_and_one_409(celery_settings: Settings, pg_database: Database,
+                                                             processes: Processes) -> None:
+    with signed_in_client(celery_settings, pg_database, "MANAGER") as client:
+        first = client.post("/api/contratos/sync/?uasg=160123")
+        second = client.post("/api/contratos/sync/?uasg=160123")
+        other = client.post("/api/contratos/sync/?uasg=200500")
+    assert first.status_code == 202, first.text
+    assert second.status_code == 409 and second.json()["detail"]["info"]["run_id"] == first.json()["run_id"]
+    assert other.status_code == 202  # another scope is not blocked
+    assert [r.status for r in _runs(pg_database)] == ["INICIADA", "INICIADA"]  # queued, recorded
+
+    processes.worker(celery_settings)
+    for run_id in (first.json()["run_id"], other.json()["run_id"]):
+        run = wait_for(lambda rid=run_id: _finished(pg_database, rid), timeout_s=120,
+                       what=f"run {run_id}\n{processes.logs()}")
+        assert run.status == "CONCLUIDA", run.mensagem_erro
+    assert len(_runs(pg_database, escopo="uasg:160123")) == 1
+
+
+def test_two_workers_sync_two_uasgs_at_the_same_time(celery_settings: Settings, pg_database: Database,
+                                                     processes: Processes) -> None:
+    processes.worker(celery_settings)
+    processes.worker(celery_settings)
+    _wait_workers(celery_settings, 2, processes)
+    with signed_in_client(celery_settings, pg_database) as client:
+        # Slow first bytes in the simulator: ~3 s and ~1.5 s.
+        ids = [client.post(f"/api/contratos/sync/?uasg={code}").json()["run_id"]
+               for code in ("153165", "201000")]
+    done = [wait_for(lambda rid=rid: _finished(pg_database, rid), timeout_s=180, what=f"run {rid}")
+            for rid in ids]
+    assert [r.status for r in done] == ["CONCLUIDA", "CONCLUIDA"], [r.mensagem_erro for r in done]
+    (a, b) = done
+    assert a.concluida_em and b.concluida_em
+    # They overlapped: each started before the other finished.
+    assert a.iniciada_em < b.concluida_em and b.iniciada_em < a.concluida_em
+
+
+def test_a_killed_worker_leaves_data_intact_and_the_lock_recoverable(
+        celery_settings: Settings, pg_database: Database, processes: Processes) -> None:
+    from espelho.acessorias.service import run_sync
+
+    settings = celery_settings.model_copy(update={"sync_lock_ttl_s": 3.0})
+    run_sync(pg_database, settings.model_copy(update={"redis_url": None}), "FULL")
+    baseline = _acessorias_counts(pg_database)
+    assert baseline["processos"] > 0
+
+    stats_url = f"{settings.acessorias_base_url}/_control/stats"
+    worker = processes.worker(settings)
+    _wait_workers(settings, 1, processes)
+    with signed_in_client(settings, pg_database) as client:
+        calls_before = httpx.get(stats_url).json()["total"]
+        run_id = client.post("/api/v1/sync/manual", json={"tipo": "FULL"}).json()["run_id"]
+        # Kill the worker (and its child) in the middle of the sync.
+        wait_for(lambda: httpx.get(stats_url).json()["total"] >= calls_before + 40, timeout_s=60,
+                 interval_s=0.02, what=f"the sync to be under way\n{processes.logs()}")
+        processes.kill(worker)
+        assert _runs(pg_database, id=run_id)[0].status == "INICIADA"
+        assert _acessorias_counts(pg_database) == baseline  # nothing half-written or lost
+
+        locks = RedisLocks(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
+        assert locks.holder("acessorias") is not None
+        wait_for(lambda: locks.holder("acessorias") is None, timeout_s=30,
+                 what="the dead worker's lock to expire")
+
+        retry = client.post("/api/v1/sync/manual", json={"tipo": "FULL"})
+        assert retry.status_code == 202, retry.text
+        crashed = _runs(pg_database, id=run_id)[0]
+        assert crashed.status == "ERRO" and "interrupted" in (crashed.mensagem_erro or "")
+
+        processes.worker(settings)
+        run = wait_for(lambda: _finished(pg_database, retry.json()["run_id"]), timeout_s=180,
+                       what=f"the retried run\n{processes.logs()}")
+        assert run.status == "CONCLUIDA", run.mensagem_erro
+    assert _acessorias_counts(pg_database) == baseline
+
+
+def test_two_workers_share_the_acessorias_rate_limit(celery_settings: Settings, processes: Processes) -> None:
+    from espelho.worker import configure_celery
+
+    limit = 30
+    settings = celery_settings.model_copy(update={"acessorias_rate_limit": limit})
+    base = settings.acessorias_base_url
+    processes.worker(settings)
+    processes.worker(settings)
+    _wait_workers(settings, 2, processes)
+    httpx.post(f"{base}/_control/stats/reset")
+    app = configure_celery(settings)
+    # Together they want 1.5× the limit; each alone could send only 0.75× of it.
+    for _ in range(2):
+        app.send_task("tests.hammer_acessorias", kwargs={"calls": limit * 3 // 4},
+                      queue=settings.celery_queue)
+    total = lambda: httpx.get(f"{base}/_control/stats").json()["total"]  # noqa: E731
+    wait_for(lambda: total() >= limit, timeout_s=60, what=f"the limit to be reached\n{processes.logs()}")
+    time.sleep(3)  # both workers are now waiting for the 60 s window to slide
+    assert total() == limit
