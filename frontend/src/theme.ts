@@ -12,6 +12,8 @@ export const theme = createTheme(
     typography: { fontFamily: '"Roboto", "DejaVu Sans", "Helvetica Neue", Arial, sans-serif' },
     components: {
       MuiPaper: { defaultProps: { elevation: 0 }, styleOverrides: { root: { border: '1px solid #e3e7ee' } } },
+      MuiDrawer: { styleOverrides: { paper: { border: 0, borderRight: '1px solid #e3e7ee' } } },
+      MuiAppBar: { styleOverrides: { root: { border: 0, borderBottom: '1px solid #e3e7ee' } } },
       MuiTableCell: { styleOverrides: { head: { fontWeight: 600, whiteSpace: 'nowrap' } } },
     },
   },

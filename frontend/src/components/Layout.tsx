@@ -14,6 +14,7 @@ import SyncIcon from '@mui/icons-material/SyncOutlined';
 import LogoutIcon from '@mui/icons-material/LogoutOutlined';
 import { useAuth } from '../auth/AuthContext';
 import { useMe } from '../hooks/auth';
+import { useSyncRefresh } from '../hooks/useSyncRefresh';
 
 const DRAWER_WIDTH = 232;
 
@@ -50,6 +51,7 @@ export function Layout() {
   const [open, setOpen] = useState(false);
   const { signOut } = useAuth();
   const me = useMe();
+  useSyncRefresh();
 
   const drawer = (
     <>
@@ -65,7 +67,7 @@ export function Layout() {
   return (
     <Box sx={{ display: 'flex', minHeight: '100vh' }}>
       <AppBar position="fixed" color="inherit" elevation={0}
-        sx={{ width: { md: `calc(100% - ${DRAWER_WIDTH}px)` }, ml: { md: `${DRAWER_WIDTH}px` }, borderWidth: '0 0 1px 0' }}>
+        sx={{ width: { md: `calc(100% - ${DRAWER_WIDTH}px)` }, ml: { md: `${DRAWER_WIDTH}px` } }}>
         <Toolbar sx={{ gap: 1 }}>
           {!desktop && (
             <IconButton edge="start" aria-label="Abrir menu" onClick={() => setOpen(true)}><MenuIcon /></IconButton>

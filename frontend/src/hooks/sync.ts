@@ -11,14 +11,12 @@ export function useSyncStatus() {
   });
 }
 
+/** Reloaded by useSyncRefresh when a running sync ends. */
 export function useSyncHistory(page: number, pageSize: number, origem?: 'ACESSORIAS' | 'COMPRASNET') {
-  const status = useSyncStatus();
-  const running = (status.data?.em_andamento.length ?? 0) > 0;
   return useQuery({
     queryKey: ['sync', 'history', page, pageSize, origem],
     queryFn: () => unwrap(syncHistoryApiV1SyncHistoryGet({ query: { page, page_size: pageSize, origem } })),
     placeholderData: keepPreviousData,
-    refetchInterval: running ? 2_000 : false,
   });
 }
 

@@ -1,5 +1,4 @@
-import { useEffect, useMemo } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import { useNavigate } from 'react-router-dom';
 import {
   Alert, Autocomplete, Box, Button, CircularProgress, Paper, Tab, Tabs, TextField, Typography,
@@ -101,15 +100,6 @@ export function ContratosPage() {
   }, [status.data]);
   const uasgRunning = status.data?.em_andamento.find((r) => r.origem === 'COMPRASNET' && r.escopo === f.uasg);
   const validUasg = /^\d{6}$/.test(f.uasg);
-
-  // When the background run we started has finished, the list is reloaded from the database.
-  const queryClient = useQueryClient();
-  const startedRun = syncUasg.data?.run_id;
-  const finished = startedRun !== undefined && (status.data?.ultimas ?? []).some(
-    (r) => r.id === startedRun && r.status !== 'INICIADA');
-  useEffect(() => {
-    if (finished) void queryClient.invalidateQueries({ queryKey: ['contratos'] });
-  }, [finished, queryClient]);
 
   const sincronizar = () => {
     remember(f.uasg);

@@ -112,7 +112,8 @@ export function DashboardPage() {
           <FormControl size="small" sx={{ minWidth: 160 }}>
             <InputLabel id="competencia-label">Competência</InputLabel>
             <Select labelId="competencia-label" label="Competência" value={competencia}
-              onChange={(e) => setCompetencia(e.target.value)} data-testid="competencia-select">
+              onChange={(e) => setCompetencia(e.target.value)} data-testid="competencia-select"
+              inputProps={{ 'data-testid': 'competencia-value' }}>
               {options.map((c) => <MenuItem key={c} value={c}>{c}</MenuItem>)}
             </Select>
           </FormControl>

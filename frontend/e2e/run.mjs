@@ -1,0 +1,332 @@
+// End-to-end run of the built web app (`npm run build` first) against `espelho serve` + the simulators,
+// driving Debian's chromium through playwright-core. Saves a screenshot of each page to docs/screenshots/.
+// Exit code: 0 when every scenario passed.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { ADMIN, DEMO_UASG, frontendDir, startEnvironment, VIEWER } from './env.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.resolve(frontendDir, '../docs/screenshots');
+const TIMEOUT = 30_000;
+mkdirSync(SHOTS, { recursive: true });
+
+const intBR = new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 0 });
+const pctBR = new Intl.NumberFormat('pt-BR', { style: 'percent', maximumFractionDigits: 1 });
+const decBR = new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 1 });
+const plain = (s) => s.replace(/\s/g, ' ').trim();
+
+let env;
+let browser;
+const results = [];
+
+async function scenario(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`  ✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`  ✗ ${name}\n    ${String(e.stack ?? e).split('\n').slice(0, 6).join('\n    ')}`);
+  }
+}
+
+async function shot(page, name) {
+  await page.waitForLoadState('networkidle').catch(() => {});
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function api(page, method, url, body) {
+  return page.evaluate(async ([m, u, b]) => {
+    const token = sessionStorage.getItem('espelho.token');
+    const r = await fetch(u, {
+      method: m,
+      headers: { Authorization: `Bearer ${token}`, ...(b ? { 'Content-Type': 'application/json' } : {}) },
+      body: b ? JSON.stringify(b) : undefined,
+    });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  }, [method, url, body]);
+}
+
+async function sim(method, url, body) {
+  const r = await fetch(`${env.simUrl}/comprasnet${url}`, {
+    method, headers: body !== undefined ? { 'Content-Type': 'application/json' } : {},
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  assert.ok(r.ok, `simulator ${method} ${url}: HTTP ${r.status}`);
+  return r.json();
+}
+
+async function login(page, { email, password }) {
+  await page.goto(`${env.baseUrl}/login`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Senha').fill(password);
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  await page.waitForURL(`${env.baseUrl}/`);
+}
+
+/** POST requests a page sends to one tab's sincronizar route. */
+function countTabSyncs(page, aba) {
+  const seen = { n: 0 };
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().includes(`/sincronizar/${aba}`)) seen.n += 1;
+  });
+  return seen;
+}
+
+async function main() {
+  console.log('Starting Espelho (simulators, migrations, users, syncs, serve)…');
+  env = await startEnvironment({ log: (m) => console.log(`  ${m}`) });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+
+  console.log('Scenarios:');
+  await scenario('unauthenticated visit goes to the login page; a wrong password is refused', async () => {
+    await page.goto(`${env.baseUrl}/processos`);
+    await page.waitForURL(/\/login\?next=%2Fprocessos/);
+    await page.getByLabel('E-mail').fill(ADMIN.email);
+    await page.getByLabel('Senha').fill('not-the-password');
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.getByText('E-mail ou senha incorretos.').waitFor();
+    await shot(page, 'login');
+  });
+
+  await scenario('log in and see the dashboard; its numbers equal the API\'s', async () => {
+    await login(page, ADMIN);
+    await page.getByTestId('stat-total-value').waitFor();
+    const competencia = await page.getByTestId('competencia-value').inputValue();
+    const { status, body } = await api(page, 'GET', `/api/v1/dashboard/metricas?competencia=${encodeURIComponent(competencia)}`);
+    assert.equal(status, 200);
+    assert.ok(body.total_processos > 0, `the simulated office has processos in ${competencia}`);
+    assert.equal(plain(await page.getByTestId('stat-total-value').innerText()), intBR.format(body.total_processos));
+    assert.equal(plain(await page.getByTestId('stat-concluidos-value').innerText()), intBR.format(body.concluidos));
+    assert.equal(plain(await page.getByTestId('stat-taxa-value').innerText()), plain(pctBR.format(body.taxa_conclusao / 100)));
+    if (body.media_dias !== null) {
+      assert.equal(plain(await page.getByTestId('stat-media-dias-value').innerText()), `${decBR.format(body.media_dias)} dias`);
+    }
+    await page.getByTestId('chart-regimes').locator('.recharts-bar-rectangle').first().waitFor();
+    await page.getByTestId('chart-timeline').locator('.recharts-line').first().waitFor();
+    await page.getByText(/Última sincronização: \d{2}\/\d{2}\/\d{4}/).waitFor();
+    await shot(page, 'dashboard');
+  });
+
+  let processoId;
+  await scenario('filter processos by status and open one: header, passos tree, desdobramentos', async () => {
+    await page.getByRole('link', { name: 'Processos' }).click();
+    await page.getByTestId('tabela-processos').waitFor();
+    await page.getByTestId('filtro-status').click();
+    await page.getByRole('option', { name: 'Concluído', exact: true }).click();
+    await page.waitForURL(/status=Conclu/);
+    const { body } = await api(page, 'GET', '/api/v1/processos?status=Conclu%C3%ADdo&page_size=25');
+    assert.ok(body.total > 0, 'some processos are concluded');
+    await page.getByText(`${intBR.format(body.total)} processos encontrados`).waitFor();
+    const statuses = await page.getByTestId('tabela-processos').locator('tbody tr td:nth-child(5)').allInnerTexts();
+    assert.equal(statuses.length, Math.min(25, body.total));
+    assert.ok(statuses.every((s) => s.trim() === 'Concluído'), `every row is Concluído: ${statuses.join(', ')}`);
+    await shot(page, 'processos');
+    // Open the first processo that has a desdobramento, so the page shows every part.
+    const withBranch = body.items.find((p) => p.total_passos > 0) ?? body.items[0];
+    processoId = withBranch.id;
+    await page.goto(`${env.baseUrl}/processos?status=Conclu%C3%ADdo`);
+    await page.getByTestId('tabela-processos').getByText(withBranch.titulo || withBranch.nome).first().waitFor();
+    await page.getByTestId('tabela-processos').locator('tbody tr', { hasText: String(withBranch.proc_id) }).first().click();
+    await page.waitForURL(new RegExp(`/processos/${processoId}$`));
+    await page.getByRole('heading', { name: withBranch.titulo || withBranch.nome }).waitFor();
+    const passos = await api(page, 'GET', `/api/v1/processos/${processoId}/passos?page_size=500`);
+    if (passos.body.total > 0) {
+      await page.getByTestId('passos-tree').waitFor();
+      assert.equal(await page.getByTestId('passos-tree').locator('li').count(), passos.body.total);
+    }
+  });
+
+  await scenario('a processo with sub-processos and desdobramentos shows them nested and answered', async () => {
+    // Find one in the API that has both, then check the page.
+    const list = await api(page, 'GET', '/api/v1/processos?page_size=100');
+    let found = null;
+    for (const p of list.body.items) {
+      const d = await api(page, 'GET', `/api/v1/processos/${p.id}/desdobramentos`);
+      if (d.body.total > 0) { found = { p, d: d.body }; break; }
+    }
+    assert.ok(found, 'a processo with desdobramentos exists in the simulated office');
+    await page.goto(`${env.baseUrl}/processos/${found.p.id}`);
+    await page.getByTestId('passos-tree').waitFor();
+    assert.equal(await page.getByTestId('desdobramento').count(), found.d.total);
+    const nested = await page.getByTestId('passos-tree').locator('li[data-nivel="1"]').count();
+    const passos = await api(page, 'GET', `/api/v1/processos/${found.p.id}/passos?page_size=500`);
+    assert.equal(nested, passos.body.items.filter((x) => x.nivel === 1).length);
+    await shot(page, 'processo');
+  });
+
+  await scenario('empresas: list with filters and one empresa\'s processos', async () => {
+    await page.getByRole('link', { name: 'Empresas' }).click();
+    await page.getByTestId('tabela-empresas').waitFor();
+    const { body } = await api(page, 'GET', '/api/v1/empresas?page_size=25');
+    await page.getByText(`${intBR.format(body.total)} empresas`).waitFor();
+    await page.getByTestId('tabela-empresas').locator('tbody tr').first().click();
+    await page.getByTestId('empresa-processos').waitFor();
+    await page.getByTestId('empresa-processos').locator('table, [data-testid="empty"]').first().waitFor();
+    await shot(page, 'empresas');
+  });
+
+  await scenario('obrigações: by due date, overdue ones highlighted', async () => {
+    await page.getByRole('link', { name: 'Obrigações' }).click();
+    await page.getByTestId('tabela-obrigacoes').waitFor();
+    const { body } = await api(page, 'GET', '/api/v1/obrigacoes?ordering=data_vencimento&page_size=25');
+    assert.ok(body.total > 0);
+    const shown = await page.getByTestId('tabela-obrigacoes').locator('tbody tr').count();
+    assert.equal(shown, Math.min(25, body.total));
+    const firstDue = body.items[0].data_vencimento;
+    if (firstDue) {
+      const [y, m, d] = firstDue.split('-');
+      assert.equal(plain(await page.getByTestId('tabela-obrigacoes').locator('tbody tr').first().locator('td').first().locator('p').innerText()), `${d}/${m}/${y}`);
+    }
+    await shot(page, 'obrigacoes');
+  });
+
+  let contrato;
+  await scenario('contratos: UASG list with vigência filters', async () => {
+    await page.goto(`${env.baseUrl}/contratos?uasg=${DEMO_UASG}`);
+    await page.getByTestId('tabela-contratos').waitFor();
+    const all = await api(page, 'GET', `/api/contratos/?uasg=${DEMO_UASG}&page_size=100`);
+    await page.getByText(`${intBR.format(all.body.total)} contratos da UASG ${DEMO_UASG}`).waitFor();
+    await shot(page, 'contratos');
+    await page.getByRole('tab', { name: 'Vencidos' }).click();
+    const vencidos = await api(page, 'GET', `/api/contratos/?uasg=${DEMO_UASG}&vigencia=vencidos`);
+    await page.getByText(`${intBR.format(vencidos.body.total)} contratos da UASG ${DEMO_UASG}`).waitFor();
+    await page.getByRole('tab', { name: 'Todos' }).click();
+    // A contract whose Empenhos tab has rows upstream (asked of the simulator, not of Espelho).
+    for (const c of all.body.items) {
+      const rows = await sim('GET', `/api/contrato/${c.id}/empenhos`);
+      if (rows.length > 0 && c.tipo === 'Contrato') { contrato = { ...c, empenhos: rows }; break; }
+    }
+    assert.ok(contrato, 'a contract with empenhos exists');
+  });
+
+  await scenario('open a contract, click Empenhos: spinner, then the rows', async () => {
+    await sim('POST', '/_control/reset');
+    const syncs = countTabSyncs(page, 'empenhos');
+    await page.goto(`${env.baseUrl}/contratos/${contrato.id}`);
+    await page.getByText('Escolha uma aba.').waitFor();
+    // Slow upstream, so the spinner is on screen long enough to be seen.
+    await sim('POST', '/_control/latency', { latency_ms: 1500, list_delay_s: 0 });
+    await page.getByTestId('tab-empenhos').click();
+    await page.getByTestId('aba-spinner').waitFor();
+    await sim('POST', '/_control/latency', { latency_ms: 0, list_delay_s: 0 });
+    await page.getByTestId('tabela-empenhos').waitFor();
+    assert.equal(await page.getByTestId('tabela-empenhos').locator('tbody tr').count(), contrato.empenhos.length);
+    await page.getByText(/Atualizado em \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}/).waitFor();
+    assert.equal(syncs.n, 1, 'one sync call for the first opening');
+    await shot(page, 'contrato-empenhos');
+  });
+
+  await scenario('coming back to a loaded tab does not sync again', async () => {
+    const syncs = countTabSyncs(page, 'empenhos');
+    await page.getByTestId('tab-itens').click();
+    await page.getByTestId('aba-itens').locator('table, [data-testid="empty"]').first().waitFor();
+    await page.getByTestId('tab-empenhos').click();
+    await page.getByTestId('tabela-empenhos').waitFor();
+    await page.reload();
+    await page.getByTestId('tabela-empenhos').waitFor();
+    await page.waitForLoadState('networkidle');
+    assert.equal(syncs.n, 0, 'no POST sincronizar/empenhos when returning to the tab');
+  });
+
+  await scenario('"Atualizar" refreshes the tab from Comprasnet', async () => {
+    const changed = contrato.empenhos.map((r, i) => (i === 0 ? { ...r, numero: '2026NE999999' } : r));
+    await sim('PUT', `/_control/contratos/${contrato.id}/empenhos`, changed);
+    const syncs = countTabSyncs(page, 'empenhos');
+    await page.getByTestId('atualizar').click();
+    await page.getByTestId('tabela-empenhos').getByText('2026NE999999').waitFor();
+    assert.equal(syncs.n, 1);
+  });
+
+  await scenario('with Comprasnet failing, the error shows and the stored rows stay', async () => {
+    await sim('POST', '/_control/faults', { path_contains: '/empenhos', status: 500, times: 0 });
+    const before = await page.getByTestId('tabela-empenhos').locator('tbody tr').count();
+    await page.getByTestId('atualizar').click();
+    await page.getByTestId('erro-aba').waitFor();
+    assert.match(await page.getByTestId('erro-aba').innerText(), /Comprasnet não respondeu \(HTTP 50\d\)\. Mostrando os dados já armazenados/);
+    assert.equal(await page.getByTestId('tabela-empenhos').locator('tbody tr').count(), before);
+    await page.getByTestId('tabela-empenhos').getByText('2026NE999999').waitFor();
+    await shot(page, 'contrato-erro');
+    // A tab never loaded: the error and a retry, no rows invented.
+    await sim('POST', '/_control/faults', { path_contains: '/arquivos', status: 503, times: 0 });
+    await page.getByTestId('tab-arquivos').click();
+    await page.getByTestId('aba-arquivos').getByTestId('erro-aba').waitFor();
+    await page.getByRole('button', { name: 'Tentar novamente' }).waitFor();
+    await sim('POST', '/_control/reset');
+    await page.getByRole('button', { name: 'Tentar novamente' }).click();
+    await page.getByTestId('aba-arquivos').locator('table, [data-testid="empty"]').first().waitFor();
+  });
+
+  await scenario('sincronização: trigger an incremental sync, see it in the history', async () => {
+    await page.getByRole('link', { name: 'Sincronização' }).click();
+    await page.getByTestId('tabela-sincronizacoes').waitFor();
+    const before = (await api(page, 'GET', '/api/v1/sync/history')).body.total;
+    await page.getByTestId('iniciar-sync').click();
+    await page.getByText(/Sincronização nº \d+ iniciada/).waitFor();
+    await page.waitForFunction(async (n) => {
+      const r = await fetch('/api/v1/sync/history', { headers: { Authorization: `Bearer ${sessionStorage.getItem('espelho.token')}` } });
+      const b = await r.json();
+      return b.total > n && b.items[0].status !== 'INICIADA';
+    }, before, { polling: 500, timeout: 120_000 });
+    await page.getByTestId('tabela-sincronizacoes').locator('tbody tr').first().getByText(/Concluída|Erro/).waitFor();
+    await shot(page, 'sincronizacao');
+  });
+
+  await scenario('an expired or revoked token sends the user back to login', async () => {
+    await page.evaluate(() => sessionStorage.setItem('espelho.token', 'not-a-valid-token'));
+    await page.goto(`${env.baseUrl}/obrigacoes`);
+    await page.waitForURL(/\/login\?next=%2Fobrigacoes/);
+    await page.getByText('Sua sessão terminou. Entre novamente.').waitFor();
+  });
+
+  await scenario('a USER may read but sees no sync buttons', async () => {
+    await login(page, VIEWER);
+    await page.goto(`${env.baseUrl}/sincronizacao`);
+    await page.getByText('Somente usuários ADMIN ou MANAGER podem iniciar sincronizações.').waitFor();
+    await page.goto(`${env.baseUrl}/contratos?uasg=${DEMO_UASG}`);
+    await page.getByTestId('tabela-contratos').waitFor();
+    assert.equal(await page.getByTestId('sincronizar-uasg').count(), 0);
+  });
+
+  await scenario('responsive: the dashboard on a phone', async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo', deviceScaleFactor: 1 });
+    phone.setDefaultTimeout(TIMEOUT);
+    const p = await phone.newPage();
+    await login(p, ADMIN);
+    await p.getByTestId('stat-total-value').waitFor();
+    await p.getByRole('button', { name: 'Abrir menu' }).waitFor();
+    await shot(p, 'dashboard-celular');
+    await phone.close();
+  });
+
+  await scenario('no uncaught errors in the page', async () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (e) {
+  console.error(e);
+  exitCode = 1;
+} finally {
+  await browser?.close().catch(() => {});
+  await env?.stop().catch(() => {});
+}
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+console.log(`\ne2e: ${passed} passed, ${failed} failed`);
+process.exit(exitCode || (failed > 0 || results.length === 0 ? 1 : 0));
