@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
@@ -40,7 +40,7 @@ def _jobs(request: Request) -> BackgroundJobs:
     return request.app.state.jobs
 
 
-_CONFLICT = {409: {"description": "A run of this scope is going"}}
+_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "A run of this scope is going"}}
 
 
 @router.post("/api/v1/sync/manual/", status_code=202, response_model=SyncAccepted, responses=_CONFLICT)
