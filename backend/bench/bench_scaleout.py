@@ -51,7 +51,9 @@ def wait_until(predicate, timeout_s: float, what: str):  # type: ignore[no-untyp
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--uasgs", type=int, default=200)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--latency-ms", type=float, default=100.0)
@@ -62,6 +64,7 @@ def main() -> None:
     import redis
     from sqlalchemy import create_engine, func, select, text
     from sqlalchemy.engine import make_url
+    from tests.helpers import empty_all_tables
 
     from espelho import migrate
     from espelho.config import Settings
@@ -69,14 +72,25 @@ def main() -> None:
     from espelho.db import Database
     from espelho.syncs.models import Sincronizacao
     from espelho.worker import configure_celery
-    from tests.helpers import empty_all_tables
 
     tmp = Path(tempfile.mkdtemp(prefix="espelho-bench-scaleout-"))
     port = free_port()
     sim_base = f"http://127.0.0.1:{port}"
-    sim = subprocess.Popen([ESPELHO, "simulate", "--port", str(port), "--latency-ms", str(args.latency_ms),
-                            "--list-delay-s", str(args.list_delay_s)], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, start_new_session=True)
+    sim = subprocess.Popen(
+        [
+            ESPELHO,
+            "simulate",
+            "--port",
+            str(port),
+            "--latency-ms",
+            str(args.latency_ms),
+            "--list-delay-s",
+            str(args.list_delay_s),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     name = f"espelho_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -89,28 +103,52 @@ def main() -> None:
         migrate.upgrade(db_url)
         database = Database(db_url)
         wait_until(lambda: _up(f"{sim_base}/comprasnet/_control/stats"), 30, "the simulator")
-        settings = Settings(database_url=db_url, redis_url=redis_url, redis_key_prefix=prefix, demo_mode=True,
-                            comprasnet_base_url=f"{sim_base}/comprasnet/api",
-                            comprasnet_rate_limit=args.comprasnet_rate_limit, log_level="WARNING",
-                            _env_file=None)  # type: ignore[call-arg]
-        env = {**os.environ, "ESPELHO_DATABASE_URL": db_url, "ESPELHO_REDIS_URL": redis_url,
-               "ESPELHO_REDIS_KEY_PREFIX": prefix, "ESPELHO_DEMO_MODE": "true", "ESPELHO_LOG_LEVEL": "WARNING",
-               "ESPELHO_COMPRASNET_BASE_URL": settings.comprasnet_base_url,
-               "ESPELHO_COMPRASNET_RATE_LIMIT": str(args.comprasnet_rate_limit)}
+        settings = Settings(
+            database_url=db_url,
+            redis_url=redis_url,
+            redis_key_prefix=prefix,
+            demo_mode=True,
+            comprasnet_base_url=f"{sim_base}/comprasnet/api",
+            comprasnet_rate_limit=args.comprasnet_rate_limit,
+            log_level="WARNING",
+            _env_file=None,
+        )  # type: ignore[call-arg]
+        env = {
+            **os.environ,
+            "ESPELHO_DATABASE_URL": db_url,
+            "ESPELHO_REDIS_URL": redis_url,
+            "ESPELHO_REDIS_KEY_PREFIX": prefix,
+            "ESPELHO_DEMO_MODE": "true",
+            "ESPELHO_LOG_LEVEL": "WARNING",
+            "ESPELHO_COMPRASNET_BASE_URL": settings.comprasnet_base_url,
+            "ESPELHO_COMPRASNET_RATE_LIMIT": str(args.comprasnet_rate_limit),
+        }
         app = configure_celery(settings)
         rng = random.Random(7)
         codes = sorted({f"{rng.randrange(100000, 999999)}" for _ in range(args.uasgs * 2)})[: args.uasgs]
-        print(f"{args.uasgs} UASGs, simulator latency {args.latency_ms:.0f} ms, list delay {args.list_delay_s} s "
-              f"for 2,000 instruments, Comprasnet limit {args.comprasnet_rate_limit}/min shared through Redis, "
-              f"PostgreSQL, {os.cpu_count()} CPU cores\n")
-        print(f"{'workers':>7} {'wall s':>8} {'UASG/s':>7} {'upstream calls':>15} {'runs ok':>8} "
-              f"{'failed':>7} {'contratos':>10}")
+        print(
+            f"{args.uasgs} UASGs, simulator latency {args.latency_ms:.0f} ms, list delay {args.list_delay_s} s "
+            f"for 2,000 instruments, Comprasnet limit {args.comprasnet_rate_limit}/min shared through Redis, "
+            f"PostgreSQL, {os.cpu_count()} CPU cores\n"
+        )
+        print(
+            f"{'workers':>7} {'wall s':>8} {'UASG/s':>7} {'upstream calls':>15} {'runs ok':>8} "
+            f"{'failed':>7} {'contratos':>10}"
+        )
         for count in [int(n) for n in args.workers.split(",")]:
             empty_all_tables(database)
             redis.Redis.from_url(redis_url).delete("espelho:ratelimit:comprasnet")
-            workers = [subprocess.Popen([ESPELHO, "worker", "--concurrency", "1", "--loglevel", "warning"],
-                                        env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True) for _ in range(count)]
+            workers = [
+                subprocess.Popen(
+                    [ESPELHO, "worker", "--concurrency", "1", "--loglevel", "warning"],
+                    env=env,
+                    cwd=tmp,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+                for _ in range(count)
+            ]
             wait_until(lambda n=count: len(app.control.ping(timeout=0.5) or []) >= n, 120, "the workers")
             httpx.post(f"{sim_base}/comprasnet/_control/reset")
             calls_before = httpx.get(f"{sim_base}/comprasnet/_control/stats").json().get("requests", 0)
@@ -120,18 +158,35 @@ def main() -> None:
 
             def finished() -> int:
                 with database.session() as session:
-                    return session.scalar(select(func.count()).select_from(Sincronizacao).where(
-                        Sincronizacao.status != "INICIADA")) or 0
+                    return (
+                        session.scalar(
+                            select(func.count())
+                            .select_from(Sincronizacao)
+                            .where(Sincronizacao.status != "INICIADA")
+                        )
+                        or 0
+                    )
 
             wait_until(lambda: finished() >= len(codes), 3600, "every run")
             wall = time.perf_counter() - started
-            calls = httpx.get(f"{sim_base}/comprasnet/_control/stats").json().get("requests", 0) - calls_before
+            calls = (
+                httpx.get(f"{sim_base}/comprasnet/_control/stats").json().get("requests", 0) - calls_before
+            )
             with database.session() as session:
-                ok = session.scalar(select(func.count()).select_from(Sincronizacao).where(
-                    Sincronizacao.status == "CONCLUIDA")) or 0
+                ok = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(Sincronizacao)
+                        .where(Sincronizacao.status == "CONCLUIDA")
+                    )
+                    or 0
+                )
                 contratos = session.scalar(select(func.count()).select_from(Contrato)) or 0
-            print(f"{count:>7} {wall:>8.1f} {len(codes) / wall:>7.2f} {calls:>15} {ok:>8} {len(codes) - ok:>7} "
-                  f"{contratos:>10}", flush=True)
+            print(
+                f"{count:>7} {wall:>8.1f} {len(codes) / wall:>7.2f} {calls:>15} {ok:>8} {len(codes) - ok:>7} "
+                f"{contratos:>10}",
+                flush=True,
+            )
             _stop(workers)
             workers = []
         database.dispose()
