@@ -127,7 +127,8 @@ def main() -> None:
         rng = random.Random(7)
         codes = sorted({f"{rng.randrange(100000, 999999)}" for _ in range(args.uasgs * 2)})[: args.uasgs]
         print(
-            f"{args.uasgs} UASGs, simulator latency {args.latency_ms:.0f} ms, list delay {args.list_delay_s} s "
+            f"{args.uasgs} UASGs, simulator latency {args.latency_ms:.0f} ms, "
+            f"list delay {args.list_delay_s} s "
             f"for 2,000 instruments, Comprasnet limit {args.comprasnet_rate_limit}/min shared through Redis, "
             f"PostgreSQL, {os.cpu_count()} CPU cores\n"
         )
