@@ -101,9 +101,11 @@ class AcessoriasClient:
             max_in_flight=max(1, min(MAX_IN_FLIGHT, settings.acessorias_max_in_flight)),
             headers={"Authorization": f"Bearer {token}"},
         )
-        # Silent throttling answers 200 [] (reference §3); an empty page gets one spaced retry, with a
-        # pause that doubles each time it happens in a run.
-        self.confirm_pause_s = settings.acessorias_backoff_s if confirm_pause_s is None else confirm_pause_s
+        # Silent throttling answers 200 [] (reference §3): an empty page gets one spaced retry (≥1.4 s
+        # upstream); the pause doubles once a retry has found data, i.e. while throttling is going on.
+        if confirm_pause_s is None:
+            confirm_pause_s = min(settings.acessorias_backoff_s, 1.5)
+        self.confirm_pause_s = confirm_pause_s
         self._sleep = sleep
         self._suspicious = 0
 
@@ -121,9 +123,11 @@ class AcessoriasClient:
         return empty_payload(self.http.get(path, params=params))
 
     def _confirm_pause(self) -> None:
-        pause = min(self.confirm_pause_s * (2 ** min(self._suspicious, 4)), 30.0)
+        self._sleep(min(self.confirm_pause_s * (2 ** min(self._suspicious, 4)), 30.0))
+
+    def _recovered(self) -> None:
+        """An empty answer turned out to be throttling: space later confirmations more."""
         self._suspicious += 1
-        self._sleep(pause)
 
     def _fetch_confirmed(
         self, path: str, params: dict[str, Any] | None = None
@@ -133,7 +137,10 @@ class AcessoriasClient:
         if not empty:
             return empty, payload, erro
         self._confirm_pause()
-        return self._fetch(path, params)
+        again = self._fetch(path, params)
+        if not again[0]:
+            self._recovered()
+        return again
 
     def _pages(
         self, path: str, params: dict[str, Any], *, page_size: int, short_page_ends: bool, stats: ListStats
@@ -150,6 +157,7 @@ class AcessoriasClient:
                         stats.erros.append(erro2 or erro or "")
                     return
                 stats.suspicious_empty += 1
+                self._recovered()
                 log.warning("acessorias.empty_page_recovered", path=path, page=page)
             stats.pages += 1
             items = payload if isinstance(payload, list) else [payload]

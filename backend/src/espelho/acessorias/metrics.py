@@ -109,7 +109,7 @@ _concluido = Processo.status == CONCLUIDO
 def compute_resumo(session: Session, competencia: str | None, regime: str | None = None) -> dict[str, Any]:
     row = session.execute(
         select(
-            func.count(Processo.id),
+            func.count(),
             _count_if(_concluido),
             _count_if(Processo.status == EM_ANDAMENTO),
             func.avg(Processo.porcentagem_conclusao),
@@ -138,7 +138,7 @@ def compute_regimes(session: Session, competencia: str | None) -> list[dict[str,
     rows = session.execute(
         select(
             label,
-            func.count(Processo.id),
+            func.count(),
             _count_if(_concluido),
             _count_if(Processo.status == EM_ANDAMENTO),
             func.avg(Processo.porcentagem_conclusao),
@@ -170,7 +170,7 @@ def compute_timeline(session: Session, de: str | None, ate: str | None) -> list[
     if ate:
         conditions.append(competencia_ordem(ate) >= COMPETENCIA_ORDEM)
     rows = session.execute(
-        select(Processo.competencia, func.count(Processo.id), _count_if(_concluido))
+        select(Processo.competencia, func.count(), _count_if(_concluido))
         .where(*conditions)
         .group_by(Processo.competencia)
     ).all()

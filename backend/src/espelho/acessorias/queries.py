@@ -185,7 +185,7 @@ class ProcessoFiltros:
     incluir_removidos: bool = False
 
 
-def processos_conditions(f: ProcessoFiltros) -> list[ColumnElement[bool]]:
+def processos_conditions(session: Session, f: ProcessoFiltros) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if not f.incluir_removidos:
         conditions.append(Processo.removido_em.is_(None))
@@ -202,49 +202,48 @@ def processos_conditions(f: ProcessoFiltros) -> list[ColumnElement[bool]]:
         matches: list[ColumnElement[bool]] = [
             Processo.nome.ilike(pattern, escape="\\"),
             Processo.titulo.ilike(pattern, escape="\\"),
-            Processo.empresa_id.in_(
-                select(Empresa.id).where(Empresa.nome.ilike(pattern, escape="\\")).scalar_subquery()
-            ),
         ]
+        # The matching empresas first (their own trigram index): a literal id list keeps every branch of
+        # the OR indexable on processos, where a sub-select would force a sequential scan.
+        empresa_ids = list(
+            session.scalars(select(Empresa.id).where(Empresa.nome.ilike(pattern, escape="\\")))
+        )
+        if empresa_ids:
+            matches.append(Processo.empresa_id.in_(empresa_ids))
         if f.q.strip().isdigit():
             matches.append(Processo.proc_id == int(f.q.strip()))
         conditions.append(or_(*matches))
     return conditions
 
 
-def _processo_rows(rows: list[Any]) -> list[dict[str, Any]]:
-    out = []
-    for processo, empresa_nome, empresa_cnpj in rows:
-        item = {c.key: getattr(processo, c.key) for c in Processo.__table__.columns}
-        item["empresa_nome"], item["empresa_cnpj"] = empresa_nome, empresa_cnpj
-        out.append(item)
-    return out
+# What the API serves of a process: every column but the bulky upstream payload and the sync's hash.
+_PROCESSO_COLUMNS = [c for c in Processo.__table__.columns if c.key not in ("raw_json", "hash_snapshot")]
+
+
+def _processo_select() -> Select[Any]:
+    return select(
+        *_PROCESSO_COLUMNS, Empresa.nome.label("empresa_nome"), Empresa.cnpj.label("empresa_cnpj")
+    ).outerjoin(Empresa, Empresa.id == Processo.empresa_id)
 
 
 def list_processos(
     session: Session, f: ProcessoFiltros, paging: PageParams, ordering: str | None
 ) -> tuple[list[dict[str, Any]], int]:
     order = parse_ordering(ordering, PROCESSO_ORDERING, "-id")
+    conditions = processos_conditions(session, f)
+    # The count needs no join: it is the processos filter alone (an index-only scan on PostgreSQL).
+    total = session.scalar(select(func.count()).select_from(Processo).where(*conditions)) or 0
     stmt = (
-        select(Processo, Empresa.nome, Empresa.cnpj)
-        .outerjoin(Empresa, Empresa.id == Processo.empresa_id)
-        .where(*processos_conditions(f))
+        _processo_select().where(*conditions).order_by(*order).offset(paging.offset).limit(paging.page_size)
     )
-    # The count needs no join: it is the processos filter alone.
-    total = session.scalar(select(func.count(Processo.id)).where(*processos_conditions(f))) or 0
-    rows = list(session.execute(stmt.order_by(*order).offset(paging.offset).limit(paging.page_size)))
-    return _processo_rows(rows), total
+    return [dict(row._mapping) for row in session.execute(stmt)], total
 
 
 def get_processo(session: Session, processo_id: int) -> dict[str, Any]:
-    row = session.execute(
-        select(Processo, Empresa.nome, Empresa.cnpj)
-        .outerjoin(Empresa, Empresa.id == Processo.empresa_id)
-        .where(Processo.id == processo_id)
-    ).first()
+    row = session.execute(_processo_select().where(Processo.id == processo_id)).first()
     if row is None:
         raise NotFound(f"processo {processo_id} not found")
-    return _processo_rows([row])[0]
+    return dict(row._mapping)
 
 
 def _require_processo(session: Session, processo_id: int) -> None:
@@ -252,20 +251,25 @@ def _require_processo(session: Session, processo_id: int) -> None:
         raise NotFound(f"processo {processo_id} not found")
 
 
+_PASSO_COLUMNS = [c for c in Passo.__table__.columns if c.key != "raw_json"]
+
+
 def list_passos(session: Session, processo_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
     """Every step node in tree order; a node inside a sub-process points at it (`pai_id`, `pai_caminho`)."""
-    _require_processo(session, processo_id)
-    passos = list(
-        session.scalars(select(Passo).where(Passo.processo_id == processo_id).order_by(Passo.ordem, Passo.id))
-    )
+    passos = [
+        dict(row._mapping)
+        for row in session.execute(
+            select(*_PASSO_COLUMNS).where(Passo.processo_id == processo_id).order_by(Passo.ordem, Passo.id)
+        )
+    ]
+    if not passos:
+        _require_processo(session, processo_id)
     # A process has tens of steps: resolving parents over all of them is cheaper than a self-join per page.
-    id_by_caminho = {p.caminho: p.id for p in passos}
-    items = []
-    for passo in passos[paging.offset : paging.offset + paging.page_size]:
-        item = {c.key: getattr(passo, c.key) for c in Passo.__table__.columns}
-        parent = passo.caminho.rsplit(".", 1)[0] if "." in passo.caminho else None
+    id_by_caminho = {p["caminho"]: p["id"] for p in passos}
+    items = passos[paging.offset : paging.offset + paging.page_size]
+    for item in items:
+        parent = item["caminho"].rsplit(".", 1)[0] if "." in item["caminho"] else None
         item["pai_caminho"], item["pai_id"] = parent, id_by_caminho.get(parent) if parent else None
-        items.append(item)
     return items, len(passos)
 
 
@@ -300,6 +304,21 @@ EMPRESA_ORDERING: dict[str, Any] = {
 }
 
 
+def empresa_q_condition(q: str) -> ColumnElement[bool]:
+    """Text search over nome and fantasia; a CNPJ prefix (digits or formatted); the upstream code."""
+    pattern = _like(q)
+    matches: list[ColumnElement[bool]] = [
+        Empresa.nome.ilike(pattern, escape="\\"),
+        Empresa.fantasia.ilike(pattern, escape="\\"),
+    ]
+    cnpj_digits = re.sub(r"\D", "", q)
+    if len(cnpj_digits) >= 3 and re.fullmatch(r"[\d./\-\s]+", q.strip()):
+        matches.append(Empresa.cnpj.startswith(cnpj_digits))
+    if q.strip().isdigit():
+        matches.append(Empresa.codigo == int(q.strip()))
+    return or_(*matches)
+
+
 def list_empresas(
     session: Session,
     paging: PageParams,
@@ -316,17 +335,7 @@ def list_empresas(
     if ativa is not None:
         conditions.append(Empresa.ativa.is_(ativa))
     if q and q.strip():
-        pattern = _like(q)
-        matches: list[ColumnElement[bool]] = [
-            Empresa.nome.ilike(pattern, escape="\\"),
-            Empresa.fantasia.ilike(pattern, escape="\\"),
-        ]
-        cnpj_digits = re.sub(r"\D", "", q)
-        if len(cnpj_digits) >= 3 and re.fullmatch(r"[\d./\-\s]+", q.strip()):
-            matches.append(Empresa.cnpj.startswith(cnpj_digits))
-        if q.strip().isdigit():
-            matches.append(Empresa.codigo == int(q.strip()))
-        conditions.append(or_(*matches))
+        conditions.append(empresa_q_condition(q))
     rows, total = paginate(session, select(Empresa).where(*conditions), paging, order)
     return [row[0] for row in rows], total
 
@@ -387,7 +396,7 @@ def list_obrigacoes(
         if conditions
         else select(Obrigacao, Empresa.nome).join(Empresa, Empresa.id == Obrigacao.empresa_id)
     )
-    total = session.scalar(select(func.count(Obrigacao.id)).where(*conditions)) or 0
+    total = session.scalar(select(func.count()).select_from(Obrigacao).where(*conditions)) or 0
     rows = session.execute(stmt.order_by(*order).offset(paging.offset).limit(paging.page_size))
     items = []
     for obrigacao, empresa_nome in rows:

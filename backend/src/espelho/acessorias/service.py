@@ -20,7 +20,7 @@ import contextvars
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -30,7 +30,14 @@ from sqlalchemy.orm import Session
 
 from espelho.acessorias import schemas
 from espelho.acessorias.cache import mark_competencias_changed
-from espelho.acessorias.client import MAX_IN_FLIGHT, AcessoriasClient, ListStats, parse_block, parse_company
+from espelho.acessorias.client import (
+    MAX_IN_FLIGHT,
+    AcessoriasClient,
+    ListResult,
+    ListStats,
+    parse_block,
+    parse_company,
+)
 from espelho.acessorias.competencia import competencia_processo
 from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
 from espelho.clock import SAO_PAULO, now_utc
@@ -280,27 +287,37 @@ class _Sync:
     def incremental(self) -> None:
         last_run = self._last_run_start()
         since = self._since(last_run, Processo.dt_last_dh)
-        self._tick(0, 0, "lista de processos")
-        listing = self.client.process_list(changed_since=since)
-        self.counts.add_list(listing.stats)
-        self.counts.varredura_completa = listing.complete if since is None else None
-        headers = [h for h in self._parse_headers(listing.rows) if self._wanted(h)]
-        stored = self._stored()
-        changed = []
-        for header in headers:
-            row = stored.get(header.proc_id)
-            if row is None or not row[3] or row[1] != schemas.process_hash(header):
-                changed.append(header.proc_id)
-            else:
-                self.counts.inalterados += 1
-        self._fetch_and_write(sorted(changed), removable=set())
-        listed_max = max((h.proc_id for h in headers), default=0)
-        self._probe_above(max(self._max_proc_id(), listed_max))
-        if self._has_placeholder_companies():
-            self._sync_companies()  # a new company appeared in a process header: fetch its data
-        self._sync_delivery_delta(
+        # The deliveries delta does not depend on the processes: fetch it meanwhile (its confirmation
+        # pause overlaps theirs) and write it afterwards, from this thread.
+        deliveries = self._start_delivery_delta(
             self._since(last_run, Obrigacao.ent_last_dh), last_run - SAFETY_MARGIN if last_run else None
         )
+        try:
+            self._tick(0, 0, "lista de processos")
+            listing = self.client.process_list(changed_since=since)
+            self.counts.add_list(listing.stats)
+            self.counts.varredura_completa = listing.complete if since is None else None
+            headers = [h for h in self._parse_headers(listing.rows) if self._wanted(h)]
+            stored = self._stored()
+            changed = []
+            for header in headers:
+                row = stored.get(header.proc_id)
+                if row is None or not row[3] or row[1] != schemas.process_hash(header):
+                    changed.append(header.proc_id)
+                else:
+                    self.counts.inalterados += 1
+            self._fetch_and_write(sorted(changed), removable=set())
+            listed_max = max((h.proc_id for h in headers), default=0)
+            self._probe_above(max(self._max_proc_id(), listed_max))
+            if self._has_placeholder_companies():
+                self._sync_companies()  # a new company appeared in a process header: fetch its data
+        except BaseException:
+            wait([deliveries])  # never leave a thread using the client after the run ends
+            raise
+        listing_deliveries = deliveries.result()
+        self.counts.add_list(listing_deliveries.stats)
+        for block in listing_deliveries.rows:  # one transaction per company block
+            self._write_deliveries([block], default_empresa=None)
         self._invalidate()
 
     def _since(self, last_run: datetime | None, newest_column: Any) -> datetime | None:
@@ -660,7 +677,9 @@ class _Sync:
             self._write_deliveries(blocks, default_empresa=(empresa_id, cnpj))
             self._tick(done, total, "obrigações")
 
-    def _sync_delivery_delta(self, since: datetime | None, covered_from: datetime | None) -> None:
+    def _start_delivery_delta(
+        self, since: datetime | None, covered_from: datetime | None
+    ) -> Future[ListResult]:
         """`covered_from` is what the delta must reach back to (the last run − margin) to miss nothing."""
         # ListAll accepts only today or yesterday (older → 204, indistinguishable from "nothing").
         today = datetime.now(SAO_PAULO).date()
@@ -674,12 +693,12 @@ class _Sync:
                 hint="changes older than yesterday need a full sync",
             )
         start, end = self._window()
-        self._tick(0, 0, "obrigações")
-        listing = self.client.deliveries_changed(effective, start, end)
-        self.counts.add_list(listing.stats)
-        # One transaction per company block, as in the full sweep.
-        for block in listing.rows:
-            self._write_deliveries([block], default_empresa=None)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="acessorias-delta")
+        future = pool.submit(
+            contextvars.copy_context().run, self.client.deliveries_changed, effective, start, end
+        )
+        pool.shutdown(wait=False)
+        return future
 
     def _process_links(
         self, session: Session

@@ -12,27 +12,34 @@ from espelho.syncs.dispatch import JobContext, job, run_exclusive
 SCOPE = "acessorias"
 
 
-def _sync(ctx: JobContext, tipo: str, competencia: str | None, run_id: int | None,
-          lock_token: str | None) -> dict[str, Any]:
+def _sync(
+    ctx: JobContext, tipo: str, competencia: str | None, run_id: int | None, lock_token: str | None
+) -> dict[str, Any]:
     from espelho.acessorias import service
 
     return run_exclusive(
-        ctx, SCOPE,
+        ctx,
+        SCOPE,
         lambda rid: service.run_sync(ctx.database, ctx.settings, tipo, competencia=competencia, run_id=rid),
-        run_id=run_id, lock_token=lock_token,
-        new_run=lambda: runs.start_run(ctx.database, origem="ACESSORIAS", tipo=tipo, escopo=SCOPE,
-                                       competencia=competencia))
+        run_id=run_id,
+        lock_token=lock_token,
+        new_run=lambda: runs.start_run(
+            ctx.database, origem="ACESSORIAS", tipo=tipo, escopo=SCOPE, competencia=competencia
+        ),
+    )
 
 
 @job("acessorias.sync_incremental")
-def sync_incremental(ctx: JobContext, run_id: int | None = None,
-                     lock_token: str | None = None) -> dict[str, Any]:
+def sync_incremental(
+    ctx: JobContext, run_id: int | None = None, lock_token: str | None = None
+) -> dict[str, Any]:
     return _sync(ctx, "INCREMENTAL", None, run_id, lock_token)
 
 
 @job("acessorias.sync_full")
-def sync_full(ctx: JobContext, competencia: str | None = None, run_id: int | None = None,
-              lock_token: str | None = None) -> dict[str, Any]:
+def sync_full(
+    ctx: JobContext, competencia: str | None = None, run_id: int | None = None, lock_token: str | None = None
+) -> dict[str, Any]:
     return _sync(ctx, "FULL", competencia, run_id, lock_token)
 
 

@@ -931,6 +931,8 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
             sim.faults["silent_empty_on"] = body["silent_empty_on"]
         if "unstable_pages" in body:
             sim.faults["unstable_pages"] = bool(body["unstable_pages"])
+        if body.get("clear_window"):  # forget past requests (benchmarks between scenarios)
+            sim.window.clear()
         if "rate_limit" in body:
             sim.rate_limit = max(1, int(body["rate_limit"]))
         if body.get("throttle_mode") in ("429", "silent"):

@@ -1,0 +1,168 @@
+"""Acessórias sync benchmark: full and incremental syncs against the simulator, through the real CLI.
+
+    cd backend && .venv/bin/python bench/bench_acessorias.py [--office small|big|both] [--latency-ms 100]
+        [--rate-limit 100] [--big-rate-limit 100] [--db sqlite|postgresql]
+
+Starts `espelho simulate` (latency and per-token sliding-window limit as given) in a subprocess, migrates
+a scratch database, then for each office runs `espelho sync-acessorias --full --json`, and
+`--incremental --json` after moving the world on by 0 %, 1 % and 10 % of the processes (steps completed).
+The client's limit (ESPELHO_ACESSORIAS_RATE_LIMIT) equals the simulator's. Between scenarios the
+simulator's window is cleared so each scenario starts with a fresh budget, like a run every 15 minutes.
+
+Prints, per scenario: upstream calls, wall time, the rate-limit bound (calls ÷ limit per minute, i.e. the
+least time the calls could take if each needed its own slot) and wall ÷ bound. Runs that fit inside one
+window's burst (calls ≤ limit) are bounded by latency, not by the limit: their ratio is below 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+BACKEND = Path(__file__).resolve().parents[1]
+ESPELHO = str(BACKEND / ".venv" / "bin" / "espelho")
+PG_ADMIN = os.environ.get("ESPELHO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TOKENS = {"small": "test-token", "big": "big-token"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def scratch_database(kind: str, tmp: Path) -> tuple[str, object]:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp / 'bench.db'}", None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"espelho_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False), drop
+
+
+def sync(env: dict[str, str], *args: str) -> dict:
+    started = time.perf_counter()
+    done = subprocess.run(
+        [ESPELHO, "sync-acessorias", *args, "--json"], env=env, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-3000:])
+        raise SystemExit(f"sync failed: {done.stdout.strip().splitlines()[-1:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["wall_s"] = wall
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--office", choices=["small", "big", "both"], default="small")
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--rate-limit", type=int, default=100, help="requests/min, small office")
+    parser.add_argument("--big-rate-limit", type=int, default=100, help="requests/min, big office")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    args = parser.parse_args()
+    offices = ["small", "big"] if args.office == "both" else [args.office]
+
+    port = free_port()
+    sim_url = f"http://127.0.0.1:{port}/acessorias"
+    simulator = subprocess.Popen(
+        [
+            ESPELHO,
+            "simulate",
+            "--port",
+            str(port),
+            "--latency-ms",
+            str(args.latency_ms),
+            "--rate-limit",
+            "100",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    rows: list[tuple[str, str, dict, int]] = []
+    try:
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        control = f"{sim_url}/_control"
+        for office in offices:
+            limit = args.rate_limit if office == "small" else args.big_rate_limit
+            with tempfile.TemporaryDirectory() as tmp:
+                url, drop = scratch_database(args.db, Path(tmp))
+                try:
+                    env = {
+                        **os.environ,
+                        "ESPELHO_DATABASE_URL": url,
+                        "ESPELHO_ACESSORIAS_BASE_URL": sim_url,
+                        "ESPELHO_ACESSORIAS_TOKEN": TOKENS[office],
+                        "ESPELHO_ACESSORIAS_RATE_LIMIT": str(limit),
+                        "ESPELHO_LOG_LEVEL": "WARNING",
+                    }
+                    subprocess.run([ESPELHO, "db", "upgrade"], env=env, check=True, capture_output=True)
+                    httpx.post(f"{control}/reset").raise_for_status()
+                    httpx.post(f"{control}/faults", json={"rate_limit": limit}).raise_for_status()
+                    world = httpx.get(f"{control}/world", params={"token": TOKENS[office]}).json()
+                    print(
+                        f"# {office} office: {world['processos']} processos, {world['empresas']} empresas, "
+                        f"limit {limit}/min, latency {args.latency_ms:.0f} ms, {args.db}",
+                        flush=True,
+                    )
+                    result = sync(env, "--full")
+                    rows.append((office, "full", result, limit))
+                    report(*rows[-1])
+                    for pct in (0, 1, 10):
+                        httpx.post(f"{control}/faults", json={"clear_window": True}).raise_for_status()
+                        n = round(world["processos"] * pct / 100)
+                        if n:
+                            httpx.post(
+                                f"{control}/advance", json={"steps_completed": n, "token": TOKENS[office]}
+                            )
+                        result = sync(env, "--incremental")
+                        rows.append((office, f"incremental {pct}% ({n})", result, limit))
+                        report(*rows[-1])
+                    httpx.post(f"{control}/faults", json={"clear_window": True}).raise_for_status()
+                finally:
+                    if drop:
+                        drop()  # type: ignore[operator]
+    finally:
+        simulator.terminate()
+        simulator.wait(timeout=10)
+
+
+def report(office: str, scenario: str, result: dict, limit: int) -> None:
+    calls = result["api_calls"]
+    bound = calls / limit * 60.0
+    print(
+        f"{office:5} {scenario:22} calls={calls:5d} wall={result['wall_s']:8.1f}s "
+        f"sync={result['duration_s']:8.1f}s bound={bound:8.1f}s wall/bound={result['wall_s'] / bound:5.2f} "
+        f"novos={result['novos']} atualizados={result['atualizados']} total={result['total_processos']}",
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    main()
