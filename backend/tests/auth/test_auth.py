@@ -165,3 +165,26 @@ def test_app_refuses_to_start_with_a_default_secret_outside_demo(database: Datab
                     _env_file=None)  # type: ignore[call-arg]
     with TestClient(create_app(good)) as client:
         assert client.get("/api/v1/health").status_code == 200
+
+
+def test_login_throttle_doubles_and_expires() -> None:
+    from espelho.auth.security import LoginThrottle
+
+    now = [0.0]
+    throttle = LoginThrottle(max_failures=3, lockout_s=10, clock=lambda: now[0])
+    for _ in range(2):
+        throttle.failed("email:a@example.com", "ip:1.2.3.4")
+    assert throttle.retry_after("email:a@example.com") == 0
+    throttle.failed("email:a@example.com", "ip:1.2.3.4")
+    assert throttle.retry_after("email:a@example.com") == 10
+    assert throttle.retry_after("ip:1.2.3.4") == 0  # an address gets more tries (shared by an office)
+    throttle.failed("email:a@example.com")
+    assert throttle.retry_after("email:a@example.com") == 20
+    now[0] = 21
+    assert throttle.retry_after("email:a@example.com") == 0
+    throttle.succeeded("email:a@example.com")
+    throttle.failed("email:a@example.com")
+    assert throttle.retry_after("email:a@example.com") == 0
+    for i in range(15 - 3):  # the address had 3 failures already; its limit is 3 × 5
+        throttle.failed(f"email:other{i}@example.com", "ip:1.2.3.4")
+    assert throttle.retry_after("email:new@example.com", "ip:1.2.3.4") > 0

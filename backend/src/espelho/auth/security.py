@@ -100,10 +100,13 @@ class _Failures:
 
 
 class LoginThrottle:
-    """Slows down password guessing: after `max_failures` failed logins for a key (an email, a client
-    address), further attempts are refused for `lockout_s`, doubling with each further failure (max 1 h).
-    A success clears the key. In memory: each API process keeps its own counts.
+    """Slows down password guessing: after `max_failures` failed logins for an email (or
+    `max_failures * ADDRESS_FACTOR` from one client address, since an office shares one address), further
+    attempts are refused for `lockout_s`, doubling with each further failure (max 1 h). A success clears
+    the email's count. In memory: each API process keeps its own counts.
     """
+
+    ADDRESS_FACTOR = 5
 
     MAX_LOCKOUT_S = 3600.0
 
@@ -129,7 +132,8 @@ class LoginThrottle:
             for key in keys:
                 entry = self._failures.setdefault(key, _Failures())
                 entry.count += 1
-                over = entry.count - self.max_failures
+                allowed = self.max_failures * (1 if key.startswith("email:") else self.ADDRESS_FACTOR)
+                over = entry.count - allowed
                 if over >= 0:
                     entry.locked_until = now + min(self.lockout_s * (2 ** over), self.MAX_LOCKOUT_S)
 
