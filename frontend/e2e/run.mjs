@@ -82,7 +82,7 @@ async function main() {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--lang=pt-BR'],
   });
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
   context.setDefaultTimeout(TIMEOUT);
@@ -190,6 +190,15 @@ async function main() {
       const [y, m, d] = firstDue.split('-');
       assert.equal(plain(await page.getByTestId('tabela-obrigacoes').locator('tbody tr').first().locator('td').first().locator('p').innerText()), `${d}/${m}/${y}`);
     }
+    // Around today: overdue ones are marked "Atrasada".
+    await page.getByRole('button', { name: 'Vencendo (±15 dias)' }).click();
+    await page.waitForURL(/de=\d{4}-\d{2}-\d{2}&ate=/);
+    const url = new URL(page.url());
+    const around = await api(page, 'GET', `/api/v1/obrigacoes?ordering=data_vencimento&page_size=25&de=${url.searchParams.get('de')}&ate=${url.searchParams.get('ate')}`);
+    await page.getByText(`${intBR.format(around.body.total)} obrigações, por data de vencimento`).waitFor();
+    const late = around.body.items.filter((o) => o.status === 'Atrasada!').length;
+    assert.ok(late > 0, 'the simulated office has overdue obrigações around today');
+    assert.ok(await page.getByTestId('atrasada').count() >= late, 'every Atrasada! row is highlighted');
     await shot(page, 'obrigacoes');
   });
 

@@ -13,10 +13,14 @@ export function useMe() {
   });
 }
 
-/** ADMIN and MANAGER may trigger syncs; the API enforces it, the UI only hides the buttons. */
-export function useCanSync(): boolean {
+/**
+ * ADMIN and MANAGER may trigger syncs; the API enforces it, the UI only hides the buttons.
+ * undefined while the signed-in user is still loading.
+ */
+export function useCanSync(): boolean | undefined {
   const me = useMe();
-  return me.data?.role === 'ADMIN' || me.data?.role === 'MANAGER';
+  if (!me.data) return undefined;
+  return me.data.role === 'ADMIN' || me.data.role === 'MANAGER';
 }
 
 export function useLogin() {

@@ -82,10 +82,11 @@ export function AbaPanel({ contrato, aba }: { contrato: Contrato; aba: Aba }) {
 
   useEffect(() => {
     // The ref guards against React's double effect in development; the session set against re-opening.
-    if (carregada || started.current || syncedThisSession(id, aba)) return;
+    // Only ADMIN/MANAGER may fetch from Comprasnet; wait until the role is known.
+    if (carregada || !canSync || started.current || syncedThisSession(id, aba)) return;
     started.current = true;
     sync.mutate(aba);
-  }, [carregada, id, aba, sync, tentativa]);
+  }, [carregada, canSync, id, aba, sync, tentativa]);
 
   const atualizar = () => sync.mutate(aba);
   const retry = () => { started.current = false; setTentativa((t) => t + 1); };
@@ -126,7 +127,7 @@ export function AbaPanel({ contrato, aba }: { contrato: Contrato; aba: Aba }) {
         )
       ) : carregada ? (
         <QueryState query={rows} loadingRows={4}>{() => null}</QueryState>
-      ) : !sync.isError && !canSync ? (
+      ) : !sync.isError && canSync === false ? (
         <EmptyState message="Esta aba ainda não foi carregada. Peça a um ADMIN ou MANAGER para carregá-la." />
       ) : null}
     </Box>

@@ -1,4 +1,4 @@
-import { Box, Chip, FormControl, InputLabel, MenuItem, Select, TextField, Typography } from '@mui/material';
+import { Box, Chip, FormControl, InputLabel, MenuItem, Paper, Select, Stack, TextField, Typography } from '@mui/material';
 import type { Obrigacao } from '../api/types';
 import { DataTable, type Column } from '../components/DataTable';
 import { FilterBar, SearchField } from '../components/Filters';
@@ -7,7 +7,7 @@ import { EmptyState, QueryState } from '../components/QueryState';
 import { StatusChip } from '../components/StatusChip';
 import { useObrigacoes } from '../hooks/obrigacoes';
 import { useSearchState } from '../hooks/useSearchState';
-import { daysUntil, formatCnpj, formatCompetencia, formatDate, formatInteger } from '../lib/format';
+import { daysUntil, formatCnpj, formatCompetencia, formatDate, formatInteger, todayIso } from '../lib/format';
 
 const ENTREGUE = /^(entregue|ent\.|dispensada|atraso justificado)/i;
 
@@ -62,13 +62,43 @@ const columns: Column<Obrigacao>[] = [
 const STATUS = ['Pendente', 'Atrasada!', 'Entregue', 'Ent. antecipada', 'Ent. PzTéc', 'Ent. atrasada', 'Atraso justificado', 'Dispensada'];
 const DEFAULTS = { status: '', tipo: '', empresa: '', competencia: '', de: '', ate: '', page: '1', page_size: '25' };
 
+function shiftDays(iso: string, days: number): string {
+  const d = new Date(`${iso}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** Quick views: each one is just a set of filters. */
+function atalhos(hoje: string): { label: string; filtros: Partial<typeof DEFAULTS> }[] {
+  const limpo = { status: '', de: '', ate: '' };
+  return [
+    { label: 'Todas', filtros: limpo },
+    { label: 'Atrasadas', filtros: { ...limpo, status: 'Atrasada!' } },
+    { label: 'Pendentes', filtros: { ...limpo, status: 'Pendente' } },
+    { label: 'Vencendo (±15 dias)', filtros: { ...limpo, de: shiftDays(hoje, -15), ate: shiftDays(hoje, 15) } },
+    { label: 'Próximos 7 dias', filtros: { ...limpo, de: hoje, ate: shiftDays(hoje, 7) } },
+  ];
+}
+
 export function ObrigacoesPage() {
   const [f, set] = useSearchState(DEFAULTS);
   const query = useObrigacoes({ ...f, page: Number(f.page), page_size: Number(f.page_size) });
+  const hoje = todayIso();
   return (
     <>
       <PageHeader title="Obrigações"
         subtitle={query.data ? `${formatInteger(query.data.total)} obrigações, por data de vencimento` : 'Entregas e obrigações por vencimento'} />
+      <Paper sx={{ p: 1.5, mb: 2 }}>
+        <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: 'wrap' }}>
+          {atalhos(hoje).map((a) => {
+            const ativo = Object.entries(a.filtros).every(([k, v]) => f[k as keyof typeof f] === v);
+            return (
+              <Chip key={a.label} label={a.label} clickable color={ativo ? 'primary' : 'default'} variant={ativo ? 'filled' : 'outlined'}
+                onClick={() => set(a.filtros)} />
+            );
+          })}
+        </Stack>
+      </Paper>
       <FilterBar>
         <SearchField value={f.tipo} onChange={(tipo) => set({ tipo })} label="Obrigação" placeholder="DAS, EFD-REINF…" />
         <FormControl size="small">

@@ -73,6 +73,7 @@ function Disparar() {
   const [competencia, setCompetencia] = useState('');
   const [confirm, setConfirm] = useState(false);
 
+  if (canSync === undefined) return <Loading />;
   if (!canSync) {
     return <Alert severity="info">Somente usuários ADMIN ou MANAGER podem iniciar sincronizações.</Alert>;
   }

@@ -1,0 +1,50 @@
+import type { ReactElement } from 'react';
+import { render } from '@testing-library/react';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { configureClient } from '../api/http';
+import { client } from '../client/client.gen';
+import { createQueryClient, Providers } from '../providers';
+
+export type Handler = (request: Request, match: RegExpMatchArray) => Response | Promise<Response>;
+
+export function json(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+}
+
+/**
+ * Routes the generated client's fetch to handlers keyed by "METHOD /path-regex"; records every request.
+ * An unmatched request fails the test loudly (404 with the path).
+ */
+export function mockApi(routes: Record<string, Handler>) {
+  const calls: { method: string; path: string; search: string }[] = [];
+  const fetchMock = async (input: Request) => {
+    const url = new URL(input.url);
+    calls.push({ method: input.method, path: url.pathname, search: url.search });
+    for (const [key, handler] of Object.entries(routes)) {
+      const [method, pattern] = key.split(' ');
+      const match = url.pathname.match(new RegExp(`^${pattern}$`));
+      if (method === input.method && match) return handler(input, match);
+    }
+    return json({ error: 'not_found', detail: `unmocked ${input.method} ${url.pathname}` }, 404);
+  };
+  configureClient('http://api.test');
+  client.setConfig({ baseUrl: 'http://api.test', fetch: fetchMock as typeof fetch });
+  return { calls, count: (method: string, path: RegExp) => calls.filter((c) => c.method === method && path.test(c.path)).length };
+}
+
+export function renderAt(path: string, routePattern: string, element: ReactElement, extraRoutes: ReactElement[] = []) {
+  const queryClient = createQueryClient();
+  queryClient.setDefaultOptions({ queries: { retry: false, staleTime: 30_000 }, mutations: { retry: false } });
+  const result = render(
+    <MemoryRouter initialEntries={[path]}>
+      <Providers client={queryClient}>
+        <Routes>
+          <Route path={routePattern} element={element} />
+          <Route path="/login" element={<div>página de login</div>} />
+          {extraRoutes}
+        </Routes>
+      </Providers>
+    </MemoryRouter>,
+  );
+  return { ...result, queryClient };
+}
