@@ -1,4 +1,5 @@
 import type { ReactElement } from 'react';
+import type { RouteProps } from 'react-router-dom';
 import { render } from '@testing-library/react';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { configureClient } from '../api/http';
@@ -32,7 +33,7 @@ export function mockApi(routes: Record<string, Handler>) {
   return { calls, count: (method: string, path: RegExp) => calls.filter((c) => c.method === method && path.test(c.path)).length };
 }
 
-export function renderAt(path: string, routePattern: string, element: ReactElement, extraRoutes: ReactElement[] = []) {
+export function renderAt(path: string, routePattern: string, element: ReactElement, extraRoutes: ReactElement<RouteProps>[] = []) {
   const queryClient = createQueryClient();
   queryClient.setDefaultOptions({ queries: { retry: false, staleTime: 30_000 }, mutations: { retry: false } });
   const result = render(
@@ -40,8 +41,8 @@ export function renderAt(path: string, routePattern: string, element: ReactEleme
       <Providers client={queryClient}>
         <Routes>
           <Route path={routePattern} element={element} />
-          <Route path="/login" element={<div>página de login</div>} />
           {extraRoutes}
+          {!extraRoutes.some((r) => r.props.path === '/login') && <Route path="/login" element={<div>página de login</div>} />}
         </Routes>
       </Providers>
     </MemoryRouter>,

@@ -1,0 +1,175 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { json, mockApi, renderAt } from '../test/utils';
+import type { Desdobramento, Obrigacao } from '../api/types';
+import { DashboardPage, variacao } from './DashboardPage';
+import { isAtrasada, ObrigacoesPage } from './ObrigacoesPage';
+import { DesdobramentoCard, ProcessoPage } from './ProcessoPage';
+import { ProcessosPage } from './ProcessosPage';
+
+beforeEach(() => sessionStorage.setItem('espelho.token', 'token'));
+
+const PROCESSO = {
+  id: 5, proc_id: 6729, empresa_id: 3, empresa_nome: 'GERING LTDA', empresa_cnpj: '37093638000124',
+  nome: 'Simples Nacional — Mensal', titulo: 'Simples Nacional — Mensal', competencia: '10/2026', status: 'Em andamento',
+  porcentagem_conclusao: 45, total_passos: 4, passos_concluidos: 2, dias_corridos: 11, data_inicio: '2026-11-01',
+  data_conclusao: '2026-11-20', regime_tributario: 'Simples Nacional - Serviços', departamento: 'Fiscal',
+  dt_last_dh: null, removido_em: null, sincronizado_em: '2026-11-23T16:00:00Z',
+};
+const envelope = (items: unknown[]) => ({ items, total: items.length, page: 1, page_size: 25 });
+
+describe('dashboard', () => {
+  const metricas = {
+    competencia: '11/2026', regime: null, total_processos: 1234, concluidos: 617, em_andamento: 617, taxa_conclusao: 50,
+    media_conclusao: 70, media_dias: 11.75, total_empresas: 30, competencia_anterior: '10/2026',
+    variacao: {
+      total_processos: { anterior: 1000, diferenca: 234, percentual: 23.4 },
+      concluidos: { anterior: 700, diferenca: -83, percentual: -11.857 },
+      taxa_conclusao: { anterior: 70, diferenca: -20, percentual: -28.6 },
+      media_dias: { anterior: null, diferenca: null, percentual: null },
+    },
+    calculada_em: '2026-11-23T15:00:00Z',
+  };
+
+  it('shows the API\'s numbers in Brazilian format with the change against the previous competência', async () => {
+    const api = mockApi({
+      'GET /api/v1/dashboard/metricas/': () => json(metricas),
+      'GET /api/v1/dashboard/regimes/': () => json({ competencia: '11/2026', items: [], total_processos: 0, calculada_em: metricas.calculada_em }),
+      'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
+      'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
+    });
+    renderAt('/', '/', <DashboardPage />);
+    expect(await screen.findByTestId('stat-total-value')).toHaveTextContent('1.234');
+    expect(screen.getByTestId('stat-concluidos-value')).toHaveTextContent('617');
+    expect(screen.getByTestId('stat-taxa-value')).toHaveTextContent('50%');
+    expect(screen.getByTestId('stat-media-dias-value')).toHaveTextContent('11,8 dias');
+    expect(screen.getByTestId('stat-total')).toHaveTextContent('+23,4 % vs. mês anterior');
+    expect(screen.getByTestId('stat-concluidos')).toHaveTextContent('−11,9 % vs. mês anterior');
+    expect(screen.getByTestId('stat-taxa')).toHaveTextContent('−20 p.p. vs. mês anterior');
+    expect(screen.getByTestId('stat-media-dias')).toHaveTextContent('sem comparação com o mês anterior');
+    expect(screen.getByTestId('metricas-calculadas')).toHaveTextContent('Métricas calculadas em 23/11/2026 12:00');
+    expect(screen.getByTestId('ultima-sincronizacao')).toHaveTextContent('Última sincronização: nenhuma');
+    expect(await screen.findAllByText('Sem processos nesta competência.')).toHaveLength(1);
+    const asked = api.calls.find((c) => c.path === '/api/v1/dashboard/metricas/');
+    expect(new URLSearchParams(asked!.search).get('competencia')).toMatch(/^\d{2}\/\d{4}$/);
+  });
+
+  it('shows the error with a retry when the API fails', async () => {
+    mockApi({
+      'GET /api/v1/dashboard/metricas/': () => json({ error: 'invalid_input', detail: 'competencia: bad' }, 422),
+      'GET /api/v1/dashboard/regimes/': () => json({ competencia: null, items: [], total_processos: 0, calculada_em: metricas.calculada_em }),
+      'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
+      'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
+    });
+    renderAt('/', '/', <DashboardPage />);
+    const alert = await screen.findByTestId('error');
+    expect(alert).toHaveTextContent('Dados inválidos: competencia: bad');
+    expect(within(alert).getByRole('button', { name: 'Tentar novamente' })).toBeInTheDocument();
+  });
+
+  it('reads percent change for counts and points for the rate', () => {
+    expect(variacao(metricas, 'total_processos')).toBe(23.4);
+    expect(variacao(metricas, 'taxa_conclusao', 'diferenca')).toBe(-20);
+    expect(variacao(metricas, 'nao_existe')).toBeNull();
+  });
+});
+
+describe('processos', () => {
+  it('sends the filters from the URL and shows the rows with masked CNPJ', async () => {
+    const api = mockApi({ 'GET /api/v1/processos/': () => json({ ...envelope([PROCESSO]), total: 26 }) });
+    renderAt('/processos?status=Conclu%C3%ADdo&q=mensal', '/processos', <ProcessosPage />);
+    const table = await screen.findByTestId('tabela-processos');
+    expect(within(table).getByText('GERING LTDA')).toBeInTheDocument();
+    expect(within(table).getByText('37.093.638/0001-24')).toBeInTheDocument();
+    expect(within(table).getByText('01/11/2026')).toBeInTheDocument();
+    expect(screen.getByText('26 processos encontrados')).toBeInTheDocument();
+    const query = new URLSearchParams(api.calls[0].search);
+    expect(query.get('status')).toBe('Concluído');
+    expect(query.get('q')).toBe('mensal');
+    expect(query.has('empresa')).toBe(false);
+  });
+
+  it('pages through the API', async () => {
+    const api = mockApi({ 'GET /api/v1/processos/': () => json({ ...envelope([PROCESSO]), total: 60 }) });
+    renderAt('/processos', '/processos', <ProcessosPage />);
+    await screen.findByTestId('tabela-processos');
+    await userEvent.click(screen.getByRole('button', { name: /próxima página|next page/i }));
+    await screen.findByTestId('tabela-processos');
+    expect(api.calls.some((c) => new URLSearchParams(c.search).get('page') === '2')).toBe(true);
+  });
+});
+
+describe('processo', () => {
+  const passos = [
+    { id: 1, processo_id: 5, caminho: '1', pai_id: null, ordem: 1, nivel: 0, tipo: 'Passo simples', nome: 'Apurar', status: 'OK', concluido: true },
+    { id: 2, processo_id: 5, caminho: '2', pai_id: null, ordem: 2, nivel: 0, tipo: 'Sub processo', nome: 'Folha', status: null, concluido: false },
+    { id: 3, processo_id: 5, caminho: '2.1', pai_id: 2, ordem: 3, nivel: 1, tipo: 'Passo simples', nome: 'Calcular INSS', status: 'Pendente', concluido: false },
+    { id: 4, processo_id: 5, caminho: '3', pai_id: null, ordem: 4, nivel: 0, tipo: 'Desdobramento', nome: 'Houve faturamento?', status: 'OK', concluido: true },
+  ];
+  const desdobramento = {
+    id: 9, passo_id: 4, processo_id: 5, pergunta: 'Houve faturamento?', resposta: 'Sim', status: 'OK', respondido: true,
+    alternativas: [{ nome: 'Sim', acao_tipo: 'Passo simples', acao_nome: 'Emitir DAS' }, { nome: 'Não', acao_tipo: null, acao_nome: null }],
+    tipo: 'Passo simples', ordem: 4, data_resposta: null,
+  };
+
+  it('shows the header, the passos as a tree and the desdobramentos with the answer', async () => {
+    mockApi({
+      'GET /api/v1/processos/5/': () => json({ ...PROCESSO, criador: 'Ana', gestor: 'Bia', observacoes: '', detalhe_em: null }),
+      'GET /api/v1/processos/5/passos/': () => json(envelope(passos)),
+      'GET /api/v1/processos/5/desdobramentos/': () => json(envelope([desdobramento])),
+    });
+    renderAt('/processos/5', '/processos/:id', <ProcessoPage />);
+    expect(await screen.findByRole('heading', { name: 'Simples Nacional — Mensal' })).toBeInTheDocument();
+    const tree = await screen.findByTestId('passos-tree');
+    const items = within(tree).getAllByRole('listitem');
+    expect(items.map((li) => li.getAttribute('data-nivel'))).toEqual(['0', '0', '1', '0']);
+    expect(items[2]).toHaveTextContent('Calcular INSS');
+    const card = await screen.findByTestId('desdobramento');
+    expect(card).toHaveTextContent('Resposta: Sim');
+    expect(card).toHaveTextContent('Sim → Emitir DAS');
+    expect(screen.getByText('45%')).toBeInTheDocument();
+  });
+
+  it('a pending desdobramento lists every alternative and waits for the answer', () => {
+    const pending = { ...desdobramento, resposta: null, status: 'Pendente', respondido: false } as Desdobramento;
+    renderAt('/', '/', <DesdobramentoCard d={pending} />);
+    expect(screen.getByText('Aguardando resposta')).toBeInTheDocument();
+    expect(screen.getByText('Não')).toBeInTheDocument();
+  });
+});
+
+describe('obrigações', () => {
+  const now = new Date('2026-11-23T12:00:00Z');
+  const base = { id: 1, tipo: 'DAS', empresa_id: 1, status: 'Pendente', data_vencimento: '2026-11-20', data_entrega: null } as Obrigacao;
+
+  it('marks as overdue what is past due and not delivered', () => {
+    expect(isAtrasada(base, now)).toBe(true);
+    expect(isAtrasada({ ...base, data_vencimento: '2026-11-23' }, now)).toBe(false);
+    expect(isAtrasada({ ...base, status: 'Entregue', data_entrega: '2026-11-19' }, now)).toBe(false);
+    expect(isAtrasada({ ...base, status: 'Atrasada!', data_vencimento: '2026-12-01' }, now)).toBe(true);
+    expect(isAtrasada({ ...base, status: 'Dispensada' }, now)).toBe(false);
+  });
+
+  it('lists by due date and highlights the overdue ones', async () => {
+    const api = mockApi({
+      'GET /api/v1/obrigacoes/': () => json(envelope([
+        { ...base, id: 1, status: 'Atrasada!', data_vencimento: '2020-01-10', empresa_nome: 'ALFA' },
+        { ...base, id: 2, status: 'Entregue', data_vencimento: '2020-01-15', data_entrega: '2020-01-12', empresa_nome: 'BETA' },
+      ])),
+    });
+    renderAt('/obrigacoes', '/obrigacoes', <ObrigacoesPage />);
+    const table = await screen.findByTestId('tabela-obrigacoes');
+    expect(within(table).getAllByTestId('atrasada')).toHaveLength(1);
+    expect(within(table).getByText('10/01/2020')).toBeInTheDocument();
+    expect(new URLSearchParams(api.calls[0].search).get('ordering')).toBe('data_vencimento');
+    await userEvent.click(screen.getByRole('button', { name: 'Atrasadas' }));
+    await screen.findByTestId('tabela-obrigacoes');
+    expect(api.calls.some((c) => new URLSearchParams(c.search).get('status') === 'Atrasada!')).toBe(true);
+  });
+
+  it('says so when nothing matches', async () => {
+    mockApi({ 'GET /api/v1/obrigacoes/': () => json(envelope([])) });
+    renderAt('/obrigacoes', '/obrigacoes', <ObrigacoesPage />);
+    expect(await screen.findByText('Nenhuma obrigação com esses filtros.')).toBeInTheDocument();
+  });
+});
