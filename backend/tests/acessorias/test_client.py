@@ -96,3 +96,16 @@ def test_deliveries_need_a_window_and_listall_only_recent(settings: Settings, si
         assert blocks and blocks[0]["Entregas"][0]["Config"]["EntID"]
         old = datetime.now(SAO_PAULO) - timedelta(days=3)
         assert client.deliveries_changed(old, date(2020, 1, 1), date(2030, 1, 1)).rows == []  # 204 upstream
+
+
+def test_client_limiter_is_the_shared_one(settings: Settings) -> None:
+    from espelho.upstream.ratelimit import RedisRateLimiter, shared_rate_limiter
+
+    local = AcessoriasClient(settings)
+    assert local.http.rate_limiter is shared_rate_limiter("acessorias", settings.acessorias_rate_limit, None)
+    local.close()
+    with_redis = settings.model_copy(update={"redis_url": "redis://127.0.0.1:6379/0"})
+    shared = AcessoriasClient(with_redis)
+    assert isinstance(shared.http.rate_limiter, RedisRateLimiter)
+    assert shared.http.rate_limiter.key == "espelho:ratelimit:acessorias"
+    shared.close()

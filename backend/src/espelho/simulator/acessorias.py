@@ -725,16 +725,18 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
         return (token, kind) if kind else None
 
     async def _gate(request: Request, kind_of_call: str, is_list: bool) -> tuple[Response | None, str]:
-        """Auth, latency, throttling and injected faults, shared by every upstream route."""
-        if sim.latency_s:
-            await asyncio.sleep(sim.latency_s)
+        """Auth, throttling, latency and injected faults, shared by every upstream route."""
         sim.stats["total"] += 1
         who = _office_of(request)
+        # The window counts a request when it arrives; the latency is the time spent answering it.
+        throttled = sim.throttled(who[0]) if who else False
+        if sim.latency_s:
+            await asyncio.sleep(sim.latency_s)
         if who is None:
             sim.stats["unauthorized"] += 1
             return JSONResponse({"Erro": "Token inválido ou ausente"}, status_code=401), ""
         token, kind = who
-        if sim.throttled(token):
+        if throttled:
             sim.stats["throttled"] += 1
             if sim.throttle_mode == "silent" and is_list:
                 return JSONResponse([]), kind
