@@ -295,14 +295,12 @@ def sync_aba(
     stored rows and the tab's timestamp stay as they were. An upstream `[]` is a success (0 rows).
     """
     aba = validate_abas([aba])[0]
-    contrato = session.get(Contrato, contrato_id)
-    if contrato is None:
-        raise NotFound(f"contract {contrato_id} is not in the mirror; sync its UASG first")
+    links = _stored_links(session, contrato_id)
     client = client or get_client(settings)
     started = time.perf_counter()
-    renewed = False
+    fresh: tuple[dict[str, Any], dict[str, Any]] | None = None
     with counting_calls() as calls:
-        link = (contrato.links or {}).get(aba)
+        link = links.get(aba)
         payload: list[Any] | None = None
         if link:
             try:
@@ -310,8 +308,8 @@ def sync_aba(
             except LinkGone:
                 payload = None
         if payload is None:
-            renewed = True
-            link = _refresh_contrato(session, client, contrato, aba)
+            fresh = _fetch_contrato(client, contrato_id)
+            link = (fresh[1].get("links") or {}).get(aba) or client.aba_url(contrato_id, aba)
             try:
                 payload = client.aba(link)
             except LinkGone as exc:
@@ -322,6 +320,16 @@ def sync_aba(
                     status=404,
                 ) from exc
 
+    # The caller's transaction starts here, after the upstream work: no snapshot is held open during a
+    # slow call, and SQLite never has to upgrade a long-lived reader into a writer.
+    contrato = session.get(Contrato, contrato_id)
+    if contrato is None:
+        raise NotFound(f"contract {contrato_id} is not in the mirror; sync its UASG first")
+    if fresh is not None:
+        raw, row = fresh
+        for name, value in row.items():
+            setattr(contrato, name, value)
+        contrato.raw_json = raw
     model = ABA_MODELS[aba]
     schema = UPSTREAM_ABA_SCHEMAS[aba]
     now = now_utc()
@@ -360,33 +368,38 @@ def sync_aba(
         invalidos=invalidos,
         api_calls=calls.calls,
         ms=round(elapsed_ms, 1),
-        link_renovado=renewed,
+        link_renovado=fresh is not None,
     )
-    return AbaSync(contrato_id, aba, len(rows), invalidos, calls.calls, now, elapsed_ms, renewed)
+    return AbaSync(contrato_id, aba, len(rows), invalidos, calls.calls, now, elapsed_ms, fresh is not None)
 
 
-def _refresh_contrato(session: Session, client: ComprasnetClient, contrato: Contrato, aba: str) -> str:
-    """Re-read the contract from /contrato/id/{id}, store what changed, and return the tab's fresh link."""
-    fresh = client.contrato(contrato.id)
-    if fresh is None:
+def _stored_links(session: Session, contrato_id: int) -> dict[str, Any]:
+    """The contract's stored links, read in a short transaction of its own (see sync_aba)."""
+    with Session(session.get_bind()) as reader:
+        found = reader.execute(select(Contrato.links).where(Contrato.id == contrato_id)).first()
+    if found is None:
+        raise NotFound(f"contract {contrato_id} is not in the mirror; sync its UASG first")
+    return found[0] or {}
+
+
+def _fetch_contrato(client: ComprasnetClient, contrato_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Re-read the contract from /contrato/id/{id}: its raw payload and its columns (without the id)."""
+    raw = client.contrato(contrato_id)
+    if raw is None:
         raise UpstreamRejected(
-            f"Comprasnet no longer knows contract {contrato.id}",
+            f"Comprasnet no longer knows contract {contrato_id}",
             upstream=UPSTREAM,
-            url=client.http.url(f"contrato/id/{contrato.id}"),
+            url=client.http.url(f"contrato/id/{contrato_id}"),
             status=404,
         )
     try:
-        parsed = UpstreamContrato.model_validate(fresh)
-        row = fit_row(Contrato, parsed.row())
+        row = fit_row(Contrato, UpstreamContrato.model_validate(raw).row())
     except (ValidationError, ValueError, TypeError) as exc:
         raise UpstreamMalformed(
-            f"contract {contrato.id} answer could not be parsed: {_error_text(exc)}", upstream=UPSTREAM
+            f"contract {contrato_id} answer could not be parsed: {_error_text(exc)}", upstream=UPSTREAM
         ) from exc
     row.pop("id")
-    for name, value in row.items():
-        setattr(contrato, name, value)
-    contrato.raw_json = fresh
-    return (parsed.links or {}).get(aba) or client.aba_url(contrato.id, aba)
+    return raw, row
 
 
 def run_contrato_sync(
