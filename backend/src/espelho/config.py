@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     acessorias_max_attempts: int = 5
     acessorias_backoff_s: float = 2.0
     acessorias_max_in_flight: int = 5
+    # Deadline window (days before/after today) of the full sync's company-by-company obligations sweep.
+    acessorias_obrigacoes_dias_passado: int = 400
+    acessorias_obrigacoes_dias_futuro: int = 120
 
     # Auth: access-token lifetime; repeated login failures lock an email/client out for a doubling delay.
     access_token_expire_minutes: int = 480
