@@ -57,9 +57,6 @@ TIPOS = ("FULL", "INCREMENTAL", "MANUAL")
 # DtLastDH is second-granular and upstream clocks drift: re-read the last hour (unchanged rows cost nothing).
 SAFETY_MARGIN = timedelta(hours=1)
 PROBES = 2  # consecutive misses above the highest known id before believing there is nothing newer
-# Deadline window of the per-company obligations sweep (days before/after today); settings may override.
-DELIVERIES_PAST_DAYS = 400
-DELIVERIES_FUTURE_DAYS = 120
 HEARTBEAT_EVERY_S = 20.0
 _COMPETENCIA = re.compile(r"^(0[1-9]|1[0-2])/\d{4}$")
 
@@ -647,8 +644,8 @@ class _Sync:
     # --- obrigações -------------------------------------------------------------------------------------
     def _window(self) -> tuple[date, date]:
         today = datetime.now(SAO_PAULO).date()
-        past = int(getattr(self.settings, "acessorias_obrigacoes_dias_passado", DELIVERIES_PAST_DAYS))
-        future = int(getattr(self.settings, "acessorias_obrigacoes_dias_futuro", DELIVERIES_FUTURE_DAYS))
+        past = self.settings.acessorias_obrigacoes_dias_passado
+        future = self.settings.acessorias_obrigacoes_dias_futuro
         if self.competencia:
             month, year = (int(x) for x in self.competencia.split("/"))
             start = date(year, month, 1)
