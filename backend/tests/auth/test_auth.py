@@ -111,6 +111,10 @@ def test_roles_give_403_not_401(api: TestClient) -> None:
     # Sync triggers need ADMIN or MANAGER.
     assert user.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"}).status_code == 403
     assert user.post("/api/contratos/sync/?uasg=160001").status_code == 403
+    # Contract tab syncs too (checked before the contract is even looked up).
+    assert user.post("/api/contratos/1/sincronizar/").status_code == 403
+    assert user.post("/api/contratos/1/sincronizar/empenhos/").status_code == 403
+    assert manager.post("/api/contratos/999999999/sincronizar/empenhos/").status_code == 404
 
 
 def test_usuarios_crud(api: TestClient) -> None:
