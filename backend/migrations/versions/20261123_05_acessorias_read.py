@@ -19,20 +19,35 @@ down_revision: str | None = "20261123_04"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# (name, table, columns) — plain b-tree indexes on both backends.
-_INDEXES = [
-    ("ix_processos_regime_tributario", "processos", ["regime_tributario"]),
+# On PostgreSQL, list counts (every list filter adds `removido_em IS NULL`) read the index alone.
+_NOT_REMOVED = ["removido_em"]
+# The dashboard aggregates of one competência read only this index (an index-only scan on PostgreSQL).
+_METRIC_COLUMNS = [
+    "status",
+    "porcentagem_conclusao",
+    "dias_corridos",
+    "empresa_id",
+    "regime_tributario",
+    "removido_em",
+    "data_inicio",
+    "data_conclusao",
+]
+
+# (name, table, columns[, PostgreSQL INCLUDE columns]) — b-tree indexes on both backends.
+_INDEXES: list[tuple[str, str, list[str]] | tuple[str, str, list[str], list[str]]] = [
+    ("ix_processos_regime_tributario", "processos", ["regime_tributario"], _NOT_REMOVED),
     ("ix_processos_nome", "processos", ["nome"]),
     ("ix_processos_data_inicio", "processos", ["data_inicio"]),
     ("ix_processos_data_conclusao", "processos", ["data_conclusao"]),
     ("ix_processos_dias_corridos", "processos", ["dias_corridos"]),
     ("ix_processos_porcentagem_conclusao", "processos", ["porcentagem_conclusao"]),
     ("ix_processos_dt_last_dh", "processos", ["dt_last_dh"]),
-    # Dashboards aggregate one competência; lists filter a competência and page by id.
-    ("ix_processos_competencia_status", "processos", ["competencia", "status"]),
-    ("ix_processos_competencia_id", "processos", ["competencia", "id"]),
-    ("ix_processos_status_id", "processos", ["status", "id"]),
-    ("ix_processos_empresa_id_id", "processos", ["empresa_id", "id"]),
+    # Dashboards aggregate one competência; lists filter a competência/status/empresa and page by id.
+    ("ix_processos_competencia_metricas", "processos", ["competencia"], _METRIC_COLUMNS),
+    ("ix_processos_competencia_status", "processos", ["competencia", "status"], _NOT_REMOVED),
+    ("ix_processos_competencia_id", "processos", ["competencia", "id"], _NOT_REMOVED),
+    ("ix_processos_status_id", "processos", ["status", "id"], _NOT_REMOVED),
+    ("ix_processos_empresa_id_id", "processos", ["empresa_id", "id"], _NOT_REMOVED),
     ("ix_passos_processo_id_ordem", "passos", ["processo_id", "ordem"]),
     ("ix_desdobramentos_processo_id_ordem", "desdobramentos", ["processo_id", "ordem"]),
     ("ix_empresas_nome", "empresas", ["nome"]),
@@ -59,21 +74,27 @@ _TRIGRAM = [
 
 
 def upgrade() -> None:
-    for name, table, columns in _INDEXES:
-        op.create_index(name, table, columns)
-    op.create_index("ix_processos_competencia_ordem", "processos", [sa.text(_COMPETENCIA_ORDEM)])
+    for name, table, columns, *include in _INDEXES:
+        op.create_index(name, table, columns, postgresql_include=include[0] if include else None)
+    # With the id as the tie-breaker every list ordering uses, a page needs no sort at all.
+    op.create_index("ix_processos_competencia_ordem", "processos", [sa.text(_COMPETENCIA_ORDEM), "id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for name, table, column in _TRIGRAM:
             op.create_index(
                 name, table, [column], postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"}
             )
+        # CNPJ prefix search (LIKE '123%') needs pattern ops whatever the database's collation.
+        op.create_index(
+            "ix_empresas_cnpj_pattern", "empresas", ["cnpj"], postgresql_ops={"cnpj": "varchar_pattern_ops"}
+        )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_empresas_cnpj_pattern", table_name="empresas")
         for name, table, _column in _TRIGRAM:
             op.drop_index(name, table_name=table)
     op.drop_index("ix_processos_competencia_ordem", table_name="processos")
-    for name, table, _columns in reversed(_INDEXES):
+    for name, table, *_rest in reversed(_INDEXES):
         op.drop_index(name, table_name=table)
