@@ -227,3 +227,22 @@ def test_missing_token_is_recorded_as_error(database: Database, settings: Settin
         run_sync(database, settings.model_copy(update={"acessorias_token": None}), "FULL")
     with database.session() as session:
         assert session.scalars(select(Sincronizacao.status)).one() == "ERRO"
+
+
+def test_new_company_named_by_a_process_is_completed(
+    database: Database, settings: Settings, sim: SimControl
+) -> None:
+    run_sync(database, settings, "FULL")
+    changed = sim.advance(companies_created=1)
+    codigo = changed["companies_created"][0]
+    result = run_sync(database, settings, "INCREMENTAL")
+    assert result["novos"] == 1 and result["empresas_novas"] == 1
+    with database.session() as session:
+        empresa = session.scalars(select(Empresa).where(Empresa.codigo == codigo)).one()
+        assert empresa.completa and empresa.regime_tributario and empresa.cnpj
+        proc = session.scalars(
+            select(Processo).where(Processo.proc_id == changed["processes_created"][0])
+        ).one()
+        assert proc.empresa_id == empresa.id and proc.regime_tributario == empresa.regime_tributario
+    again = run_sync(database, settings, "INCREMENTAL")
+    assert again["empresas_novas"] == again["empresas_atualizadas"] == 0

@@ -194,6 +194,7 @@ class _Sync:
         self._last_beat = time.monotonic()
         self._empresas: dict[int, tuple[int, str | None]] = {}  # codigo -> (id, regime)
         self._empresas_by_cnpj: dict[str, int] = {}
+        self._placeholders = 0  # companies first seen in a process header or a delivery block
         self._links: dict[int, list[tuple[int, str | None, date | None, set[str]]]] | None = None
 
     # --- bookkeeping --------------------------------------------------------------------------------
@@ -306,8 +307,6 @@ class _Sync:
             self._fetch_and_write(sorted(changed), removable=set())
             listed_max = max((h.proc_id for h in headers), default=0)
             self._probe_above(max(self._max_proc_id(), listed_max))
-            if self._has_placeholder_companies():
-                self._sync_companies()  # a new company appeared in a process header: fetch its data
         except BaseException:
             wait([deliveries])  # never leave a thread using the client after the run ends
             raise
@@ -315,6 +314,8 @@ class _Sync:
         self.counts.add_list(listing_deliveries.stats)
         for block in listing_deliveries.rows:  # one transaction per company block
             self._write_deliveries([block], default_empresa=None)
+        if self._placeholders:
+            self._sync_companies()  # a company new to the mirror was named by a process or a delivery
         self._invalidate()
 
     def _since(self, last_run: datetime | None, newest_column: Any) -> datetime | None:
@@ -365,7 +366,9 @@ class _Sync:
                 before = existing.get(codigo)
                 if before is None:
                     self.counts.empresas_novas += 1
-                elif before[0] != row["hash_snapshot"] or not before[1]:
+                elif not before[1]:
+                    pass  # a placeholder made in this run (already counted as new) gets its data
+                elif before[0] != row["hash_snapshot"]:
                     self.counts.empresas_atualizadas += 1
                 else:
                     continue
@@ -385,12 +388,6 @@ class _Sync:
                 self.counts.cross_competencia = True
         self._empresas.clear()
 
-    def _has_placeholder_companies(self) -> bool:
-        with self.database.session() as session:
-            return bool(
-                session.scalar(select(func.count()).select_from(Empresa).where(Empresa.completa.is_(False)))
-            )
-
     def _load_empresas(self, session: Session) -> None:
         if not self._empresas:
             for id_, codigo, regime, cnpj in session.execute(
@@ -409,6 +406,8 @@ class _Sync:
         codigo = placeholder["codigo"]
         if codigo not in self._empresas:
             upsert(session, Empresa, [placeholder], index_elements=["codigo"], update_columns=[])
+            self._placeholders += 1
+            self.counts.empresas_novas += 1
             id_ = session.scalar(select(Empresa.id).where(Empresa.codigo == codigo))
             self._empresas[codigo] = (int(id_), None)  # type: ignore[arg-type]
             if placeholder.get("cnpj"):

@@ -664,6 +664,7 @@ class Simulator:
         processes_created: int = 0,
         deliveries_changed: int = 0,
         processes_deleted: int = 0,
+        companies_created: int = 0,
     ) -> dict[str, list[int]]:
         office = self.office(kind)
         rng = office.rng
@@ -683,8 +684,33 @@ class Simulator:
             if proc.done >= proc.total:
                 proc.concluido_em = today
             changed["steps_completed"].append(proc_id)
-        for _ in range(processes_created):
-            empresa = rng.choice(office.empresas)
+        new_companies: list[Empresa] = []
+        for _ in range(companies_created):
+            regime = rng.choice(REGIMES)
+            nome = f"{rng.choice(NOMES)} {rng.choice(SOBRENOMES)} {len(office.empresas) + 1} LTDA"
+            empresa = Empresa(
+                id=100 + len(office.empresas),
+                cnpj=_cnpj(rng),
+                razao=nome,
+                fantasia="",
+                status="Ativa",
+                regime=regime,
+                uf="ES",
+                desde=today,
+                cadastro=today,
+                honorario="500.00",
+                last=now,
+            )
+            office.empresas.append(empresa)
+            new_companies.append(empresa)
+            changed.setdefault("companies_created", []).append(empresa.id)
+        # A new company starts with one process (so it shows up in the process delta).
+        for index in range(processes_created + len(new_companies)):
+            empresa = (
+                new_companies[index - processes_created]
+                if index >= processes_created
+                else rng.choice(office.empresas)
+            )
             template = rng.choice(TEMPLATES_BY_REGIME[empresa.regime])
             proc = _new_processo(rng, office.next_proc_id, empresa, template, today, today, now)
             proc.done, proc.concluido_em, proc.last = 0, None, now
@@ -919,6 +945,7 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
             int(body.get("processes_created", 0)),
             int(body.get("deliveries_changed", 0)),
             int(body.get("processes_deleted", 0)),
+            int(body.get("companies_created", 0)),
         )
 
     @app.post("/_control/faults")
