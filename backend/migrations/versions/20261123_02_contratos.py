@@ -30,7 +30,7 @@ def _tab_keys(table: str) -> list[sa.Column | sa.Constraint]:
     return [
         sa.Column("contrato_id", sa.BigInteger(), nullable=False),
         sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("raw_json", _json(), nullable=False),
+        sa.Column("raw_json", sa.JSON(), nullable=False),
         sa.Column("sincronizado_em", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["contrato_id"], ["contratos.id"], name=op.f(f"fk_{table}_contrato_id_contratos"),
                                 ondelete="CASCADE"),
@@ -92,7 +92,7 @@ def upgrade() -> None:
         sa.Column("unidade_gestora_origem_codigo", sa.String(length=10), nullable=True),
         sa.Column("unidade_gestora_origem_nome", sa.String(length=300), nullable=True),
         sa.Column("links", _json(), nullable=True),
-        sa.Column("raw_json", _json(), nullable=False),
+        sa.Column("raw_json", sa.JSON(), nullable=False),
         sa.Column("criado_em", sa.DateTime(timezone=True), nullable=False),
         sa.Column("listado_em", sa.DateTime(timezone=True), nullable=False),
         sa.Column("historico_atualizado_em", sa.DateTime(timezone=True), nullable=True),

@@ -11,12 +11,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from espelho.db import Base
 
 Money = Numeric(20, 2)
+# Upstream payloads as received: JSON text (not JSONB) keeps their key order and is cheaper to ingest on
+# PostgreSQL (~1.7x in bench/); nothing queries inside them.
+RawJson = JSON()
 
 
 class Uasg(Base):
@@ -87,7 +90,7 @@ class Contrato(Base):
     unidade_gestora_origem_codigo: Mapped[str | None] = mapped_column(String(10))
     unidade_gestora_origem_nome: Mapped[str | None] = mapped_column(String(300))
     links: Mapped[dict[str, Any] | None]
-    raw_json: Mapped[dict[str, Any]]
+    raw_json: Mapped[dict[str, Any]] = mapped_column(RawJson)
     criado_em: Mapped[datetime]
     # Last base sync that saw this contract in its UASG's list (a contract that leaves the list keeps
     # its rows; this stamp stops moving).
@@ -108,7 +111,7 @@ class _Aba:
         BigInteger, ForeignKey("contratos.id", ondelete="CASCADE"), primary_key=True
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    raw_json: Mapped[dict[str, Any]]
+    raw_json: Mapped[dict[str, Any]] = mapped_column(RawJson)
     sincronizado_em: Mapped[datetime]
 
 
