@@ -21,12 +21,12 @@ export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = 
   const color = !up && !down ? 'text.secondary' : up === goodWhenUp ? 'success.main' : 'error.main';
   const Icon = up ? TrendingUpIcon : down ? TrendingDownIcon : TrendingFlatIcon;
   return (
-    <Paper sx={{ p: 2.5, height: '100%' }} data-testid={testId}>
+    <Paper sx={{ p: { xs: 1.5, sm: 2.5 }, height: '100%' }} data-testid={testId}>
       <Box sx={{ display: 'flex', justifyContent: 'space-between', alignItems: 'flex-start' }}>
         <Typography variant="body2" color="text.secondary">{label}</Typography>
         <Box sx={{ color: 'primary.main', opacity: 0.7 }}>{icon}</Box>
       </Box>
-      <Typography variant="h4" sx={{ fontWeight: 600, my: 1 }} data-testid={testId ? `${testId}-value` : undefined}>
+      <Typography variant="h4" sx={{ fontWeight: 600, my: 1, fontSize: { xs: '1.6rem', sm: '2.125rem' } }} data-testid={testId ? `${testId}-value` : undefined}>
         {value}
       </Typography>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, color, minHeight: 24 }}>

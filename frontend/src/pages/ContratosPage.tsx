@@ -11,7 +11,7 @@ import { PageHeader } from '../components/PageHeader';
 import { EmptyState, errorMessage, QueryState } from '../components/QueryState';
 import { StatusChip } from '../components/StatusChip';
 import { useCanSync } from '../hooks/auth';
-import { useContratos, useSyncUasg } from '../hooks/contratos';
+import { useContratos, useSyncUasg, useUasgs } from '../hooks/contratos';
 import { useSyncStatus } from '../hooks/sync';
 import { useSearchState } from '../hooks/useSearchState';
 import { daysUntil, formatCnpj, formatDate, formatInteger, formatMoney } from '../lib/format';
@@ -93,12 +93,11 @@ export function ContratosPage() {
     page: Number(f.page), page_size: Number(f.page_size),
   });
 
-  // UASGs already synced (from the sync log) and the ones this browser used before.
-  const options = useMemo(() => {
-    const fromRuns = (status.data?.ultimas ?? []).filter((r) => r.origem === 'COMPRASNET' && /^\d{6}$/.test(r.escopo)).map((r) => r.escopo);
-    return Array.from(new Set([...fromRuns, ...rememberedUasgs()]));
-  }, [status.data]);
-  const uasgRunning = status.data?.em_andamento.find((r) => r.origem === 'COMPRASNET' && r.escopo === f.uasg);
+  // UASGs already mirrored, and the ones this browser typed before.
+  const uasgs = useUasgs();
+  const nomes = useMemo(() => new Map((uasgs.data ?? []).map((u) => [u.codigo, u.nome_resumido ?? u.nome ?? ''])), [uasgs.data]);
+  const options = useMemo(() => Array.from(new Set([...nomes.keys(), ...rememberedUasgs()])), [nomes]);
+  const uasgRunning = status.data?.em_andamento.find((r) => r.origem === 'COMPRASNET' && r.escopo === `uasg:${f.uasg}`);
   const validUasg = /^\d{6}$/.test(f.uasg);
 
   const sincronizar = () => {
@@ -112,7 +111,10 @@ export function ContratosPage() {
         subtitle={query.data ? `${formatInteger(query.data.total)} contratos${f.uasg ? ` da UASG ${f.uasg}` : ''}` : 'Contratos do Comprasnet'}
         actions={
           <>
-            <Autocomplete freeSolo size="small" options={options} value={f.uasg || null} sx={{ width: 200 }}
+            <Autocomplete freeSolo size="small" options={options} value={f.uasg || null} sx={{ width: 220 }}
+              renderOption={(props, code) => (
+                <li {...props} key={code}>{code}{nomes.get(code) ? ` — ${nomes.get(code)}` : ''}</li>
+              )}
               onChange={(_, v) => { const u = (v ?? '').trim(); if (/^\d{6}$/.test(u)) remember(u); set({ uasg: u }); }}
               onInputChange={(_, v, reason) => { if (reason === 'input' && (v === '' || /^\d{6}$/.test(v))) set({ uasg: v }); }}
               renderInput={(params) => <TextField {...params} label="UASG" placeholder="6 dígitos" slotProps={{ htmlInput: { ...params.inputProps, 'data-testid': 'uasg-input' } }} />} />

@@ -47,11 +47,11 @@ function RegimesChart({ data }: { data: RegimeMetrica[] }) {
       <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
         <CartesianGrid strokeDasharray="3 3" horizontal={false} />
         <XAxis type="number" tickFormatter={(v) => formatInteger(v)} allowDecimals={false} />
-        <YAxis type="category" dataKey="regime" width={170} tick={{ fontSize: 12 }} />
+        <YAxis type="category" dataKey="regime" width={140} tick={{ fontSize: 11 }} />
         <Tooltip formatter={tooltipFormatter} />
         <Legend />
-        <Bar dataKey="total" name="Total" fill="#1f5fa8" radius={[0, 4, 4, 0]} />
-        <Bar dataKey="concluidos" name="Concluídos" fill="#0f8b6c" radius={[0, 4, 4, 0]} />
+        <Bar dataKey="total" name="Total" fill="#1f5fa8" radius={[0, 4, 4, 0]} isAnimationActive={false} />
+        <Bar dataKey="concluidos" name="Concluídos" fill="#0f8b6c" radius={[0, 4, 4, 0]} isAnimationActive={false} />
       </BarChart>
     </ResponsiveContainer>
   );
@@ -70,8 +70,8 @@ function TimelineChart({ data }: { data: TimelinePonto[] }) {
         <YAxis allowDecimals={false} tickFormatter={(v) => formatInteger(v)} />
         <Tooltip formatter={tooltipFormatter} />
         <Legend />
-        <Line type="linear" dataKey="total" name="Processos" stroke="#1f5fa8" strokeWidth={2} />
-        <Line type="linear" dataKey="concluidos" name="Concluídos" stroke="#0f8b6c" strokeWidth={2} />
+        <Line type="linear" dataKey="total" name="Processos" stroke="#1f5fa8" strokeWidth={2} isAnimationActive={false} />
+        <Line type="linear" dataKey="concluidos" name="Concluídos" stroke="#0f8b6c" strokeWidth={2} isAnimationActive={false} />
       </LineChart>
     </ResponsiveContainer>
   );
@@ -128,19 +128,19 @@ export function DashboardPage() {
             <Alert severity="info" sx={{ mb: 2 }}>Nenhum processo na competência {competencia}.</Alert>
           )}
           <Grid container spacing={2} sx={{ mb: 2 }}>
-            <Grid size={{ xs: 12, sm: 6, lg: 3 }}>
+            <Grid size={{ xs: 6, lg: 3 }}>
               <StatCard testId="stat-total" label="Total de processos" value={formatInteger(m.total_processos)}
                 change={variacao(m, 'total_processos')} icon={<AssignmentIcon />} />
             </Grid>
-            <Grid size={{ xs: 12, sm: 6, lg: 3 }}>
+            <Grid size={{ xs: 6, lg: 3 }}>
               <StatCard testId="stat-concluidos" label="Concluídos" value={formatInteger(m.concluidos)}
                 change={variacao(m, 'concluidos')} icon={<DoneAllIcon />} />
             </Grid>
-            <Grid size={{ xs: 12, sm: 6, lg: 3 }}>
+            <Grid size={{ xs: 6, lg: 3 }}>
               <StatCard testId="stat-taxa" label="Taxa de conclusão" value={formatPercent(m.taxa_conclusao)}
                 change={variacao(m, 'taxa_conclusao', 'diferenca')} changeUnit="p.p." icon={<PercentIcon />} />
             </Grid>
-            <Grid size={{ xs: 12, sm: 6, lg: 3 }}>
+            <Grid size={{ xs: 6, lg: 3 }}>
               <StatCard testId="stat-media-dias" label="Média de dias"
                 value={m.media_dias === null || m.media_dias === undefined ? '—' : `${formatDecimal(m.media_dias)} dias`}
                 change={variacao(m, 'media_dias')} goodWhenUp={false} icon={<ScheduleIcon />} />

@@ -17,7 +17,9 @@ import { formatDateTime, formatDecimal, formatInteger } from '../lib/format';
 const ORIGEM: Record<string, string> = { ACESSORIAS: 'Acessórias', COMPRASNET: 'Comprasnet' };
 
 function duracao(s: Sincronizacao): string {
-  if (s.tempo_execucao !== null && s.tempo_execucao !== undefined) return `${formatDecimal(s.tempo_execucao)} s`;
+  if (s.tempo_execucao !== null && s.tempo_execucao !== undefined) {
+    return s.tempo_execucao < 0.1 ? '< 0,1 s' : `${formatDecimal(s.tempo_execucao)} s`;
+  }
   if (s.status === 'INICIADA') {
     const secs = (Date.now() - new Date(s.iniciada_em).getTime()) / 1000;
     return `${formatInteger(Math.max(0, secs))} s até agora`;
