@@ -176,6 +176,7 @@ async function main() {
     await page.getByTestId('tabela-empresas').locator('tbody tr').first().click();
     await page.getByTestId('empresa-processos').waitFor();
     await page.getByTestId('empresa-processos').locator('table, [data-testid="empty"]').first().waitFor();
+    await page.locator('.MuiCollapse-entered').first().waitFor();
     await shot(page, 'empresas');
   });
 

@@ -133,6 +133,8 @@ export const syncContratosApiContratosSyncPost = <ThrowOnError extends boolean =
 
 /**
  * Sync Status
+ *
+ * What is running now, and how the last run of every upstream scope ended.
  */
 export const syncStatusApiV1SyncStatusGet = <ThrowOnError extends boolean = false>(options?: Options<SyncStatusApiV1SyncStatusGetData, ThrowOnError>) => (options?.client ?? client).get<SyncStatusApiV1SyncStatusGetResponses, SyncStatusApiV1SyncStatusGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
