@@ -17,14 +17,8 @@ from tests.helpers import RunningSimulator
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    """The shared test settings, with short child timeouts and no client-side throttling in the way."""
-    return settings.model_copy(
-        update={
-            "comprasnet_child_timeout_s": 1.0,
-            "comprasnet_max_attempts": 3,
-            "comprasnet_rate_limit": 100_000,
-        }
-    )
+    """The shared test settings, with fewer attempts and no client-side throttling in the way."""
+    return settings.model_copy(update={"comprasnet_max_attempts": 3, "comprasnet_rate_limit": 100_000})
 
 
 class Sim:

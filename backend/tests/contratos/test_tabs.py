@@ -130,7 +130,7 @@ def test_empty_upstream_tab_is_a_success_with_zero_rows(
     [
         ({"status": 500}, 503),
         ({"status": 503}, 503),
-        ({"timeout_s": 3.0}, 504),
+        ({"timeout_s": 6.0}, 504),
         ({"drop": True}, 503),
         ({"status": 429, "retry_after": 0}, 503),
         ({"status": 400}, 502),
