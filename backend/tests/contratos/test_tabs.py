@@ -297,3 +297,19 @@ def test_cli_syncs_a_contracts_tabs(
     failed = cli("sync-comprasnet", "--contrato", str(contrato_id), "--json")
     assert failed.exit_code == 1 and last_json(failed)["status"] == "ERRO"
     assert cli("sync-comprasnet", "--contrato", "999999999").exit_code == 2
+
+
+def test_sync_routes_need_the_sync_role_reads_do_not(
+    api: TestClient, sim: Sim, database: Database, synced_demo: dict[str, Any]
+) -> None:
+    from tests.helpers import client_as
+
+    contrato_id = _contract_with_rows(sim, database, "itens")
+    sim.reset()
+    user = client_as(api, "USER")
+    manager = client_as(api, "MANAGER")
+    assert user.post(f"/api/contratos/{contrato_id}/sincronizar/itens").status_code == 403  # type: ignore[attr-defined]
+    assert user.post(f"/api/contratos/{contrato_id}/sincronizar", json={}).status_code == 403  # type: ignore[attr-defined]
+    assert sim.stats()["requests"] == 0
+    assert user.get(f"/api/contratos/{contrato_id}").status_code == 200  # type: ignore[attr-defined]
+    assert manager.post(f"/api/contratos/{contrato_id}/sincronizar/itens").status_code == 200  # type: ignore[attr-defined]
