@@ -246,3 +246,14 @@ def test_new_company_named_by_a_process_is_completed(
         assert proc.empresa_id == empresa.id and proc.regime_tributario == empresa.regime_tributario
     again = run_sync(database, settings, "INCREMENTAL")
     assert again["empresas_novas"] == again["empresas_atualizadas"] == 0
+
+
+def test_progress_reports_each_phase(database: Database, settings: Settings, sim: SimControl) -> None:
+    seen: list[tuple[int, int, str]] = []
+    run_sync(
+        database, settings, "FULL", progress=lambda done, total, label: seen.append((done, total, label))
+    )
+    labels = {label for _, _, label in seen}
+    assert {"empresas", "lista de processos", "processos", "obrigações"} <= labels
+    processos = [(d, t) for d, t, label in seen if label == "processos"]
+    assert processos[-1][0] == processos[-1][1] > 0  # ends at total
