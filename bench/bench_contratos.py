@@ -174,21 +174,28 @@ def contract_rows(base_url: str, uasg: str, count: int) -> list[dict[str, Any]]:
     return rows
 
 
-def upsert_rate(db: Database, rows: list[dict[str, Any]], uasg: str, fn: Any) -> dict[str, float]:
-    """Rows/s of one transaction inserting `rows`, then of one updating them all (the re-sync case)."""
-    with db.session() as session:
-        upsert(session, Uasg, [{"codigo": uasg, "criado_em": now_utc()}], index_elements=["codigo"])
-        session.execute(delete(Contrato))
+def upsert_rate(
+    db: Database, rows: list[dict[str, Any]], uasg: str, fn: Any, repeat: int = 1
+) -> dict[str, float]:
+    """Rows/s of one transaction inserting `rows`, then of one updating them all (the re-sync case).
+
+    With `repeat` > 1 the best of the runs is kept: on a shared machine the best run is the one least
+    disturbed by other processes.
+    """
     update_cols = [c for c in rows[0] if c not in ("id", "criado_em")]
-    timings = []
-    for _ in ("insert", "update"):
-        started = time.perf_counter()
+    best = {"insert": 0.0, "update": 0.0}
+    for _ in range(repeat):
         with db.session() as session:
-            fn(session, Contrato, rows, index_elements=["id"], update_columns=update_cols)
-        timings.append(time.perf_counter() - started)
-    with db.session() as session:
-        assert session.scalar(select(func.count()).select_from(Contrato)) == len(rows)
-    return {"insert": len(rows) / timings[0], "update": len(rows) / timings[1]}
+            upsert(session, Uasg, [{"codigo": uasg, "criado_em": now_utc()}], index_elements=["codigo"])
+            session.execute(delete(Contrato))
+        for phase in ("insert", "update"):
+            started = time.perf_counter()
+            with db.session() as session:
+                fn(session, Contrato, rows, index_elements=["id"], update_columns=update_cols)
+            best[phase] = max(best[phase], len(rows) / (time.perf_counter() - started))
+        with db.session() as session:
+            assert session.scalar(select(func.count()).select_from(Contrato)) == len(rows)
+    return best
 
 
 def main() -> None:
@@ -206,6 +213,7 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=8, help="Parallel calls of the eager design")
     parser.add_argument("--upsert-rows", type=int, default=None, help="Rows per upsert measurement")
+    parser.add_argument("--repeat", type=int, default=3, help="Upsert runs per database (best is kept)")
     parser.add_argument("--skip-eager", action="store_true")
     args = parser.parse_args()
     uasg = args.uasg or ("200500" if args.quick else BIG_UASG)
@@ -247,12 +255,18 @@ def main() -> None:
         for kind in ("sqlite", "postgresql"):
             try:
                 with database(kind, tmp) as db:
-                    rate = upsert_rate(db, rows, uasg, bulk_upsert)
+                    rate = upsert_rate(db, rows, uasg, bulk_upsert, args.repeat)
                     # The generic multi-VALUES helper, on fewer rows (it is an order of magnitude slower).
                     generic = upsert_rate(db, rows[:2000], uasg, upsert)
                 figures += [
-                    (f"Upsert {kind}: contracts inserted/s ({len(rows)} rows)", f"{rate['insert']:,.0f}"),
-                    (f"Upsert {kind}: contracts updated/s ({len(rows)} rows)", f"{rate['update']:,.0f}"),
+                    (
+                        f"Upsert {kind}: contracts inserted/s ({len(rows)} rows, best of {args.repeat})",
+                        f"{rate['insert']:,.0f}",
+                    ),
+                    (
+                        f"Upsert {kind}: contracts updated/s ({len(rows)} rows, best of {args.repeat})",
+                        f"{rate['update']:,.0f}",
+                    ),
                     (f"Upsert {kind}: db.upsert multi-VALUES, inserted/s", f"{generic['insert']:,.0f}"),
                 ]
             except Exception as exc:  # a missing PostgreSQL should not hide the other figures
