@@ -243,6 +243,8 @@ def test_unknown_tab_and_unknown_contract(api: TestClient, sim: Sim, synced_demo
     ):
         assert response.status_code == 404 and set(response.json()) == {"error", "detail"}
     assert api.get("/api/contratos/abc/").status_code == 422
+    assert api.get(f"/api/contratos/{2**64}").status_code == 422
+    assert api.get("/api/contratos/itens/", params={"contrato": 2**64}).status_code == 422
     assert sim.stats()["requests"] == 0
 
 
