@@ -2,12 +2,13 @@ import { Fragment, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import {
   Box, Collapse, FormControl, IconButton, InputLabel, MenuItem, Paper, Select, Table, TableBody, TableCell,
-  TableContainer, TableHead, TablePagination, TableRow, TextField, Typography,
+  TableContainer, TableHead, TablePagination, TableRow, Typography,
 } from '@mui/material';
 import KeyboardArrowDownIcon from '@mui/icons-material/KeyboardArrowDown';
 import KeyboardArrowUpIcon from '@mui/icons-material/KeyboardArrowUp';
 import type { Empresa } from '../api/types';
 import { DataTable } from '../components/DataTable';
+import { RegimeSelect } from '../components/FilterFields';
 import { FilterBar, SearchField } from '../components/Filters';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, QueryState } from '../components/QueryState';
@@ -51,7 +52,7 @@ export function EmpresasPage() {
         subtitle={query.data ? `${formatInteger(query.data.total)} empresas` : 'Empresas clientes do escritório'} />
       <FilterBar>
         <SearchField value={f.q} onChange={(q) => set({ q })} placeholder="Razão social, fantasia ou CNPJ" />
-        <TextField size="small" label="Regime" value={f.regime} onChange={(e) => set({ regime: e.target.value })} />
+        <RegimeSelect value={f.regime} onChange={(regime) => set({ regime })} />
         <FormControl size="small">
           <InputLabel id="ativa-label">Situação</InputLabel>
           <Select labelId="ativa-label" label="Situação" value={f.ativa} onChange={(e) => set({ ativa: e.target.value })}>

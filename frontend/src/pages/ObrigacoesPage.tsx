@@ -1,6 +1,7 @@
 import { Box, Chip, FormControl, InputLabel, MenuItem, Paper, Select, Stack, TextField, Typography } from '@mui/material';
 import type { Obrigacao } from '../api/types';
 import { DataTable, type Column } from '../components/DataTable';
+import { CompetenciaField, EmpresaPicker } from '../components/FilterFields';
 import { FilterBar, SearchField } from '../components/Filters';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, QueryState } from '../components/QueryState';
@@ -108,9 +109,8 @@ export function ObrigacoesPage() {
             {STATUS.map((s) => <MenuItem key={s} value={s}>{s}</MenuItem>)}
           </Select>
         </FormControl>
-        <TextField size="small" label="Empresa" value={f.empresa} onChange={(e) => set({ empresa: e.target.value })} />
-        <TextField size="small" label="Competência" placeholder="MM/AAAA" value={f.competencia}
-          onChange={(e) => set({ competencia: e.target.value })} />
+        <EmpresaPicker value={f.empresa} onChange={(empresa) => set({ empresa })} />
+        <CompetenciaField value={f.competencia} onChange={(competencia) => set({ competencia })} />
         <TextField size="small" type="date" label="Vencimento de" value={f.de} onChange={(e) => set({ de: e.target.value })}
           slotProps={{ inputLabel: { shrink: true } }} />
         <TextField size="small" type="date" label="até" value={f.ate} onChange={(e) => set({ ate: e.target.value })}

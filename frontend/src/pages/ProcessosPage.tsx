@@ -1,4 +1,5 @@
-import { Box, FormControl, InputLabel, LinearProgress, MenuItem, Select, TextField, Typography } from '@mui/material';
+import { Box, FormControl, InputLabel, LinearProgress, MenuItem, Select, Typography } from '@mui/material';
+import { CompetenciaField, EmpresaPicker, RegimeSelect } from '../components/FilterFields';
 import { useNavigate } from 'react-router-dom';
 import type { Processo } from '../api/types';
 import { DataTable, type Column } from '../components/DataTable';
@@ -71,8 +72,7 @@ export function ProcessosPage() {
         subtitle={query.data ? `${formatInteger(query.data.total)} processos encontrados` : 'Processos da Acessórias'} />
       <FilterBar>
         <SearchField value={f.q} onChange={(q) => set({ q })} placeholder="Título, nome ou número" />
-        <TextField size="small" label="Competência" placeholder="MM/AAAA" value={f.competencia}
-          onChange={(e) => set({ competencia: e.target.value })} slotProps={{ htmlInput: { 'data-testid': 'filtro-competencia' } }} />
+        <CompetenciaField value={f.competencia} onChange={(competencia) => set({ competencia })} />
         <FormControl size="small">
           <InputLabel id="status-label">Status</InputLabel>
           <Select labelId="status-label" label="Status" value={f.status} onChange={(e) => set({ status: e.target.value })}
@@ -81,9 +81,8 @@ export function ProcessosPage() {
             {PROCESSO_STATUS.map((s) => <MenuItem key={s} value={s}>{s}</MenuItem>)}
           </Select>
         </FormControl>
-        <TextField size="small" label="Empresa" placeholder="Nome, CNPJ ou código" value={f.empresa}
-          onChange={(e) => set({ empresa: e.target.value })} />
-        <TextField size="small" label="Regime" value={f.regime} onChange={(e) => set({ regime: e.target.value })} />
+        <EmpresaPicker value={f.empresa} onChange={(empresa) => set({ empresa })} />
+        <RegimeSelect value={f.regime} onChange={(regime) => set({ regime })} />
       </FilterBar>
       <QueryState query={query} loadingRows={8} isEmpty={(d) => d.items.length === 0}
         empty={<EmptyState message="Nenhum processo com esses filtros." />}>

@@ -83,7 +83,7 @@ describe('processos', () => {
     expect(within(table).getByText('37.093.638/0001-24')).toBeInTheDocument();
     expect(within(table).getByText('01/11/2026')).toBeInTheDocument();
     expect(screen.getByText('26 processos encontrados')).toBeInTheDocument();
-    const query = new URLSearchParams(api.calls[0].search);
+    const query = new URLSearchParams(api.calls.find((c) => c.path === '/api/v1/processos/')!.search);
     expect(query.get('status')).toBe('Concluído');
     expect(query.get('q')).toBe('mensal');
     expect(query.has('empresa')).toBe(false);
@@ -161,7 +161,7 @@ describe('obrigações', () => {
     const table = await screen.findByTestId('tabela-obrigacoes');
     expect(within(table).getAllByTestId('atrasada')).toHaveLength(1);
     expect(within(table).getByText('10/01/2020')).toBeInTheDocument();
-    expect(new URLSearchParams(api.calls[0].search).get('ordering')).toBe('data_vencimento');
+    expect(new URLSearchParams(api.calls.find((c) => c.path === '/api/v1/obrigacoes/')!.search).get('ordering')).toBe('data_vencimento');
     await userEvent.click(screen.getByRole('button', { name: 'Atrasadas' }));
     await screen.findByTestId('tabela-obrigacoes');
     expect(api.calls.some((c) => new URLSearchParams(c.search).get('status') === 'Atrasada!')).toBe(true);
@@ -171,5 +171,20 @@ describe('obrigações', () => {
     mockApi({ 'GET /api/v1/obrigacoes/': () => json(envelope([])) });
     renderAt('/obrigacoes', '/obrigacoes', <ObrigacoesPage />);
     expect(await screen.findByText('Nenhuma obrigação com esses filtros.')).toBeInTheDocument();
+  });
+});
+
+describe('filter fields', () => {
+  it('sends a competência only once it is a complete MM/AAAA', async () => {
+    const api = mockApi({ 'GET /api/v1/processos/': () => json(envelope([PROCESSO])) });
+    renderAt('/processos', '/processos', <ProcessosPage />);
+    await screen.findByTestId('tabela-processos');
+    await userEvent.type(screen.getByTestId('filtro-competencia'), '13/2');
+    expect(await screen.findByText('Use MM/AAAA')).toBeInTheDocument();
+    await userEvent.clear(screen.getByTestId('filtro-competencia'));
+    await userEvent.type(screen.getByTestId('filtro-competencia'), '10/2026');
+    await screen.findByTestId('tabela-processos');
+    const sent = api.calls.filter((c) => c.path === '/api/v1/processos/').map((c) => new URLSearchParams(c.search).get('competencia'));
+    expect(sent.filter(Boolean)).toEqual(['10/2026']);
   });
 });

@@ -1,0 +1,80 @@
+// Filter inputs that only send the API values it accepts (a half-typed competência would be a 422).
+import { useEffect, useMemo, useState } from 'react';
+import { Autocomplete, FormControl, InputLabel, MenuItem, Select, TextField } from '@mui/material';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { unwrap } from '../api/http';
+import { getEmpresaApiV1EmpresasEmpresaIdGet, listEmpresasApiV1EmpresasGet } from '../client/sdk.gen';
+import { useDashboardRegimes } from '../hooks/dashboard';
+import { formatCnpj } from '../lib/format';
+
+const COMPETENCIA = /^(0[1-9]|1[0-2])\/\d{4}$/;
+
+/** MM/AAAA; reported only when complete and valid (or cleared). */
+export function CompetenciaField({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  const invalid = text !== '' && !COMPETENCIA.test(text);
+  return (
+    <TextField size="small" label="Competência" placeholder="MM/AAAA" value={text} error={invalid}
+      helperText={invalid ? 'Use MM/AAAA' : undefined}
+      onChange={(e) => {
+        const v = e.target.value.replace(/[^\d/]/g, '').slice(0, 7);
+        setText(v);
+        if (v === '' || COMPETENCIA.test(v)) onChange(v);
+      }}
+      slotProps={{ htmlInput: { 'data-testid': 'filtro-competencia', inputMode: 'numeric' } }} />
+  );
+}
+
+/** The regimes the office uses (labels from the dashboard's per-regime figures). */
+export function RegimeSelect({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  const regimes = useDashboardRegimes('');
+  const options = useMemo(() => {
+    const names = (regimes.data?.items ?? []).map((r) => r.regime);
+    return value && !names.includes(value) ? [value, ...names] : names;
+  }, [regimes.data, value]);
+  return (
+    <FormControl size="small">
+      <InputLabel id="regime-label">Regime</InputLabel>
+      <Select labelId="regime-label" label="Regime" value={value} onChange={(e) => onChange(e.target.value)}>
+        <MenuItem value="">Todos</MenuItem>
+        {options.map((r) => <MenuItem key={r} value={r}>{r}</MenuItem>)}
+      </Select>
+    </FormControl>
+  );
+}
+
+interface EmpresaOption { id: number; nome: string; cnpj?: string | null }
+
+/** Search empresas by name or CNPJ; the filter sent is the empresa's id. */
+export function EmpresaPicker({ value, onChange }: { value: string; onChange: (id: string) => void }) {
+  const [input, setInput] = useState('');
+  const [q, setQ] = useState('');
+  useEffect(() => {
+    const t = setTimeout(() => setQ(input), 300);
+    return () => clearTimeout(t);
+  }, [input]);
+  const search = useQuery({
+    queryKey: ['empresas', 'picker', q],
+    queryFn: () => unwrap(listEmpresasApiV1EmpresasGet({ query: { q: q || undefined, page_size: 20 } })),
+    placeholderData: keepPreviousData,
+  });
+  const selected = useQuery({
+    queryKey: ['empresa', Number(value)],
+    queryFn: () => unwrap(getEmpresaApiV1EmpresasEmpresaIdGet({ path: { empresa_id: Number(value) } })),
+    enabled: /^\d+$/.test(value),
+  });
+  const options: EmpresaOption[] = search.data?.items ?? [];
+  const current: EmpresaOption | null = selected.data ?? null;
+  return (
+    <Autocomplete size="small" options={options} value={value ? current : null} loading={search.isFetching}
+      filterOptions={(x) => x} getOptionLabel={(o) => o.nome} isOptionEqualToValue={(a, b) => a.id === b.id}
+      onChange={(_, o) => onChange(o ? String(o.id) : '')}
+      onInputChange={(_, v, reason) => { if (reason === 'input') setInput(v); }}
+      noOptionsText="Nenhuma empresa" loadingText="Buscando…"
+      renderOption={(props, o) => (
+        <li {...props} key={o.id}>{o.nome}{o.cnpj ? ` · ${formatCnpj(o.cnpj)}` : ''}</li>
+      )}
+      renderInput={(params) => <TextField {...params} label="Empresa" placeholder="Nome ou CNPJ" />} />
+  );
+}
