@@ -1,17 +1,20 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
 import { Typography } from '@mui/material';
 import { useAuth } from './auth/AuthContext';
 import { Layout } from './components/Layout';
-import { ContratoPage } from './pages/ContratoPage';
-import { ContratosPage } from './pages/ContratosPage';
-import { DashboardPage } from './pages/DashboardPage';
-import { EmpresasPage } from './pages/EmpresasPage';
+import { Loading } from './components/QueryState';
 import { LoginPage } from './pages/LoginPage';
-import { ObrigacoesPage } from './pages/ObrigacoesPage';
-import { ProcessoPage } from './pages/ProcessoPage';
-import { ProcessosPage } from './pages/ProcessosPage';
-import { SincronizacaoPage } from './pages/SincronizacaoPage';
+
+// Each page is its own chunk: the login page does not download the charts.
+const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+const ProcessosPage = lazy(() => import('./pages/ProcessosPage').then((m) => ({ default: m.ProcessosPage })));
+const ProcessoPage = lazy(() => import('./pages/ProcessoPage').then((m) => ({ default: m.ProcessoPage })));
+const EmpresasPage = lazy(() => import('./pages/EmpresasPage').then((m) => ({ default: m.EmpresasPage })));
+const ObrigacoesPage = lazy(() => import('./pages/ObrigacoesPage').then((m) => ({ default: m.ObrigacoesPage })));
+const ContratosPage = lazy(() => import('./pages/ContratosPage').then((m) => ({ default: m.ContratosPage })));
+const ContratoPage = lazy(() => import('./pages/ContratoPage').then((m) => ({ default: m.ContratoPage })));
+const SincronizacaoPage = lazy(() => import('./pages/SincronizacaoPage').then((m) => ({ default: m.SincronizacaoPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { token } = useAuth();
@@ -20,7 +23,7 @@ function RequireAuth({ children }: { children: ReactNode }) {
     const next = location.pathname + location.search;
     return <Navigate to={next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`} replace />;
   }
-  return <>{children}</>;
+  return <Suspense fallback={<Loading />}>{children}</Suspense>;
 }
 
 export function AppRoutes() {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { Suspense, useState } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import {
   AppBar, Box, Chip, Divider, Drawer, IconButton, List, ListItemButton, ListItemIcon, ListItemText, Toolbar,
@@ -13,6 +13,7 @@ import ContratosIcon from '@mui/icons-material/DescriptionOutlined';
 import SyncIcon from '@mui/icons-material/SyncOutlined';
 import LogoutIcon from '@mui/icons-material/LogoutOutlined';
 import { useAuth } from '../auth/AuthContext';
+import { Loading } from './QueryState';
 import { useMe } from '../hooks/auth';
 import { useSyncRefresh } from '../hooks/useSyncRefresh';
 
@@ -98,7 +99,9 @@ export function Layout() {
       </Box>
       <Box component="main" sx={{ flexGrow: 1, minWidth: 0, p: { xs: 2, md: 3 } }}>
         <Toolbar />
-        <Outlet />
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
       </Box>
     </Box>
   );
