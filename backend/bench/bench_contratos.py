@@ -1,7 +1,7 @@
 """Comprasnet mirror benchmark: base sync (one call) next to the eager design, and upsert throughput.
 
-    backend/.venv/bin/python bench/bench_contratos.py            # full run (UASG of 2,000 instruments)
-    backend/.venv/bin/python bench/bench_contratos.py --quick    # a 500-instrument UASG, fewer upsert rows
+    cd backend && .venv/bin/python bench/bench_contratos.py            # full run (UASG of 2,000 instruments)
+    cd backend && .venv/bin/python bench/bench_contratos.py --quick    # a 500-instrument UASG, fewer upsert rows
 
 Starts its own Comprasnet simulator in a thread (100 ms per call by default), uses temporary SQLite
 files and a scratch PostgreSQL database (created from ESPELHO_BENCH_PG_URL, default
