@@ -58,6 +58,11 @@ def _array(values: list[str]) -> str:
     return "ARRAY[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
 
 
+def _hash(salt: str, modulo: int) -> str:
+    """SQL for a deterministic pseudo-random integer in [0, modulo) drawn from g."""
+    return f"(abs(hashtext(g::text || '{salt}')) % {modulo})"
+
+
 def seed_postgresql(
     conn: Connection, processos: int, *, passos_por_processo: int = 12, competencias: int = 24
 ) -> None:
@@ -76,24 +81,26 @@ def seed_postgresql(
         FROM generate_series(1, {empresas}) g
     """)
     )
-    # competência g-th month back from 11/2026; status, percentages and dates spread deterministically.
+    # Every attribute comes from its own hash of g (deterministic, uncorrelated): modular patterns like g % 24
+    # and g % 40 would correlate competência with dias_corridos and mislead the planner unrealistically.
     conn.execute(
         text(f"""
         INSERT INTO processos (proc_id, empresa_id, nome, titulo, competencia, status, porcentagem_conclusao,
                                total_passos, passos_concluidos, dias_corridos, data_inicio, data_conclusao,
                                regime_tributario, departamento, sincronizado_em, detalhe_em)
         SELECT g, e.id, m.nome, m.nome || ' ' || c.comp, c.comp, s.status,
-               CASE WHEN s.status = 'Concluído' THEN 100 ELSE (g * 7) % 100 END,
-               {passos_por_processo}, (g * 7) % {passos_por_processo + 1}, 1 + g % 40,
-               c.inicio + (g % 20), CASE WHEN s.status = 'Concluído' THEN c.inicio + (g % 20) + (g % 15) END,
+               CASE WHEN s.status = 'Concluído' THEN 100 ELSE {_hash("pct", 100)} END,
+               {passos_por_processo}, {_hash("feitos", passos_por_processo + 1)}, 1 + {_hash("dias", 40)},
+               c.inicio + {_hash("ini", 20)},
+               CASE WHEN s.status = 'Concluído' THEN c.inicio + {_hash("ini", 20)} + {_hash("fim", 15)} END,
                e.regime_tributario, 'Fiscal', now(), now()
         FROM generate_series(1, {processos}) g
-        JOIN empresas e ON e.codigo = 1 + g % {empresas}
+        JOIN empresas e ON e.codigo = 1 + {_hash("emp", empresas)}
         CROSS JOIN LATERAL (SELECT to_char(d, 'MM/YYYY') AS comp, (d + interval '1 month')::date AS inicio
-                            FROM (SELECT (date '2026-11-01' - (g % {competencias}) * interval '1 month')::date
+                            FROM (SELECT (date '2026-11-01' - {_hash("comp", competencias)} * interval '1 month')::date
                                   AS d) x) c
-        CROSS JOIN LATERAL (SELECT ({_array(MODELOS)})[1 + g % {len(MODELOS)}] AS nome) m
-        CROSS JOIN LATERAL (SELECT ({_array(STATUS)})[1 + (g / 7) % {len(STATUS)}] AS status) s
+        CROSS JOIN LATERAL (SELECT ({_array(MODELOS)})[1 + {_hash("modelo", len(MODELOS))}] AS nome) m
+        CROSS JOIN LATERAL (SELECT ({_array(STATUS)})[1 + {_hash("status", len(STATUS))}] AS status) s
     """)
     )
     # Passo 1 is a sub-process holding 1.1 and 1.2; passo 3 is a desdobramento; the rest are simple steps.
@@ -185,7 +192,7 @@ def bearer_token(database_url: str, secret: str) -> str | None:
 
 
 @contextmanager
-def serve(database_url: str, secret: str, port: int) -> Iterator[str]:
+def serve(database_url: str, secret: str, port: int) -> Iterator[tuple[str, int]]:
     env = {
         **os.environ,
         "ESPELHO_DATABASE_URL": database_url,
@@ -208,10 +215,16 @@ def serve(database_url: str, secret: str, port: int) -> Iterator[str]:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("espelho serve did not start")
             time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux): the server's own cost, whatever the machine's load."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -275,7 +288,7 @@ def main() -> None:
     )
     parser.add_argument("--processos", type=int, default=50_000)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per scenario")
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=1, help="connections of the load generator")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
     random.seed(7)
@@ -297,6 +310,7 @@ def main() -> None:
             competencias = list(conn.scalars(text("SELECT DISTINCT competencia FROM processos")))
             processo_ids = list(conn.scalars(text("SELECT id FROM processos")))
             empresa_ids = list(conn.scalars(text("SELECT id FROM empresas")))
+            empresa_codigos = list(conn.scalars(text("SELECT codigo FROM empresas")))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
         engine.dispose()
@@ -305,7 +319,7 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         print("auth:", "ADMIN bearer token" if token else "none (auth module absent)")
 
-        with serve(url, secret, args.port) as base:
+        with serve(url, secret, args.port) as (base, server_pid):
             pick = random.choice
             scenarios: list[tuple[str, Callable[[], str]]] = [
                 (
@@ -342,7 +356,9 @@ def main() -> None:
                 ("processos ?empresa", lambda: f"/api/v1/processos?empresa={pick(empresa_ids)}"),
                 (
                     "processos ?q",
-                    lambda: "/api/v1/processos?q=" + pick(["padaria", "folha", "fechamento", "reinf"]),
+                    lambda: (
+                        "/api/v1/processos?q=" + pick([f"EMPRESA {pick(empresa_codigos)} ", "reinf", "folha"])
+                    ),
                 ),
                 ("processos/{id}/passos", lambda: f"/api/v1/processos/{pick(processo_ids)}/passos"),
             ]
@@ -356,8 +372,10 @@ def main() -> None:
                         "/api/v1/dashboard/regimes", params={"competencia": competencia}
                     ).raise_for_status()
             rows = []
+            cpu = cpu_seconds(server_pid)
             lat, busy, errors = uncached(base, headers, url, competencias, args.duration)
-            rows.append(("dashboard/metricas uncached", 1, lat, len(lat) / busy, errors))
+            cpu_ms = (cpu_seconds(server_pid) - cpu) * 1000 / len(lat)
+            rows.append(("dashboard/metricas uncached", 1, lat, len(lat) / busy, cpu_ms, errors))
             with httpx.Client(
                 base_url=base, headers=headers, timeout=30
             ) as client:  # re-warm after the deletes
@@ -366,10 +384,12 @@ def main() -> None:
                         "/api/v1/dashboard/metricas", params={"competencia": competencia}
                     ).raise_for_status()
             for name, next_path in scenarios:
+                cpu = cpu_seconds(server_pid)
                 lat, elapsed, errors = asyncio.run(
                     load(base, headers, next_path, duration_s=args.duration, concurrency=args.concurrency)
                 )
-                rows.append((name, args.concurrency, lat, len(lat) / elapsed, errors))
+                cpu_ms = (cpu_seconds(server_pid) - cpu) * 1000 / len(lat)
+                rows.append((name, args.concurrency, lat, len(lat) / elapsed, cpu_ms, errors))
 
     print(
         f"\n{args.processos:,} processos, PostgreSQL, `espelho serve` (1 uvicorn worker), "
@@ -377,13 +397,14 @@ def main() -> None:
     )
     print(
         f"{'scenario':34} {'conc':>4} {'reqs':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7} "
-        f"{'errors':>6}"
+        f"{'cpu ms/req':>10} {'errors':>6}"
     )
-    for name, conc, lat, rate, errors in rows:
+    for name, conc, lat, rate, cpu_ms, errors in rows:
         print(
             f"{name:34} {conc:>4} {len(lat):>6} {statistics.median(lat):>7.1f} {percentile(lat, 95):>7.1f} "
-            f"{percentile(lat, 99):>7.1f} {rate:>7.0f} {errors:>6}"
+            f"{percentile(lat, 99):>7.1f} {rate:>7.0f} {cpu_ms:>10.2f} {errors:>6}"
         )
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -36,12 +36,14 @@ _METRIC_COLUMNS = [
 # (name, table, columns[, PostgreSQL INCLUDE columns]) — b-tree indexes on both backends.
 _INDEXES: list[tuple[str, str, list[str]] | tuple[str, str, list[str], list[str]]] = [
     ("ix_processos_regime_tributario", "processos", ["regime_tributario"], _NOT_REMOVED),
-    ("ix_processos_nome", "processos", ["nome"]),
-    ("ix_processos_data_inicio", "processos", ["data_inicio"]),
-    ("ix_processos_data_conclusao", "processos", ["data_conclusao"]),
-    ("ix_processos_dias_corridos", "processos", ["dias_corridos"]),
-    ("ix_processos_porcentagem_conclusao", "processos", ["porcentagem_conclusao"]),
-    ("ix_processos_dt_last_dh", "processos", ["dt_last_dh"]),
+    # Orderings: (column, id) as the API sorts, so a page reads 50 index entries even when the column has
+    # few distinct values (template names, day counts) and needs no sort.
+    ("ix_processos_nome_id", "processos", ["nome", "id"]),
+    ("ix_processos_data_inicio_id", "processos", ["data_inicio", "id"]),
+    ("ix_processos_data_conclusao_id", "processos", ["data_conclusao", "id"]),
+    ("ix_processos_dias_corridos_id", "processos", ["dias_corridos", "id"]),
+    ("ix_processos_porcentagem_conclusao_id", "processos", ["porcentagem_conclusao", "id"]),
+    ("ix_processos_dt_last_dh_id", "processos", ["dt_last_dh", "id"]),
     # Dashboards aggregate one competência; lists filter a competência/status/empresa and page by id.
     ("ix_processos_competencia_metricas", "processos", ["competencia"], _METRIC_COLUMNS),
     ("ix_processos_competencia_status", "processos", ["competencia", "status"], _NOT_REMOVED),
@@ -50,12 +52,13 @@ _INDEXES: list[tuple[str, str, list[str]] | tuple[str, str, list[str], list[str]
     ("ix_processos_empresa_id_id", "processos", ["empresa_id", "id"], _NOT_REMOVED),
     ("ix_passos_processo_id_ordem", "passos", ["processo_id", "ordem"]),
     ("ix_desdobramentos_processo_id_ordem", "desdobramentos", ["processo_id", "ordem"]),
-    ("ix_empresas_nome", "empresas", ["nome"]),
+    ("ix_empresas_nome_id", "empresas", ["nome", "id"]),
     ("ix_empresas_regime_tributario", "empresas", ["regime_tributario"]),
     ("ix_empresas_ativa", "empresas", ["ativa"]),
     ("ix_obrigacoes_status", "obrigacoes", ["status"]),
     ("ix_obrigacoes_tipo", "obrigacoes", ["tipo"]),
     ("ix_obrigacoes_data_entrega", "obrigacoes", ["data_entrega"]),
+    ("ix_obrigacoes_data_vencimento_id", "obrigacoes", ["data_vencimento", "id"]),
     # /sync/history pages newest first over both upstreams; the metrics cache asks which runs ended
     # after a cached row was computed (or are still running).
     ("ix_sincronizacoes_iniciada_em", "sincronizacoes", ["iniciada_em"]),

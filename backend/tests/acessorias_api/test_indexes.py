@@ -49,7 +49,7 @@ def test_every_filter_and_ordering_uses_an_index(database: Database) -> None:
             explained = plan(pg, stmt)
             ok = "Seq Scan" not in explained and (index is None or index in explained)
             if sorted_by_index:
-                ok = ok and "Index" in explained and not full_sort(explained)
+                ok = ok and "Index" in explained and "Sort" not in explained
             if not ok:
                 failures.append(f"{label} (expected {index or 'an index'}):\n{explained}")
 
@@ -102,7 +102,7 @@ def test_every_filter_and_ordering_uses_an_index(database: Database) -> None:
             "ix_empresas_regime_tributario",
         )
         check("empresas ativa", select(Empresa.id).where(Empresa.ativa.is_(False)), "ix_empresas_ativa")
-        check("empresas by nome", select(Empresa.id).order_by(Empresa.nome).limit(50), "ix_empresas_nome")
+        check("empresas by nome", select(Empresa.id).order_by(Empresa.nome).limit(50), "ix_empresas_nome_id")
         for q in ("boa massa", "12345678"):
             check(f"empresas q={q}", select(Empresa.id).where(queries.empresa_q_condition(q)))
         check(

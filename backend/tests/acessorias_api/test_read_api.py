@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from espelho.acessorias import queries
 from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
 from espelho.db import Database
 
@@ -43,7 +44,7 @@ def alive(processos: list[Processo]) -> list[Processo]:
 
 
 def test_processos_list_filters_ordering_and_pagination(
-    api: Any, database: Database, sync: Callable[..., Any]
+    api: Any, database: Database, sync: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sync("FULL")
     processos = alive(load(database, Processo))
@@ -102,6 +103,18 @@ def test_processos_list_filters_ordering_and_pagination(
     by_comp = [i["competencia"] for i in all_items(api, "/processos", ordering="competencia")["items"]]
     keys = [(int(c[3:]), int(c[:2])) for c in by_comp if c]
     assert keys == sorted(keys)
+
+    # Small filtered sets are sorted after filtering, large ones walk an ordering index: same pages.
+    for params in (
+        {"ordering": "-dias_corridos"},
+        {"ordering": "competencia", "status": "C"},
+        {"ordering": "nome"},
+    ):
+        small = api.get(f"{API}/processos", params={**params, "page_size": 30, "page": 2}).json()
+        monkeypatch.setattr(queries, "SMALL_RESULT", 0)
+        large = api.get(f"{API}/processos", params={**params, "page_size": 30, "page": 2}).json()
+        monkeypatch.undo()
+        assert small == large and len(small["items"]) == 30
 
     first = api.get(f"{API}/processos", params={"page_size": 40, "page": 1, "ordering": "nome"}).json()
     second = api.get(f"{API}/processos", params={"page_size": 40, "page": 2, "ordering": "nome"}).json()

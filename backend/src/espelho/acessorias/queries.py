@@ -134,8 +134,8 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
-def parse_ordering(value: str | None, allowed: dict[str, Any], default: str) -> list[Any]:
-    """`ordering=campo` or `-campo` (descending); the id breaks ties so pages never overlap."""
+def ordering_key(value: str | None, allowed: dict[str, Any], default: str) -> tuple[Any, bool]:
+    """`ordering=campo` or `-campo` → (column, descending)."""
     raw = (value or default).strip()
     desc = raw.startswith("-")
     key = raw.lstrip("-+")
@@ -145,9 +145,22 @@ def parse_ordering(value: str | None, allowed: dict[str, Any], default: str) -> 
             "(prefix '-' for descending)",
             detail={"field": "ordering", "input": value},
         )
-    column = allowed[key]
-    tie = allowed["id"]
-    return [column.desc(), tie.desc()] if desc else [column.asc(), tie.asc()]
+    return allowed[key], desc
+
+
+def _directed(column: Any, tie: Any, desc: bool) -> list[Any]:
+    # A unique column needs no tie-breaker (and its unique index then serves the ordering alone).
+    columns = [column] if column is tie or any(column is u for u in _UNIQUE) else [column, tie]
+    return [c.desc() if desc else c.asc() for c in columns]
+
+
+_UNIQUE: tuple[Any, ...] = (Processo.proc_id, Empresa.codigo)
+
+
+def parse_ordering(value: str | None, allowed: dict[str, Any], default: str) -> list[Any]:
+    """`ordering=campo` or `-campo` (descending); the id breaks ties so pages never overlap."""
+    column, desc = ordering_key(value, allowed, default)
+    return _directed(column, allowed["id"], desc)
 
 
 def paginate(
@@ -216,6 +229,9 @@ def processos_conditions(session: Session, f: ProcessoFiltros) -> list[ColumnEle
     return conditions
 
 
+# Up to this many matching rows, a list page sorts the filtered set instead of walking an ordering index.
+SMALL_RESULT = 10_000
+
 # What the API serves of a process: every column but the bulky upstream payload and the sync's hash.
 _PROCESSO_COLUMNS = [c for c in Processo.__table__.columns if c.key not in ("raw_json", "hash_snapshot")]
 
@@ -229,13 +245,41 @@ def _processo_select() -> Select[Any]:
 def list_processos(
     session: Session, f: ProcessoFiltros, paging: PageParams, ordering: str | None
 ) -> tuple[list[dict[str, Any]], int]:
-    order = parse_ordering(ordering, PROCESSO_ORDERING, "-id")
+    key, desc = ordering_key(ordering, PROCESSO_ORDERING, "-id")
     conditions = processos_conditions(session, f)
     # The count needs no join: it is the processos filter alone (an index-only scan on PostgreSQL).
     total = session.scalar(select(func.count()).select_from(Processo).where(*conditions)) or 0
-    stmt = (
-        _processo_select().where(*conditions).order_by(*order).offset(paging.offset).limit(paging.page_size)
-    )
+    if paging.offset >= total:
+        return [], total
+    if total <= SMALL_RESULT and key is not Processo.id:
+        # A selective filter: gather its (id, sort key) through the filter's index, then sort that small set.
+        # Left alone, the planner may walk the ordering column's index and discard most of the table.
+        filtrados = (
+            select(Processo.id.label("id"), key.label("k"))
+            .where(*conditions)
+            .cte("filtrados")
+            .prefix_with("MATERIALIZED")
+        )
+        pagina = (
+            select(filtrados.c.id, filtrados.c.k)
+            .order_by(*_directed(filtrados.c.k, filtrados.c.id, desc))
+            .offset(paging.offset)
+            .limit(paging.page_size)
+            .subquery("pagina")
+        )
+        stmt = (
+            _processo_select()
+            .join(pagina, pagina.c.id == Processo.id)
+            .order_by(*_directed(pagina.c.k, pagina.c.id, desc))
+        )
+    else:
+        stmt = (
+            _processo_select()
+            .where(*conditions)
+            .order_by(*_directed(key, Processo.id, desc))
+            .offset(paging.offset)
+            .limit(paging.page_size)
+        )
     return [dict(row._mapping) for row in session.execute(stmt)], total
 
 
