@@ -97,7 +97,8 @@ def seed_postgresql(
         FROM generate_series(1, {processos}) g
         JOIN empresas e ON e.codigo = 1 + {_hash("emp", empresas)}
         CROSS JOIN LATERAL (SELECT to_char(d, 'MM/YYYY') AS comp, (d + interval '1 month')::date AS inicio
-                            FROM (SELECT (date '2026-11-01' - {_hash("comp", competencias)} * interval '1 month')::date
+                            FROM (SELECT (date '2026-11-01'
+                                          - {_hash("comp", competencias)} * interval '1 month')::date
                                   AS d) x) c
         CROSS JOIN LATERAL (SELECT ({_array(MODELOS)})[1 + {_hash("modelo", len(MODELOS))}] AS nome) m
         CROSS JOIN LATERAL (SELECT ({_array(STATUS)})[1 + {_hash("status", len(STATUS))}] AS status) s
