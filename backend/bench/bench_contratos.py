@@ -1,7 +1,7 @@
 """Comprasnet mirror benchmark: base sync (one call) next to the eager design, and upsert throughput.
 
-    cd backend && .venv/bin/python bench/bench_contratos.py            # full run (UASG of 2,000 instruments)
-    cd backend && .venv/bin/python bench/bench_contratos.py --quick    # a 500-instrument UASG, fewer upsert rows
+    cd backend && .venv/bin/python bench/bench_contratos.py  # full run (UASG of 2,000 instruments)
+    cd backend && .venv/bin/python bench/bench_contratos.py --quick  # 500-instrument UASG, fewer upsert rows
 
 Starts its own Comprasnet simulator in a thread (100 ms per call by default), uses temporary SQLite
 files and a scratch PostgreSQL database (created from ESPELHO_BENCH_PG_URL, default
@@ -28,10 +28,12 @@ from typing import Any
 
 import httpx
 import uvicorn
+from sqlalchemy import create_engine, delete, func, select, text
+from sqlalchemy.engine import make_url
+
 from espelho import migrate
 from espelho.clock import now_utc
 from espelho.config import Settings
-from espelho.contratos.bulk import bulk_upsert
 from espelho.contratos.client import ComprasnetClient
 from espelho.contratos.models import Contrato, Uasg
 from espelho.contratos.schemas import ABAS, UpstreamContrato
@@ -41,8 +43,6 @@ from espelho.logging_setup import configure_logging
 from espelho.simulator.app import create_simulator_app
 from espelho.simulator.comprasnet import BIG_UASG
 from espelho.upstream.http import counting_calls
-from sqlalchemy import create_engine, delete, func, select, text
-from sqlalchemy.engine import make_url
 
 PG_ADMIN_URL = os.environ.get("ESPELHO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -175,7 +175,7 @@ def contract_rows(base_url: str, uasg: str, count: int) -> list[dict[str, Any]]:
 
 
 def upsert_rate(
-    db: Database, rows: list[dict[str, Any]], uasg: str, fn: Any, repeat: int = 1
+    db: Database, rows: list[dict[str, Any]], uasg: str, repeat: int = 1
 ) -> dict[str, float]:
     """Rows/s of one transaction inserting `rows`, then of one updating them all (the re-sync case).
 
@@ -191,7 +191,7 @@ def upsert_rate(
         for phase in ("insert", "update"):
             started = time.perf_counter()
             with db.session() as session:
-                fn(session, Contrato, rows, index_elements=["id"], update_columns=update_cols)
+                upsert(session, Contrato, rows, index_elements=["id"], update_columns=update_cols)
             best[phase] = max(best[phase], len(rows) / (time.perf_counter() - started))
         with db.session() as session:
             assert session.scalar(select(func.count()).select_from(Contrato)) == len(rows)
@@ -255,9 +255,7 @@ def main() -> None:
         for kind in ("sqlite", "postgresql"):
             try:
                 with database(kind, tmp) as db:
-                    rate = upsert_rate(db, rows, uasg, bulk_upsert, args.repeat)
-                    # The generic multi-VALUES helper, on fewer rows (it is an order of magnitude slower).
-                    generic = upsert_rate(db, rows[:2000], uasg, upsert)
+                    rate = upsert_rate(db, rows, uasg, args.repeat)
                 figures += [
                     (
                         f"Upsert {kind}: contracts inserted/s ({len(rows)} rows, best of {args.repeat})",
@@ -267,7 +265,6 @@ def main() -> None:
                         f"Upsert {kind}: contracts updated/s ({len(rows)} rows, best of {args.repeat})",
                         f"{rate['update']:,.0f}",
                     ),
-                    (f"Upsert {kind}: db.upsert multi-VALUES, inserted/s", f"{generic['insert']:,.0f}"),
                 ]
             except Exception as exc:  # a missing PostgreSQL should not hide the other figures
                 figures.append((f"Upsert {kind}", f"skipped: {exc.__class__.__name__}: {exc}"[:80]))

@@ -92,8 +92,8 @@ class Database:
         self.engine.dispose()
 
 
-# Stay far under SQLite's 32,766 bound-parameter limit and PostgreSQL's 65,535.
-_MAX_PARAMS_PER_STATEMENT = 30_000
+# Bounds the memory of one executemany, not a database limit.
+_UPSERT_CHUNK_ROWS = 5_000
 
 
 def upsert(
@@ -104,26 +104,25 @@ def upsert(
     index_elements: Sequence[str],
     update_columns: Sequence[str] | None = None,
 ) -> int:
-    """INSERT … ON CONFLICT (index_elements) DO UPDATE, batched, on SQLite and PostgreSQL.
+    """INSERT … ON CONFLICT (index_elements) DO UPDATE, on SQLite and PostgreSQL.
 
-    `update_columns` defaults to every column given in the rows except the conflict keys.
-    Returns the number of rows sent. Only flushes: the caller owns the transaction.
+    `update_columns` defaults to every column given in the rows except the conflict keys; every row must
+    have the same keys. Each chunk is one executemany of a single cached statement (SQLAlchemy batches it
+    into multi-row VALUES itself): compiling one giant multi-VALUES statement per batch was ~10x slower
+    on wide rows. Returns the number of rows sent. Only flushes: the caller owns the transaction.
     """
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     columns = list(rows[0].keys())
     to_update = [c for c in (update_columns or columns) if c not in index_elements]
-    batch_size = max(1, _MAX_PARAMS_PER_STATEMENT // max(1, len(columns)))
-    table = model.__table__
-    for start in range(0, len(rows), batch_size):
-        stmt = insert(table).values(list(rows[start : start + batch_size]))
-        if to_update:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=list(index_elements), set_={c: stmt.excluded[c] for c in to_update}
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(index_elements))
-        session.execute(stmt)
+    stmt = insert(model.__table__)  # type: ignore[arg-type]
+    if to_update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(index_elements), set_={c: stmt.excluded[c] for c in to_update}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(index_elements))
+    for start in range(0, len(rows), _UPSERT_CHUNK_ROWS):
+        session.execute(stmt, list(rows[start : start + _UPSERT_CHUNK_ROWS]))
     return len(rows)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from espelho.clock import now_utc, today_sao_paulo
 from espelho.config import Settings
-from espelho.contratos.bulk import bulk_upsert
 from espelho.contratos.client import UPSTREAM, ComprasnetClient, LinkGone, get_client
 from espelho.contratos.models import ArquivoContrato, Contrato, Empenho, HistoricoContrato, ItemContrato, Uasg
 from espelho.contratos.schemas import ABAS, UPSTREAM_ABA_SCHEMAS, AbaResultado, UpstreamContrato
@@ -198,7 +197,7 @@ def run_uasg_sync(
         with database.session() as session:
             existing = _existing_ids(session, list(kept))
             _upsert_uasg(session, codigo, sample, now)
-            bulk_upsert(
+            upsert(
                 session,
                 Contrato,
                 rows,
@@ -354,7 +353,7 @@ def sync_aba(
 
     # Replace the tab in the caller's transaction: all of it lands, or none of it.
     session.execute(delete(model).where(model.contrato_id == contrato_id))
-    bulk_upsert(session, model, list(rows.values()), index_elements=["contrato_id", "id"])
+    upsert(session, model, list(rows.values()), index_elements=["contrato_id", "id"])
     setattr(contrato, ABA_FRESHNESS[aba], now)
     if all(getattr(contrato, field) is not None for field in ABA_FRESHNESS.values()):
         contrato.detalhes_atualizados_em = now
