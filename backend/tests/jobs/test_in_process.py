@@ -96,6 +96,10 @@ def test_a_crashed_runs_lock_expires_and_the_run_is_marked_failed(api: Any, data
     locks = DatabaseLocks(database)
     assert locks.acquire("acessorias", "dead-process", ttl_s=0.5)
     dead = runs.start_run(database, origem="ACESSORIAS", tipo="FULL", escopo="acessorias")
+    with database.session() as session:  # its last heartbeat, before it died
+        session.get(Sincronizacao, dead).heartbeat_em = now_utc() - timedelta(minutes=2)  # type: ignore
+    # A sync started outside the locks (a CLI run) that is still beating is left alone.
+    alive = runs.start_run(database, origem="ACESSORIAS", tipo="INCREMENTAL", escopo="acessorias")
     assert api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"}).status_code == 409
 
     wait_for(lambda: locks.holder("acessorias") is None, timeout_s=10, what="the lock to expire")
@@ -103,6 +107,7 @@ def test_a_crashed_runs_lock_expires_and_the_run_is_marked_failed(api: Any, data
     assert response.status_code == 202
     failed = _runs(database, id=dead)[0]
     assert failed.status == "ERRO" and "interrupted" in (failed.mensagem_erro or "")
+    assert _status(database, alive) == "INICIADA"
     assert api.app.state.jobs.dispatcher.wait_idle(120)
     assert _status(database, response.json()["run_id"]) == "CONCLUIDA"
 

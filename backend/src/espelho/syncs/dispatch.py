@@ -68,13 +68,18 @@ class JobContext:
 
 # ---------------------------------------------------------------------------------------------- runs + locks
 
-def mark_orphans(database: Database, scope: str, *, keep: int | None = None,
+def mark_orphans(database: Database, scope: str, *, silent_for_s: float, keep: int | None = None,
                  reason: str | None = None) -> list[int]:
-    """Runs of `scope` still INICIADA although the caller holds the scope's lock were left by a process that
-    died: mark them ERRO. Returns their ids."""
+    """Runs of `scope` still INICIADA although the caller holds the scope's lock, and silent (no heartbeat)
+    for `silent_for_s`, were left by a process that died: mark them ERRO. Returns their ids.
+
+    The silence spares a run started outside the locks (a CLI sync) that is still beating.
+    """
+    cutoff = now_utc() - timedelta(seconds=silent_for_s)
     with database.session() as session:
-        query = select(Sincronizacao).where(Sincronizacao.escopo == scope,
-                                            Sincronizacao.status == runs.INICIADA)
+        query = select(Sincronizacao).where(
+            Sincronizacao.escopo == scope, Sincronizacao.status == runs.INICIADA,
+            or_(Sincronizacao.heartbeat_em.is_(None), Sincronizacao.heartbeat_em < cutoff))
         if keep is not None:
             query = query.where(Sincronizacao.id != keep)
         orphans = list(session.scalars(query))
@@ -82,6 +87,11 @@ def mark_orphans(database: Database, scope: str, *, keep: int | None = None,
     for run in orphans:
         log.warning("sync.orphan_marked_failed", run_id=run.id, escopo=scope)
     return [r.id for r in orphans]
+
+
+def orphan_silence_s(settings: Settings) -> float:
+    """One heartbeat interval: a run under a live lock has beaten more recently than this."""
+    return settings.sync_lock_ttl_s / 3
 
 
 def _fail(session: Session, rows: list[Sincronizacao], message: str) -> None:
@@ -181,7 +191,7 @@ def run_exclusive(ctx: JobContext, scope: str, work: Callable[[int | None], dict
         log.info("sync.skipped_locked", escopo=scope)
         return skipped("locked", escopo=scope)
     try:
-        mark_orphans(ctx.database, scope, keep=run_id)
+        mark_orphans(ctx.database, scope, keep=run_id, silent_for_s=orphan_silence_s(ctx.settings))
         if run_id is None and new_run is not None:
             run_id = new_run()
         with Heartbeat(ctx, scope, token, run_id):
@@ -322,7 +332,7 @@ def trigger(jobs: BackgroundJobs, *, name: str, scope: str, origem: str, tipo: s
         running = current_run_id(ctx.database, scope)
         raise Conflict(f"a sync of {scope} is already running", detail={"escopo": scope, "run_id": running})
     try:
-        mark_orphans(ctx.database, scope)
+        mark_orphans(ctx.database, scope, silent_for_s=orphan_silence_s(ctx.settings))
         run_id = runs.start_run(ctx.database, origem=origem, tipo=tipo, escopo=scope, competencia=competencia)
     except BaseException:
         ctx.locks.release(scope, token)
