@@ -123,7 +123,12 @@ export function AbaPanel({ contrato, aba }: { contrato: Contrato; aba: Aba }) {
         </Box>
       ) : data ? (
         data.items.length === 0 ? <EmptyState message="O Comprasnet não tem registros nesta aba para este contrato." /> : (
-          <DataTable testId={`tabela-${aba}`} label={aba} columns={ABA_COLUMNS[aba]} rows={data.items} />
+          <>
+            <DataTable testId={`tabela-${aba}`} label={aba} columns={ABA_COLUMNS[aba]} rows={data.items} />
+            {data.total > data.items.length && (
+              <Typography variant="caption" color="text.secondary">Mostrando {data.items.length} de {data.total} registros.</Typography>
+            )}
+          </>
         )
       ) : carregada ? (
         <QueryState query={rows} loadingRows={4}>{() => null}</QueryState>
@@ -187,7 +192,11 @@ export function ContratoPage() {
             <Cabecalho c={c} />
             <Paper sx={{ px: 2, pb: 2 }}>
               <Tabs value={aba ?? false} onChange={(_, v) => setAba(v)} variant="scrollable" allowScrollButtonsMobile aria-label="Abas do contrato">
-                {ABAS.map((a) => <Tab key={a.aba} value={a.aba} label={a.label} data-testid={`tab-${a.aba}`} />)}
+                {ABAS.map((a) => {
+                  // Stored row counts, for the tabs already loaded.
+                  const n = c[ABA_FIELDS[a.aba].ok] ? c.totais?.[a.aba] : undefined;
+                  return <Tab key={a.aba} value={a.aba} label={n === undefined ? a.label : `${a.label} (${n})`} data-testid={`tab-${a.aba}`} />;
+                })}
               </Tabs>
               {aba === null ? (
                 <Typography color="text.secondary" sx={{ pt: 2 }}>

@@ -31,7 +31,7 @@ function Cabecalho({ p }: { p: Processo }) {
       <Grid container spacing={2}>
         <Grid size={{ xs: 12, md: 4 }}>
           <Info label="Empresa">
-            {p.empresa_id ? <Link component={RouterLink} to={`/empresas?empresa=${p.empresa_id}`}>{e.nome ?? '—'}</Link> : e.nome}
+            {p.empresa_id ? <Link component={RouterLink} to={`/processos?empresa=${p.empresa_id}`} title="Processos desta empresa">{e.nome ?? '—'}</Link> : e.nome}
             {e.cnpj && <Typography variant="caption" color="text.secondary" component="div">{formatCnpj(e.cnpj)}</Typography>}
           </Info>
         </Grid>
