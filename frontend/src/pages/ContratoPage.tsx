@@ -191,7 +191,7 @@ export function ContratoPage() {
             <PageHeader title={`${c.tipo ?? 'Contrato'} ${c.numero ?? c.id}`} subtitle={`Comprasnet id ${c.id}`} />
             <Cabecalho c={c} />
             <Paper sx={{ px: 2, pb: 2 }}>
-              <Tabs value={aba ?? false} onChange={(_, v) => setAba(v)} variant="scrollable" allowScrollButtonsMobile aria-label="Abas do contrato">
+              <Tabs value={aba ?? false} onChange={(_, v) => setAba(v)} variant="scrollable" scrollButtons="auto" aria-label="Abas do contrato">
                 {ABAS.map((a) => {
                   // Stored row counts, for the tabs already loaded.
                   const n = c[ABA_FIELDS[a.aba].ok] ? c.totais?.[a.aba] : undefined;

@@ -134,7 +134,7 @@ export function ContratosPage() {
       {uasgRunning && <Alert severity="info" sx={{ mb: 2 }}>Sincronizando a UASG {f.uasg}… (a lista do Comprasnet pode levar cerca de um minuto)</Alert>}
       {syncUasg.isError && <Alert severity="error" sx={{ mb: 2 }}>{errorMessage(syncUasg.error)}</Alert>}
       <Paper sx={{ mb: 2 }}>
-        <Tabs value={f.vigencia} onChange={(_, v) => set({ vigencia: v })} variant="scrollable" allowScrollButtonsMobile aria-label="Vigência">
+        <Tabs value={f.vigencia} onChange={(_, v) => set({ vigencia: v })} variant="scrollable" scrollButtons="auto" aria-label="Vigência">
           <Tab value="" label="Todos" />
           <Tab value="ativos" label="Ativos" />
           <Tab value="proximos_vencer" label="Próximos a vencer" />
