@@ -257,3 +257,14 @@ def test_progress_reports_each_phase(database: Database, settings: Settings, sim
     assert {"empresas", "lista de processos", "processos", "obrigações"} <= labels
     processos = [(d, t) for d, t, label in seen if label == "processos"]
     assert processos[-1][0] == processos[-1][1] > 0  # ends at total
+
+
+def test_silently_empty_first_sync_is_not_taken_as_a_cursor(
+    database: Database, settings: Settings, sim: SimControl
+) -> None:
+    sim.faults(silent_empty_pages=2, silent_empty_on="processes")
+    first = run_sync(database, settings, "FULL")
+    assert first["status"] == "CONCLUIDA" and first["total_processos"] == 0
+    # Nothing mirrored yet: the next incremental sweeps the whole list instead of trusting a DtLastDH window.
+    second = run_sync(database, settings, "INCREMENTAL")
+    assert second["novos"] == second["total_processos"] == sim.world()["processos"]

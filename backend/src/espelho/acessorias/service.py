@@ -321,12 +321,15 @@ class _Sync:
     def _since(self, last_run: datetime | None, newest_column: Any) -> datetime | None:
         """The `DtLastDH` to ask from: the start of the last successful run, or the newest upstream change
         already mirrored if that is older (a delta that came back silently empty did not move it, so the
-        changes it hid are asked for again), minus a safety margin. None (sweep everything) without a run."""
+        changes it hid are asked for again), minus a safety margin. None (sweep everything) without a run
+        or with nothing mirrored yet (a first sync that came back silently empty proves nothing)."""
         if last_run is None:
             return None
         with self.database.session() as session:
             newest = session.scalar(select(func.max(newest_column)))
-        return min(last_run, newest or last_run) - SAFETY_MARGIN
+        if newest is None:
+            return None
+        return min(last_run, newest) - SAFETY_MARGIN
 
     def _last_run_start(self) -> datetime | None:
         """Start of the last successful run over the whole office."""
