@@ -304,6 +304,13 @@ class _Sync:
                     changed.append(header.proc_id)
                 else:
                     self.counts.inalterados += 1
+            listed = {h.proc_id for h in headers}
+            if since is None and listed and self.competencia is None:
+                # A whole-list sweep: ids its unstable pagination skipped hide in the gaps, as in a full sync.
+                gaps = (
+                    set(range(min(listed), max(listed) + 1)) - listed - {p for p, r in stored.items() if r[3]}
+                )
+                changed.extend(gaps)
             self._fetch_and_write(sorted(changed), removable=set())
             listed_max = max((h.proc_id for h in headers), default=0)
             self._probe_above(max(self._max_proc_id(), listed_max))
