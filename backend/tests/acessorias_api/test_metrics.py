@@ -8,7 +8,7 @@ from statistics import mean
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from espelho.acessorias import metrics
 from espelho.acessorias.cache import mark_competencias_changed
@@ -267,6 +267,24 @@ def test_cache_serves_until_invalidated_and_distrusts_rows_computed_during_a_run
     assert ts(recomputed["calculada_em"]) > ts(fresh["calculada_em"])
     # A run that ended before the row was computed does not: the new row is served from the cache.
     assert api.get(f"{API}/dashboard/metricas", params={"competencia": competencia}).json() == recomputed
+
+    # While a run is in progress, figures are computed for every call and not stored.
+    with database.session() as session:
+        session.execute(delete(MetricaCache))
+        session.add(
+            Sincronizacao(
+                origem="ACESSORIAS",
+                tipo="INCREMENTAL",
+                escopo="acessorias",
+                status="INICIADA",
+                iniciada_em=now_utc(),
+                heartbeat_em=now_utc(),
+            )
+        )
+    during = api.get(f"{API}/dashboard/metricas", params={"competencia": competencia}).json()
+    assert_matches(during, reference(by_competencia(processos(database), competencia)))
+    with database.session() as session:
+        assert session.scalars(select(MetricaCache)).first() is None
 
 
 def test_recompute_all_rebuilds_every_competencia(

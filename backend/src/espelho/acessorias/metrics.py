@@ -256,6 +256,19 @@ def read_cached(
     return found
 
 
+def run_in_progress(session: Session) -> bool:
+    """An Acessórias sync is running (recent heartbeat). What is computed now would not be trusted once it
+    ends, so it is served but not stored — which also keeps dashboard reads from queueing behind the sync's
+    writes on SQLite."""
+    run = Sincronizacao
+    live = select(run.id).where(
+        run.origem == "ACESSORIAS",
+        run.concluida_em.is_(None),
+        run.heartbeat_em >= now_utc() - _LIVE_RUN_HEARTBEAT,
+    )
+    return session.scalar(live.limit(1)) is not None
+
+
 def store(
     session: Session,
     competencia: str | None,
@@ -303,7 +316,8 @@ def cached(
         return found[0], found[1], True
     calculada_em = now_utc()
     value = compute()
-    store(session, competencia, regime, metrica_tipo, value, calculada_em)
+    if not run_in_progress(session):
+        store(session, competencia, regime, metrica_tipo, value, calculada_em)
     return value, calculada_em, False
 
 
@@ -329,12 +343,14 @@ def dashboard_metricas(
     anterior = competencia_anterior(competencia) if competencia else None
     keys: list[str | None] = [competencia] if anterior is None else [competencia, anterior]
     found = read_cached(session, keys, regime, RESUMO)
-    for key in keys:
-        if key not in found:
-            calculada_em = now_utc()
-            value = compute_resumo(session, key, regime)
+    missing = [key for key in keys if key not in found]
+    keep = bool(missing) and not run_in_progress(session)
+    for key in missing:
+        calculada_em = now_utc()
+        value = compute_resumo(session, key, regime)
+        if keep:
             store(session, key, regime, RESUMO, value, calculada_em)
-            found[key] = (value, calculada_em)
+        found[key] = (value, calculada_em)
     current, calculada_em = found[competencia]
     result: dict[str, Any] = {
         "competencia": competencia,
