@@ -88,8 +88,10 @@ export function DashboardPage() {
   const [competencia, setCompetencia] = useState(options[0]);
   const metricas = useDashboardMetricas(competencia);
   const regimes = useDashboardRegimes(competencia);
-  const de = isoMonth(competenciaOf(new Date(Number(competencia.slice(3)), Number(competencia.slice(0, 2)) - 1, 15), -11));
-  const timeline = useDashboardTimeline(de, isoMonth(competencia));
+  // The timeline covers the 12 competências up to the chosen one (up to this month for "Todas").
+  const fim = competencia || options[0];
+  const de = isoMonth(competenciaOf(new Date(Number(fim.slice(3)), Number(fim.slice(0, 2)) - 1, 15), -11));
+  const timeline = useDashboardTimeline(de, isoMonth(fim));
   const status = useSyncStatus();
   const lastSync = status.data ? lastSyncOf(status.data.ultimas) : undefined;
 
@@ -110,11 +112,12 @@ export function DashboardPage() {
         }
         actions={
           <FormControl size="small" sx={{ minWidth: 160 }}>
-            <InputLabel id="competencia-label">Competência</InputLabel>
-            <Select labelId="competencia-label" label="Competência" value={competencia}
+            <InputLabel id="competencia-label" shrink>Competência</InputLabel>
+            <Select labelId="competencia-label" label="Competência" value={competencia} displayEmpty
               onChange={(e) => setCompetencia(e.target.value)} data-testid="competencia-select"
               inputProps={{ 'data-testid': 'competencia-value' }}>
               {options.map((c) => <MenuItem key={c} value={c}>{c}</MenuItem>)}
+              <MenuItem value="">Todas</MenuItem>
             </Select>
           </FormControl>
         }
@@ -125,7 +128,9 @@ export function DashboardPage() {
       ) : (
         <>
           {m.total_processos === 0 && (
-            <Alert severity="info" sx={{ mb: 2 }}>Nenhum processo na competência {competencia}.</Alert>
+            <Alert severity="info" sx={{ mb: 2 }}>
+              {competencia ? `Nenhum processo na competência ${competencia}.` : 'Nenhum processo sincronizado ainda.'}
+            </Alert>
           )}
           <Grid container spacing={2} sx={{ mb: 2 }}>
             <Grid size={{ xs: 6, lg: 3 }}>

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { json, mockApi, renderAt } from '../test/utils';
 import type { Desdobramento, Obrigacao } from '../api/types';
@@ -65,6 +65,21 @@ describe('dashboard', () => {
     const alert = await screen.findByTestId('error');
     expect(alert).toHaveTextContent('Dados inválidos: competencia: bad');
     expect(within(alert).getByRole('button', { name: 'Tentar novamente' })).toBeInTheDocument();
+  });
+
+  it('"Todas" asks for every competência', async () => {
+    const api = mockApi({
+      'GET /api/v1/dashboard/metricas/': () => json({ ...metricas, competencia: null, variacao: null }),
+      'GET /api/v1/dashboard/regimes/': () => json({ competencia: null, items: [], total_processos: 0, calculada_em: metricas.calculada_em }),
+      'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
+      'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
+    });
+    renderAt('/', '/', <DashboardPage />);
+    await screen.findByTestId('stat-total-value');
+    await userEvent.click(screen.getByRole('combobox', { name: 'Competência' }));
+    await userEvent.click(await screen.findByRole('option', { name: 'Todas' }));
+    await waitFor(() => expect(api.calls.some((c) => c.path === '/api/v1/dashboard/metricas/' && !c.search.includes('competencia'))).toBe(true));
+    expect(await screen.findByTestId('stat-total')).toHaveTextContent('sem comparação com o mês anterior');
   });
 
   it('reads percent change for counts and points for the rate', () => {
