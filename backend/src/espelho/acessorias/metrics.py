@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -218,7 +220,6 @@ def _same(column: Any, value: str | None) -> ColumnElement[bool]:
 def _trusted() -> ColumnElement[bool]:
     """No Acessórias run was in progress when the row was computed (or is in progress since)."""
     run = Sincronizacao
-    live_since = now_utc() - _LIVE_RUN_HEARTBEAT
     return ~exists().where(
         run.origem == "ACESSORIAS",
         run.iniciada_em <= MetricaCache.calculada_em,
@@ -226,9 +227,30 @@ def _trusted() -> ColumnElement[bool]:
             run.concluida_em >= MetricaCache.calculada_em,
             and_(
                 run.concluida_em.is_(None),
-                or_(run.heartbeat_em >= MetricaCache.calculada_em, run.heartbeat_em >= live_since),
+                or_(
+                    run.heartbeat_em >= MetricaCache.calculada_em,
+                    run.heartbeat_em >= bindparam("live_since", type_=run.heartbeat_em.type),
+                ),
             ),
         ),
+    )
+
+
+@cache
+def _read_statement(with_values: bool, with_null: bool, regime_null: bool) -> Any:
+    """The cache read, built once per shape (the dashboards call it on every request)."""
+    by_comp = [MetricaCache.competencia.in_(bindparam("competencias", expanding=True))] if with_values else []
+    if with_null:
+        by_comp.append(MetricaCache.competencia.is_(None))
+    regime = (
+        MetricaCache.regime_tributario.is_(None)
+        if regime_null
+        else MetricaCache.regime_tributario == bindparam("regime")
+    )
+    return (
+        select(MetricaCache.competencia, MetricaCache.valor, MetricaCache.calculada_em)
+        .where(or_(*by_comp), regime, MetricaCache.metrica_tipo == bindparam("tipo"), _trusted())
+        .order_by(MetricaCache.calculada_em.desc())
     )
 
 
@@ -237,21 +259,14 @@ def read_cached(
 ) -> dict[str | None, tuple[Any, datetime]]:
     """The trusted cached value of each competência (newest row wins), keyed by competência."""
     wanted = [c for c in competencias if c is not None]
-    by_comp = [MetricaCache.competencia.in_(wanted)] if wanted else []
-    if None in competencias:
-        by_comp.append(MetricaCache.competencia.is_(None))
-    rows = session.execute(
-        select(MetricaCache.competencia, MetricaCache.valor, MetricaCache.calculada_em)
-        .where(
-            or_(*by_comp),
-            _same(MetricaCache.regime_tributario, regime),
-            MetricaCache.metrica_tipo == metrica_tipo,
-            _trusted(),
-        )
-        .order_by(MetricaCache.calculada_em.desc())
-    ).all()
+    stmt = _read_statement(bool(wanted), None in competencias, regime is None)
+    params: dict[str, Any] = {"tipo": metrica_tipo, "live_since": now_utc() - _LIVE_RUN_HEARTBEAT}
+    if wanted:
+        params["competencias"] = wanted
+    if regime is not None:
+        params["regime"] = regime
     found: dict[str | None, tuple[Any, datetime]] = {}
-    for competencia, valor, calculada_em in rows:
+    for competencia, valor, calculada_em in session.execute(stmt, params):
         found.setdefault(competencia, (valor, calculada_em))
     return found
 
