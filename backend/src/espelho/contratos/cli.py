@@ -85,13 +85,18 @@ def register(app: typer.Typer) -> None:
 
 def _sync_uasg(err: Console, as_json: bool, database: Any, settings: Any, codigo: str) -> dict[str, Any]:
     from espelho.contratos import service
+    from espelho.syncs.dispatch import run_locked
+
+    def sync() -> dict[str, Any]:
+        return run_locked(settings, database, f"uasg:{codigo}",
+                          lambda: service.run_uasg_sync(database, settings, codigo))
 
     if as_json or not err.is_terminal:
-        result = service.run_uasg_sync(database, settings, codigo)
+        result = sync()
     else:
         # One call, possibly ~50 s to first byte on a big UASG: a spinner says we are waiting, not stuck.
         with err.status(f"Fetching the contract list of UASG {codigo} from Comprasnet…"):
-            result = service.run_uasg_sync(database, settings, codigo)
+            result = sync()
     if not as_json:
         err.print(
             f"[green]UASG {codigo} synced[/green] in {result['duration_s']:.1f} s: "

@@ -347,6 +347,17 @@ def trigger(jobs: BackgroundJobs, *, name: str, scope: str, origem: str, tipo: s
     return run_id
 
 
+def run_locked(settings: Settings, database: Database, scope: str,
+               work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """A sync started outside the job system (the CLI) takes the same scope lock as a job, so it never
+    overlaps a triggered or scheduled run; Conflict when the scope is busy."""
+    result = run_exclusive(JobContext(settings, database), scope, lambda _run_id: work())
+    if result.get("status") == "SKIPPED" and result.get("reason") == "locked":
+        raise Conflict(f"a sync of {scope} is already running",
+                       detail={"escopo": scope, "run_id": current_run_id(database, scope)})
+    return result
+
+
 def current_run_id(database: Database, scope: str) -> int | None:
     with database.session() as session:
         return session.scalar(select(Sincronizacao.id).where(
