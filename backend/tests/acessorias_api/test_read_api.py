@@ -7,10 +7,11 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from espelho.acessorias import queries
 from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
+from espelho.clock import now_utc
 from espelho.db import Database
 
 API = "/api/v1"
@@ -121,6 +122,20 @@ def test_processos_list_filters_ordering_and_pagination(
     assert first["total"] == second["total"] == len(processos)
     assert len(first["items"]) == 40 and first["page"] == 1 and second["page"] == 2
     assert not ids(first) & ids(second)
+
+
+def test_removed_processes_are_hidden_unless_asked_for(
+    api: Any, database: Database, sync: Callable[..., Any]
+) -> None:
+    sync("FULL")
+    processos = alive(load(database, Processo))
+    gone = processos[3]
+    with database.session() as session:
+        session.execute(update(Processo).where(Processo.id == gone.id).values(removido_em=now_utc()))
+    assert gone.id not in ids(all_items(api, "/processos"))
+    assert gone.id not in ids(all_items(api, "/processos", competencia=gone.competencia))
+    assert gone.id in ids(all_items(api, "/processos", incluir_removidos="true"))
+    assert api.get(f"{API}/processos/{gone.id}").json()["removido_em"] is not None
 
 
 @pytest.mark.parametrize("form", ["{m}-{y}", "{y}-{m}", "{m}%2F{y}"])
