@@ -1,5 +1,6 @@
 // End-to-end run of the built web app (`npm run build` first) against `espelho serve` + the simulators,
-// driving Debian's chromium through playwright-core. Saves a screenshot of each page to docs/screenshots/.
+// driving Debian's chromium through playwright-core. Saves a screenshot of each page to e2e/screenshots/
+// (E2E_SCREENSHOTS=../docs/screenshots refreshes the ones the docs show).
 // Exit code: 0 when every scenario passed.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { chromium } from 'playwright-core';
 import { ADMIN, DEMO_UASG, frontendDir, startEnvironment, VIEWER } from './env.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(frontendDir, '../docs/screenshots');
+const SHOTS = path.resolve(frontendDir, process.env.E2E_SCREENSHOTS ?? 'e2e/screenshots');
 const TIMEOUT = 30_000;
 mkdirSync(SHOTS, { recursive: true });
 
