@@ -53,6 +53,28 @@ def test_upsert_batches_beyond_parameter_limits(database: Database) -> None:
         assert len(session.scalars(select(Sincronizacao.id)).all()) == 5000
 
 
+def test_large_upsert_keeps_the_last_duplicate_and_untouched_columns(database: Database) -> None:
+    """Big batches take PostgreSQL's COPY path: same results as row-by-row statements, on both backends."""
+    started = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = [{"id": i, "origem": "COMPRASNET", "tipo": "UASG", "escopo": str(i), "status": "INICIADA",
+             "iniciada_em": started, "estatisticas": {"n": i}} for i in range(1, 1501)]
+    with database.session() as session:
+        upsert(session, Sincronizacao, rows, index_elements=["id"])
+    # Without `estatisticas` (kept as stored), and a key given twice (the last wins).
+    update = [{**row, "status": "CONCLUIDA", "api_calls": row["id"]} for row in rows]
+    for row in update:
+        del row["estatisticas"]
+    update.append({**update[2], "status": "ERRO", "api_calls": -3})
+    with database.session() as session:
+        upsert(session, Sincronizacao, update, index_elements=["id"])
+    with database.session() as session:
+        runs = {r.id: r for r in session.scalars(select(Sincronizacao))}
+    assert len(runs) == 1500
+    assert (runs[3].status, runs[3].api_calls) == ("ERRO", -3)
+    assert (runs[1500].status, runs[1500].api_calls, runs[1500].escopo) == ("CONCLUIDA", 1500, "1500")
+    assert runs[7].iniciada_em == started and runs[7].estatisticas == {"n": 7}
+
+
 def test_health(api) -> None:  # type: ignore[no-untyped-def]
     response = api.get("/api/v1/health")
     assert response.status_code == 200
