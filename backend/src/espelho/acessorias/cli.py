@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
         from espelho.cli import load_settings
         from espelho.db import Database
         from espelho.errors import EspelhoError
+        from espelho.syncs.dispatch import run_locked
         from espelho.syncs.models import Sincronizacao
         from espelho.syncs.service import start_run
 
@@ -46,18 +47,22 @@ def register(app: typer.Typer) -> None:
             from espelho.acessorias.service import validate_competencia
 
             competencia = validate_competencia(competencia)
-            run_id = start_run(
-                database, origem="ACESSORIAS", tipo=tipo, escopo="acessorias", competencia=competencia
-            )
-            if as_json or not err.is_terminal:
-                result = run_sync(database, settings, tipo, competencia=competencia, run_id=run_id)
-            else:
-                result = _with_progress(
-                    err,
-                    lambda progress: run_sync(
+
+            def sync(progress: Any = None) -> dict[str, Any]:
+                # The office's lock, as the jobs take it: a CLI run never overlaps a scheduled one. The
+                # run is recorded only once the lock is held.
+                def work() -> dict[str, Any]:
+                    nonlocal run_id
+                    run_id = start_run(
+                        database, origem="ACESSORIAS", tipo=tipo, escopo="acessorias", competencia=competencia
+                    )
+                    return run_sync(
                         database, settings, tipo, competencia=competencia, run_id=run_id, progress=progress
-                    ),
-                )
+                    )
+
+                return run_locked(settings, database, "acessorias", work)
+
+            result = sync() if as_json or not err.is_terminal else _with_progress(err, sync)
         except (EspelhoError, OSError, SQLAlchemyError) as exc:
             failed: dict[str, Any] = {
                 "status": "ERRO",
