@@ -83,7 +83,8 @@ def iso_date(value: Any) -> date | None:
     if _blank(value) or (isinstance(value, str) and value.strip() in _ZERO_DATES):
         return None
     if isinstance(value, dict):  # PHP DateTime object {"date": "...", "timezone": ...}
-        return php_datetime(value).date() if php_datetime(value) else None
+        moment = php_datetime(value)
+        return moment.date() if moment else None
     text = str(value).strip()[:10]
     try:
         return date.fromisoformat(text)
