@@ -167,9 +167,10 @@ class UpstreamHttp:
 
     def _send_once(self, url: str, params: dict[str, Any] | None, timeout: float,
                    accept_statuses: tuple[int, ...]) -> UpstreamResponse:
-        if self.rate_limiter is not None:
-            self.rate_limiter.acquire()
         with self._in_flight:
+            # The rate slot is taken once a connection is free, so its timestamp is the real send time.
+            if self.rate_limiter is not None:
+                self.rate_limiter.acquire()
             for counter in _current_counters.get():
                 counter.add()
             started = time.perf_counter()
