@@ -25,41 +25,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
+
+from espelho.harness import free_port, fresh_database_url
 
 BACKEND = Path(__file__).resolve().parents[1]
 ESPELHO = str(BACKEND / ".venv" / "bin" / "espelho")
 PG_ADMIN = os.environ.get("ESPELHO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TOKENS = {"small": "test-token", "big": "big-token"}
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def scratch_database(kind: str, tmp: Path) -> tuple[str, object]:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp / 'bench.db'}", None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"espelho_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False), drop
 
 
 def sync(env: dict[str, str], *args: str) -> dict:
@@ -113,43 +88,41 @@ def main() -> None:
         control = f"{sim_url}/_control"
         for office in offices:
             limit = args.rate_limit if office == "small" else args.big_rate_limit
-            with tempfile.TemporaryDirectory() as tmp:
-                url, drop = scratch_database(args.db, Path(tmp))
-                try:
-                    env = {
-                        **os.environ,
-                        "ESPELHO_DATABASE_URL": url,
-                        "ESPELHO_ACESSORIAS_BASE_URL": sim_url,
-                        "ESPELHO_ACESSORIAS_TOKEN": TOKENS[office],
-                        "ESPELHO_ACESSORIAS_RATE_LIMIT": str(max(1, limit - 1)),
-                        "ESPELHO_LOG_LEVEL": "WARNING",
-                    }
-                    subprocess.run([ESPELHO, "db", "upgrade"], env=env, check=True, capture_output=True)
-                    httpx.post(f"{control}/reset").raise_for_status()
-                    httpx.post(f"{control}/faults", json={"rate_limit": limit}).raise_for_status()
-                    world = httpx.get(f"{control}/world", params={"token": TOKENS[office]}).json()
-                    print(
-                        f"# {office} office: {world['processos']} processos, {world['empresas']} empresas, "
-                        f"limit {limit}/min, latency {args.latency_ms:.0f} ms, {args.db}",
-                        flush=True,
-                    )
-                    result = sync(env, "--full")
-                    rows.append((office, "full", result, limit))
-                    report(*rows[-1])
-                    for pct in (0, 1, 10):
-                        httpx.post(f"{control}/faults", json={"clear_window": True}).raise_for_status()
-                        n = round(world["processos"] * pct / 100)
-                        if n:
-                            httpx.post(
-                                f"{control}/advance", json={"steps_completed": n, "token": TOKENS[office]}
-                            )
-                        result = sync(env, "--incremental")
-                        rows.append((office, f"incremental {pct}% ({n})", result, limit))
-                        report(*rows[-1])
+            with (
+                tempfile.TemporaryDirectory() as tmp,
+                fresh_database_url(args.db, Path(tmp), PG_ADMIN) as url,
+            ):
+                env = {
+                    **os.environ,
+                    "ESPELHO_DATABASE_URL": url,
+                    "ESPELHO_ACESSORIAS_BASE_URL": sim_url,
+                    "ESPELHO_ACESSORIAS_TOKEN": TOKENS[office],
+                    "ESPELHO_ACESSORIAS_RATE_LIMIT": str(max(1, limit - 1)),
+                    "ESPELHO_LOG_LEVEL": "WARNING",
+                }
+                subprocess.run([ESPELHO, "db", "upgrade"], env=env, check=True, capture_output=True)
+                httpx.post(f"{control}/reset").raise_for_status()
+                httpx.post(f"{control}/faults", json={"rate_limit": limit}).raise_for_status()
+                world = httpx.get(f"{control}/world", params={"token": TOKENS[office]}).json()
+                print(
+                    f"# {office} office: {world['processos']} processos, {world['empresas']} empresas, "
+                    f"limit {limit}/min, latency {args.latency_ms:.0f} ms, {args.db}",
+                    flush=True,
+                )
+                result = sync(env, "--full")
+                rows.append((office, "full", result, limit))
+                report(*rows[-1])
+                for pct in (0, 1, 10):
                     httpx.post(f"{control}/faults", json={"clear_window": True}).raise_for_status()
-                finally:
-                    if drop:
-                        drop()  # type: ignore[operator]
+                    n = round(world["processos"] * pct / 100)
+                    if n:
+                        httpx.post(
+                            f"{control}/advance", json={"steps_completed": n, "token": TOKENS[office]}
+                        )
+                    result = sync(env, "--incremental")
+                    rows.append((office, f"incremental {pct}% ({n})", result, limit))
+                    report(*rows[-1])
+                httpx.post(f"{control}/faults", json={"clear_window": True}).raise_for_status()
     finally:
         simulator.terminate()
         simulator.wait(timeout=10)

@@ -15,11 +15,8 @@ import argparse
 import contextvars
 import json
 import os
-import socket
 import tempfile
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,11 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
-from sqlalchemy import create_engine, delete, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, func, select
 
-from espelho import migrate
 from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.contratos.client import ComprasnetClient
@@ -39,69 +33,28 @@ from espelho.contratos.models import Contrato, Uasg
 from espelho.contratos.schemas import ABAS, UpstreamContrato
 from espelho.contratos.service import fit_row, run_uasg_sync, sync_aba
 from espelho.db import Database, upsert
+from espelho.harness import migrated_database_url, running_simulator
 from espelho.logging_setup import configure_logging
-from espelho.simulator.app import create_simulator_app
 from espelho.simulator.comprasnet import BIG_UASG
 from espelho.upstream.http import counting_calls
 
 PG_ADMIN_URL = os.environ.get("ESPELHO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        pass
-
-
 @contextmanager
 def simulator(latency_ms: float, list_delay_s: float) -> Iterator[str]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    app = create_simulator_app(base_url=base, seed=42, latency_ms=latency_ms, list_delay_s=list_delay_s)
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    try:
-        yield f"{base}/comprasnet/api"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with running_simulator(seed=42, latency_ms=latency_ms, list_delay_s=list_delay_s) as sim:
+        yield sim.comprasnet_url
 
 
 @contextmanager
 def database(kind: str, tmp: Path) -> Iterator[Database]:
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:8]}.db'}"
-        migrate.upgrade(url)
+    with migrated_database_url(kind, tmp, PG_ADMIN_URL) as url:
         db = Database(url)
         try:
             yield db
         finally:
             db.dispose()
-        return
-    name = f"espelho_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
-        db = Database(url)
-        try:
-            yield db
-        finally:
-            db.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def bench_settings(db: Database, base_url: str) -> Settings:

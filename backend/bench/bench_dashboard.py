@@ -23,6 +23,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -31,19 +32,16 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
+
+from espelho.harness import fresh_database_url
+from espelho.simulator.acessorias import REGIMES as SIMULATED_REGIMES
 
 BACKEND = Path(__file__).resolve().parents[1]
 ADMIN_URL = os.environ.get("ESPELHO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
-REGIMES = [
-    "Simples Nacional - Serviços",
-    "Simples Nacional - Comércio e Indústria",
-    "Lucro Presumido",
-    "Lucro Real",
-    "MEI - Sem Funcionário",
-    "",
-]
+# The simulator's regimes, plus "" for companies without one ("Indefinido" in the API).
+REGIMES = [*SIMULATED_REGIMES, ""]
 MODELOS = [
     "Simples Nacional — Mensal",
     "Fechamento Contábil",
@@ -147,20 +145,6 @@ def seed_postgresql(
         FROM processos p WHERE p.proc_id % 2 = 0 AND p.proc_id <= {processos}
     """)
     )
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    name = f"espelho_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def bearer_token(database_url: str, secret: str) -> str | None:
@@ -297,7 +281,7 @@ def main() -> None:
     from espelho import migrate
 
     secret = uuid.uuid4().hex + uuid.uuid4().hex
-    with scratch_database() as url:
+    with fresh_database_url("postgresql", Path(tempfile.gettempdir()), ADMIN_URL) as url:
         migrate.upgrade(url)
         started = time.perf_counter()
         engine = create_engine(url)

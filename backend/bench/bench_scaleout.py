@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -31,14 +32,6 @@ sys.path.insert(0, str(BACKEND / "src"))
 ESPELHO = str(BACKEND / ".venv" / "bin" / "espelho")
 PG_ADMIN = os.environ.get("ESPELHO_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS = os.environ.get("ESPELHO_BENCH_REDIS", "redis://127.0.0.1:6379")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until(predicate, timeout_s: float, what: str):  # type: ignore[no-untyped-def]
@@ -62,14 +55,13 @@ def main() -> None:
     args = parser.parse_args()
 
     import redis
-    from sqlalchemy import create_engine, func, select, text
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import func, select
     from tests.helpers import empty_all_tables
 
-    from espelho import migrate
     from espelho.config import Settings
     from espelho.contratos.models import Contrato
     from espelho.db import Database
+    from espelho.harness import free_port, migrated_database_url
     from espelho.syncs.models import Sincronizacao
     from espelho.worker import configure_celery
 
@@ -91,16 +83,12 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    name = f"espelho_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    db_url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    scratch = ExitStack()
+    db_url = scratch.enter_context(migrated_database_url("postgresql", tmp, PG_ADMIN))
     redis_url = f"{REDIS}/{random.randint(8, 15)}"
     prefix = f"espelho-bench-{uuid.uuid4().hex[:8]}:"
     workers: list[subprocess.Popen[bytes]] = []
     try:
-        migrate.upgrade(db_url)
         database = Database(db_url)
         wait_until(lambda: _up(f"{sim_base}/comprasnet/_control/stats"), 30, "the simulator")
         settings = Settings(
@@ -194,8 +182,7 @@ def main() -> None:
     finally:
         _stop(workers)
         _stop([sim])
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        scratch.close()
         client = redis.Redis.from_url(redis_url)
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
