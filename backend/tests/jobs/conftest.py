@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 import redis
+from sqlalchemy import select
 
 from espelho.config import Settings
 from espelho.db import Database
+from espelho.syncs.models import Sincronizacao
 from tests.conftest import settings_env
 from tests.helpers import RunningSimulator, empty_all_tables, migrated_database_url, running_simulator
 
@@ -45,6 +47,15 @@ def slow_simulator() -> Iterator[RunningSimulator]:
     """Upstreams with latency, so a sync lasts long enough to overlap, collide or be killed."""
     with running_simulator(seed=42, latency_ms=60.0, list_delay_s=3.0, rate_limit=100_000) as sim:
         yield sim
+
+
+def recorded_runs(database: Database, **where: Any) -> list[Sincronizacao]:
+    """Recorded sync runs, oldest first, filtered by column values."""
+    with database.session() as session:
+        query = select(Sincronizacao).order_by(Sincronizacao.id)
+        for key, value in where.items():
+            query = query.where(getattr(Sincronizacao, key) == value)
+        return list(session.scalars(query))
 
 
 @pytest.fixture(scope="session")

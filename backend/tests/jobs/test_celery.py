@@ -4,7 +4,6 @@ over loopback."""
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import httpx
 import pytest
@@ -16,17 +15,9 @@ from espelho.db import Database
 from espelho.models import Base
 from espelho.syncs.locks import RedisLocks
 from espelho.syncs.models import Sincronizacao
-from tests.jobs.conftest import Processes, signed_in_client, wait_for
+from tests.jobs.conftest import Processes, recorded_runs, signed_in_client, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def _runs(database: Database, **where: Any) -> list[Sincronizacao]:
-    with database.session() as session:
-        query = select(Sincronizacao).order_by(Sincronizacao.id)
-        for key, value in where.items():
-            query = query.where(getattr(Sincronizacao, key) == value)
-        return list(session.scalars(query))
 
 
 def _wait_workers(settings: Settings, count: int, processes: Processes) -> None:
@@ -41,7 +32,7 @@ def _wait_workers(settings: Settings, count: int, processes: Processes) -> None:
 
 
 def _finished(database: Database, run_id: int) -> Sincronizacao | None:
-    run = _runs(database, id=run_id)[0]
+    run = recorded_runs(database, id=run_id)[0]
     return run if run.status != "INICIADA" else None
 
 
@@ -57,7 +48,8 @@ def test_a_scheduled_task_runs_and_records_its_run(celery_settings: Settings, pg
     settings = celery_settings.model_copy(update={"schedule_acessorias_incremental": "2"})
     processes.worker(settings)
     processes.beat(settings)
-    runs = wait_for(lambda: [r for r in _runs(pg_database, tipo="INCREMENTAL") if r.status != "INICIADA"],
+    runs = wait_for(lambda: [r for r in recorded_runs(pg_database, tipo="INCREMENTAL")
+                             if r.status != "INICIADA"],
                     timeout_s=120, what=f"a scheduled run\n{processes.logs()}")
     assert runs[0].status == "CONCLUIDA", runs[0].mensagem_erro
     assert runs[0].origem == "ACESSORIAS" and runs[0].escopo == "acessorias" and runs[0].api_calls
@@ -72,14 +64,14 @@ def test_two_triggers_for_one_scope_give_one_run_and_one_409(celery_settings: Se
     assert first.status_code == 202, first.text
     assert second.status_code == 409 and second.json()["detail"]["info"]["run_id"] == first.json()["run_id"]
     assert other.status_code == 202  # another scope is not blocked
-    assert [r.status for r in _runs(pg_database)] == ["INICIADA", "INICIADA"]  # queued, recorded
+    assert [r.status for r in recorded_runs(pg_database)] == ["INICIADA", "INICIADA"]  # queued, recorded
 
     processes.worker(celery_settings)
     for run_id in (first.json()["run_id"], other.json()["run_id"]):
         run = wait_for(lambda rid=run_id: _finished(pg_database, rid), timeout_s=120,
                        what=f"run {run_id}\n{processes.logs()}")
         assert run.status == "CONCLUIDA", run.mensagem_erro
-    assert len(_runs(pg_database, escopo="uasg:160123")) == 1
+    assert len(recorded_runs(pg_database, escopo="uasg:160123")) == 1
 
 
 def test_two_workers_sync_two_uasgs_at_the_same_time(celery_settings: Settings, pg_database: Database,
@@ -119,7 +111,7 @@ def test_a_killed_worker_leaves_data_intact_and_the_lock_recoverable(
         wait_for(lambda: httpx.get(stats_url).json()["total"] >= calls_before + 40, timeout_s=60,
                  interval_s=0.02, what=f"the sync to be under way\n{processes.logs()}")
         processes.kill(worker)
-        assert _runs(pg_database, id=run_id)[0].status == "INICIADA"
+        assert recorded_runs(pg_database, id=run_id)[0].status == "INICIADA"
         assert _acessorias_counts(pg_database) == baseline  # nothing half-written or lost
 
         locks = RedisLocks(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
@@ -129,7 +121,7 @@ def test_a_killed_worker_leaves_data_intact_and_the_lock_recoverable(
 
         retry = client.post("/api/v1/sync/manual", json={"tipo": "FULL"})
         assert retry.status_code == 202, retry.text
-        crashed = _runs(pg_database, id=run_id)[0]
+        crashed = recorded_runs(pg_database, id=run_id)[0]
         assert crashed.status == "ERRO" and "interrupted" in (crashed.mensagem_erro or "")
 
         processes.worker(settings)

@@ -16,15 +16,7 @@ from espelho.syncs import service as runs
 from espelho.syncs.dispatch import InProcessRunner, JobContext, reap_stale_runs, run_exclusive, trigger
 from espelho.syncs.locks import DatabaseLocks
 from espelho.syncs.models import Sincronizacao
-from tests.jobs.conftest import signed_in_client, slow_settings, wait_for
-
-
-def _runs(database: Database, **where: Any) -> list[Sincronizacao]:
-    with database.session() as session:
-        query = select(Sincronizacao).order_by(Sincronizacao.id)
-        for key, value in where.items():
-            query = query.where(getattr(Sincronizacao, key) == value)
-        return list(session.scalars(query))
+from tests.jobs.conftest import recorded_runs, signed_in_client, slow_settings, wait_for
 
 
 def _status(database: Database, run_id: int) -> str:
@@ -47,7 +39,7 @@ def test_manual_sync_runs_in_background_and_a_second_trigger_gets_409(
 
         assert client.app.state.jobs.dispatcher.wait_idle(120)
         assert _status(database, run_id) == "CONCLUIDA"
-        assert len(_runs(database, origem="ACESSORIAS")) == 1
+        assert len(recorded_runs(database, origem="ACESSORIAS")) == 1
         with database.session() as session:
             assert session.scalar(select(func.count()).select_from(Sincronizacao)) == 1
 
@@ -56,7 +48,7 @@ def test_manual_sync_runs_in_background_and_a_second_trigger_gets_409(
         assert third.status_code == 202
         assert client.app.state.jobs.dispatcher.wait_idle(120)
         assert _status(database, third.json()["run_id"]) == "CONCLUIDA"
-        assert [r.tipo for r in _runs(database)] == ["FULL", "INCREMENTAL"]
+        assert [r.tipo for r in recorded_runs(database)] == ["FULL", "INCREMENTAL"]
 
 
 def test_manual_sync_validates_its_body(api: Any) -> None:
@@ -73,7 +65,7 @@ def test_contratos_sync_trigger_runs_the_base_sync(api: Any, database: Database)
     assert response.status_code == 202, response.text
     assert response.json()["escopo"] == "uasg:160001"
     assert api.app.state.jobs.dispatcher.wait_idle(120)
-    run = _runs(database, escopo="uasg:160001")
+    run = recorded_runs(database, escopo="uasg:160001")
     assert [r.status for r in run] == ["CONCLUIDA"], run[0].mensagem_erro
     with database.session() as session:
         assert (session.scalar(select(func.count()).select_from(Contrato)) or 0) > 0
@@ -83,7 +75,8 @@ def test_in_process_scheduler_runs_the_scheduled_jobs(database: Database, slow_s
     settings = slow_settings(database, slow_simulator, scheduler_enabled=True,
                              schedule_acessorias_incremental="1")
     with signed_in_client(settings, database) as client:
-        done = wait_for(lambda: [r for r in _runs(database, tipo="INCREMENTAL") if r.status == "CONCLUIDA"],
+        done = wait_for(lambda: [r for r in recorded_runs(database, tipo="INCREMENTAL")
+                                 if r.status == "CONCLUIDA"],
                         timeout_s=120, what="a scheduled incremental run")
         assert done[0].origem == "ACESSORIAS" and done[0].escopo == "acessorias"
         client.app.state.jobs.scheduler.shutdown(wait=False)
@@ -105,7 +98,7 @@ def test_a_crashed_runs_lock_expires_and_the_run_is_marked_failed(api: Any, data
     wait_for(lambda: locks.holder("acessorias") is None, timeout_s=10, what="the lock to expire")
     response = api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
     assert response.status_code == 202
-    failed = _runs(database, id=dead)[0]
+    failed = recorded_runs(database, id=dead)[0]
     assert failed.status == "ERRO" and "interrupted" in (failed.mensagem_erro or "")
     assert _status(database, alive) == "INICIADA"
     assert api.app.state.jobs.dispatcher.wait_idle(120)
@@ -177,7 +170,7 @@ def test_a_queue_failure_gives_503_frees_the_scope_and_fails_the_run(database: D
         trigger(BackgroundJobs(ctx, Broken()), name="acessorias.sync_full", scope="acessorias",
                 origem="ACESSORIAS", tipo="FULL")
     assert ctx.locks.holder("acessorias") is None
-    assert [r.status for r in _runs(database)] == ["ERRO"]
+    assert [r.status for r in recorded_runs(database)] == ["ERRO"]
 
 
 def test_in_process_runner_rejects_unknown_jobs(database: Database, settings: Settings) -> None:
