@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.console import Console
 
@@ -21,6 +23,14 @@ def load_settings() -> Settings:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     return settings
+
+
+def progress_bar(stderr: Console) -> Any:
+    """The bar long syncs show on a terminal (on stderr, so `--json` output stays clean)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=stderr, transient=True)
 
 
 @app.callback()

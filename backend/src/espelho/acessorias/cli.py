@@ -94,16 +94,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _with_progress(console: Console, work: Any) -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from espelho.cli import progress_bar
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress_bar(console) as bar:
         task = bar.add_task("Acessórias", total=None)
 
         def progress(done: int, total: int, label: str) -> None:

@@ -122,16 +122,9 @@ def _sync_contrato(
     if as_json or not err.is_terminal:
         result = service.run_contrato_sync(database, settings, contrato, abas)
     else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from espelho.cli import progress_bar
 
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        ) as bar:
+        with progress_bar(err) as bar:
             task = bar.add_task(f"Contract {contrato}", total=len(abas))
             result = service.run_contrato_sync(
                 database,
