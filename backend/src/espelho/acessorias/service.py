@@ -40,7 +40,7 @@ from espelho.acessorias.client import (
 )
 from espelho.acessorias.competencia import competencia_processo
 from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
-from espelho.clock import SAO_PAULO, now_utc
+from espelho.clock import SAO_PAULO, now_utc, today_sao_paulo
 from espelho.config import Settings
 from espelho.db import Database, upsert
 from espelho.errors import InvalidInput
@@ -652,7 +652,7 @@ class _Sync:
 
     # --- obrigações -------------------------------------------------------------------------------------
     def _window(self) -> tuple[date, date]:
-        today = datetime.now(SAO_PAULO).date()
+        today = today_sao_paulo()
         past = self.settings.acessorias_obrigacoes_dias_passado
         future = self.settings.acessorias_obrigacoes_dias_futuro
         if self.competencia:
@@ -688,7 +688,7 @@ class _Sync:
     ) -> Future[ListResult]:
         """`covered_from` is what the delta must reach back to (the last run − margin) to miss nothing."""
         # ListAll accepts only today or yesterday (older → 204, indistinguishable from "nothing").
-        today = datetime.now(SAO_PAULO).date()
+        today = today_sao_paulo()
         oldest = datetime.combine(today - timedelta(days=1), datetime.min.time(), SAO_PAULO)
         effective = max(since, oldest) if since else oldest
         self.counts.obrigacoes_delta_completo = covered_from is not None and covered_from >= oldest

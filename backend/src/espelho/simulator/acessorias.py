@@ -25,7 +25,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from espelho.clock import SAO_PAULO
+from espelho.clock import SAO_PAULO, now_sao_paulo, today_sao_paulo
+from espelho.simulator.deadlines import legal_deadline, previous_business_day
 
 PROCESS_PAGE = 20
 COMPANY_PAGE = 20
@@ -324,7 +325,7 @@ class Office:
 
 
 def _now() -> datetime:
-    return datetime.now(SAO_PAULO).replace(microsecond=0)
+    return now_sao_paulo().replace(microsecond=0)
 
 
 def build_office(kind: str, seed: int) -> Office:
@@ -373,53 +374,66 @@ def build_office(kind: str, seed: int) -> Office:
     office.next_proc_id = proc_id
     ent_id = 880001
     for empresa in office.empresas:
+        # The current competência (due next month) and three before it: whatever the day, some are due
+        # in the coming weeks, some were delivered and a few are late, as in a real office.
         for back in range(4):
-            comp = _month_start(today, back + 1)
+            comp = _month_start(today, back)
             for nome, tipo, dep in OBRIGACOES_BY_REGIME[empresa.regime]:
-                prazo = _month_start(comp, -1) + timedelta(days=rng.randint(14, 19))
-                atraso = prazo + timedelta(days=rng.choice([0, 2, 5]))
-                delivered = prazo < today - timedelta(days=3) or (
-                    prazo < today + timedelta(days=10) and rng.random() < 0.4
-                )
-                entrega = (prazo - timedelta(days=rng.randint(-2, 6))) if delivered else None
-                if entrega and entrega > today:
-                    entrega = today
-                status = (
-                    "Ent. antecipada"
-                    if entrega and entrega < prazo
-                    else "Ent. PzTéc"
-                    if entrega and entrega <= atraso
-                    else "Ent. atrasada"
-                    if entrega
-                    else "Atrasada!"
-                    if atraso < today
-                    else "Pendente"
-                )
-                last_day = entrega or (prazo - timedelta(days=20))
-                last = datetime.combine(
-                    min(last_day, today - timedelta(days=2)), datetime.min.time(), SAO_PAULO
-                ) + timedelta(hours=rng.randint(8, 18))
-                office.entregas.append(
-                    Entrega(
-                        ent_id=ent_id,
-                        empresa=empresa,
-                        nome=nome,
-                        tipo=tipo,
-                        dep=dep,
-                        competencia=comp,
-                        prazo=prazo,
-                        atraso=atraso,
-                        entrega=entrega,
-                        finalizacao=(last if entrega else None),
-                        status=status,
-                        last=last,
-                        responsavel=rng.choice(RESPONSAVEIS),
-                        config_id=200 + len(nome),
-                    )
-                )
+                office.entregas.append(_seed_entrega(rng, ent_id, empresa, nome, tipo, dep, comp, today))
                 ent_id += 1
     office.next_ent_id = ent_id
     return office
+
+
+def delivery_status(entrega: date | None, prazo: date, atraso: date, today: date) -> str:
+    """The office-visible label Acessórias shows for a delivery (see the upstream doc, §7)."""
+    if entrega is None:
+        return "Atrasada!" if atraso < today else "Pendente"
+    if entrega < prazo:
+        return "Ent. antecipada"
+    return "Ent. PzTéc" if entrega <= atraso else "Ent. atrasada"
+
+
+def _seed_entrega(
+    rng: random.Random,
+    ent_id: int,
+    empresa: Empresa,
+    nome: str,
+    tipo: str,
+    dep: str,
+    competencia: date,
+    today: date,
+) -> Entrega:
+    # EntDtAtraso is the legal deadline; EntDtPrazo the office's own, a few business days earlier.
+    atraso = legal_deadline(nome, competencia)
+    prazo = previous_business_day(atraso - timedelta(days=rng.choice([0, 2, 5])))
+    if prazo >= today:
+        delivered = prazo <= today + timedelta(days=10) and rng.random() < 0.25  # some finish early
+    else:
+        delivered = rng.random() < 0.85  # the rest of the past is late
+    entrega = None
+    if delivered:
+        entrega = min(prazo + timedelta(days=rng.randint(-6, 3)), today)
+    last_day = entrega or (prazo - timedelta(days=20))
+    last = datetime.combine(
+        min(last_day, today - timedelta(days=2)), datetime.min.time(), SAO_PAULO
+    ) + timedelta(hours=rng.randint(8, 18))
+    return Entrega(
+        ent_id=ent_id,
+        empresa=empresa,
+        nome=nome,
+        tipo=tipo,
+        dep=dep,
+        competencia=competencia,
+        prazo=prazo,
+        atraso=atraso,
+        entrega=entrega,
+        finalizacao=(last if entrega else None),
+        status=delivery_status(entrega, prazo, atraso, today),
+        last=last,
+        responsavel=rng.choice(RESPONSAVEIS),
+        config_id=200 + len(nome),
+    )
 
 
 def _new_processo(
@@ -726,7 +740,7 @@ class Simulator:
         for ent in rng.sample(pending, min(deliveries_changed, len(pending))):
             ent.entrega = today
             ent.finalizacao = now
-            ent.status = "Ent. antecipada" if today < ent.prazo else "Ent. atrasada"
+            ent.status = delivery_status(today, ent.prazo, ent.atraso, today)
             ent.last = now
             changed["deliveries_changed"].append(ent.ent_id)
         return changed
@@ -816,7 +830,7 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
         if refused:
             return refused
         office = sim.office(kind)
-        today = datetime.now(SAO_PAULO).date()
+        today = today_sao_paulo()
         if not is_list:
             try:
                 proc_id = int(ident)
@@ -882,7 +896,7 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
             return Response(status_code=204)  # no window, no result (and no error)
         if is_list:
             oldest = datetime.combine(
-                datetime.now(SAO_PAULO).date() - timedelta(days=1), datetime.min.time(), SAO_PAULO
+                today_sao_paulo() - timedelta(days=1), datetime.min.time(), SAO_PAULO
             )
             if since is None or since < oldest:
                 return Response(status_code=204)  # ListAll only takes today/yesterday

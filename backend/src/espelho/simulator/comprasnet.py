@@ -47,6 +47,9 @@ DOCUMENTED_UASGS: dict[str, tuple[int, str]] = {
     EMPTY_UASG: (0, "unknown UG: answers []"),
 }
 BIGGEST = max(size for size, _ in DOCUMENTED_UASGS.values())
+# The first instruments of every list end their vigência this many days from today: within 30, 60 and
+# 90 days, ended inside the 100-day cut and ended beyond it.
+PINNED_VIGENCIA_DAYS = {0: 12, 1: 45, 2: 80, 3: -60, 4: -130}
 LINK_KEYS = (
     "historico",
     "empenhos",
@@ -225,6 +228,8 @@ class World:
         fim: date | None = today + timedelta(days=r.randint(-400, 900))
         if r.random() < 0.05:
             fim = None
+        if index in PINNED_VIGENCIA_DAYS:  # every UASG, on any day, has contracts at each boundary
+            is_empenho, fim = False, today + timedelta(days=PINNED_VIGENCIA_DAYS[index])
         inicio = assinatura if fim is None or assinatura < fim else fim - timedelta(days=365)
         codigo_modalidade, modalidade = r.choice(_MODALIDADES)
         inicial = Decimal(r.randint(1_000_00, 5_000_000_00)) / 100
