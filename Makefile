@@ -6,7 +6,7 @@ VENV := $(BACKEND)/.venv
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 WEB_SOURCES := $(shell find $(FRONTEND)/src $(FRONTEND)/public $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: install demo test test-backend test-frontend web lint bench clean
+.PHONY: install demo test test-setup test-backend test-frontend web lint bench clean
 
 $(VENV)/bin/espelho: $(BACKEND)/pyproject.toml $(BACKEND)/uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -29,10 +29,13 @@ demo: install web ## Run Espelho on SQLite against the simulators, populated, at
 
 test: test-backend test-frontend ## Every test: backend (SQLite, PostgreSQL, Redis, Celery) and web app (unit + e2e)
 
-test-backend: install
+test-setup: ## PostgreSQL and Redis up on loopback, Debian's chromium installed
+	bash scripts/test-setup.sh
+
+test-backend: install test-setup
 	cd $(BACKEND) && .venv/bin/pytest
 
-test-frontend: install web
+test-frontend: install web test-setup
 	cd $(FRONTEND) && npm run check-client && npm test && npm run e2e
 
 lint: install

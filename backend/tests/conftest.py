@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import date, datetime, time
 from typing import Any
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
+from espelho.clock import SAO_PAULO
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.main import create_app
@@ -21,6 +24,23 @@ from tests.helpers import (
     migrated_database_url,
     running_simulator,
 )
+
+# The 1st, the 15th and the last day of a month (a leap day): the syncs must not care which day it is.
+MONTH_DAYS = [date(2028, 2, 1), date(2028, 2, 15), date(2028, 2, 29)]
+
+
+@pytest.fixture
+def frozen_day(request: pytest.FixtureRequest) -> Iterator[date]:
+    """The clock moved to 10:00 in Brasília on `request.param` (parametrize with `indirect=True`), and
+    ticking from there so that timeouts and durations still pass. Put it first among a test's
+    fixtures, so that tokens and simulated worlds are made on that day too."""
+    day: date = request.param
+    with time_machine.travel(datetime.combine(day, time(10, 0), SAO_PAULO), tick=True):
+        yield day
+
+
+def on_month_days(test: Callable[..., Any]) -> Callable[..., Any]:
+    return pytest.mark.parametrize("frozen_day", MONTH_DAYS, indirect=True, ids=str)(test)
 
 
 @pytest.fixture(scope="session", params=TEST_DATABASES)

@@ -86,15 +86,15 @@ def test_persistent_failure_raises_never_empty(settings: Settings, sim: SimContr
 
 
 def test_deliveries_need_a_window_and_listall_only_recent(settings: Settings, sim: SimControl) -> None:
-    from datetime import date, datetime, timedelta
+    from datetime import date, timedelta
 
-    from espelho.clock import SAO_PAULO
+    from espelho.clock import now_sao_paulo
 
     with client_for(settings) as client:
         cnpj = "".join(ch for ch in client.companies().rows[0]["Identificador"] if ch.isdigit())
         blocks = client.company_deliveries(cnpj, date(2020, 1, 1), date(2030, 1, 1))
         assert blocks and blocks[0]["Entregas"][0]["Config"]["EntID"]
-        old = datetime.now(SAO_PAULO) - timedelta(days=3)
+        old = now_sao_paulo() - timedelta(days=3)
         assert client.deliveries_changed(old, date(2020, 1, 1), date(2030, 1, 1)).rows == []  # 204 upstream
 
 

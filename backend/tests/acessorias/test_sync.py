@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -13,6 +15,7 @@ from espelho.db import Database
 from espelho.errors import InvalidInput, UpstreamUnavailable
 from espelho.syncs.models import Sincronizacao
 from tests.acessorias.conftest import SimControl, snapshot
+from tests.conftest import on_month_days
 
 
 def count(database: Database, model: type) -> int:
@@ -25,7 +28,10 @@ def alive_ids(database: Database) -> set[int]:
         return set(session.scalars(select(Processo.proc_id).where(Processo.removido_em.is_(None))))
 
 
-def test_full_sync_mirrors_the_office(database: Database, settings: Settings, sim: SimControl) -> None:
+@on_month_days
+def test_full_sync_mirrors_the_office(
+    frozen_day: date, database: Database, settings: Settings, sim: SimControl
+) -> None:
     world = sim.world()
     result = run_sync(database, settings, "FULL")
     assert result["status"] == "CONCLUIDA" and result["tipo"] == "FULL"
@@ -79,8 +85,9 @@ def test_rerunning_a_sync_changes_nothing(database: Database, settings: Settings
     assert snapshot(database) == before
 
 
+@on_month_days
 def test_incremental_fetches_only_new_or_changed_details(
-    database: Database, settings: Settings, sim: SimControl
+    frozen_day: date, database: Database, settings: Settings, sim: SimControl
 ) -> None:
     run_sync(database, settings, "FULL")
     with database.session() as session:

@@ -26,6 +26,7 @@ from espelho.simulator.comprasnet import (
 )
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import start_run
+from tests.conftest import on_month_days
 from tests.contratos.conftest import Sim, last_json
 
 Cli = Callable[..., Result]
@@ -41,8 +42,9 @@ def _expected_kept(records: list[Any], today: date) -> set[int]:
     return kept
 
 
+@on_month_days
 def test_base_sync_makes_one_call_and_stores_the_kept_instruments(
-    cli: Cli, sim: Sim, database: Database
+    frozen_day: date, cli: Cli, sim: Sim, database: Database
 ) -> None:
     records = sim.lista(DEMO_UASG)
     sim.reset()
@@ -50,7 +52,8 @@ def test_base_sync_makes_one_call_and_stores_the_kept_instruments(
     assert result.exit_code == 0, result.output
     stats = last_json(result)
 
-    expected = _expected_kept(records, today_sao_paulo())
+    assert today_sao_paulo() == frozen_day
+    expected = _expected_kept(records, frozen_day)
     assert 0 < len(expected) < len(records)  # the fixture really exercises the filter
     assert stats["api_calls"] == 1
     assert sim.stats()["requests"] == 1 and sim.calls(f"/contrato/ug/{DEMO_UASG}") == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -11,8 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from typer.testing import Result
 
+from espelho.clock import SAO_PAULO
 from espelho.contratos.models import Contrato
 from espelho.db import Database
+from tests.conftest import on_month_days
 from tests.contratos.conftest import Sim, last_json
 from tests.helpers import free_port
 
@@ -84,8 +86,9 @@ def test_money_and_quantities_are_plain_decimals(
     assert "," not in detail["valor_global"] and float(detail["valor_global"]) > 0
 
 
+@on_month_days
 def test_all_four_tabs_stamp_detalhes(
-    api: TestClient, sim: Sim, database: Database, synced_demo: dict[str, Any]
+    frozen_day: date, api: TestClient, sim: Sim, database: Database, synced_demo: dict[str, Any]
 ) -> None:
     contrato_id = _contract_with_rows(sim, database, "historico")
     response = api.post(
@@ -106,6 +109,7 @@ def test_all_four_tabs_stamp_detalhes(
         for f in ("historico_atualizado", "empenhos_atualizados", "itens_atualizados", "arquivos_atualizados")
     )
     stamped = datetime.fromisoformat(detail["detalhes_atualizados_em"].replace("Z", "+00:00"))
+    assert stamped.astimezone(SAO_PAULO).date() == frozen_day
     assert stamped == datetime.fromisoformat(body["detalhes_atualizados_em"])
     assert stamped == max(datetime.fromisoformat(a["atualizado_em"]) for a in body["abas"].values())
 

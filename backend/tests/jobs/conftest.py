@@ -81,7 +81,7 @@ def redis_url() -> Iterator[str]:
     try:
         client.ping()
     except redis.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+        pytest.fail("Redis is not running on 127.0.0.1:6379 (`make test` starts it)")
     db = random.randint(8, 15)
     url = f"{REDIS_HOST}/{db}"
     yield url
