@@ -1,7 +1,7 @@
 """The sliding-window guarantee: never more than `limit` acquisitions in any `window_s` seconds.
 
-MemoryRateLimiter runs on a fake clock (no sleeping); RedisRateLimiter against the real Redis on
-127.0.0.1:6379, each test on its own key.
+MemoryRateLimiter runs on a fake clock (no sleeping); RedisRateLimiter against the real Redis
+(127.0.0.1:6379, or ESPELHO_TEST_REDIS), each test on its own key.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from espelho.upstream.ratelimit import (
     build_rate_limiter,
     shared_rate_limiter,
 )
+from tests.helpers import TEST_REDIS
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = f"{TEST_REDIS}/0"
 
 
 class FakeClock:
