@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     web_dist_dir: str | None = str(Path(__file__).resolve().parents[3] / "frontend" / "dist")
     log_level: str = "INFO"
     log_json: bool = False
+    # Bearer token GET /metrics requires when set; unset leaves /metrics open (keep it off the internet).
+    metrics_token: SecretStr | None = None
 
     # Comprasnet Contratos
     comprasnet_base_url: str = "https://contratos.comprasnet.gov.br/api"
@@ -85,6 +87,12 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
         return value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_metrics_token_is_unset(cls, value: object) -> object:
+        # Compose and platform dashboards pass an unset variable as "".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def is_sqlite(self) -> bool:

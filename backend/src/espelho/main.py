@@ -16,6 +16,7 @@ from espelho.config import Settings
 from espelho.db import Database
 from espelho.errors import EspelhoError, UpstreamError
 from espelho.logging_setup import configure_logging, get_logger
+from espelho.observability import install_metrics
 
 log = get_logger(__name__)
 
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_history_router)
     app.include_router(contratos_router)
     app.include_router(acessorias_router)
+    install_metrics(app)
     _mount_web_app(app, settings)
     return app
 
