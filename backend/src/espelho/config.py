@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     # More modules registering jobs (comma-separated), imported by workers and the in-process runner.
     extra_job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, url: str) -> str:
+        # Render, Fly and Heroku-style platforms hand out postgres:// or postgresql:// URLs, for which
+        # SQLAlchemy would pick psycopg2 (not installed): use psycopg 3, the driver Espelho ships.
+        scheme, sep, rest = url.partition("://")
+        return f"postgresql+psycopg://{rest}" if sep and scheme in ("postgres", "postgresql") else url
+
     @field_validator("contratos_uasgs", "extra_job_modules", "cors_origins", mode="before")
     @classmethod
     def _split_uasgs(cls, value: object) -> object:
