@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from tests.contratos.conftest import Sim
 from tests.helpers import TEST_REDIS, RunningSimulator
 
 ESPELHO = Path(sys.executable).with_name("espelho")
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -158,3 +160,13 @@ def test_with_redis_the_window_gauge_counts_every_workers_requests(settings: Set
         samples = scrape(client)
     assert (value(samples, "espelho_ratelimit_window_requests", upstream="acessorias") or 0) >= 2
     assert value(samples, "espelho_ratelimit_window_seconds", upstream="acessorias") == 60
+
+
+def test_the_grafana_dashboard_queries_only_exported_metrics(anon_api: TestClient) -> None:
+    exported = {line.split()[2] for line in anon_api.get("/metrics").text.splitlines()
+                if line.startswith("# TYPE espelho_")}
+    dashboard = json.loads((DOCS / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    queried = {re.sub(r"_(bucket|sum|count)$", "", name)
+               for panel in dashboard["panels"] for target in panel.get("targets", [])
+               for name in re.findall(r"espelho_[a-z_]+", target["expr"])}
+    assert queried and queried <= exported, queried - exported
