@@ -124,8 +124,11 @@ def test_contract_tabs_count_as_runs_but_get_no_age_series(anon_api: TestClient,
 
 def test_requests_are_labelled_by_route_template_not_raw_path(api: TestClient) -> None:
     assert api.get("/api/contratos/987654/").status_code == 404
+    api.request("BREW", "/api/v1/health")  # a made-up method is counted, under OTHER
     samples = scrape(api)
     routes = {dict(labels)["route"] for name, labels in samples if name == "espelho_http_requests_total"}
+    methods = {dict(labels)["method"] for name, labels in samples if name == "espelho_http_requests_total"}
+    assert "OTHER" in methods and "BREW" not in methods
     assert "/api/contratos/{id}/" in routes
     assert value(samples, "espelho_http_requests_total", method="GET", route="/api/contratos/{id}/",
                  status="404") is not None

@@ -35,7 +35,7 @@ from espelho.errors import UpstreamError
 from espelho.logging_setup import get_logger
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import CONCLUIDA, INICIADA
-from espelho.upstream.ratelimit import upstream_rate_limiter
+from espelho.upstream.ratelimit import UPSTREAMS, upstream_rate_limiter
 
 log = get_logger(__name__)
 # The *_created series would double the output and no dashboard reads them.
@@ -65,8 +65,7 @@ for _status in ("sent", "failed"):  # exported at 0 until the first message, so 
 
 # Sync durations run from under a second (an incremental with nothing new) to an hour (a big full sync).
 SYNC_DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200)
-# Rate-limit windows reported at scrape time; the same names the clients use.
-UPSTREAMS = ("comprasnet", "acessorias")
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def observe_upstream_request(upstream: str, status: int | str, seconds: float) -> None:
@@ -83,8 +82,9 @@ def observe_ratelimit_wait(upstream: str, seconds: float) -> None:
 
 
 class RequestMetricsMiddleware:
-    """Counts and times every HTTP request by its route template (`/api/contratos/{contrato_id}/`), never
-    the raw path, so ids don't multiply the series. Plain ASGI: no per-request task or body buffering."""
+    """Counts and times every HTTP request by its route template (`/api/contratos/{id}/`), never the raw
+    path, and by a known method, so what clients send can't multiply the series. Plain ASGI: no
+    per-request task or body buffering."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -105,9 +105,9 @@ class RequestMetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_see_status)
         finally:
-            # The router stores the matched route in the scope; preflights and 404s never match one.
+            # The router stores the matched route in the scope; unknown paths and preflights match none.
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            method = scope["method"]
+            method = scope["method"] if scope["method"] in HTTP_METHODS else "OTHER"
             HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
             HTTP_DURATION.labels(method=method, route=route).observe(time.perf_counter() - started)
 

@@ -133,8 +133,12 @@ def shared_rate_limiter(name: str, limit: int, redis_url: str | None, window_s: 
         return _shared[key]
 
 
+# The rate-limited upstreams, by the names their clients (and the metrics) use.
+UPSTREAMS = ("comprasnet", "acessorias")
+
+
 def upstream_rate_limiter(upstream: str, settings: Settings) -> RateLimiter:
-    """The shared limiter of "comprasnet" or "acessorias", sized by its setting: what the clients send
-    through and what /metrics reports."""
+    """The shared limiter of one of UPSTREAMS, sized by its setting: what the clients send through and
+    what /metrics reports."""
     limits = {"comprasnet": settings.comprasnet_rate_limit, "acessorias": settings.acessorias_rate_limit}
     return shared_rate_limiter(upstream, limits[upstream], settings.redis_url)
