@@ -69,6 +69,7 @@ def test_workflow_runs_make_test_with_postgres_and_redis_services() -> None:
     jobs = workflow["jobs"]
 
     test = jobs["test"]
+    assert test["container"]["image"].startswith("debian:")  # Debian's chromium, as in the README
     services = test["services"]
     assert services["postgres"]["image"].startswith("postgres:")
     assert services["redis"]["image"].startswith("redis:")
