@@ -173,3 +173,10 @@ def test_the_grafana_dashboard_queries_only_exported_metrics(anon_api: TestClien
                for panel in dashboard["panels"] for target in panel.get("targets", [])
                for name in re.findall(r"espelho_[a-z_]+", target["expr"])}
     assert queried and queried <= exported, queried - exported
+
+
+def test_metrics_is_not_swallowed_by_the_web_app(settings: Settings, tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<!doctype html><title>Espelho</title>", encoding="utf-8")
+    with TestClient(create_app(settings.model_copy(update={"web_dist_dir": str(tmp_path)}))) as client:
+        assert client.get("/processos").text.startswith("<!doctype html>")  # the SPA's catch-all is there
+        assert value(scrape(client), "espelho_ratelimit_window_seconds", upstream="comprasnet") == 60
