@@ -20,6 +20,8 @@ from espelho.models import Base
 
 TEST_DATABASES = [d.strip() for d in os.environ.get("ESPELHO_TEST_DATABASES", "sqlite,postgresql").split(",")
                   if d.strip()]
+# The tests' Redis server, without a database number (CI points it at its Redis service container).
+TEST_REDIS = os.environ.get("ESPELHO_TEST_REDIS", "redis://127.0.0.1:6379")
 
 
 def empty_all_tables(database: Database) -> None:

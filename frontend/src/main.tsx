@@ -5,7 +5,8 @@ import { configureClient } from './api/http';
 import { AppRoutes } from './App';
 import { createQueryClient, Providers } from './providers';
 
-configureClient(window.location.origin);
+// Same origin by default (espelho serve, or a host rewriting /api); VITE_API_URL calls another origin.
+configureClient(import.meta.env.VITE_API_URL || window.location.origin);
 const queryClient = createQueryClient();
 
 createRoot(document.getElementById('root')!).render(

@@ -33,11 +33,19 @@ def progress_bar(stderr: Console) -> Any:
                     console=stderr, transient=True)
 
 
-@app.callback()
-def main(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         typer.echo(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def main(
+    # Eager, so it answers before Click asks for a command (containers run `espelho --version` as a check).
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.",
+                                 callback=_print_version, is_eager=True),
+) -> None:
+    del version  # handled by _print_version
 
 
 @db_app.command("upgrade")

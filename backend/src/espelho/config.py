@@ -6,8 +6,9 @@ import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path.cwd() / "espelho.db"
@@ -26,6 +27,13 @@ class Settings(BaseSettings):
     web_dist_dir: str | None = str(Path(__file__).resolve().parents[3] / "frontend" / "dist")
     log_level: str = "INFO"
     log_json: bool = False
+    # Browser origins allowed to call the API (comma-separated): only for a web app served from another
+    # origin; `espelho serve` and the Vercel rewrites serve app and API from one origin and need none.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Lets browsers send cookies / HTTP auth cross-origin; bearer tokens in Authorization don't need it.
+    cors_allow_credentials: bool = False
+    # Bearer token GET /metrics requires when set; unset leaves /metrics open (keep it off the internet).
+    metrics_token: SecretStr | None = None
 
     # Comprasnet Contratos
     comprasnet_base_url: str = "https://contratos.comprasnet.gov.br/api"
@@ -77,7 +85,15 @@ class Settings(BaseSettings):
     # More modules registering jobs (comma-separated), imported by workers and the in-process runner.
     extra_job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("contratos_uasgs", "extra_job_modules", mode="before")
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg_driver(cls, url: str) -> str:
+        # Render, Fly and Heroku-style platforms hand out postgres:// or postgresql:// URLs, for which
+        # SQLAlchemy would pick psycopg2 (not installed): use psycopg 3, the driver Espelho ships.
+        scheme, sep, rest = url.partition("://")
+        return f"postgresql+psycopg://{rest}" if sep and scheme in ("postgres", "postgresql") else url
+
+    @field_validator("contratos_uasgs", "extra_job_modules", "cors_origins", mode="before")
     @classmethod
     def _split_uasgs(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().startswith("["):
@@ -85,6 +101,34 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, origins: list[str]) -> list[str]:
+        # Browsers send the origin bare (scheme://host[:port]); "https://app.example/" would never match.
+        cleaned = [origin.rstrip("/") for origin in origins]
+        for origin in cleaned:
+            parts = urlsplit(origin)
+            if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path
+                                  or parts.query or parts.fragment):
+                raise ValueError(f"ESPELHO_CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com")
+        return cleaned
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _blank_metrics_token_is_unset(cls, value: object) -> object:
+        # Compose and platform dashboards pass an unset variable as "".
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("cors_allow_credentials")
+    @classmethod
+    def _no_wildcard_with_credentials(cls, allow: bool, info: ValidationInfo) -> bool:
+        # A field validator (not a model one), so the error echoes this flag only, never other settings.
+        if allow and "*" in info.data.get("cors_origins", []):
+            raise ValueError("ESPELHO_CORS_ORIGINS='*' together with ESPELHO_CORS_ALLOW_CREDENTIALS=true "
+                             "would let any website call the API with a user's credentials: "
+                             "list the web app's origins instead")
+        return allow
 
     @property
     def is_sqlite(self) -> bool:

@@ -16,6 +16,7 @@ from espelho.config import Settings
 from espelho.db import Database
 from espelho.errors import EspelhoError, UpstreamError
 from espelho.logging_setup import configure_logging, get_logger
+from espelho.observability import install_metrics
 
 log = get_logger(__name__)
 
@@ -112,8 +113,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_history_router)
     app.include_router(contratos_router)
     app.include_router(acessorias_router)
+    install_metrics(app)
+    _allow_cors(app, settings)
     _mount_web_app(app, settings)
     return app
+
+
+def _allow_cors(app: FastAPI, settings: Settings) -> None:
+    """Let a web app served from another origin (ESPELHO_CORS_ORIGINS) call the API from the browser.
+
+    Added last, so it is the outermost middleware: preflights are answered before auth, and handled
+    errors (401, 422, …) carry the CORS headers too, so the web app can read them."""
+    if not settings.cors_origins:
+        return
+    from starlette.middleware.cors import CORSMiddleware
+
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                       allow_credentials=settings.cors_allow_credentials,
+                       allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                       allow_headers=["Authorization", "Content-Type"], max_age=600)
 
 
 def _mount_web_app(app: FastAPI, settings: Settings) -> None:

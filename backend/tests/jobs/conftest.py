@@ -22,11 +22,16 @@ from espelho.config import Settings
 from espelho.db import Database
 from espelho.syncs.models import Sincronizacao
 from tests.conftest import settings_env
-from tests.helpers import RunningSimulator, empty_all_tables, migrated_database_url, running_simulator
+from tests.helpers import (
+    TEST_REDIS,
+    RunningSimulator,
+    empty_all_tables,
+    migrated_database_url,
+    running_simulator,
+)
 
 BACKEND = Path(__file__).resolve().parents[2]
 ESPELHO = BACKEND / ".venv" / "bin" / "espelho"
-REDIS_HOST = os.environ.get("ESPELHO_TEST_REDIS", "redis://127.0.0.1:6379")
 
 
 def wait_for(predicate: Callable[[], Any], timeout_s: float = 60.0, interval_s: float = 0.1,
@@ -77,13 +82,13 @@ def pg_database(pg_url: str) -> Iterator[Database]:
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """A Redis database of its own for this test (the Acessórias limiter key is not prefixed)."""
-    client = redis.Redis.from_url(REDIS_HOST)
+    client = redis.Redis.from_url(TEST_REDIS)
     try:
         client.ping()
     except redis.ConnectionError:
-        pytest.fail("Redis is not running on 127.0.0.1:6379 (`make test` starts it)")
+        pytest.fail(f"Redis is not running at {TEST_REDIS} (`make test` starts it)")
     db = random.randint(8, 15)
-    url = f"{REDIS_HOST}/{db}"
+    url = f"{TEST_REDIS}/{db}"
     yield url
     redis.Redis.from_url(url).delete("espelho:ratelimit:acessorias")
 

@@ -10,7 +10,8 @@ import redis
 
 from espelho.db import Database
 from espelho.syncs.locks import DatabaseLocks, Locks, RedisLocks
-from tests.jobs.conftest import REDIS_HOST, wait_for
+from tests.helpers import TEST_REDIS
+from tests.jobs.conftest import wait_for
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -18,7 +19,7 @@ def locks(request: pytest.FixtureRequest, database: Database) -> Iterator[Locks]
     if request.param == "database":
         yield DatabaseLocks(database)
         return
-    client = redis.Redis.from_url(f"{REDIS_HOST}/9")
+    client = redis.Redis.from_url(f"{TEST_REDIS}/9")
     prefix = f"espelho-test-{uuid.uuid4().hex[:8]}:"
     yield RedisLocks(client, prefix)
     for key in client.scan_iter(f"{prefix}*"):

@@ -1,7 +1,7 @@
 """The sliding-window guarantee: never more than `limit` acquisitions in any `window_s` seconds.
 
-MemoryRateLimiter runs on a fake clock (no sleeping); RedisRateLimiter against the real Redis on
-127.0.0.1:6379, each test on its own key.
+MemoryRateLimiter runs on a fake clock (no sleeping); RedisRateLimiter against the real Redis
+(127.0.0.1:6379, or ESPELHO_TEST_REDIS), each test on its own key.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from espelho.upstream.ratelimit import (
     build_rate_limiter,
     shared_rate_limiter,
 )
+from tests.helpers import TEST_REDIS
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = f"{TEST_REDIS}/0"
 
 
 class FakeClock:
@@ -81,6 +82,19 @@ def test_memory_limiter_is_shared_by_threads() -> None:
     assert max_in_any_window(times, 60.0) <= 7
 
 
+def test_memory_limiter_counts_the_requests_in_its_window() -> None:
+    clock = FakeClock()
+    limiter = MemoryRateLimiter(5, 60.0, clock=clock, sleep=clock.sleep)
+    assert limiter.in_window() == 0
+    for _ in range(3):
+        limiter.acquire()
+    clock.sleep(30.0)
+    limiter.acquire()
+    assert limiter.in_window() == 4
+    clock.sleep(30.0)  # the first three leave the window exactly now
+    assert limiter.in_window() == 1
+
+
 def test_memory_limiter_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
         MemoryRateLimiter(0)
@@ -116,6 +130,8 @@ def test_redis_limiter_blocks_the_acquisition_over_the_limit(redis_key: str) -> 
             limiter.acquire()
     assert all(50.0 < w <= 60.1 for w in waits)
     assert client.zcard(redis_key) == 5
+    # Either worker (or the API answering /metrics) sees the shared window's use.
+    assert worker_a.in_window() == worker_b.in_window() == 5
 
 
 def test_redis_limiter_sliding_window_with_threads(redis_key: str) -> None:

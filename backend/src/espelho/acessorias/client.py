@@ -27,7 +27,7 @@ from espelho.config import Settings
 from espelho.errors import UpstreamMalformed
 from espelho.logging_setup import get_logger
 from espelho.upstream.http import UpstreamHttp, UpstreamResponse
-from espelho.upstream.ratelimit import RateLimiter, shared_rate_limiter
+from espelho.upstream.ratelimit import RateLimiter, upstream_rate_limiter
 
 log = get_logger(__name__)
 
@@ -86,9 +86,7 @@ class AcessoriasClient:
     ) -> None:
         token = settings.acessorias_token.get_secret_value() if settings.acessorias_token else ""
         if rate_limiter is None:
-            rate_limiter = shared_rate_limiter(
-                "acessorias", settings.acessorias_rate_limit, settings.redis_url
-            )
+            rate_limiter = upstream_rate_limiter("acessorias", settings)
         self.http = UpstreamHttp(
             "acessorias",
             settings.acessorias_base_url,

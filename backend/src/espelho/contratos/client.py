@@ -11,7 +11,7 @@ from typing import Any
 from espelho.config import Settings
 from espelho.errors import UpstreamMalformed
 from espelho.upstream.http import UpstreamHttp
-from espelho.upstream.ratelimit import shared_rate_limiter
+from espelho.upstream.ratelimit import upstream_rate_limiter
 
 UPSTREAM = "comprasnet"
 
@@ -27,7 +27,7 @@ class ComprasnetClient:
         self.http = http or UpstreamHttp(
             UPSTREAM,
             settings.comprasnet_base_url,
-            rate_limiter=shared_rate_limiter(UPSTREAM, settings.comprasnet_rate_limit, settings.redis_url),
+            rate_limiter=upstream_rate_limiter(UPSTREAM, settings),
             timeout_s=settings.comprasnet_child_timeout_s,
             max_attempts=settings.comprasnet_max_attempts,
             backoff_s=settings.comprasnet_backoff_s,

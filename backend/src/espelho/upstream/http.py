@@ -29,6 +29,7 @@ from espelho.errors import (
     UpstreamUnavailable,
 )
 from espelho.logging_setup import get_logger
+from espelho.observability import observe_ratelimit_wait, observe_upstream_error, observe_upstream_request
 from espelho.upstream.ratelimit import RateLimiter
 
 log = get_logger(__name__)
@@ -162,7 +163,11 @@ class UpstreamHttp:
                 with attempt:
                     return self._send_once(url, params, timeout, accept_statuses)
         except _Retryable as exc:
+            observe_upstream_error(exc.final)
             raise exc.final from exc
+        except UpstreamError as exc:
+            observe_upstream_error(exc)
+            raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send_once(self, url: str, params: dict[str, Any] | None, timeout: float,
@@ -170,20 +175,23 @@ class UpstreamHttp:
         with self._in_flight:
             # The rate slot is taken once a connection is free, so its timestamp is the real send time.
             if self.rate_limiter is not None:
-                self.rate_limiter.acquire()
+                observe_ratelimit_wait(self.name, self.rate_limiter.acquire())
             for counter in _current_counters.get():
                 counter.add()
             started = time.perf_counter()
             try:
                 response = self._client.get(url, params=params, timeout=timeout)
             except httpx.TimeoutException as exc:
+                observe_upstream_request(self.name, "timeout", time.perf_counter() - started)
                 raise _Retryable(UpstreamTimeout(f"{self.name} did not answer within {timeout:.0f} s",
                                                  upstream=self.name, url=url)) from exc
             except httpx.TransportError as exc:
+                observe_upstream_request(self.name, "connection_error", time.perf_counter() - started)
                 raise _Retryable(UpstreamUnavailable(f"{self.name} is unreachable: {exc.__class__.__name__}",
                                                      upstream=self.name, url=url)) from exc
             elapsed_ms = (time.perf_counter() - started) * 1000
         status = response.status_code
+        observe_upstream_request(self.name, status, elapsed_ms / 1000)
         log.debug("upstream.call", upstream=self.name, url=url, status=status, ms=round(elapsed_ms, 1))
         if status in accept_statuses or 200 <= status < 300:
             return UpstreamResponse(self.name, status, response.content, str(response.url))

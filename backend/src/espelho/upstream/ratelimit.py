@@ -11,9 +11,12 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import redis
+
+if TYPE_CHECKING:
+    from espelho.config import Settings
 
 
 class RateLimiter(Protocol):
@@ -22,6 +25,10 @@ class RateLimiter(Protocol):
 
     def acquire(self) -> float:
         """Block until a request may be sent; return the seconds spent waiting."""
+        ...
+
+    def in_window(self) -> int:
+        """Requests sent in the current window (by every process sharing it, for Redis)."""
         ...
 
 
@@ -50,6 +57,11 @@ class MemoryRateLimiter:
                 wait = self._sent[0] + self.window_s - now
             self._sleep(wait)
             waited += wait
+
+    def in_window(self) -> int:
+        with self._lock:
+            since = self._clock() - self.window_s
+            return sum(1 for sent in self._sent if sent > since)
 
 
 # Atomic check-and-record in Redis, timed by the Redis server so workers with skewed clocks agree.
@@ -80,6 +92,7 @@ class RedisRateLimiter:
         self.window_s = window_s
         self.key = key
         self._sleep = sleep
+        self._client = client
         self._script = client.register_script(_ACQUIRE_LUA)
 
     def acquire(self) -> float:
@@ -92,6 +105,12 @@ class RedisRateLimiter:
             wait = wait_us / 1e6 + 0.001
             self._sleep(wait)
             waited += wait
+
+    def in_window(self) -> int:
+        # Scored by the Redis server's clock, like _ACQUIRE_LUA; members at exactly now - window are gone.
+        seconds, micros = self._client.time()
+        since_us = seconds * 1_000_000 + micros - int(self.window_s * 1e6)
+        return int(self._client.zcount(self.key, f"({since_us}", "+inf"))
 
 
 def build_rate_limiter(name: str, limit: int, redis_url: str | None, window_s: float = 60.0) -> RateLimiter:
@@ -112,3 +131,14 @@ def shared_rate_limiter(name: str, limit: int, redis_url: str | None, window_s: 
         if key not in _shared:
             _shared[key] = build_rate_limiter(name, limit, redis_url, window_s)
         return _shared[key]
+
+
+# The rate-limited upstreams, by the names their clients (and the metrics) use.
+UPSTREAMS = ("comprasnet", "acessorias")
+
+
+def upstream_rate_limiter(upstream: str, settings: Settings) -> RateLimiter:
+    """The shared limiter of one of UPSTREAMS, sized by its setting: what the clients send through and
+    what /metrics reports."""
+    limits = {"comprasnet": settings.comprasnet_rate_limit, "acessorias": settings.acessorias_rate_limit}
+    return shared_rate_limiter(upstream, limits[upstream], settings.redis_url)
