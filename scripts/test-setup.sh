@@ -19,7 +19,8 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null 2>&1; then sudo "$@"; else return 1; fi
 }
 
-if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then
+# CI's service containers are reached through ESPELHO_TEST_PG_URL / ESPELHO_TEST_REDIS: nothing to start.
+if [ -z "${ESPELHO_TEST_PG_URL:-}" ] && ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then
   command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ] ||
     missing "PostgreSQL is not running on 127.0.0.1:5432 and is not installed (Debian: apt-get install postgresql)"
   echo "PostgreSQL is down; starting it"
@@ -28,7 +29,7 @@ if ! pg_isready -h 127.0.0.1 -p 5432 >/dev/null 2>&1; then
   wait_for PostgreSQL pg_isready -h 127.0.0.1 -p 5432
 fi
 
-if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+if [ -z "${ESPELHO_TEST_REDIS:-}" ] && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   command -v redis-server >/dev/null 2>&1 ||
     missing "Redis is not running on 127.0.0.1:6379 and is not installed (Debian: apt-get install redis-server)"
   echo "Redis is down; starting it"
