@@ -74,6 +74,7 @@ def test_two_triggers_for_one_scope_give_one_run_and_one_409(celery_settings: Se
     assert len(recorded_runs(pg_database, escopo="uasg:160123")) == 1
 
 
+@pytest.mark.real_clock
 def test_two_workers_sync_two_uasgs_at_the_same_time(celery_settings: Settings, pg_database: Database,
                                                      processes: Processes) -> None:
     processes.worker(celery_settings)

@@ -71,6 +71,7 @@ def test_contratos_sync_trigger_runs_the_base_sync(api: Any, database: Database)
         assert (session.scalar(select(func.count()).select_from(Contrato)) or 0) > 0
 
 
+@pytest.mark.real_clock
 def test_in_process_scheduler_runs_the_scheduled_jobs(database: Database, slow_simulator: Any) -> None:
     settings = slow_settings(database, slow_simulator, scheduler_enabled=True,
                              schedule_acessorias_incremental="1")
