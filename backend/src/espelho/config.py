@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -85,12 +84,3 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [code.strip() for code in value.replace(";", ",").split(",") if code.strip()]
         return value
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()
