@@ -93,7 +93,8 @@ class PageRows(NamedTuple):
     total: int
 
 
-def paginate(session: Session, stmt: Select[Any], paging: PageParams, order_by: Sequence[Any]) -> PageRows:
+def paginate(session: Session, stmt: Select[*tuple[Any, ...]], paging: PageParams,
+             order_by: Sequence[Any]) -> PageRows:
     """COUNT the matches, then read one page of `stmt` in `order_by` (end it with a unique column, so pages
     never overlap). A statement of one entity or column yields its values; a wider one, rows."""
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -8,10 +8,10 @@ from typing import Literal
 
 from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from espelho.api import Page as PageModel
-from espelho.api import PageDep, SessionDep, SettingsDep, SlashOptionalRouter
+from espelho.api import PageDep, SessionDep, SettingsDep, SlashOptionalRouter, paginate
 from espelho.auth import service
 from espelho.auth.deps import AdminDep, CurrentUserDep
 from espelho.auth.models import Usuario
@@ -101,11 +101,7 @@ def me(user: CurrentUserDep) -> Usuario:
 
 @router.get("/usuarios/", response_model=PageModel[UsuarioOut])
 def list_usuarios(_: AdminDep, session: SessionDep, page: PageDep) -> PageModel[UsuarioOut]:
-    total = session.scalar(select(func.count()).select_from(Usuario)) or 0
-    query = select(Usuario).order_by(Usuario.id).offset(page.offset).limit(page.page_size)
-    rows = session.scalars(query).all()
-    return PageModel[UsuarioOut](items=[UsuarioOut.model_validate(r) for r in rows], total=total,
-                                 page=page.page, page_size=page.page_size)
+    return PageModel[UsuarioOut].of(paginate(session, select(Usuario), page, [Usuario.id]), page)
 
 
 @router.post("/usuarios/", response_model=UsuarioOut, status_code=201)
