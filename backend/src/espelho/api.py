@@ -28,15 +28,8 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request is the transaction boundary: commit when the handler succeeded, roll back otherwise."""
-    session = request.app.state.database.sessionmaker()
-    try:
+    with request.app.state.database.session() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -7,14 +7,12 @@ import json
 import typer
 import uvicorn
 
-from espelho import __version__, migrate
+from espelho import __version__
 from espelho.acessorias import cli as acessorias_cli
 from espelho.auth import cli as auth_cli
 from espelho.cli_support import console, load_settings
 from espelho.config import Settings
 from espelho.contratos import cli as contratos_cli
-from espelho.main import create_app
-from espelho.simulator.app import create_simulator_app
 from espelho.syncs import cli as syncs_cli
 
 app = typer.Typer(help="Espelho: a fast local mirror of Comprasnet Contratos and Acessórias.",
@@ -33,6 +31,7 @@ def main(version: bool = typer.Option(False, "--version", help="Print the versio
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Apply the migrations (idempotent: an up-to-date database is left as it is)."""
+    from espelho import migrate  # alembic loads in ~1 s: only the db commands pay for it
     settings = load_settings()
     migrate.upgrade(settings.database_url, revision)
     console.print(f"[green]Database at revision[/green] {migrate.current(settings.database_url)}")
@@ -41,6 +40,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's migration revision."""
+    from espelho import migrate  # alembic loads in ~1 s: only the db commands pay for it
     typer.echo(migrate.current(load_settings().database_url) or "(empty)")
 
 
@@ -61,6 +61,7 @@ def openapi(
     output: str = typer.Option("-", "--output", "-o", help="File to write, or - for stdout."),
 ) -> None:
     """Print the HTTP API's OpenAPI schema (the web app's client is generated from it)."""
+    from espelho.main import create_app  # every router: only this command needs the app itself
     schema = json.dumps(create_app(Settings(demo_mode=True)).openapi(), indent=2, ensure_ascii=False) + "\n"
     if output == "-":
         typer.echo(schema, nl=False)
@@ -80,6 +81,7 @@ def simulate(
     rate_limit: int = typer.Option(100, help="Acessórias: requests per minute before throttling."),
 ) -> None:
     """Serve fake Comprasnet (/comprasnet/api) and Acessórias (/acessorias) over loopback."""
+    from espelho.simulator.app import create_simulator_app  # the fake worlds: only `simulate` needs them
     load_settings()
     base = f"http://{host}:{port}"
     console.print(f"Comprasnet simulator: [bold]{base}/comprasnet/api[/bold]")

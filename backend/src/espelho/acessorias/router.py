@@ -38,6 +38,9 @@ Status = Annotated[
     str | None, Query(max_length=40, description="Concluído, Em andamento… or a letter A/C/S/D/P/W/X")
 ]
 IncluirRemovidos = Annotated[bool, Query(description="Also list processes a full sweep no longer saw")]
+Ativa = Annotated[bool | None, Query(description="true: active only; false: inactive only")]
+Tipo = Annotated[str | None, Query(max_length=300, description="DAS, EFD-REINF…")]
+ProcessoPage = Page[ProcessoOut]
 
 
 def _processos_page(
@@ -50,55 +53,28 @@ def _processos_page(
 
 
 @router.get("/processos/", response_model=Page[ProcessoOut])
-def list_processos(
-    session: SessionDep,
-    paging: PageDep,
-    competencia: CompetenciaQ = None,
-    status: Status = None,
-    empresa: Empresa = None,
-    regime: Regime = None,
-    q: Q = None,
-    ordering: Ordering = None,
-    incluir_removidos: IncluirRemovidos = False,
-) -> Page[ProcessoOut]:
+def list_processos(session: SessionDep, paging: PageDep, competencia: CompetenciaQ = None,
+                   status: Status = None, empresa: Empresa = None, regime: Regime = None, q: Q = None,
+                   ordering: Ordering = None, incluir_removidos: IncluirRemovidos = False) -> ProcessoPage:
     """Processes, filtered and ordered (`ordering`: id, proc_id, nome, competencia, status,
     porcentagem_conclusao, dias_corridos, data_inicio, data_conclusao, dt_last_dh; default `-id`)."""
-    filtros = ProcessoFiltros(
-        competencia=competencia,
-        status=status,
-        empresa=empresa,
-        regime=regime,
-        q=q,
-        incluir_removidos=incluir_removidos,
-    )
+    filtros = ProcessoFiltros(competencia=competencia, status=status, empresa=empresa, regime=regime, q=q,
+                              incluir_removidos=incluir_removidos)
     return _processos_page(session, filtros, paging, ordering)
 
 
 @router.get("/processos/competencia/{comp:path}/", response_model=Page[ProcessoOut])
-def processos_da_competencia(
-    session: SessionDep,
-    paging: PageDep,
-    comp: Competencia,
-    status: Status = None,
-    regime: Regime = None,
-    q: Q = None,
-    ordering: Ordering = None,
-) -> Page[ProcessoOut]:
+def processos_da_competencia(session: SessionDep, paging: PageDep, comp: Competencia, status: Status = None,
+                             regime: Regime = None, q: Q = None, ordering: Ordering = None) -> ProcessoPage:
     """`comp` as MM-YYYY, YYYY-MM or an encoded MM%2FYYYY."""
     filtros = ProcessoFiltros(competencia=comp, status=status, regime=regime, q=q)
     return _processos_page(session, filtros, paging, ordering)
 
 
 @router.get("/processos/empresa/{emp_id}/", response_model=Page[ProcessoOut])
-def processos_da_empresa(
-    session: SessionDep,
-    paging: PageDep,
-    emp_id: Annotated[int, Path(ge=1)],
-    competencia: CompetenciaQ = None,
-    status: Status = None,
-    q: Q = None,
-    ordering: Ordering = None,
-) -> Page[ProcessoOut]:
+def processos_da_empresa(session: SessionDep, paging: PageDep, emp_id: Annotated[int, Path(ge=1)],
+                         competencia: CompetenciaQ = None, status: Status = None, q: Q = None,
+                         ordering: Ordering = None) -> Page[ProcessoOut]:
     queries.get_empresa(session, emp_id)
     filtros = ProcessoFiltros(empresa=str(emp_id), competencia=competencia, status=status, q=q)
     return _processos_page(session, filtros, paging, ordering)
@@ -128,14 +104,8 @@ def desdobramentos_do_processo(
 
 
 @router.get("/empresas/", response_model=Page[EmpresaOut])
-def list_empresas(
-    session: SessionDep,
-    paging: PageDep,
-    regime: Regime = None,
-    ativa: Annotated[bool | None, Query(description="true: active only; false: inactive only")] = None,
-    q: Q = None,
-    ordering: Ordering = None,
-) -> Page[EmpresaOut]:
+def list_empresas(session: SessionDep, paging: PageDep, regime: Regime = None,
+                  ativa: Ativa = None, q: Q = None, ordering: Ordering = None) -> Page[EmpresaOut]:
     """Companies (`ordering`: nome (default), id, codigo, regime_tributario)."""
     rows = queries.list_empresas(session, paging, regime=regime, ativa=ativa, q=q, ordering=ordering)
     return Page[EmpresaOut].of(rows, paging)
@@ -147,15 +117,9 @@ def get_empresa(session: SessionDep, empresa_id: Annotated[int, Path(ge=1)]) -> 
 
 
 @router.get("/empresas/{empresa_id}/processos/", response_model=Page[ProcessoOut])
-def processos_de_empresa(
-    session: SessionDep,
-    paging: PageDep,
-    empresa_id: Annotated[int, Path(ge=1)],
-    competencia: CompetenciaQ = None,
-    status: Status = None,
-    q: Q = None,
-    ordering: Ordering = None,
-) -> Page[ProcessoOut]:
+def processos_de_empresa(session: SessionDep, paging: PageDep, empresa_id: Annotated[int, Path(ge=1)],
+                         competencia: CompetenciaQ = None, status: Status = None, q: Q = None,
+                         ordering: Ordering = None) -> Page[ProcessoOut]:
     return processos_da_empresa(session, paging, empresa_id, competencia, status, q, ordering)
 
 
@@ -169,15 +133,9 @@ def _obrigacoes_page(
 
 
 @router.get("/obrigacoes/vencimento/{dia}/", response_model=Page[ObrigacaoOut])
-def obrigacoes_do_vencimento(
-    session: SessionDep,
-    paging: PageDep,
-    dia: str,
-    status: Status = None,
-    tipo: Annotated[str | None, Query(max_length=300)] = None,
-    empresa: Empresa = None,
-    ordering: Ordering = None,
-) -> Page[ObrigacaoOut]:
+def obrigacoes_do_vencimento(session: SessionDep, paging: PageDep, dia: str, status: Status = None,
+                             tipo: Tipo = None, empresa: Empresa = None,
+                             ordering: Ordering = None) -> Page[ObrigacaoOut]:
     """Obligations due on `dia` (YYYY-MM-DD)."""
     iso = queries.parse_date(dia, "dia").isoformat()
     filtros = ObrigacaoFiltros(status=status, tipo=tipo, empresa=empresa, de=iso, ate=iso)
@@ -189,7 +147,7 @@ def list_obrigacoes(
     session: SessionDep,
     paging: PageDep,
     status: Annotated[str | None, Query(max_length=40, description="Raw label: Pendente, Entregue…")] = None,
-    tipo: Annotated[str | None, Query(max_length=300, description="DAS, EFD-REINF…")] = None,
+    tipo: Tipo = None,
     empresa: Empresa = None,
     competencia: CompetenciaQ = None,
     de: Annotated[str | None, Query(max_length=10, description="Due on or after (YYYY-MM-DD)")] = None,

@@ -25,7 +25,6 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
-from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from espelho.acessorias import schemas
@@ -33,7 +32,7 @@ from espelho.acessorias.cache import mark_competencias_changed
 from espelho.acessorias.client import MAX_IN_FLIGHT, AcessoriasClient, ListResult
 from espelho.acessorias.competencia import Competencia, competencia_processo
 from espelho.acessorias.models import Empresa, Obrigacao, Processo
-from espelho.acessorias.writers import Company, Counts, Writers
+from espelho.acessorias.writers import Company, Counters, Counts, Writers
 from espelho.clock import SAO_PAULO, now_utc, today_sao_paulo
 from espelho.config import Settings
 from espelho.db import Database
@@ -58,32 +57,16 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-class SyncResult(BaseModel):
+class SyncResult(Counters):
     """One run, as `--json` prints it and its run records it (`erro` only when it failed)."""
 
     status: str
     tipo: str
     competencia: str | None
     run_id: int
-    novos: int = 0
-    atualizados: int = 0
-    removidos: int = 0
     total_processos: int = 0
     api_calls: int = 0
     duration_s: float = 0.0
-    inalterados: int = 0
-    detalhes: int = 0
-    ausentes: int = 0
-    ignorados: int = 0
-    empresas_novas: int = 0
-    empresas_atualizadas: int = 0
-    obrigacoes_novas: int = 0
-    obrigacoes_atualizadas: int = 0
-    paginas: int = 0
-    duplicados: int = 0
-    paginas_vazias_recuperadas: int = 0
-    varredura_completa: bool | None = None
-    obrigacoes_delta_completo: bool | None = None
     competencias: list[str] = []
     erro: str | None = None
 
@@ -191,7 +174,8 @@ class _Planner:
                 select(func.count()).select_from(Processo).where(Processo.removido_em.is_(None)))
         return SyncResult(status=status, tipo=tipo, competencia=self.competencia, run_id=self.run_id,
                           total_processos=int(total or 0), api_calls=api_calls,
-                          duration_s=round(elapsed_s, 3), erro=erro, **self.counts.reported())
+                          duration_s=round(elapsed_s, 3), competencias=sorted(self.counts.competencias),
+                          erro=erro, **self.counts.counters())
 
     def _tick(self, done: int, total: int, label: str) -> None:
         if self.progress is not None:

@@ -6,10 +6,11 @@ in `Counts`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
+from pydantic import BaseModel, Field
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
@@ -23,9 +24,8 @@ from espelho.logging_setup import get_logger
 log = get_logger(__name__)
 
 
-@dataclass
-class Counts:
-    """What one run did, as it goes."""
+class Counters(BaseModel):
+    """What a run reports having done."""
 
     novos: int = 0
     atualizados: int = 0
@@ -43,7 +43,12 @@ class Counts:
     paginas_vazias_recuperadas: int = 0
     varredura_completa: bool | None = None
     obrigacoes_delta_completo: bool | None = None
-    competencias: set[str] = field(default_factory=set)
+
+
+class Counts(Counters):
+    """The counters as a run goes, and the competências it touched (their cached metrics go stale)."""
+
+    competencias: set[str] = Field(default_factory=set)
     cross_competencia: bool = False
 
     def add_list(self, stats: ListStats) -> None:
@@ -51,12 +56,8 @@ class Counts:
         self.duplicados += stats.duplicates
         self.paginas_vazias_recuperadas += stats.suspicious_empty
 
-    def reported(self) -> dict[str, Any]:
-        """The counters as a run reports them (competências sorted; the cache flag stays internal)."""
-        counters = asdict(self)
-        del counters["cross_competencia"]
-        counters["competencias"] = sorted(self.competencias)
-        return counters
+    def counters(self) -> dict[str, Any]:
+        return self.model_dump(include=set(Counters.model_fields))
 
     def touch(self, *competencias: str | None) -> None:
         for competencia in competencias:

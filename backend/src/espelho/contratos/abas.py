@@ -5,7 +5,6 @@ A tab is added here (with its model, its schemas and a migration); nothing else 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -24,33 +23,23 @@ class AbaSpec:
     out: type[schemas.AbaRowOut]
     freshness: str  # the contract's column stamped when the tab was last fetched
     stat_key: str  # the tab's row count in a sync's statistics
-    order: Callable[[], list[Any]]  # how its rows are listed (after the contract id)
+    order: tuple[str, ...]  # how its rows are listed (after the contract id): column, "-column" descending
+
+    def order_by(self) -> list[Any]:
+        columns = [getattr(self.model, name.lstrip("-")) for name in self.order]
+        return [c.desc().nulls_last() if name.startswith("-") else c.asc().nulls_last()
+                for c, name in zip(columns, self.order, strict=True)]
 
 
-ABAS: dict[str, AbaSpec] = {
-    spec.aba: spec
-    for spec in (
-        AbaSpec(
-            "historico", "Histórico", HistoricoContrato, schemas.UpstreamHistorico, schemas.HistoricoOut,
-            "historico_atualizado_em", "historicos",
-            lambda: [HistoricoContrato.data_assinatura.desc().nulls_last(), HistoricoContrato.id],
-        ),
-        AbaSpec(
-            "empenhos", "Empenhos", Empenho, schemas.UpstreamEmpenho, schemas.EmpenhoOut,
-            "empenhos_atualizados_em", "empenhos",
-            lambda: [Empenho.data_emissao.desc().nulls_last(), Empenho.id],
-        ),
-        AbaSpec(
-            "itens", "Itens", ItemContrato, schemas.UpstreamItem, schemas.ItemOut,
-            "itens_atualizados_em", "itens",
-            lambda: [ItemContrato.numero_item_compra.asc().nulls_last(), ItemContrato.id],
-        ),
-        AbaSpec(
-            "arquivos", "Arquivos", ArquivoContrato, schemas.UpstreamArquivo, schemas.ArquivoOut,
-            "arquivos_atualizados_em", "arquivos",
-            lambda: [ArquivoContrato.id.desc()],
-        ),
-    )
-}
+ABAS: dict[str, AbaSpec] = {spec.aba: spec for spec in (
+    AbaSpec("historico", "Histórico", HistoricoContrato, schemas.UpstreamHistorico, schemas.HistoricoOut,
+            "historico_atualizado_em", "historicos", ("-data_assinatura", "id")),
+    AbaSpec("empenhos", "Empenhos", Empenho, schemas.UpstreamEmpenho, schemas.EmpenhoOut,
+            "empenhos_atualizados_em", "empenhos", ("-data_emissao", "id")),
+    AbaSpec("itens", "Itens", ItemContrato, schemas.UpstreamItem, schemas.ItemOut,
+            "itens_atualizados_em", "itens", ("numero_item_compra", "id")),
+    AbaSpec("arquivos", "Arquivos", ArquivoContrato, schemas.UpstreamArquivo, schemas.ArquivoOut,
+            "arquivos_atualizados_em", "arquivos", ("-id",)),
+)}
 # The API's `Aba` type is a Literal (a static type for the schemas); it must name exactly these tabs.
 assert tuple(ABAS) == get_args(schemas.Aba), "contratos.schemas.Aba and contratos.abas.ABAS disagree"

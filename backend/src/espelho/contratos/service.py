@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import BigInteger, Integer, Numeric, Select, String, delete, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -110,6 +110,17 @@ def fit_row(model: type[Base], row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+# What a malformed upstream record raises: it costs that record (reported), never the batch.
+BAD_RECORD = (ValidationError, ValueError, TypeError)
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(record: Any, schema: type[M]) -> M:
+    if not isinstance(record, dict):
+        raise ValueError(f"record is a {type(record).__name__}, not an object")
+    return schema.model_validate(record)
+
+
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]]
@@ -149,20 +160,13 @@ def run_uasg_sync(
         invalidos = fora_da_vigencia = 0
         for index, record in enumerate(payload):
             try:
-                if not isinstance(record, dict):
-                    raise ValueError(f"record is a {type(record).__name__}, not an object")
-                parsed = UpstreamContrato.model_validate(record)
+                parsed = _parse(record, UpstreamContrato)
                 row = fit_row(Contrato, parsed.row())
-            except (ValidationError, ValueError, TypeError) as exc:
+            except BAD_RECORD as exc:
                 invalidos += 1
                 record_id = record.get("id") if isinstance(record, dict) else None
-                log.warning(
-                    "contratos.registro_invalido",
-                    uasg=codigo,
-                    indice=index,
-                    id=record_id,
-                    erro=_error_text(exc),
-                )
+                log.warning("contratos.registro_invalido", uasg=codigo, indice=index, id=record_id,
+                            erro=_error_text(exc))
                 if len(erros) < _MAX_REPORTED_ERRORS:
                     erros.append(RegistroInvalido(indice=index, id=record_id, erro=_error_text(exc)))
                 continue
@@ -308,20 +312,13 @@ def sync_aba(
     invalidos = 0
     for index, record in enumerate(payload):
         try:
-            if not isinstance(record, dict):
-                raise ValueError(f"record is a {type(record).__name__}, not an object")
-            row = spec.upstream.model_validate(record).row()
+            row = _parse(record, spec.upstream).row()
             row.update(contrato_id=contrato_id, raw_json=record, sincronizado_em=now)
             rows[row["id"]] = fit_row(model, row)
-        except (ValidationError, ValueError, TypeError) as exc:
+        except BAD_RECORD as exc:
             invalidos += 1
-            log.warning(
-                "contratos.aba_registro_invalido",
-                contrato=contrato_id,
-                aba=aba,
-                indice=index,
-                erro=_error_text(exc),
-            )
+            log.warning("contratos.aba_registro_invalido", contrato=contrato_id, aba=aba, indice=index,
+                        erro=_error_text(exc))
 
     # Replace the tab in the caller's transaction: all of it lands, or none of it.
     session.execute(delete(model).where(model.contrato_id == contrato_id))
@@ -365,7 +362,7 @@ def _fetch_contrato(client: ComprasnetClient, contrato_id: int) -> tuple[dict[st
         )
     try:
         row = fit_row(Contrato, UpstreamContrato.model_validate(raw).row())
-    except (ValidationError, ValueError, TypeError) as exc:
+    except BAD_RECORD as exc:
         raise UpstreamMalformed(
             f"contract {contrato_id} answer could not be parsed: {_error_text(exc)}", upstream=UPSTREAM
         ) from exc
@@ -516,7 +513,7 @@ def list_aba(session: Session, aba: str, *, contrato_id: int | None, paging: Pag
     if contrato_id is not None:
         get_contrato(session, contrato_id)
         stmt = stmt.where(spec.model.contrato_id == contrato_id)
-    return paginate(session, stmt, paging, [spec.model.contrato_id, *spec.order()])
+    return paginate(session, stmt, paging, [spec.model.contrato_id, *spec.order_by()])
 
 
 def list_uasgs(session: Session) -> list[dict[str, Any]]:

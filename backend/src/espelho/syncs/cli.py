@@ -8,7 +8,6 @@ import typer
 
 from espelho.cli_support import console, load_settings
 from espelho.config import Settings
-from espelho.worker import configure_celery
 
 
 def _settings_for_celery() -> Settings:
@@ -30,6 +29,8 @@ def register(app: typer.Typer) -> None:
         pool: str = typer.Option("prefork", help="Celery pool: prefork, threads or solo."),
     ) -> None:
         """Run a Celery worker executing the sync jobs (needs ESPELHO_REDIS_URL)."""
+        from espelho.worker import configure_celery  # Celery loads in ~0.5 s: only worker/beat need it
+
         settings = _settings_for_celery()
         celery = configure_celery(settings)
         celery.worker_main(["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
@@ -42,6 +43,8 @@ def register(app: typer.Typer) -> None:
         loglevel: str = typer.Option("info", help="Celery log level."),
     ) -> None:
         """Run Celery beat: sends the scheduled jobs (run exactly one per deployment)."""
+        from espelho.worker import configure_celery  # Celery loads in ~0.5 s: only worker/beat need it
+
         settings = _settings_for_celery()
         celery = configure_celery(settings)
         celery.start(["beat", f"--loglevel={loglevel}", f"--schedule={schedule_file}"])
