@@ -24,6 +24,7 @@ from espelho.db import Database
 from espelho.errors import EspelhoError, NotFound, UpstreamError, from_status
 from espelho.health import router as health_router
 from espelho.logging_setup import configure_logging, get_logger
+from espelho.regras import router as regras_router
 from espelho.syncs.history_router import router as sync_history_router
 from espelho.syncs.router import router as sync_trigger_router
 from espelho.syncs.runner import start_background_jobs
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(auth_router)
+    app.include_router(regras_router)
     # Fixed paths like /api/contratos/sync must be registered before /api/contratos/{id}.
     app.include_router(sync_trigger_router)
     app.include_router(sync_history_router)

@@ -44,7 +44,8 @@ def _fold(value: str) -> str:
     return re.sub(r"[\s_\-]+", " ", plain).strip().lower()
 
 
-_STATUS_BY_FOLDED = {_fold(label): label for label in _STATUS_BY_LETTER.values()}
+PROCESSO_STATUS = tuple(_STATUS_BY_LETTER.values())
+_STATUS_BY_FOLDED = {_fold(label): label for label in PROCESSO_STATUS}
 
 # The competência's (year, month) as one sortable text "YYYYMM". Written literally (no bound parameters)
 # so PostgreSQL and SQLite match it against the expression index of migration 05.
