@@ -3,8 +3,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { Autocomplete, FormControl, InputLabel, MenuItem, Select, TextField } from '@mui/material';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { unwrap } from '../api/http';
-import { getEmpresaApiV1EmpresasEmpresaIdGet, listEmpresasApiV1EmpresasGet } from '../client/sdk.gen';
-import { useDashboardRegimes } from '../hooks/dashboard';
+import { getEmpresa, listEmpresas } from '../client/sdk.gen';
+import { useDashboardRegimes } from '../features/dashboard/hooks';
 import { formatCnpj } from '../lib/format';
 
 const COMPETENCIA = /^(0[1-9]|1[0-2])\/\d{4}$/;
@@ -56,12 +56,12 @@ export function EmpresaPicker({ value, onChange }: { value: string; onChange: (i
   }, [input]);
   const search = useQuery({
     queryKey: ['empresas', 'picker', q],
-    queryFn: () => unwrap(listEmpresasApiV1EmpresasGet({ query: { q: q || undefined, page_size: 20 } })),
+    queryFn: () => unwrap(listEmpresas({ query: { q: q || undefined, page_size: 20 } })),
     placeholderData: keepPreviousData,
   });
   const selected = useQuery({
     queryKey: ['empresa', Number(value)],
-    queryFn: () => unwrap(getEmpresaApiV1EmpresasEmpresaIdGet({ path: { empresa_id: Number(value) } })),
+    queryFn: () => unwrap(getEmpresa({ path: { empresa_id: Number(value) } })),
     enabled: /^\d+$/.test(value),
   });
   const options: EmpresaOption[] = search.data?.items ?? [];

@@ -1,9 +1,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { clean, unwrap } from '../api/http';
+import { clean, unwrap } from '../../api/http';
 import {
-  desdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGet, getProcessoApiV1ProcessosProcessoIdGet,
-  listProcessosApiV1ProcessosGet, passosDoProcessoApiV1ProcessosProcessoIdPassosGet,
-} from '../client/sdk.gen';
+  desdobramentosDoProcesso, getProcesso,
+  listProcessos, passosDoProcesso,
+} from '../../client/sdk.gen';
 
 export interface ProcessoFiltros {
   competencia?: string;
@@ -18,7 +18,7 @@ export interface ProcessoFiltros {
 export function useProcessos(filtros: ProcessoFiltros) {
   return useQuery({
     queryKey: ['processos', filtros],
-    queryFn: () => unwrap(listProcessosApiV1ProcessosGet({ query: clean({ ...filtros }) })),
+    queryFn: () => unwrap(listProcessos({ query: clean({ ...filtros }) })),
     placeholderData: keepPreviousData,
   });
 }
@@ -26,14 +26,14 @@ export function useProcessos(filtros: ProcessoFiltros) {
 export function useProcesso(id: string | number) {
   return useQuery({
     queryKey: ['processo', String(id)],
-    queryFn: () => unwrap(getProcessoApiV1ProcessosProcessoIdGet({ path: { processo_id: Number(id) } })),
+    queryFn: () => unwrap(getProcesso({ path: { processo_id: Number(id) } })),
   });
 }
 
 export function usePassos(id: string | number) {
   return useQuery({
     queryKey: ['processo', String(id), 'passos'],
-    queryFn: () => unwrap(passosDoProcessoApiV1ProcessosProcessoIdPassosGet({
+    queryFn: () => unwrap(passosDoProcesso({
       path: { processo_id: Number(id) }, query: { page_size: 500 },
     })),
   });
@@ -42,7 +42,7 @@ export function usePassos(id: string | number) {
 export function useDesdobramentos(id: string | number) {
   return useQuery({
     queryKey: ['processo', String(id), 'desdobramentos'],
-    queryFn: () => unwrap(desdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGet({
+    queryFn: () => unwrap(desdobramentosDoProcesso({
       path: { processo_id: Number(id) }, query: { page_size: 500 },
     })),
   });

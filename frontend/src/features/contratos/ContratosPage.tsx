@@ -4,17 +4,17 @@ import {
   Alert, Autocomplete, Box, Button, CircularProgress, Paper, Tab, Tabs, TextField, Typography,
 } from '@mui/material';
 import SyncIcon from '@mui/icons-material/Sync';
-import type { ContratoResumo } from '../api/types';
-import { DataTable, type Column } from '../components/DataTable';
-import { FilterBar, SearchField } from '../components/Filters';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, errorMessage, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useCanSync } from '../hooks/auth';
-import { useContratos, useSyncUasg, useUasgs } from '../hooks/contratos';
-import { useSyncStatus } from '../hooks/sync';
-import { useSearchState } from '../hooks/useSearchState';
-import { daysUntil, formatCnpj, formatDate, formatInteger, formatMoney } from '../lib/format';
+import type { ContratoResumo } from '../../api/types';
+import { DataTable, type Column } from '../../components/DataTable';
+import { FilterBar, SearchField } from '../../components/Filters';
+import { PageHeader } from '../../components/PageHeader';
+import { EmptyState, errorMessage, QueryState } from '../../components/QueryState';
+import { StatusChip } from '../../components/StatusChip';
+import { useCanSync } from '../auth/hooks';
+import { useContratos, useSyncUasg, useUasgs } from './hooks';
+import { useSyncStatus } from '../sincronizacao/hooks';
+import { useSearchState } from '../../hooks/useSearchState';
+import { daysUntil, formatCnpj, formatDate, formatInteger, formatMoney } from '../../lib/format';
 
 const UASGS_KEY = 'espelho.uasgs';
 

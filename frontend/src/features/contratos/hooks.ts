@@ -1,11 +1,11 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { clean, unwrap } from '../api/http';
-import type { Aba, AbaRow, Contrato, Page } from '../api/types';
+import { clean, unwrap } from '../../api/http';
+import type { Aba, AbaRow, Contrato, Page } from '../../api/types';
 import {
-  detalheApiContratosIdGet, listArquivosApiContratosArquivosGet, listContratosApiContratosGet,
-  listEmpenhosApiContratosEmpenhosGet, listHistoricoApiContratosHistoricoGet, listItensApiContratosItensGet,
-  listUasgsApiContratosUasgsGet, sincronizarAbaApiContratosIdSincronizarAbaPost, syncContratosApiContratosSyncPost,
-} from '../client/sdk.gen';
+  detalhe, listArquivos, listContratos,
+  listEmpenhos, listHistorico, listItens,
+  listUasgs, sincronizarAba, syncContratos,
+} from '../../client/sdk.gen';
 
 export interface ContratoFiltros {
   uasg?: string;
@@ -19,7 +19,7 @@ export interface ContratoFiltros {
 export function useContratos(filtros: ContratoFiltros) {
   return useQuery({
     queryKey: ['contratos', filtros],
-    queryFn: () => unwrap(listContratosApiContratosGet({
+    queryFn: () => unwrap(listContratos({
       query: clean({ ...filtros, vigencia: filtros.vigencia || undefined }) as never,
     })),
     placeholderData: keepPreviousData,
@@ -29,21 +29,21 @@ export function useContratos(filtros: ContratoFiltros) {
 export function useContrato(id: string | number) {
   return useQuery({
     queryKey: ['contrato', String(id)],
-    queryFn: () => unwrap(detalheApiContratosIdGet({ path: { id: Number(id) } })),
+    queryFn: () => unwrap(detalhe({ path: { id: Number(id) } })),
   });
 }
 
 export const abaKey = (id: string | number, aba: Aba) => ['contrato', String(id), 'aba', aba] as const;
 
 export function useUasgs() {
-  return useQuery({ queryKey: ['uasgs'], queryFn: () => unwrap(listUasgsApiContratosUasgsGet()) });
+  return useQuery({ queryKey: ['uasgs'], queryFn: () => unwrap(listUasgs()) });
 }
 
 const LISTAR_ABA = {
-  historico: listHistoricoApiContratosHistoricoGet,
-  empenhos: listEmpenhosApiContratosEmpenhosGet,
-  itens: listItensApiContratosItensGet,
-  arquivos: listArquivosApiContratosArquivosGet,
+  historico: listHistorico,
+  empenhos: listEmpenhos,
+  itens: listItens,
+  arquivos: listArquivos,
 } as const;
 
 /** A tab's stored rows, from the database only (no upstream call). */
@@ -60,7 +60,7 @@ export function useContratoAba(id: string | number, aba: Aba, enabled: boolean) 
 export function useSincronizarAba(id: string | number) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (aba: Aba) => unwrap(sincronizarAbaApiContratosIdSincronizarAbaPost({
+    mutationFn: (aba: Aba) => unwrap(sincronizarAba({
       path: { id: Number(id), aba }, query: { page_size: 500 },
     })),
     onSuccess: (data, aba) => {
@@ -88,7 +88,7 @@ function freshness(aba: Aba, em: string | null): Partial<Contrato> {
 export function useSyncUasg() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (uasg: string) => unwrap(syncContratosApiContratosSyncPost({ query: { uasg } })),
+    mutationFn: (uasg: string) => unwrap(syncContratos({ query: { uasg } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['sync'] }),
   });
 }

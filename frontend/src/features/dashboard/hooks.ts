@@ -1,15 +1,15 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { unwrap } from '../api/http';
+import { unwrap } from '../../api/http';
 import {
-  dashboardMetricasApiV1DashboardMetricasGet, dashboardRegimesApiV1DashboardRegimesGet,
-  dashboardTimelineApiV1DashboardTimelineGet,
-} from '../client/sdk.gen';
+  dashboardMetricas, dashboardRegimes,
+  dashboardTimeline,
+} from '../../client/sdk.gen';
 
 /** `competencia` MM/AAAA, or '' for every competência. */
 export function useDashboardMetricas(competencia: string) {
   return useQuery({
     queryKey: ['dashboard', 'metricas', competencia],
-    queryFn: () => unwrap(dashboardMetricasApiV1DashboardMetricasGet({ query: { competencia: competencia || undefined } })),
+    queryFn: () => unwrap(dashboardMetricas({ query: { competencia: competencia || undefined } })),
     placeholderData: keepPreviousData,
   });
 }
@@ -17,7 +17,7 @@ export function useDashboardMetricas(competencia: string) {
 export function useDashboardRegimes(competencia: string) {
   return useQuery({
     queryKey: ['dashboard', 'regimes', competencia],
-    queryFn: () => unwrap(dashboardRegimesApiV1DashboardRegimesGet({ query: { competencia: competencia || undefined } })),
+    queryFn: () => unwrap(dashboardRegimes({ query: { competencia: competencia || undefined } })),
     placeholderData: keepPreviousData,
   });
 }
@@ -26,7 +26,7 @@ export function useDashboardRegimes(competencia: string) {
 export function useDashboardTimeline(de: string, ate: string) {
   return useQuery({
     queryKey: ['dashboard', 'timeline', de, ate],
-    queryFn: () => unwrap(dashboardTimelineApiV1DashboardTimelineGet({ query: { de: de || undefined, ate: ate || undefined } })),
+    queryFn: () => unwrap(dashboardTimeline({ query: { de: de || undefined, ate: ate || undefined } })),
     placeholderData: keepPreviousData,
   });
 }

@@ -4,15 +4,15 @@ import {
   Alert, Box, Breadcrumbs, Button, CircularProgress, Grid, Link, Paper, Stack, Tab, Tabs, Typography,
 } from '@mui/material';
 import RefreshIcon from '@mui/icons-material/Refresh';
-import type { Aba, AbaRow, Contrato, Page } from '../api/types';
-import { ApiError } from '../api/http';
-import { DataTable, type Column } from '../components/DataTable';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, errorMessage, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useCanSync } from '../hooks/auth';
-import { ABA_FIELDS, syncedThisSession, useContrato, useContratoAba, useSincronizarAba } from '../hooks/contratos';
-import { formatCnpj, formatDate, formatDateTime, formatDecimal, formatMoney } from '../lib/format';
+import type { Aba, AbaRow, Contrato, Page } from '../../api/types';
+import { ApiError } from '../../api/http';
+import { DataTable, type Column } from '../../components/DataTable';
+import { PageHeader } from '../../components/PageHeader';
+import { EmptyState, errorMessage, QueryState } from '../../components/QueryState';
+import { StatusChip } from '../../components/StatusChip';
+import { useCanSync } from '../auth/hooks';
+import { ABA_FIELDS, syncedThisSession, useContrato, useContratoAba, useSincronizarAba } from './hooks';
+import { formatCnpj, formatDate, formatDateTime, formatDecimal, formatMoney } from '../../lib/format';
 import { periodo, vigenciaDe } from './ContratosPage';
 
 export const ABAS: { aba: Aba; label: string }[] = [

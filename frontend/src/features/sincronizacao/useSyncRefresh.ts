@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useSyncStatus } from './sync';
+import { useSyncStatus } from './hooks';
 
 // What each upstream's sync can change on screen.
 const AFFECTED: Record<string, string[][]> = {

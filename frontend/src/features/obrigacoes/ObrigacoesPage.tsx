@@ -1,14 +1,14 @@
 import { Box, Chip, FormControl, InputLabel, MenuItem, Paper, Select, Stack, TextField, Typography } from '@mui/material';
-import type { Obrigacao } from '../api/types';
-import { DataTable, type Column } from '../components/DataTable';
-import { CompetenciaField, EmpresaPicker } from '../components/FilterFields';
-import { FilterBar, SearchField } from '../components/Filters';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useObrigacoes } from '../hooks/obrigacoes';
-import { useSearchState } from '../hooks/useSearchState';
-import { daysUntil, formatCnpj, formatCompetencia, formatDate, formatInteger, todayIso } from '../lib/format';
+import type { Obrigacao } from '../../api/types';
+import { DataTable, type Column } from '../../components/DataTable';
+import { CompetenciaField, EmpresaPicker } from '../../components/FilterFields';
+import { FilterBar, SearchField } from '../../components/Filters';
+import { PageHeader } from '../../components/PageHeader';
+import { EmptyState, QueryState } from '../../components/QueryState';
+import { StatusChip } from '../../components/StatusChip';
+import { useObrigacoes } from './hooks';
+import { useSearchState } from '../../hooks/useSearchState';
+import { daysUntil, formatCnpj, formatCompetencia, formatDate, formatInteger, todayIso } from '../../lib/format';
 
 const ENTREGUE = /^(entregue|ent\.|dispensada|atraso justificado)/i;
 

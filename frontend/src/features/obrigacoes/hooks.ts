@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { clean, unwrap } from '../api/http';
-import { listObrigacoesApiV1ObrigacoesGet } from '../client/sdk.gen';
+import { clean, unwrap } from '../../api/http';
+import { listObrigacoes } from '../../client/sdk.gen';
 
 export interface ObrigacaoFiltros {
   status?: string;
@@ -17,7 +17,7 @@ export interface ObrigacaoFiltros {
 export function useObrigacoes(filtros: ObrigacaoFiltros) {
   return useQuery({
     queryKey: ['obrigacoes', filtros],
-    queryFn: () => unwrap(listObrigacoesApiV1ObrigacoesGet({ query: clean({ ordering: 'data_vencimento', ...filtros }) })),
+    queryFn: () => unwrap(listObrigacoes({ query: clean({ ordering: 'data_vencimento', ...filtros }) })),
     placeholderData: keepPreviousData,
   });
 }

@@ -5,14 +5,14 @@ import {
 } from '@mui/material';
 import SyncIcon from '@mui/icons-material/Sync';
 import CloudSyncIcon from '@mui/icons-material/CloudSyncOutlined';
-import type { Sincronizacao } from '../api/types';
-import { DataTable, type Column } from '../components/DataTable';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, ErrorState, errorMessage, Loading, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useCanSync } from '../hooks/auth';
-import { useManualSync, useSyncHistory, useSyncStatus } from '../hooks/sync';
-import { formatDateTime, formatDecimal, formatInteger } from '../lib/format';
+import type { Sincronizacao } from '../../api/types';
+import { DataTable, type Column } from '../../components/DataTable';
+import { PageHeader } from '../../components/PageHeader';
+import { EmptyState, ErrorState, errorMessage, Loading, QueryState } from '../../components/QueryState';
+import { StatusChip } from '../../components/StatusChip';
+import { useCanSync } from '../auth/hooks';
+import { useManualSync, useSyncHistory, useSyncStatus } from './hooks';
+import { formatDateTime, formatDecimal, formatInteger } from '../../lib/format';
 
 const ORIGEM: Record<string, string> = { ACESSORIAS: 'Acessórias', COMPRASNET: 'Comprasnet' };
 

@@ -1,15 +1,15 @@
 import { Box, FormControl, InputLabel, LinearProgress, MenuItem, Select, Typography } from '@mui/material';
-import { CompetenciaField, EmpresaPicker, RegimeSelect } from '../components/FilterFields';
+import { CompetenciaField, EmpresaPicker, RegimeSelect } from '../../components/FilterFields';
 import { useNavigate } from 'react-router-dom';
-import type { Processo } from '../api/types';
-import { DataTable, type Column } from '../components/DataTable';
-import { FilterBar, SearchField } from '../components/Filters';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useProcessos } from '../hooks/processos';
-import { useSearchState } from '../hooks/useSearchState';
-import { formatCnpj, formatCompetencia, formatDate, formatInteger, formatPercent, toNumber } from '../lib/format';
+import type { Processo } from '../../api/types';
+import { DataTable, type Column } from '../../components/DataTable';
+import { FilterBar, SearchField } from '../../components/Filters';
+import { PageHeader } from '../../components/PageHeader';
+import { EmptyState, QueryState } from '../../components/QueryState';
+import { StatusChip } from '../../components/StatusChip';
+import { useProcessos } from './hooks';
+import { useSearchState } from '../../hooks/useSearchState';
+import { formatCnpj, formatCompetencia, formatDate, formatInteger, formatPercent, toNumber } from '../../lib/format';
 
 export const PROCESSO_STATUS = ['Em andamento', 'Concluído', 'Suspenso', 'Desistência', 'Agendado', 'Aguardando aprovação', 'Excluído'];
 

@@ -6,17 +6,17 @@ import {
 } from '@mui/material';
 import KeyboardArrowDownIcon from '@mui/icons-material/KeyboardArrowDown';
 import KeyboardArrowUpIcon from '@mui/icons-material/KeyboardArrowUp';
-import type { Empresa } from '../api/types';
-import { DataTable } from '../components/DataTable';
-import { RegimeSelect } from '../components/FilterFields';
-import { FilterBar, SearchField } from '../components/Filters';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useEmpresaProcessos, useEmpresas } from '../hooks/empresas';
-import { useSearchState } from '../hooks/useSearchState';
-import { formatCnpj, formatInteger } from '../lib/format';
-import { processoColumns } from './ProcessosPage';
+import type { Empresa } from '../../api/types';
+import { DataTable } from '../../components/DataTable';
+import { RegimeSelect } from '../../components/FilterFields';
+import { FilterBar, SearchField } from '../../components/Filters';
+import { PageHeader } from '../../components/PageHeader';
+import { EmptyState, QueryState } from '../../components/QueryState';
+import { StatusChip } from '../../components/StatusChip';
+import { useEmpresaProcessos, useEmpresas } from './hooks';
+import { useSearchState } from '../../hooks/useSearchState';
+import { formatCnpj, formatInteger } from '../../lib/format';
+import { processoColumns } from '../processos/ProcessosPage';
 
 function EmpresaProcessos({ empresa }: { empresa: Empresa }) {
   const navigate = useNavigate();

@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { clean, unwrap } from '../api/http';
-import { listEmpresasApiV1EmpresasGet, processosDeEmpresaApiV1EmpresasEmpresaIdProcessosGet } from '../client/sdk.gen';
+import { clean, unwrap } from '../../api/http';
+import { listEmpresas, processosDeEmpresa } from '../../client/sdk.gen';
 
 export interface EmpresaFiltros {
   regime?: string;
@@ -13,7 +13,7 @@ export interface EmpresaFiltros {
 export function useEmpresas({ ativa, ...filtros }: EmpresaFiltros) {
   return useQuery({
     queryKey: ['empresas', ativa, filtros],
-    queryFn: () => unwrap(listEmpresasApiV1EmpresasGet({
+    queryFn: () => unwrap(listEmpresas({
       query: clean({ ...filtros, ativa: ativa ? ativa === 'true' : undefined }),
     })),
     placeholderData: keepPreviousData,
@@ -23,7 +23,7 @@ export function useEmpresas({ ativa, ...filtros }: EmpresaFiltros) {
 export function useEmpresaProcessos(id: number | null, page = 1, pageSize = 10) {
   return useQuery({
     queryKey: ['empresa', id, 'processos', page, pageSize],
-    queryFn: () => unwrap(processosDeEmpresaApiV1EmpresasEmpresaIdProcessosGet({
+    queryFn: () => unwrap(processosDeEmpresa({
       path: { empresa_id: id! }, query: { page, page_size: pageSize },
     })),
     enabled: id !== null,
