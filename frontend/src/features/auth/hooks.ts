@@ -1,12 +1,13 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { unwrap } from '../../api/http';
+import { keys } from '../../api/keys';
 import { login, me } from '../../client/sdk.gen';
 import { useAuth } from '../../auth/AuthContext';
 
 export function useMe() {
   const { token } = useAuth();
   return useQuery({
-    queryKey: ['auth', 'me', token],
+    queryKey: keys.me(token),
     queryFn: () => unwrap(me()),
     enabled: Boolean(token),
     staleTime: 5 * 60_000,

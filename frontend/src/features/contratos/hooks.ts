@@ -1,6 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { clean, unwrap } from '../../api/http';
-import type { Aba, AbaRow, Contrato, Page } from '../../api/types';
+import { keys } from '../../api/keys';
+import type { Aba, AbaRegra, AbaRow, Contrato, Page } from '../../api/types';
 import {
   detalhe, listArquivos, listContratos,
   listEmpenhos, listHistorico, listItens,
@@ -18,7 +19,7 @@ export interface ContratoFiltros {
 
 export function useContratos(filtros: ContratoFiltros) {
   return useQuery({
-    queryKey: ['contratos', filtros],
+    queryKey: keys.contratos.list(filtros),
     queryFn: () => unwrap(listContratos({
       query: clean({ ...filtros, vigencia: filtros.vigencia || undefined }) as never,
     })),
@@ -28,15 +29,13 @@ export function useContratos(filtros: ContratoFiltros) {
 
 export function useContrato(id: string | number) {
   return useQuery({
-    queryKey: ['contrato', String(id)],
+    queryKey: keys.contrato.one(id),
     queryFn: () => unwrap(detalhe({ path: { id: Number(id) } })),
   });
 }
 
-export const abaKey = (id: string | number, aba: Aba) => ['contrato', String(id), 'aba', aba] as const;
-
 export function useUasgs() {
-  return useQuery({ queryKey: ['uasgs'], queryFn: () => unwrap(listUasgs()) });
+  return useQuery({ queryKey: keys.uasgs, queryFn: () => unwrap(listUasgs()) });
 }
 
 const LISTAR_ABA = {
@@ -49,39 +48,33 @@ const LISTAR_ABA = {
 /** A tab's stored rows, from the database only (no upstream call). */
 export function useContratoAba(id: string | number, aba: Aba, enabled: boolean) {
   return useQuery({
-    queryKey: abaKey(id, aba),
+    queryKey: keys.contrato.aba(id, aba),
     // The four list functions differ only in their row type; the table reads rows generically.
     queryFn: () => unwrap<Page<AbaRow>>(LISTAR_ABA[aba]({ query: { contrato: Number(id), page_size: 500 } }) as never),
     enabled,
   });
 }
 
+/** When the contract's `regra` tab was last fetched (null: never). */
+export function atualizadoEm(contrato: Contrato, regra: AbaRegra): string | null {
+  return (contrato[regra.atualizado_em as keyof Contrato] as string | null | undefined) ?? null;
+}
+
 /** Fetches a tab from Comprasnet now; the answer's rows replace the cached ones. */
 export function useSincronizarAba(id: string | number) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (aba: Aba) => unwrap(sincronizarAba({
-      path: { id: Number(id), aba }, query: { page_size: 500 },
+    mutationFn: (regra: AbaRegra) => unwrap(sincronizarAba({
+      path: { id: Number(id), aba: regra.aba }, query: { page_size: 500 },
     })),
-    onSuccess: (data, aba) => {
-      markSynced(id, aba);
-      queryClient.setQueryData(abaKey(id, aba), data);
-      queryClient.setQueryData(['contrato', String(id)], (old: Contrato | undefined) =>
-        old ? { ...old, ...freshness(aba, data.atualizado_em) } : old);
-      void queryClient.invalidateQueries({ queryKey: ['contrato', String(id)], exact: true });
+    onSuccess: (data, regra) => {
+      markSynced(id, regra.aba);
+      queryClient.setQueryData(keys.contrato.aba(id, regra.aba), data);
+      queryClient.setQueryData(keys.contrato.one(id), (old: Contrato | undefined) =>
+        old ? { ...old, [regra.atualizado_em]: data.atualizado_em } : old);
+      void queryClient.invalidateQueries({ queryKey: keys.contrato.one(id), exact: true });
     },
   });
-}
-
-export const ABA_FIELDS: Record<Aba, { em: keyof Contrato; ok: keyof Contrato }> = {
-  historico: { em: 'historico_atualizado_em', ok: 'historico_atualizado' },
-  empenhos: { em: 'empenhos_atualizados_em', ok: 'empenhos_atualizados' },
-  itens: { em: 'itens_atualizados_em', ok: 'itens_atualizados' },
-  arquivos: { em: 'arquivos_atualizados_em', ok: 'arquivos_atualizados' },
-};
-
-function freshness(aba: Aba, em: string | null): Partial<Contrato> {
-  return { [ABA_FIELDS[aba].em]: em, [ABA_FIELDS[aba].ok]: true } as Partial<Contrato>;
 }
 
 /** Base sync of a UASG (the contract list only), run in the background by the API (202). */
@@ -89,7 +82,7 @@ export function useSyncUasg() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (uasg: string) => unwrap(syncContratos({ query: { uasg } })),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['sync'] }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: keys.sync.all }),
   });
 }
 

@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { unwrap } from '../../api/http';
+import { keys } from '../../api/keys';
 import {
   dashboardMetricas, dashboardRegimes,
   dashboardTimeline,
@@ -8,7 +9,7 @@ import {
 /** `competencia` MM/AAAA, or '' for every competência. */
 export function useDashboardMetricas(competencia: string) {
   return useQuery({
-    queryKey: ['dashboard', 'metricas', competencia],
+    queryKey: keys.dashboard.metricas(competencia),
     queryFn: () => unwrap(dashboardMetricas({ query: { competencia: competencia || undefined } })),
     placeholderData: keepPreviousData,
   });
@@ -16,7 +17,7 @@ export function useDashboardMetricas(competencia: string) {
 
 export function useDashboardRegimes(competencia: string) {
   return useQuery({
-    queryKey: ['dashboard', 'regimes', competencia],
+    queryKey: keys.dashboard.regimes(competencia),
     queryFn: () => unwrap(dashboardRegimes({ query: { competencia: competencia || undefined } })),
     placeholderData: keepPreviousData,
   });
@@ -25,7 +26,7 @@ export function useDashboardRegimes(competencia: string) {
 /** Per competência in [de, ate] (MM/AAAA). */
 export function useDashboardTimeline(de: string, ate: string) {
   return useQuery({
-    queryKey: ['dashboard', 'timeline', de, ate],
+    queryKey: keys.dashboard.timeline(de, ate),
     queryFn: () => unwrap(dashboardTimeline({ query: { de: de || undefined, ate: ate || undefined } })),
     placeholderData: keepPreviousData,
   });

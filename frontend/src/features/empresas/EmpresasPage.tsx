@@ -1,22 +1,19 @@
-import { Fragment, useState } from 'react';
+import { useState } from 'react';
 import { useNavigate } from 'react-router-dom';
-import {
-  Box, Collapse, FormControl, IconButton, InputLabel, MenuItem, Paper, Select, Table, TableBody, TableCell,
-  TableContainer, TableHead, TablePagination, TableRow, Typography,
-} from '@mui/material';
+import { Box, FormControl, IconButton, InputLabel, MenuItem, Select, Typography } from '@mui/material';
 import KeyboardArrowDownIcon from '@mui/icons-material/KeyboardArrowDown';
 import KeyboardArrowUpIcon from '@mui/icons-material/KeyboardArrowUp';
 import type { Empresa } from '../../api/types';
-import { DataTable } from '../../components/DataTable';
+import type { Column } from '../../components/DataTable';
 import { RegimeSelect } from '../../components/FilterFields';
 import { FilterBar, SearchField } from '../../components/Filters';
 import { PageHeader } from '../../components/PageHeader';
-import { EmptyState, QueryState } from '../../components/QueryState';
+import { PagedList } from '../../components/PagedList';
 import { StatusChip } from '../../components/StatusChip';
-import { useEmpresaProcessos, useEmpresas } from './hooks';
 import { useSearchState } from '../../hooks/useSearchState';
 import { formatCnpj, formatInteger } from '../../lib/format';
-import { processoColumns } from '../processos/ProcessosPage';
+import { processoColumns } from '../processos/columns';
+import { useEmpresaProcessos, useEmpresas } from './hooks';
 
 function EmpresaProcessos({ empresa }: { empresa: Empresa }) {
   const navigate = useNavigate();
@@ -26,16 +23,35 @@ function EmpresaProcessos({ empresa }: { empresa: Empresa }) {
   return (
     <Box sx={{ py: 2 }} data-testid="empresa-processos">
       <Typography variant="subtitle2" sx={{ mb: 1 }}>Processos de {empresa.fantasia || empresa.nome}</Typography>
-      <QueryState query={query} loadingRows={3} isEmpty={(d) => d.items.length === 0}
-        empty={<EmptyState message="Nenhum processo desta empresa." />}>
-        {(d) => (
-          <DataTable columns={processoColumns.filter((c) => c.key !== 'empresa')} rows={d.items}
-            onRowClick={(p) => navigate(`/processos/${p.id}`)}
-            pagination={{ page: d.page, pageSize: d.page_size, total: d.total, onChange: (p, s) => { setPage(p); setPageSize(s); } }} />
-        )}
-      </QueryState>
+      <PagedList query={query} loadingRows={3} empty="Nenhum processo desta empresa."
+        columns={processoColumns.filter((c) => c.key !== 'empresa')} onRowClick={(p) => navigate(`/processos/${p.id}`)}
+        onPage={(p, s) => { setPage(p); setPageSize(s); }} />
     </Box>
   );
+}
+
+function empresaColumns(aberta: number | null): Column<Empresa>[] {
+  return [
+    {
+      key: 'abrir', label: '', width: 48, render: (e) => (
+        <IconButton size="small" aria-label={aberta === e.id ? 'Recolher processos' : 'Ver processos'}>
+          {aberta === e.id ? <KeyboardArrowUpIcon /> : <KeyboardArrowDownIcon />}
+        </IconButton>
+      ),
+    },
+    {
+      key: 'nome', label: 'Empresa', render: (e) => (
+        <>
+          <Typography variant="body2" sx={{ fontWeight: 500 }}>{e.nome}</Typography>
+          {e.fantasia && <Typography variant="caption" color="text.secondary">{e.fantasia}</Typography>}
+        </>
+      ),
+    },
+    { key: 'cnpj', label: 'CNPJ', render: (e) => <span style={{ whiteSpace: 'nowrap' }}>{formatCnpj(e.cnpj ?? e.identificador)}</span> },
+    { key: 'regime', label: 'Regime tributário', hideOnMobile: true, render: (e) => e.regime_tributario || 'Indefinido' },
+    { key: 'uf', label: 'UF', hideOnMobile: true, render: (e) => e.uf || '—' },
+    { key: 'situacao', label: 'Situação', render: (e) => <StatusChip status={e.status ?? (e.ativa === false ? 'Inativa' : 'Ativa')} /> },
+  ];
 }
 
 const DEFAULTS = { regime: '', ativa: '', q: '', page: '1', page_size: '25', empresa: '' };
@@ -62,61 +78,10 @@ export function EmpresasPage() {
           </Select>
         </FormControl>
       </FilterBar>
-      <QueryState query={query} loadingRows={8} isEmpty={(d) => d.items.length === 0}
-        empty={<EmptyState message="Nenhuma empresa com esses filtros." />}>
-        {(data) => (
-          <Paper sx={{ overflow: 'hidden', opacity: query.isPlaceholderData ? 0.6 : 1 }}>
-            <TableContainer>
-              <Table size="small" data-testid="tabela-empresas" aria-label="Empresas">
-                <TableHead>
-                  <TableRow>
-                    <TableCell sx={{ width: 48 }} />
-                    <TableCell>Empresa</TableCell>
-                    <TableCell>CNPJ</TableCell>
-                    <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>Regime tributário</TableCell>
-                    <TableCell sx={{ display: { xs: 'none', sm: 'table-cell' } }}>UF</TableCell>
-                    <TableCell>Situação</TableCell>
-                  </TableRow>
-                </TableHead>
-                <TableBody>
-                  {data.items.map((e) => (
-                    <Fragment key={e.id}>
-                      <TableRow hover onClick={() => toggle(e)} sx={{ cursor: 'pointer', '& > td': { borderBottom: aberta === e.id ? 'unset' : undefined } }}>
-                        <TableCell>
-                          <IconButton size="small" aria-label={aberta === e.id ? 'Recolher processos' : 'Ver processos'}>
-                            {aberta === e.id ? <KeyboardArrowUpIcon /> : <KeyboardArrowDownIcon />}
-                          </IconButton>
-                        </TableCell>
-                        <TableCell>
-                          <Typography variant="body2" sx={{ fontWeight: 500 }}>{e.nome}</Typography>
-                          {e.fantasia && <Typography variant="caption" color="text.secondary">{e.fantasia}</Typography>}
-                        </TableCell>
-                        <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatCnpj(e.cnpj ?? e.identificador)}</TableCell>
-                        <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>{e.regime_tributario || 'Indefinido'}</TableCell>
-                        <TableCell sx={{ display: { xs: 'none', sm: 'table-cell' } }}>{e.uf || '—'}</TableCell>
-                        <TableCell><StatusChip status={e.status ?? (e.ativa === false ? 'Inativa' : 'Ativa')} /></TableCell>
-                      </TableRow>
-                      <TableRow>
-                        <TableCell colSpan={6} sx={{ py: 0, borderBottom: aberta === e.id ? undefined : 'none' }}>
-                          <Collapse in={aberta === e.id} timeout="auto" unmountOnExit>
-                            <EmpresaProcessos empresa={e} />
-                          </Collapse>
-                        </TableCell>
-                      </TableRow>
-                    </Fragment>
-                  ))}
-                </TableBody>
-              </Table>
-            </TableContainer>
-            <TablePagination component="div" count={data.total} page={data.page - 1} rowsPerPage={data.page_size}
-              rowsPerPageOptions={[10, 25, 50, 100]} labelRowsPerPage="Por página"
-              labelDisplayedRows={({ from, to, count }) => `${from}–${to} de ${count}`}
-              onPageChange={(_, p) => set({ page: String(p + 1) }, false)}
-              onRowsPerPageChange={(ev) => set({ page_size: ev.target.value, page: '1' }, false)} />
-          </Paper>
-        )}
-      </QueryState>
+      <PagedList query={query} empty="Nenhuma empresa com esses filtros." testId="tabela-empresas" label="Empresas"
+        columns={empresaColumns(aberta)} onRowClick={toggle}
+        details={{ expanded: (e) => aberta === e.id, render: (e) => <EmpresaProcessos empresa={e} /> }}
+        onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>
   );
 }
-

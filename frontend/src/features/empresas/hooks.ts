@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { clean, unwrap } from '../../api/http';
-import { listEmpresas, processosDeEmpresa } from '../../client/sdk.gen';
+import { keys } from '../../api/keys';
+import { getEmpresa, listEmpresas, processosDeEmpresa } from '../../client/sdk.gen';
 
 export interface EmpresaFiltros {
   regime?: string;
@@ -12,7 +13,7 @@ export interface EmpresaFiltros {
 
 export function useEmpresas({ ativa, ...filtros }: EmpresaFiltros) {
   return useQuery({
-    queryKey: ['empresas', ativa, filtros],
+    queryKey: keys.empresas.list({ ativa, ...filtros }),
     queryFn: () => unwrap(listEmpresas({
       query: clean({ ...filtros, ativa: ativa ? ativa === 'true' : undefined }),
     })),
@@ -20,9 +21,27 @@ export function useEmpresas({ ativa, ...filtros }: EmpresaFiltros) {
   });
 }
 
+/** The first empresas matching a name or CNPJ (an empresa picker's options). */
+export function useEmpresaBusca(q: string) {
+  return useQuery({
+    queryKey: keys.empresas.search(q),
+    queryFn: () => unwrap(listEmpresas({ query: { q: q || undefined, page_size: 20 } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** One empresa by the mirror's id; idle while `id` is not one. */
+export function useEmpresa(id: string) {
+  return useQuery({
+    queryKey: keys.empresa.one(Number(id)),
+    queryFn: () => unwrap(getEmpresa({ path: { empresa_id: Number(id) } })),
+    enabled: /^\d+$/.test(id),
+  });
+}
+
 export function useEmpresaProcessos(id: number | null, page = 1, pageSize = 10) {
   return useQuery({
-    queryKey: ['empresa', id, 'processos', page, pageSize],
+    queryKey: keys.empresa.processos(id, page, pageSize),
     queryFn: () => unwrap(processosDeEmpresa({
       path: { empresa_id: id! }, query: { page, page_size: pageSize },
     })),

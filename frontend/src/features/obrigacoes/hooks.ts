@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { clean, unwrap } from '../../api/http';
+import { keys } from '../../api/keys';
 import { listObrigacoes } from '../../client/sdk.gen';
 
 export interface ObrigacaoFiltros {
@@ -16,7 +17,7 @@ export interface ObrigacaoFiltros {
 /** By due date, the earliest first. */
 export function useObrigacoes(filtros: ObrigacaoFiltros) {
   return useQuery({
-    queryKey: ['obrigacoes', filtros],
+    queryKey: keys.obrigacoes.list(filtros),
     queryFn: () => unwrap(listObrigacoes({ query: clean({ ordering: 'data_vencimento', ...filtros }) })),
     placeholderData: keepPreviousData,
   });

@@ -13,7 +13,7 @@ import { EmptyState, QueryState } from '../../components/QueryState';
 import { StatusChip } from '../../components/StatusChip';
 import { useDesdobramentos, usePassos, useProcesso } from './hooks';
 import { formatCnpj, formatCompetencia, formatDate, formatDateTime } from '../../lib/format';
-import { empresaDe, Progresso } from './ProcessosPage';
+import { empresaDe, Progresso } from './columns';
 
 function Info({ label, children }: { label: string; children: React.ReactNode }) {
   return (

@@ -1,5 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { clean, unwrap } from '../../api/http';
+import { keys } from '../../api/keys';
 import {
   desdobramentosDoProcesso, getProcesso,
   listProcessos, passosDoProcesso,
@@ -17,7 +18,7 @@ export interface ProcessoFiltros {
 
 export function useProcessos(filtros: ProcessoFiltros) {
   return useQuery({
-    queryKey: ['processos', filtros],
+    queryKey: keys.processos.list(filtros),
     queryFn: () => unwrap(listProcessos({ query: clean({ ...filtros }) })),
     placeholderData: keepPreviousData,
   });
@@ -25,14 +26,14 @@ export function useProcessos(filtros: ProcessoFiltros) {
 
 export function useProcesso(id: string | number) {
   return useQuery({
-    queryKey: ['processo', String(id)],
+    queryKey: keys.processo.one(id),
     queryFn: () => unwrap(getProcesso({ path: { processo_id: Number(id) } })),
   });
 }
 
 export function usePassos(id: string | number) {
   return useQuery({
-    queryKey: ['processo', String(id), 'passos'],
+    queryKey: keys.processo.passos(id),
     queryFn: () => unwrap(passosDoProcesso({
       path: { processo_id: Number(id) }, query: { page_size: 500 },
     })),
@@ -41,7 +42,7 @@ export function usePassos(id: string | number) {
 
 export function useDesdobramentos(id: string | number) {
   return useQuery({
-    queryKey: ['processo', String(id), 'desdobramentos'],
+    queryKey: keys.processo.desdobramentos(id),
     queryFn: () => unwrap(desdobramentosDoProcesso({
       path: { processo_id: Number(id) }, query: { page_size: 500 },
     })),
