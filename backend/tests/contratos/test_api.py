@@ -125,6 +125,7 @@ def test_detail_shape(api: TestClient, synced_demo: dict[str, Any]) -> None:
 
 def test_uasgs_endpoint(api: TestClient, synced_demo: dict[str, Any]) -> None:
     uasgs = api.get("/api/contratos/uasgs").json()
+    assert all(u["escopo"] == f"uasg:{u['codigo']}" for u in uasgs)  # as /sync/status names its runs
     assert [(u["codigo"], u["contratos"]) for u in uasgs] == [
         (DEMO_UASG, synced_demo["contratos_processados"])
     ]

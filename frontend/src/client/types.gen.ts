@@ -2132,6 +2132,12 @@ export type UasgOut = {
      * Contratos
      */
     contratos?: number;
+    /**
+     * Escopo
+     *
+     * The lock scope of its base sync, as /sync/status names its runs
+     */
+    escopo: string;
 };
 
 /**

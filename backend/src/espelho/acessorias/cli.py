@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -60,7 +61,8 @@ def register(app: typer.Typer) -> None:
         )
 
 
-def _sync(ctx: JobContext, tipo: str, args: OfficeArgs, recorded: Any, *, bar: bool) -> SyncResult:
+def _sync(ctx: JobContext, tipo: str, args: OfficeArgs, recorded: Callable[[int], None], *,
+          bar: bool) -> SyncResult:
     """The office's lock, as the jobs take it: a CLI run never overlaps a scheduled one."""
     if not bar or not console.is_terminal:
         return run_now(ctx, OFFICE_SYNC, tipo, args, recorded=recorded)

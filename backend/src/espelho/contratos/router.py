@@ -25,7 +25,7 @@ from espelho.contratos.schemas import (
     ContratoSyncOut,
     UasgOut,
 )
-from espelho.contratos.tasks import CONTRATO_SYNC, ContratoArgs, contrato_scope
+from espelho.contratos.tasks import CONTRATO_SYNC, ContratoArgs, contrato_scope, uasg_scope
 from espelho.syncs.exclusive import holding
 from espelho.syncs.spec import run_now
 
@@ -70,7 +70,8 @@ def list_contratos(session: SessionDep, settings: SettingsDep, page: PageDep, fi
 
 @router.get(P + "/uasgs/", response_model=list[UasgOut], summary="Mirrored UASGs with their contract counts")
 def list_uasgs(session: SessionDep) -> list[UasgOut]:
-    return [UasgOut.model_validate(u) for u in service.list_uasgs(session)]
+    uasgs = service.list_uasgs(session)
+    return [UasgOut.model_validate({**u, "escopo": uasg_scope(u["codigo"])}) for u in uasgs]
 
 
 @router.get(P + "/vencidos/", response_model=Page[ContratoResumo],

@@ -332,6 +332,7 @@ class UasgOut(_Out):
     orgao_nome: str | None
     sincronizado_em: datetime | None
     contratos: int = 0
+    escopo: str = Field(description="The lock scope of its base sync, as /sync/status names its runs")
 
 
 class ContratoResumo(_Out):

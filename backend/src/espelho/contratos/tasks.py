@@ -27,8 +27,12 @@ def _sync_uasg(call: SyncCall[UasgArgs]) -> UasgSyncResult:
 # One run per UASG at a time.
 UASG_SYNC = declare(SyncSpec(
     origem=service.ORIGEM, args=UasgArgs, tipos={"UASG": "contratos.sync_uasg"},
-    scope=lambda args: f"uasg:{args.uasg}", check=_check_uasg, work=_sync_uasg,
+    scope=lambda args: uasg_scope(args.uasg), check=_check_uasg, work=_sync_uasg,
 ))
+
+
+def uasg_scope(codigo: str) -> str:
+    return f"uasg:{codigo}"
 
 
 @dataclass(frozen=True)

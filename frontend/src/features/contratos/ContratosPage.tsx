@@ -84,7 +84,10 @@ export function ContratosPage() {
   const uasgs = useUasgs();
   const nomes = useMemo(() => new Map((uasgs.data ?? []).map((u) => [u.codigo, u.nome_resumido ?? u.nome ?? ''])), [uasgs.data]);
   const options = useMemo(() => Array.from(new Set([...nomes.keys(), ...rememberedUasgs()])), [nomes]);
-  const uasgRunning = status.data?.em_andamento.find((r) => r.origem === 'COMPRASNET' && r.escopo === `uasg:${f.uasg}`);
+  // The scope of this UASG's sync as the backend names it: from the mirrored UASG, or from the trigger's answer.
+  const escopo = uasgs.data?.find((u) => u.codigo === f.uasg)?.escopo
+    ?? (syncUasg.variables === f.uasg ? syncUasg.data?.escopo : undefined);
+  const uasgRunning = escopo ? status.data?.em_andamento.find((r) => r.escopo === escopo) : undefined;
   const validUasg = /^\d{6}$/.test(f.uasg);
 
   const sincronizar = () => {
