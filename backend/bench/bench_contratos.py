@@ -28,9 +28,10 @@ from sqlalchemy import delete, func, select
 
 from espelho.clock import now_utc
 from espelho.config import Settings
+from espelho.contratos.abas import ABAS
 from espelho.contratos.client import ComprasnetClient
 from espelho.contratos.models import Contrato, Uasg
-from espelho.contratos.schemas import ABAS, UpstreamContrato
+from espelho.contratos.schemas import UpstreamContrato
 from espelho.contratos.service import fit_row, run_uasg_sync, sync_aba
 from espelho.db import Database, upsert
 from espelho.harness import migrated_database_url, running_simulator
@@ -72,10 +73,10 @@ def base_sync(db: Database, settings: Settings, client: ComprasnetClient, uasg: 
     started = time.perf_counter()
     stats = run_uasg_sync(db, settings, uasg, client=client)
     return {
-        "calls": stats["api_calls"],
+        "calls": stats.api_calls,
         "wall_s": time.perf_counter() - started,
-        "contracts": stats["contratos_processados"],
-        "received": stats["contratos_recebidos"],
+        "contracts": stats.contratos_processados,
+        "received": stats.contratos_recebidos,
     }
 
 

@@ -4,17 +4,17 @@ import { Typography } from '@mui/material';
 import { useAuth } from './auth/AuthContext';
 import { Layout } from './components/Layout';
 import { Loading } from './components/QueryState';
-import { LoginPage } from './pages/LoginPage';
+import { LoginPage } from './features/auth/LoginPage';
 
 // Each page is its own chunk: the login page does not download the charts.
-const DashboardPage = lazy(() => import('./pages/DashboardPage').then((m) => ({ default: m.DashboardPage })));
-const ProcessosPage = lazy(() => import('./pages/ProcessosPage').then((m) => ({ default: m.ProcessosPage })));
-const ProcessoPage = lazy(() => import('./pages/ProcessoPage').then((m) => ({ default: m.ProcessoPage })));
-const EmpresasPage = lazy(() => import('./pages/EmpresasPage').then((m) => ({ default: m.EmpresasPage })));
-const ObrigacoesPage = lazy(() => import('./pages/ObrigacoesPage').then((m) => ({ default: m.ObrigacoesPage })));
-const ContratosPage = lazy(() => import('./pages/ContratosPage').then((m) => ({ default: m.ContratosPage })));
-const ContratoPage = lazy(() => import('./pages/ContratoPage').then((m) => ({ default: m.ContratoPage })));
-const SincronizacaoPage = lazy(() => import('./pages/SincronizacaoPage').then((m) => ({ default: m.SincronizacaoPage })));
+const DashboardPage = lazy(() => import('./features/dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+const ProcessosPage = lazy(() => import('./features/processos/ProcessosPage').then((m) => ({ default: m.ProcessosPage })));
+const ProcessoPage = lazy(() => import('./features/processos/ProcessoPage').then((m) => ({ default: m.ProcessoPage })));
+const EmpresasPage = lazy(() => import('./features/empresas/EmpresasPage').then((m) => ({ default: m.EmpresasPage })));
+const ObrigacoesPage = lazy(() => import('./features/obrigacoes/ObrigacoesPage').then((m) => ({ default: m.ObrigacoesPage })));
+const ContratosPage = lazy(() => import('./features/contratos/ContratosPage').then((m) => ({ default: m.ContratosPage })));
+const ContratoPage = lazy(() => import('./features/contratos/ContratoPage').then((m) => ({ default: m.ContratoPage })));
+const SincronizacaoPage = lazy(() => import('./features/sincronizacao/SincronizacaoPage').then((m) => ({ default: m.SincronizacaoPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { token } = useAuth();

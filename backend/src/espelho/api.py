@@ -1,12 +1,17 @@
-"""Shared HTTP pieces: the session dependency, a router with optional trailing slashes, list envelopes."""
+"""Shared HTTP pieces: the session dependency, a router with optional trailing slashes, and paging: the
+one list envelope (`Page`), its query parameters (`PageDep`) and the one COUNT + OFFSET query (`paginate`).
+
+A list route is `return Page[ItemOut].of(paginate(session, stmt, paging, order), paging)`, or
+`Page[ItemOut].of(service_call(..., paging), paging)` when a service builds the statement."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Annotated, Any, Generic, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Annotated, Any, Generic, NamedTuple, Self, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from espelho.config import Settings
@@ -23,15 +28,8 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request is the transaction boundary: commit when the handler succeeded, roll back otherwise."""
-    session = request.app.state.database.sessionmaker()
-    try:
+    with request.app.state.database.session() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -61,15 +59,6 @@ class SlashOptionalRouter(APIRouter):
 T = TypeVar("T")
 
 
-class Page(BaseModel, Generic[T]):
-    """The list envelope every list endpoint answers with."""
-
-    items: list[T]
-    total: int
-    page: int
-    page_size: int
-
-
 class PageParams(BaseModel):
     model_config = ConfigDict(frozen=True)
     page: int
@@ -88,3 +77,35 @@ def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+class PageRows(NamedTuple):
+    """One page of rows (ORM objects, rows or dicts) and how many match in all."""
+
+    items: list[Any]
+    total: int
+
+
+def paginate(session: Session, stmt: Select[*tuple[Any, ...]], paging: PageParams,
+             order_by: Sequence[Any]) -> PageRows:
+    """COUNT the matches, then read one page of `stmt` in `order_by` (end it with a unique column, so pages
+    never overlap). A statement of one entity or column yields its values; a wider one, rows."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    page = stmt.order_by(*order_by).offset(paging.offset).limit(paging.page_size)
+    one = len(stmt.column_descriptions) == 1
+    return PageRows(list(session.scalars(page) if one else session.execute(page)), total)
+
+
+class Page(BaseModel, Generic[T]):
+    """The list envelope every list endpoint answers with."""
+
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+    @classmethod
+    def of(cls, rows: PageRows, paging: PageParams) -> Self:
+        """`Page[ItemOut].of(...)`: each item read into ItemOut (from attributes or keys)."""
+        return cls.model_validate({"items": rows.items, "total": rows.total, "page": paging.page,
+                                   "page_size": paging.page_size}, from_attributes=True)

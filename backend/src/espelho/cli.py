@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+import json
 
 import typer
-from rich.console import Console
+import uvicorn
 
 from espelho import __version__
+from espelho.acessorias import cli as acessorias_cli
+from espelho.auth import cli as auth_cli
+from espelho.cli_support import console, load_settings
 from espelho.config import Settings
-from espelho.logging_setup import configure_logging
+from espelho.contratos import cli as contratos_cli
+from espelho.syncs import cli as syncs_cli
 
 app = typer.Typer(help="Espelho: a fast local mirror of Comprasnet Contratos and Acessórias.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-console = Console(stderr=True)
-
-
-def load_settings() -> Settings:
-    """Fresh settings from the environment, with logging configured; for every command."""
-    settings = Settings()
-    configure_logging(settings.log_level, settings.log_json)
-    return settings
-
-
-def progress_bar(stderr: Console) -> Any:
-    """The bar long syncs show on a terminal (on stderr, so `--json` output stays clean)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=stderr, transient=True)
 
 
 def _print_version(value: bool) -> None:
@@ -51,8 +39,7 @@ def main(
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Apply the migrations (idempotent: an up-to-date database is left as it is)."""
-    from espelho import migrate
-
+    from espelho import migrate  # alembic loads in ~1 s: only the db commands pay for it
     settings = load_settings()
     migrate.upgrade(settings.database_url, revision)
     console.print(f"[green]Database at revision[/green] {migrate.current(settings.database_url)}")
@@ -61,8 +48,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's migration revision."""
-    from espelho import migrate
-
+    from espelho import migrate  # alembic loads in ~1 s: only the db commands pay for it
     typer.echo(migrate.current(load_settings().database_url) or "(empty)")
 
 
@@ -73,8 +59,6 @@ def serve(
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
 ) -> None:
     """Serve the HTTP API (and the web app bundle when it is built)."""
-    import uvicorn
-
     load_settings()
     uvicorn.run("espelho.main:create_app", factory=True, host=host, port=port, reload=reload,
                 log_level="warning")
@@ -85,10 +69,7 @@ def openapi(
     output: str = typer.Option("-", "--output", "-o", help="File to write, or - for stdout."),
 ) -> None:
     """Print the HTTP API's OpenAPI schema (the web app's client is generated from it)."""
-    import json
-
-    from espelho.main import create_app
-
+    from espelho.main import create_app  # every router: only this command needs the app itself
     schema = json.dumps(create_app(Settings(demo_mode=True)).openapi(), indent=2, ensure_ascii=False) + "\n"
     if output == "-":
         typer.echo(schema, nl=False)
@@ -108,10 +89,7 @@ def simulate(
     rate_limit: int = typer.Option(100, help="Acessórias: requests per minute before throttling."),
 ) -> None:
     """Serve fake Comprasnet (/comprasnet/api) and Acessórias (/acessorias) over loopback."""
-    import uvicorn
-
-    from espelho.simulator.app import create_simulator_app
-
+    from espelho.simulator.app import create_simulator_app  # the fake worlds: only `simulate` needs them
     load_settings()
     base = f"http://{host}:{port}"
     console.print(f"Comprasnet simulator: [bold]{base}/comprasnet/api[/bold]")
@@ -121,17 +99,5 @@ def simulate(
     uvicorn.run(sim, host=host, port=port, log_level="warning")
 
 
-def _register_domains() -> None:
-    from espelho.acessorias.cli import register as register_acessorias
-    from espelho.auth.cli import register as register_auth
-    from espelho.contratos.cli import register as register_contratos
-
-    register_contratos(app)
-    register_acessorias(app)
-    register_auth(app)
-    from espelho.worker import register as register_worker
-
-    register_worker(app)
-
-
-_register_domains()
+for domain_cli in (contratos_cli, acessorias_cli, auth_cli, syncs_cli):
+    domain_cli.register(app)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -129,12 +128,3 @@ class Settings(BaseSettings):
                              "would let any website call the API with a user's credentials: "
                              "list the web app's origins instead")
         return allow
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

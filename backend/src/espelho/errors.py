@@ -1,7 +1,9 @@
-"""One error hierarchy. Each class carries its HTTP status; the API renders {"error", "detail"}."""
+"""One error hierarchy. Each class carries its HTTP status (and headers, when the status needs some);
+the API renders every one of them as {"error", "detail"}. Code raises these, never an HTTPException."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -9,42 +11,32 @@ class EspelhoError(Exception):
     status_code = 500
     error = "internal_error"
 
-    def __init__(self, message: str, *, detail: Any = None) -> None:
+    def __init_subclass__(cls, *, status: int | None = None, error: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status_code = status
+        if error is not None:
+            cls.error = error
+
+    def __init__(self, message: str, *, detail: Any = None, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.headers = dict(headers or {})
 
 
-class NotFound(EspelhoError):
-    status_code = 404
-    error = "not_found"
+class Unauthorized(EspelhoError, status=401, error="unauthorized"):
+    def __init__(self, message: str, *, detail: Any = None) -> None:
+        super().__init__(message, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-class InvalidInput(EspelhoError):
-    status_code = 422
-    error = "invalid_input"
+class TooManyRequests(EspelhoError, status=429, error="too_many_requests"):
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after_s)})
 
 
-class Conflict(EspelhoError):
-    status_code = 409
-    error = "conflict"
-
-
-class Unauthorized(EspelhoError):
-    status_code = 401
-    error = "unauthorized"
-
-
-class Forbidden(EspelhoError):
-    status_code = 403
-    error = "forbidden"
-
-
-class UpstreamError(EspelhoError):
+class UpstreamError(EspelhoError, status=502, error="upstream_error"):
     """Base of every failure talking to an upstream; never turned into an empty result."""
-
-    status_code = 502
-    error = "upstream_error"
 
     def __init__(self, message: str, *, upstream: str, url: str | None = None, status: int | None = None,
                  detail: Any = None) -> None:
@@ -54,27 +46,54 @@ class UpstreamError(EspelhoError):
         self.status = status
 
 
-class UpstreamUnavailable(UpstreamError):
+class BadRequest(EspelhoError, status=400, error="bad_request"):
+    """A request the framework could not read (a malformed body)."""
+
+
+class NotFound(EspelhoError, status=404, error="not_found"):
+    """Not in the mirror, or no such route."""
+
+
+class MethodNotAllowed(EspelhoError, status=405, error="method_not_allowed"):
+    """The route exists, not with this method."""
+
+
+class InvalidInput(EspelhoError, ValueError, status=422, error="invalid_input"):
+    """Bad input. A ValueError too, so a Pydantic validator raising it gives a field-level 422."""
+
+
+class Conflict(EspelhoError, status=409, error="conflict"):
+    """A run of the same scope is going, or the change would break a rule (the last ADMIN)."""
+
+
+class Forbidden(EspelhoError, status=403, error="forbidden"):
+    """Signed in, without the role the route needs."""
+
+
+class UpstreamUnavailable(UpstreamError, status=503, error="upstream_unavailable"):
     """Timeouts, connection errors, 5xx and 429 after retries."""
 
-    status_code = 503
-    error = "upstream_unavailable"
+
+class UpstreamTimeout(UpstreamUnavailable, status=504, error="upstream_timeout"):
+    """The upstream did not answer in time (after retries)."""
 
 
-class UpstreamTimeout(UpstreamUnavailable):
-    status_code = 504
-    error = "upstream_timeout"
-
-
-class UpstreamRejected(UpstreamError):
+class UpstreamRejected(UpstreamError, status=502, error="upstream_rejected"):
     """A 4xx answer (other than 429): retrying will not help."""
 
-    status_code = 502
-    error = "upstream_rejected"
 
-
-class UpstreamMalformed(UpstreamError):
+class UpstreamMalformed(UpstreamError, status=502, error="upstream_malformed"):
     """The upstream answered, but not with the JSON shape its reference describes."""
 
-    status_code = 502
-    error = "upstream_malformed"
+
+_BY_STATUS: dict[int, type[EspelhoError]] = {
+    cls.status_code: cls for cls in (BadRequest, NotFound, MethodNotAllowed, Conflict, Forbidden)
+}
+
+
+def from_status(status: int, message: str, headers: Mapping[str, str] | None = None) -> EspelhoError:
+    """The error for a status the web framework produced itself (an unknown path, a wrong method, a body
+    it could not parse); Espelho's own code raises the classes above."""
+    error = _BY_STATUS.get(status, EspelhoError)(message, headers=headers)
+    error.status_code = status  # the framework's status stands, even for one without a class here
+    return error

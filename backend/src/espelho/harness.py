@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from espelho import migrate
+from espelho.simulator.app import create_simulator_app
 
 # A PostgreSQL database the harness can connect to in order to create and drop scratch databases.
 PG_ADMIN_URL = os.environ.get("ESPELHO_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -91,8 +92,6 @@ def serve_in_thread(app: object, port: int) -> Iterator[str]:
 
 @contextmanager
 def running_simulator(**options: object) -> Iterator[RunningSimulator]:
-    from espelho.simulator.app import create_simulator_app
-
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     app = create_simulator_app(base_url=base, **options)  # type: ignore[arg-type]

@@ -4,25 +4,38 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 
 from espelho import __version__
+from espelho.acessorias.router import router as acessorias_router
+from espelho.auth.deps import authenticate
+from espelho.auth.router import router as auth_router
+from espelho.auth.security import secret_key_problem
 from espelho.config import Settings
+from espelho.contratos.router import router as contratos_router
 from espelho.db import Database
-from espelho.errors import EspelhoError, UpstreamError
+from espelho.errors import EspelhoError, NotFound, UpstreamError, from_status
+from espelho.health import router as health_router
 from espelho.logging_setup import configure_logging, get_logger
 from espelho.observability import install_metrics
+from espelho.regras import router as regras_router
+from espelho.syncs.history_router import router as sync_history_router
+from espelho.syncs.router import router as sync_trigger_router
+from espelho.syncs.runner import start_background_jobs
 
 log = get_logger(__name__)
 
 
-def _error(status: int, error: str, detail: Any) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": error, "detail": detail})
+def _error(status: int, error: str, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": error, "detail": detail}, headers=headers)
 
 
 _SECRET_FIELDS = ("password", "senha", "token", "secret")
@@ -44,7 +57,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         detail: Any = exc.message if exc.detail is None else {"message": exc.message, "info": exc.detail}
         if isinstance(exc, UpstreamError):
             detail = {"message": exc.message, "upstream": exc.upstream, "upstream_status": exc.status}
-        return _error(exc.status_code, exc.error, detail)
+        return _error(exc.status_code, exc.error, detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -56,20 +69,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error(422, "invalid_input", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                 409: "conflict"}
-        response = _error(exc.status_code, names.get(exc.status_code, "http_error"), exc.detail)
-        if exc.headers:
-            response.headers.update(exc.headers)
-        return response
+    async def framework_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Only the framework raises these (an unknown path, a wrong method): rendered as our own errors.
+        return await espelho_error(request, from_status(exc.status_code, str(exc.detail), exc.headers))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    from espelho.auth.deps import authenticate
-    from espelho.auth.security import secret_key_problem
-
     if not settings.demo_mode and (problem := secret_key_problem(settings)):
         raise RuntimeError(f"refusing to start: {problem}")
 
@@ -78,8 +84,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(settings.log_level, settings.log_json)
         app.state.settings = settings
         app.state.database = Database(settings.database_url)
-        from espelho.syncs.dispatch import start_background_jobs
-
         # Celery dispatch when Redis is set; otherwise background threads and the in-process schedule.
         app.state.jobs = start_background_jobs(settings, app.state.database)
         log.info("app.started", database=app.state.database.engine.url.render_as_string(hide_password=True))
@@ -96,18 +100,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # Every /api route needs a bearer token except the public ones listed in auth/deps.py.
         dependencies=[Depends(authenticate)],
+        # Operation ids are the route functions' names: short, stable names in the generated web client.
+        generate_unique_id_function=_operation_id,
     )
     _install_error_handlers(app)
-
-    from espelho.acessorias.router import router as acessorias_router
-    from espelho.auth.router import router as auth_router
-    from espelho.contratos.router import router as contratos_router
-    from espelho.health import router as health_router
-    from espelho.syncs.history_router import router as sync_history_router
-    from espelho.syncs.router import router as sync_trigger_router
-
     app.include_router(health_router)
     app.include_router(auth_router)
+    app.include_router(regras_router)
     # Fixed paths like /api/contratos/sync must be registered before /api/contratos/{id}.
     app.include_router(sync_trigger_router)
     app.include_router(sync_history_router)
@@ -126,20 +125,17 @@ def _allow_cors(app: FastAPI, settings: Settings) -> None:
     errors (401, 422, …) carry the CORS headers too, so the web app can read them."""
     if not settings.cors_origins:
         return
-    from starlette.middleware.cors import CORSMiddleware
 
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                        allow_credentials=settings.cors_allow_credentials,
                        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                        allow_headers=["Authorization", "Content-Type"], max_age=600)
+def _operation_id(route: APIRoute) -> str:
+    return route.name
 
 
 def _mount_web_app(app: FastAPI, settings: Settings) -> None:
     """Serve the built React bundle at / with client-side routes falling back to index.html."""
-    from pathlib import Path
-
-    from fastapi.responses import FileResponse
-
     dist = Path(settings.web_dist_dir) if settings.web_dist_dir else None
     if dist is None or not (dist / "index.html").is_file():
         return
@@ -148,7 +144,7 @@ def _mount_web_app(app: FastAPI, settings: Settings) -> None:
     @app.get("/{path:path}", include_in_schema=False)
     def web_app(path: str) -> FileResponse:
         if path.startswith("api/"):
-            raise StarletteHTTPException(404, f"no route /{path}")
+            raise NotFound(f"no route /{path}")
         candidate = (dist / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
             return FileResponse(candidate)

@@ -1,6 +1,6 @@
-"""The Celery app (`espelho worker`, `espelho beat`), used only when ESPELHO_REDIS_URL is set.
+"""The Celery app, used only when ESPELHO_REDIS_URL is set (`espelho worker`, `espelho beat`: syncs/cli.py).
 
-Every job registered in syncs/dispatch.py becomes a Celery task of the same name. Tasks are acknowledged
+Every job of the registry (syncs/jobs.py) becomes a Celery task of the same name. Tasks are acknowledged
 after they finish (acks_late) and requeued if their worker process dies, so they must be idempotent: they
 are (upserts; a run already finished is skipped; the scope's lock is adopted by token).
 The job context (settings, database engine) is built in each worker process on its first task.
@@ -12,16 +12,18 @@ import os
 import threading
 from typing import Any
 
-import typer
 from celery import Celery
 
 from espelho.config import Settings
+from espelho.db import Database
 from espelho.logging_setup import get_logger
+from espelho.syncs.jobs import JobContext, load_jobs
+from espelho.syncs.scheduler import celery_beat_schedule
 
 log = get_logger(__name__)
 
 _configured: Settings | None = None
-_context: Any = None
+_context: JobContext | None = None
 _context_pid: int | None = None
 _context_lock = threading.Lock()
 
@@ -34,9 +36,6 @@ def configure_celery(settings: Settings) -> Celery:
     global _configured
     if not settings.redis_url:
         raise ValueError("Celery needs ESPELHO_REDIS_URL; without Redis jobs run inside the API process")
-    from espelho.syncs.dispatch import load_jobs
-    from espelho.syncs.scheduler import celery_beat_schedule
-
     _configured = settings
     celery_app = Celery("espelho", set_as_current=False)
     celery_app.conf.update(
@@ -67,16 +66,13 @@ def configure_celery(settings: Settings) -> Celery:
 def _register_task(celery_app: Celery, name: str, fn: Any) -> None:
     @celery_app.task(name=name, acks_late=True)
     def task(**kwargs: Any) -> None:
-        result = fn(job_context(), **kwargs)
-        info = result or {}
-        log.info("task.done", task=name, status=info.get("status"), run_id=info.get("run_id"))
+        fn(job_context(), **kwargs)
+        log.info("task.done", task=name, run_id=kwargs.get("run_id"))
 
 
-def job_context() -> Any:
+def job_context() -> JobContext:
     """This process's job context, built on first use (after the prefork fork, never at import)."""
     global _context, _context_pid
-    from espelho.db import Database
-    from espelho.syncs.dispatch import JobContext
 
     with _context_lock:
         if _context is None or _context_pid != os.getpid():
@@ -86,37 +82,15 @@ def job_context() -> Any:
         return _context
 
 
-def _settings_for_celery() -> Settings:
-    from espelho.cli import console, load_settings
+class CeleryDispatcher:
+    """Sends jobs to the Celery workers through Redis."""
 
-    settings = load_settings()
-    if not settings.redis_url:
-        console.print("[red]ESPELHO_REDIS_URL is not set.[/red] Workers need Redis; without it "
-                      "`espelho serve` runs the jobs and the schedule itself.")
-        raise typer.Exit(2)
-    return settings
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = configure_celery(settings)
 
+    def send(self, name: str, kwargs: dict[str, Any]) -> None:
+        self.app.send_task(name, kwargs=kwargs, queue=self.settings.celery_queue)
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def worker(
-        concurrency: int = typer.Option(2, "--concurrency", "-c", help="Worker processes (parallel tasks)."),
-        loglevel: str = typer.Option("info", help="Celery log level."),
-        pool: str = typer.Option("prefork", help="Celery pool: prefork, threads or solo."),
-    ) -> None:
-        """Run a Celery worker executing the sync jobs (needs ESPELHO_REDIS_URL)."""
-        settings = _settings_for_celery()
-        celery = configure_celery(settings)
-        celery.worker_main(["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}",
-                            f"--pool={pool}", "-Q", settings.celery_queue, "-n", f"espelho-{os.getpid()}@%h",
-                            "--without-gossip", "--without-mingle"])
-
-    @app.command()
-    def beat(
-        schedule_file: str = typer.Option("celerybeat-schedule", help="Where beat keeps last-run times."),
-        loglevel: str = typer.Option("info", help="Celery log level."),
-    ) -> None:
-        """Run Celery beat: sends the scheduled jobs (run exactly one per deployment)."""
-        settings = _settings_for_celery()
-        celery = configure_celery(settings)
-        celery.start(["beat", f"--loglevel={loglevel}", f"--schedule={schedule_file}"])
+    def shutdown(self) -> None:
+        self.app.close()

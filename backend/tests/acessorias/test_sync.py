@@ -34,17 +34,17 @@ def test_full_sync_mirrors_the_office(
 ) -> None:
     world = sim.world()
     result = run_sync(database, settings, "FULL")
-    assert result["status"] == "CONCLUIDA" and result["tipo"] == "FULL"
-    assert result["novos"] == world["processos"] == result["total_processos"]
+    assert result.status == "CONCLUIDA" and result.tipo == "FULL"
+    assert result.novos == world["processos"] == result.total_processos
     # The unstable pagination duplicated and skipped list rows: duplicates were dropped and the skipped
     # processes were recovered by id, so the mirror holds exactly the world.
-    assert result["duplicados"] > 0
+    assert result.duplicados > 0
     assert alive_ids(database) == set(world["processos_ids"])
     assert count(database, Empresa) == world["empresas"]
     assert count(database, Obrigacao) == world["entregas"]
     assert count(database, Passo) > 4 * world["processos"] and count(database, Desdobramento) > 0
     # api_calls is what the simulator actually received.
-    assert result["api_calls"] == sim.stats()["total"]
+    assert result.api_calls == sim.stats()["total"]
     with database.session() as session:
         run = session.scalars(select(Sincronizacao)).one()
         assert (run.origem, run.tipo, run.escopo, run.status) == (
@@ -53,7 +53,7 @@ def test_full_sync_mirrors_the_office(
             "acessorias",
             "CONCLUIDA",
         )
-        assert run.processos_novos == world["processos"] and run.api_calls == result["api_calls"]
+        assert run.processos_novos == world["processos"] and run.api_calls == result.api_calls
         # Derived counts agree with the stored passos.
         proc = session.scalars(select(Processo).where(Processo.total_passos > 0).limit(1)).one()
         done = session.scalar(
@@ -78,10 +78,10 @@ def test_rerunning_a_sync_changes_nothing(database: Database, settings: Settings
     run_sync(database, settings, "FULL")
     before = snapshot(database)
     again = run_sync(database, settings, "FULL")
-    assert (again["novos"], again["atualizados"], again["removidos"]) == (0, 0, 0)
-    assert again["obrigacoes_novas"] == again["obrigacoes_atualizadas"] == 0
+    assert (again.novos, again.atualizados, again.removidos) == (0, 0, 0)
+    assert again.obrigacoes_novas == again.obrigacoes_atualizadas == 0
     incremental = run_sync(database, settings, "INCREMENTAL")
-    assert (incremental["novos"], incremental["atualizados"], incremental["removidos"]) == (0, 0, 0)
+    assert (incremental.novos, incremental.atualizados, incremental.removidos) == (0, 0, 0)
     assert snapshot(database) == before
 
 
@@ -104,8 +104,8 @@ def test_incremental_fetches_only_new_or_changed_details(
     probes = {max(created) + 1, max(created) + 2}
     assert sorted(stats["detail_ids"]) == sorted({*changed["steps_completed"], *created, *probes})
     assert stats["requests"].get("companies_list", 0) == 0 and stats["delivery_cnpjs"] == []
-    assert (result["novos"], result["atualizados"], result["removidos"]) == (2, 3, 0)
-    assert result["obrigacoes_atualizadas"] == 4 and result["api_calls"] == stats["total"]
+    assert (result.novos, result.atualizados, result.removidos) == (2, 3, 0)
+    assert result.obrigacoes_atualizadas == 4 and result.api_calls == stats["total"]
     assert alive_ids(database) == set(sim.world()["processos_ids"])
     with database.session() as session:
         # The step just completed is dated by the sync that saw it happen.
@@ -127,8 +127,8 @@ def test_incremental_with_nothing_changed_makes_only_list_calls(
     # List pages (the last one empty and confirmed) for processes and deliveries, plus the 2 probes.
     assert requests.get("process_detail", 0) == 2
     assert set(requests) <= {"total", "processes_list", "deliveries_list", "process_detail"}
-    assert result["api_calls"] == requests["total"] and result["novos"] == result["atualizados"] == 0
-    assert result["inalterados"] >= 0 and result["detalhes"] == 2
+    assert result.api_calls == requests["total"] and result.novos == result.atualizados == 0
+    assert result.inalterados >= 0 and result.detalhes == 2
 
 
 def test_silent_empty_page_is_confirmed_and_recovered(
@@ -136,7 +136,7 @@ def test_silent_empty_page_is_confirmed_and_recovered(
 ) -> None:
     sim.faults(silent_empty_pages=1)
     result = run_sync(database, settings, "FULL")
-    assert result["paginas_vazias_recuperadas"] == 1
+    assert result.paginas_vazias_recuperadas == 1
     assert alive_ids(database) == set(sim.world()["processos_ids"])
 
 
@@ -148,8 +148,8 @@ def test_silent_empty_list_loses_and_deletes_nothing(
     # The first process page and its confirmation both come back [].
     sim.faults(silent_empty_pages=2, silent_empty_on="processes")
     result = run_sync(database, settings, "FULL")
-    assert result["status"] == "CONCLUIDA" and result["varredura_completa"] is False
-    assert result["removidos"] == 0 and alive_ids(database) == before
+    assert result.status == "CONCLUIDA" and result.varredura_completa is False
+    assert result.removidos == 0 and alive_ids(database) == before
     assert count(database, Passo) > 0
 
 
@@ -160,9 +160,9 @@ def test_silent_empty_delta_is_asked_again_next_run(
     changed = sim.advance(steps_completed=2)
     sim.faults(silent_empty_pages=2, silent_empty_on="processes")
     hidden = run_sync(database, settings, "INCREMENTAL")
-    assert hidden["atualizados"] == 0  # the delta looked empty…
+    assert hidden.atualizados == 0  # the delta looked empty…
     found = run_sync(database, settings, "INCREMENTAL")
-    assert found["atualizados"] == 2  # …so the cursor did not move past those changes
+    assert found.atualizados == 2  # …so the cursor did not move past those changes
     assert sorted(sim.stats()["detail_ids"][-4:-2]) == sorted(changed["steps_completed"])
 
 
@@ -172,13 +172,13 @@ def test_removed_process_is_marked_not_deleted(
     run_sync(database, settings, "FULL")
     gone = sim.advance(processes_deleted=2)["processes_deleted"]
     result = run_sync(database, settings, "FULL")
-    assert result["removidos"] == 2
+    assert result.removidos == 2
     with database.session() as session:
         rows = session.execute(
             select(Processo.proc_id, Processo.removido_em, Processo.status).where(Processo.proc_id.in_(gone))
         ).all()
     assert len(rows) == 2 and all(r.removido_em is not None and r.status == "Excluído" for r in rows)
-    assert result["total_processos"] == sim.world()["processos"]
+    assert result.total_processos == sim.world()["processos"]
 
 
 def test_failure_mid_sync_keeps_data_and_records_erro(
@@ -208,7 +208,7 @@ def test_failure_mid_sync_keeps_data_and_records_erro(
             assert n == proc.total_passos
     sim.faults(fail_detail_ids=[])
     recovered = run_sync(database, settings, "INCREMENTAL")
-    assert recovered["status"] == "CONCLUIDA" and recovered["atualizados"] >= 1
+    assert recovered.status == "CONCLUIDA" and recovered.atualizados >= 1
     with database.session() as session:
         assert (
             session.scalar(select(Processo.raw_json).where(Processo.proc_id == changed[0])) != failing_before
@@ -222,7 +222,7 @@ def test_competencia_scope_and_validation(database: Database, settings: Settings
             select(Processo.competencia).group_by(Processo.competencia).order_by(func.count().desc()).limit(1)
         )
     result = run_sync(database, settings, "FULL", competencia=competencia)
-    assert result["competencia"] == competencia and result["removidos"] == 0
+    assert result.competencia == competencia and result.removidos == 0
     with pytest.raises(InvalidInput):
         run_sync(database, settings, "FULL", competencia="2026-05")
     with pytest.raises(InvalidInput):
@@ -243,7 +243,7 @@ def test_new_company_named_by_a_process_is_completed(
     changed = sim.advance(companies_created=1)
     codigo = changed["companies_created"][0]
     result = run_sync(database, settings, "INCREMENTAL")
-    assert result["novos"] == 1 and result["empresas_novas"] == 1
+    assert result.novos == 1 and result.empresas_novas == 1
     with database.session() as session:
         empresa = session.scalars(select(Empresa).where(Empresa.codigo == codigo)).one()
         assert empresa.completa and empresa.regime_tributario and empresa.cnpj
@@ -252,7 +252,7 @@ def test_new_company_named_by_a_process_is_completed(
         ).one()
         assert proc.empresa_id == empresa.id and proc.regime_tributario == empresa.regime_tributario
     again = run_sync(database, settings, "INCREMENTAL")
-    assert again["empresas_novas"] == again["empresas_atualizadas"] == 0
+    assert again.empresas_novas == again.empresas_atualizadas == 0
 
 
 def test_progress_reports_each_phase(database: Database, settings: Settings, sim: SimControl) -> None:
@@ -271,7 +271,7 @@ def test_silently_empty_first_sync_is_not_taken_as_a_cursor(
 ) -> None:
     sim.faults(silent_empty_pages=2, silent_empty_on="processes")
     first = run_sync(database, settings, "FULL")
-    assert first["status"] == "CONCLUIDA" and first["total_processos"] == 0
+    assert first.status == "CONCLUIDA" and first.total_processos == 0
     # Nothing mirrored yet: the next incremental sweeps the whole list instead of trusting a DtLastDH window.
     second = run_sync(database, settings, "INCREMENTAL")
-    assert second["novos"] == second["total_processos"] == sim.world()["processos"]
+    assert second.novos == second.total_processos == sim.world()["processos"]

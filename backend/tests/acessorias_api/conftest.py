@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import pytest
 
+from espelho.acessorias.service import SyncResult
 from espelho.config import Settings
 from espelho.db import Database
 from tests.helpers import RunningSimulator
@@ -28,15 +28,15 @@ def advance_simulator(simulator: RunningSimulator, **changes: int) -> dict[str, 
 @pytest.fixture
 def sync(
     database: Database, settings: Settings, simulator: RunningSimulator
-) -> Callable[[str], dict[str, Any]]:
+) -> Callable[[str], SyncResult]:
     """Run a real Acessórias sync (the sync engineer's service) into the test database."""
     reset_simulator(simulator)
 
-    def run(tipo: str = "FULL") -> dict[str, Any]:
+    def run(tipo: str = "FULL") -> SyncResult:
         from espelho.acessorias.service import run_sync
 
         result = run_sync(database, settings, tipo)
-        assert result["status"] == "CONCLUIDA", result
+        assert result.status == "CONCLUIDA", result
         return result
 
     return run

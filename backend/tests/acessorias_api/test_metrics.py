@@ -191,7 +191,7 @@ def test_a_sync_that_changes_processes_changes_the_metrics(
     run_started = now_utc()
     changed = advance_simulator(simulator, steps_completed=3, processes_created=2)
     result = sync("INCREMENTAL")
-    assert result["novos"] == 2 and result["atualizados"] >= 1, result
+    assert result.novos == 2 and result.atualizados >= 1, result
 
     rows = processos(database)
     with database.session() as session:

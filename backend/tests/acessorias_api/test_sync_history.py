@@ -45,7 +45,7 @@ def test_history_lists_both_upstreams_newest_first_with_filters(
     newest = body["items"][0]
     assert newest["origem"] == "ACESSORIAS" and newest["tipo"] == "FULL" and newest["status"] == "CONCLUIDA"
     assert (
-        newest["total_processos"] == result["total_processos"] and newest["api_calls"] == result["api_calls"]
+        newest["total_processos"] == result.total_processos and newest["api_calls"] == result.api_calls
     )
     assert body["items"][1]["mensagem_erro"] == "upstream 503"
 

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from espelho.clock import today_sao_paulo
+from espelho.config import Settings
 from espelho.contratos.models import Contrato
 from espelho.db import Database
 from espelho.simulator.comprasnet import DEMO_UASG
@@ -124,6 +125,16 @@ def test_detail_shape(api: TestClient, synced_demo: dict[str, Any]) -> None:
 
 def test_uasgs_endpoint(api: TestClient, synced_demo: dict[str, Any]) -> None:
     uasgs = api.get("/api/contratos/uasgs").json()
+    assert all(u["escopo"] == f"uasg:{u['codigo']}" for u in uasgs)  # as /sync/status names its runs
     assert [(u["codigo"], u["contratos"]) for u in uasgs] == [
         (DEMO_UASG, synced_demo["contratos_processados"])
     ]
+
+
+def test_rules_the_web_app_reads(api: TestClient, settings: Settings) -> None:
+    body = api.get("/api/v1/regras").json()
+    assert body["contratos_proximos_vencer_dias"] == settings.contratos_proximos_vencer_dias
+    assert [a["aba"] for a in body["contrato_abas"]] == ["historico", "empenhos", "itens", "arquivos"]
+    assert body["contrato_abas"][0] == {"aba": "historico", "label": "Histórico",
+                                        "atualizado_em": "historico_atualizado_em"}
+    assert "Concluído" in body["processo_status"] and "Em andamento" in body["processo_status"]

@@ -146,7 +146,7 @@ def test_boundary_follows_the_setting_and_sao_paulo_today(
     ]
     sim.override_uasg("123456", records)
     stats = run_uasg_sync(database, settings.model_copy(update={"contratos_vigencia_dias": 10}), "123456")
-    assert stats["contratos_processados"] == 2 and stats["fora_da_vigencia"] == 1
+    assert stats.contratos_processados == 2 and stats.fora_da_vigencia == 1
     with database.session() as session:
         assert set(session.scalars(select(Contrato.id))) == {709, 710}
 
@@ -218,11 +218,11 @@ def test_transient_failure_is_retried(cli: Cli, sim: Sim, database: Database) ->
 def test_run_id_is_continued(database: Database, settings: Settings, sim: Sim) -> None:
     run_id = start_run(database, origem="COMPRASNET", tipo="UASG", escopo=f"uasg:{DEMO_UASG}")
     stats = run_uasg_sync(database, settings, DEMO_UASG, run_id=run_id)
-    assert stats["run_id"] == run_id
+    assert stats.run_id == run_id
     with database.session() as session:
         runs = session.scalars(select(Sincronizacao)).all()
         assert [(r.id, r.status) for r in runs] == [(run_id, "CONCLUIDA")]
         assert (
             runs[0].estatisticas
-            and runs[0].estatisticas["contratos_processados"] == stats["contratos_processados"]
+            and runs[0].estatisticas["contratos_processados"] == stats.contratos_processados
         )

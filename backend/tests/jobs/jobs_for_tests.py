@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from espelho.syncs.dispatch import JobContext, job
+from espelho.syncs.jobs import JobContext, job
 
 
 @job("tests.hammer_acessorias")

@@ -9,13 +9,18 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
 from espelho.clock import now_utc
 from espelho.config import Settings
+from espelho.contratos.tasks import UASG_SYNC, UasgArgs
 from espelho.db import Database
 from espelho.syncs import service as runs
-from espelho.syncs.dispatch import InProcessRunner, JobContext, reap_stale_runs, run_exclusive, trigger
+from espelho.syncs.exclusive import reap_stale_runs, run_exclusive
+from espelho.syncs.jobs import JobContext
 from espelho.syncs.locks import DatabaseLocks
 from espelho.syncs.models import Sincronizacao
+from espelho.syncs.runner import InProcessRunner
+from espelho.syncs.spec import trigger
 from tests.jobs.conftest import recorded_runs, signed_in_client, slow_settings, wait_for
 
 
@@ -128,7 +133,7 @@ def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, 
         calls.append(run_id)
         with runs.recorded_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:444444",
                                run_id=run_id) as handle:
-            handle.result["api_calls"] = 1
+            handle.report = runs.RunCounts(api_calls=1)
         return {"status": "CONCLUIDA"}
 
     class Recorder:
@@ -140,11 +145,7 @@ def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, 
         def shutdown(self) -> None:
             pass
 
-    from espelho.syncs.dispatch import BackgroundJobs
-
-    jobs = BackgroundJobs(ctx, Recorder())
-    run_id = trigger(jobs, name="contratos.sync_uasg", scope="uasg:444444", origem="COMPRASNET", tipo="UASG",
-                     kwargs={"uasg": "444444"})
+    run_id = trigger(ctx, Recorder(), UASG_SYNC, "UASG", UasgArgs("444444")).run_id
     (name, kwargs), = Recorder.sent
     assert kwargs["run_id"] == run_id and kwargs["lock_token"]
     for _ in range(2):  # the broker delivers the same message twice
@@ -157,7 +158,6 @@ def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, 
 def test_a_queue_failure_gives_503_frees_the_scope_and_fails_the_run(database: Database,
                                                                       settings: Settings) -> None:
     from espelho.errors import UpstreamUnavailable
-    from espelho.syncs.dispatch import BackgroundJobs
 
     class Broken:
         def send(self, name: str, kwargs: dict[str, Any]) -> None:
@@ -168,8 +168,7 @@ def test_a_queue_failure_gives_503_frees_the_scope_and_fails_the_run(database: D
 
     ctx = JobContext(settings, database)
     with pytest.raises(UpstreamUnavailable):
-        trigger(BackgroundJobs(ctx, Broken()), name="acessorias.sync_full", scope="acessorias",
-                origem="ACESSORIAS", tipo="FULL")
+        trigger(ctx, Broken(), OFFICE_SYNC, "FULL", OfficeArgs())
     assert ctx.locks.holder("acessorias") is None
     assert [r.status for r in recorded_runs(database)] == ["ERRO"]
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import time_machine
 
-from espelho.acessorias.competencia import competencia_processo, format_competencia
+from espelho.acessorias.competencia import Competencia, competencia_processo
 from espelho.clock import SAO_PAULO, today_sao_paulo
 from espelho.simulator.acessorias import OFFICE_SIZES, Office, build_office, process_header
 from espelho.simulator.comprasnet import DEMO_UASG, QUIRKS_UASG, World
@@ -45,9 +45,9 @@ def check_office(office: Office, today: date) -> None:
     assert all(e.entrega is None or e.entrega <= today for e in office.entregas), "delivered in the future"
 
     alive = [p for p in office.processos.values() if not p.excluido]
-    current = format_competencia(today.month, today.year)
+    current = Competencia.of(today.month, today.year)
     last_month = add_months(today.replace(day=1), -1)
-    previous = format_competencia(last_month.month, last_month.year)
+    previous = Competencia.of(last_month.month, last_month.year)
     open_by_comp: set[str | None] = set()
     concluded = 0
     for proc in alive:

@@ -32,6 +32,8 @@ export type Contrato = T.ContratoDetalhe;
 export type Aba = T.AbaSyncOut['aba'];
 export type AbaRow = { id: number } & Record<string, unknown>;
 export type AbaSincronizada = T.AbaSyncOut;
+export type AbaRegra = T.AbaRegra;
+export type Regras = T.Regras;
 
 /** One desdobramento alternative as the backend stores it. */
 export interface Alternativa {

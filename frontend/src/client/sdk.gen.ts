@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AtivosApiContratosAtivosGetData, AtivosApiContratosAtivosGetErrors, AtivosApiContratosAtivosGetResponses, CreateUsuarioApiV1UsuariosPostData, CreateUsuarioApiV1UsuariosPostErrors, CreateUsuarioApiV1UsuariosPostResponses, DashboardMetricasApiV1DashboardMetricasGetData, DashboardMetricasApiV1DashboardMetricasGetErrors, DashboardMetricasApiV1DashboardMetricasGetResponses, DashboardRegimesApiV1DashboardRegimesGetData, DashboardRegimesApiV1DashboardRegimesGetErrors, DashboardRegimesApiV1DashboardRegimesGetResponses, DashboardTimelineApiV1DashboardTimelineGetData, DashboardTimelineApiV1DashboardTimelineGetErrors, DashboardTimelineApiV1DashboardTimelineGetResponses, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteData, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetData, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses, DetalheApiContratosIdGetData, DetalheApiContratosIdGetErrors, DetalheApiContratosIdGetResponses, GetEmpresaApiV1EmpresasEmpresaIdGetData, GetEmpresaApiV1EmpresasEmpresaIdGetErrors, GetEmpresaApiV1EmpresasEmpresaIdGetResponses, GetProcessoApiV1ProcessosProcessoIdGetData, GetProcessoApiV1ProcessosProcessoIdGetErrors, GetProcessoApiV1ProcessosProcessoIdGetResponses, GetUsuarioApiV1UsuariosUsuarioIdGetData, GetUsuarioApiV1UsuariosUsuarioIdGetErrors, GetUsuarioApiV1UsuariosUsuarioIdGetResponses, HealthApiV1HealthGetData, HealthApiV1HealthGetResponses, ListArquivosApiContratosArquivosGetData, ListArquivosApiContratosArquivosGetErrors, ListArquivosApiContratosArquivosGetResponses, ListContratosApiContratosGetData, ListContratosApiContratosGetErrors, ListContratosApiContratosGetResponses, ListEmpenhosApiContratosEmpenhosGetData, ListEmpenhosApiContratosEmpenhosGetErrors, ListEmpenhosApiContratosEmpenhosGetResponses, ListEmpresasApiV1EmpresasGetData, ListEmpresasApiV1EmpresasGetErrors, ListEmpresasApiV1EmpresasGetResponses, ListHistoricoApiContratosHistoricoGetData, ListHistoricoApiContratosHistoricoGetErrors, ListHistoricoApiContratosHistoricoGetResponses, ListItensApiContratosItensGetData, ListItensApiContratosItensGetErrors, ListItensApiContratosItensGetResponses, ListObrigacoesApiV1ObrigacoesGetData, ListObrigacoesApiV1ObrigacoesGetErrors, ListObrigacoesApiV1ObrigacoesGetResponses, ListProcessosApiV1ProcessosGetData, ListProcessosApiV1ProcessosGetErrors, ListProcessosApiV1ProcessosGetResponses, ListUasgsApiContratosUasgsGetData, ListUasgsApiContratosUasgsGetResponses, ListUsuariosApiV1UsuariosGetData, ListUsuariosApiV1UsuariosGetErrors, ListUsuariosApiV1UsuariosGetResponses, LoginApiV1AuthLoginPostData, LoginApiV1AuthLoginPostErrors, LoginApiV1AuthLoginPostResponses, MeApiV1AuthMeGetData, MeApiV1AuthMeGetResponses, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetData, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetData, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetData, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses, ProximosVencerApiContratosProximosVencerGetData, ProximosVencerApiContratosProximosVencerGetErrors, ProximosVencerApiContratosProximosVencerGetResponses, SincronizarAbaApiContratosIdSincronizarAbaPostData, SincronizarAbaApiContratosIdSincronizarAbaPostErrors, SincronizarAbaApiContratosIdSincronizarAbaPostResponses, SincronizarApiContratosIdSincronizarPostData, SincronizarApiContratosIdSincronizarPostErrors, SincronizarApiContratosIdSincronizarPostResponses, SyncContratosApiContratosSyncPostData, SyncContratosApiContratosSyncPostErrors, SyncContratosApiContratosSyncPostResponses, SyncHistoryApiV1SyncHistoryGetData, SyncHistoryApiV1SyncHistoryGetErrors, SyncHistoryApiV1SyncHistoryGetResponses, SyncManualApiV1SyncManualPostData, SyncManualApiV1SyncManualPostErrors, SyncManualApiV1SyncManualPostResponses, SyncStatusApiV1SyncStatusGetData, SyncStatusApiV1SyncStatusGetErrors, SyncStatusApiV1SyncStatusGetResponses, UpdateUsuarioApiV1UsuariosUsuarioIdPatchData, UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors, UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses, VencidosApiContratosVencidosGetData, VencidosApiContratosVencidosGetErrors, VencidosApiContratosVencidosGetResponses } from './types.gen';
+import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListUasgsData, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, RegrasData, RegrasResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, VencidosData, VencidosErrors, VencidosResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -21,7 +21,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 /**
  * Health
  */
-export const healthApiV1HealthGet = <ThrowOnError extends boolean = false>(options?: Options<HealthApiV1HealthGetData, ThrowOnError>) => (options?.client ?? client).get<HealthApiV1HealthGetResponses, unknown, ThrowOnError>({
+export const health = <ThrowOnError extends boolean = false>(options?: Options<HealthData, ThrowOnError>) => (options?.client ?? client).get<HealthResponses, unknown, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/health',
     ...options
@@ -33,7 +33,7 @@ export const healthApiV1HealthGet = <ThrowOnError extends boolean = false>(optio
  * Exchange email + password for a bearer token. Repeated failures lock the email and client out for a
  * growing delay (429 with Retry-After).
  */
-export const loginApiV1AuthLoginPost = <ThrowOnError extends boolean = false>(options: Options<LoginApiV1AuthLoginPostData, ThrowOnError>) => (options.client ?? client).post<LoginApiV1AuthLoginPostResponses, LoginApiV1AuthLoginPostErrors, ThrowOnError>({
+export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/auth/login',
     ...options,
@@ -46,7 +46,7 @@ export const loginApiV1AuthLoginPost = <ThrowOnError extends boolean = false>(op
 /**
  * Me
  */
-export const meApiV1AuthMeGet = <ThrowOnError extends boolean = false>(options?: Options<MeApiV1AuthMeGetData, ThrowOnError>) => (options?.client ?? client).get<MeApiV1AuthMeGetResponses, unknown, ThrowOnError>({
+export const me = <ThrowOnError extends boolean = false>(options?: Options<MeData, ThrowOnError>) => (options?.client ?? client).get<MeResponses, unknown, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/auth/me',
     ...options
@@ -55,7 +55,7 @@ export const meApiV1AuthMeGet = <ThrowOnError extends boolean = false>(options?:
 /**
  * List Usuarios
  */
-export const listUsuariosApiV1UsuariosGet = <ThrowOnError extends boolean = false>(options?: Options<ListUsuariosApiV1UsuariosGetData, ThrowOnError>) => (options?.client ?? client).get<ListUsuariosApiV1UsuariosGetResponses, ListUsuariosApiV1UsuariosGetErrors, ThrowOnError>({
+export const listUsuarios = <ThrowOnError extends boolean = false>(options?: Options<ListUsuariosData, ThrowOnError>) => (options?.client ?? client).get<ListUsuariosResponses, ListUsuariosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/usuarios/',
     ...options
@@ -64,7 +64,7 @@ export const listUsuariosApiV1UsuariosGet = <ThrowOnError extends boolean = fals
 /**
  * Create Usuario
  */
-export const createUsuarioApiV1UsuariosPost = <ThrowOnError extends boolean = false>(options: Options<CreateUsuarioApiV1UsuariosPostData, ThrowOnError>) => (options.client ?? client).post<CreateUsuarioApiV1UsuariosPostResponses, CreateUsuarioApiV1UsuariosPostErrors, ThrowOnError>({
+export const createUsuario = <ThrowOnError extends boolean = false>(options: Options<CreateUsuarioData, ThrowOnError>) => (options.client ?? client).post<CreateUsuarioResponses, CreateUsuarioErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/usuarios/',
     ...options,
@@ -77,7 +77,7 @@ export const createUsuarioApiV1UsuariosPost = <ThrowOnError extends boolean = fa
 /**
  * Delete Usuario
  */
-export const deleteUsuarioApiV1UsuariosUsuarioIdDelete = <ThrowOnError extends boolean = false>(options: Options<DeleteUsuarioApiV1UsuariosUsuarioIdDeleteData, ThrowOnError>) => (options.client ?? client).delete<DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors, ThrowOnError>({
+export const deleteUsuario = <ThrowOnError extends boolean = false>(options: Options<DeleteUsuarioData, ThrowOnError>) => (options.client ?? client).delete<DeleteUsuarioResponses, DeleteUsuarioErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/usuarios/{usuario_id}/',
     ...options
@@ -86,7 +86,7 @@ export const deleteUsuarioApiV1UsuariosUsuarioIdDelete = <ThrowOnError extends b
 /**
  * Get Usuario
  */
-export const getUsuarioApiV1UsuariosUsuarioIdGet = <ThrowOnError extends boolean = false>(options: Options<GetUsuarioApiV1UsuariosUsuarioIdGetData, ThrowOnError>) => (options.client ?? client).get<GetUsuarioApiV1UsuariosUsuarioIdGetResponses, GetUsuarioApiV1UsuariosUsuarioIdGetErrors, ThrowOnError>({
+export const getUsuario = <ThrowOnError extends boolean = false>(options: Options<GetUsuarioData, ThrowOnError>) => (options.client ?? client).get<GetUsuarioResponses, GetUsuarioErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/usuarios/{usuario_id}/',
     ...options
@@ -95,7 +95,7 @@ export const getUsuarioApiV1UsuariosUsuarioIdGet = <ThrowOnError extends boolean
 /**
  * Update Usuario
  */
-export const updateUsuarioApiV1UsuariosUsuarioIdPatch = <ThrowOnError extends boolean = false>(options: Options<UpdateUsuarioApiV1UsuariosUsuarioIdPatchData, ThrowOnError>) => (options.client ?? client).patch<UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses, UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors, ThrowOnError>({
+export const updateUsuario = <ThrowOnError extends boolean = false>(options: Options<UpdateUsuarioData, ThrowOnError>) => (options.client ?? client).patch<UpdateUsuarioResponses, UpdateUsuarioErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/usuarios/{usuario_id}/',
     ...options,
@@ -106,11 +106,20 @@ export const updateUsuarioApiV1UsuariosUsuarioIdPatch = <ThrowOnError extends bo
 });
 
 /**
+ * Regras
+ */
+export const regras = <ThrowOnError extends boolean = false>(options?: Options<RegrasData, ThrowOnError>) => (options?.client ?? client).get<RegrasResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/regras/',
+    ...options
+});
+
+/**
  * Sync Manual
  *
  * Start an Acessórias sync (FULL or INCREMENTAL) in the background.
  */
-export const syncManualApiV1SyncManualPost = <ThrowOnError extends boolean = false>(options: Options<SyncManualApiV1SyncManualPostData, ThrowOnError>) => (options.client ?? client).post<SyncManualApiV1SyncManualPostResponses, SyncManualApiV1SyncManualPostErrors, ThrowOnError>({
+export const syncManual = <ThrowOnError extends boolean = false>(options: Options<SyncManualData, ThrowOnError>) => (options.client ?? client).post<SyncManualResponses, SyncManualErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/sync/manual/',
     ...options,
@@ -125,7 +134,7 @@ export const syncManualApiV1SyncManualPost = <ThrowOnError extends boolean = fal
  *
  * Start the base sync of a UASG's contracts in the background.
  */
-export const syncContratosApiContratosSyncPost = <ThrowOnError extends boolean = false>(options: Options<SyncContratosApiContratosSyncPostData, ThrowOnError>) => (options.client ?? client).post<SyncContratosApiContratosSyncPostResponses, SyncContratosApiContratosSyncPostErrors, ThrowOnError>({
+export const syncContratos = <ThrowOnError extends boolean = false>(options: Options<SyncContratosData, ThrowOnError>) => (options.client ?? client).post<SyncContratosResponses, SyncContratosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/sync/',
     ...options
@@ -136,7 +145,7 @@ export const syncContratosApiContratosSyncPost = <ThrowOnError extends boolean =
  *
  * What is running now, and how the last run of every upstream scope ended.
  */
-export const syncStatusApiV1SyncStatusGet = <ThrowOnError extends boolean = false>(options?: Options<SyncStatusApiV1SyncStatusGetData, ThrowOnError>) => (options?.client ?? client).get<SyncStatusApiV1SyncStatusGetResponses, SyncStatusApiV1SyncStatusGetErrors, ThrowOnError>({
+export const syncStatus = <ThrowOnError extends boolean = false>(options?: Options<SyncStatusData, ThrowOnError>) => (options?.client ?? client).get<SyncStatusResponses, SyncStatusErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/sync/status/',
     ...options
@@ -145,7 +154,7 @@ export const syncStatusApiV1SyncStatusGet = <ThrowOnError extends boolean = fals
 /**
  * Sync History
  */
-export const syncHistoryApiV1SyncHistoryGet = <ThrowOnError extends boolean = false>(options?: Options<SyncHistoryApiV1SyncHistoryGetData, ThrowOnError>) => (options?.client ?? client).get<SyncHistoryApiV1SyncHistoryGetResponses, SyncHistoryApiV1SyncHistoryGetErrors, ThrowOnError>({
+export const syncHistory = <ThrowOnError extends boolean = false>(options?: Options<SyncHistoryData, ThrowOnError>) => (options?.client ?? client).get<SyncHistoryResponses, SyncHistoryErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/sync/history/',
     ...options
@@ -154,7 +163,7 @@ export const syncHistoryApiV1SyncHistoryGet = <ThrowOnError extends boolean = fa
 /**
  * List mirrored contracts
  */
-export const listContratosApiContratosGet = <ThrowOnError extends boolean = false>(options?: Options<ListContratosApiContratosGetData, ThrowOnError>) => (options?.client ?? client).get<ListContratosApiContratosGetResponses, ListContratosApiContratosGetErrors, ThrowOnError>({
+export const listContratos = <ThrowOnError extends boolean = false>(options?: Options<ListContratosData, ThrowOnError>) => (options?.client ?? client).get<ListContratosResponses, ListContratosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/',
     ...options
@@ -163,7 +172,7 @@ export const listContratosApiContratosGet = <ThrowOnError extends boolean = fals
 /**
  * Mirrored UASGs with their contract counts
  */
-export const listUasgsApiContratosUasgsGet = <ThrowOnError extends boolean = false>(options?: Options<ListUasgsApiContratosUasgsGetData, ThrowOnError>) => (options?.client ?? client).get<ListUasgsApiContratosUasgsGetResponses, unknown, ThrowOnError>({
+export const listUasgs = <ThrowOnError extends boolean = false>(options?: Options<ListUasgsData, ThrowOnError>) => (options?.client ?? client).get<ListUasgsResponses, unknown, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/uasgs/',
     ...options
@@ -172,7 +181,7 @@ export const listUasgsApiContratosUasgsGet = <ThrowOnError extends boolean = fal
 /**
  * Contracts whose vigência has ended
  */
-export const vencidosApiContratosVencidosGet = <ThrowOnError extends boolean = false>(options?: Options<VencidosApiContratosVencidosGetData, ThrowOnError>) => (options?.client ?? client).get<VencidosApiContratosVencidosGetResponses, VencidosApiContratosVencidosGetErrors, ThrowOnError>({
+export const vencidos = <ThrowOnError extends boolean = false>(options?: Options<VencidosData, ThrowOnError>) => (options?.client ?? client).get<VencidosResponses, VencidosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/vencidos/',
     ...options
@@ -181,7 +190,7 @@ export const vencidosApiContratosVencidosGet = <ThrowOnError extends boolean = f
 /**
  * Contracts ending within `dias` days (default 30)
  */
-export const proximosVencerApiContratosProximosVencerGet = <ThrowOnError extends boolean = false>(options?: Options<ProximosVencerApiContratosProximosVencerGetData, ThrowOnError>) => (options?.client ?? client).get<ProximosVencerApiContratosProximosVencerGetResponses, ProximosVencerApiContratosProximosVencerGetErrors, ThrowOnError>({
+export const proximosVencer = <ThrowOnError extends boolean = false>(options?: Options<ProximosVencerData, ThrowOnError>) => (options?.client ?? client).get<ProximosVencerResponses, ProximosVencerErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/proximos_vencer/',
     ...options
@@ -190,7 +199,7 @@ export const proximosVencerApiContratosProximosVencerGet = <ThrowOnError extends
 /**
  * Contracts in force by their dates (no end, or ending today or later)
  */
-export const ativosApiContratosAtivosGet = <ThrowOnError extends boolean = false>(options?: Options<AtivosApiContratosAtivosGetData, ThrowOnError>) => (options?.client ?? client).get<AtivosApiContratosAtivosGetResponses, AtivosApiContratosAtivosGetErrors, ThrowOnError>({
+export const ativos = <ThrowOnError extends boolean = false>(options?: Options<AtivosData, ThrowOnError>) => (options?.client ?? client).get<AtivosResponses, AtivosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/ativos/',
     ...options
@@ -199,7 +208,7 @@ export const ativosApiContratosAtivosGet = <ThrowOnError extends boolean = false
 /**
  * Stored Histórico rows (database only)
  */
-export const listHistoricoApiContratosHistoricoGet = <ThrowOnError extends boolean = false>(options?: Options<ListHistoricoApiContratosHistoricoGetData, ThrowOnError>) => (options?.client ?? client).get<ListHistoricoApiContratosHistoricoGetResponses, ListHistoricoApiContratosHistoricoGetErrors, ThrowOnError>({
+export const listHistorico = <ThrowOnError extends boolean = false>(options?: Options<ListHistoricoData, ThrowOnError>) => (options?.client ?? client).get<ListHistoricoResponses, ListHistoricoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/historico/',
     ...options
@@ -208,7 +217,7 @@ export const listHistoricoApiContratosHistoricoGet = <ThrowOnError extends boole
 /**
  * Stored Empenhos rows (database only)
  */
-export const listEmpenhosApiContratosEmpenhosGet = <ThrowOnError extends boolean = false>(options?: Options<ListEmpenhosApiContratosEmpenhosGetData, ThrowOnError>) => (options?.client ?? client).get<ListEmpenhosApiContratosEmpenhosGetResponses, ListEmpenhosApiContratosEmpenhosGetErrors, ThrowOnError>({
+export const listEmpenhos = <ThrowOnError extends boolean = false>(options?: Options<ListEmpenhosData, ThrowOnError>) => (options?.client ?? client).get<ListEmpenhosResponses, ListEmpenhosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/empenhos/',
     ...options
@@ -217,7 +226,7 @@ export const listEmpenhosApiContratosEmpenhosGet = <ThrowOnError extends boolean
 /**
  * Stored Itens rows (database only)
  */
-export const listItensApiContratosItensGet = <ThrowOnError extends boolean = false>(options?: Options<ListItensApiContratosItensGetData, ThrowOnError>) => (options?.client ?? client).get<ListItensApiContratosItensGetResponses, ListItensApiContratosItensGetErrors, ThrowOnError>({
+export const listItens = <ThrowOnError extends boolean = false>(options?: Options<ListItensData, ThrowOnError>) => (options?.client ?? client).get<ListItensResponses, ListItensErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/itens/',
     ...options
@@ -226,7 +235,7 @@ export const listItensApiContratosItensGet = <ThrowOnError extends boolean = fal
 /**
  * Stored Arquivos rows (database only)
  */
-export const listArquivosApiContratosArquivosGet = <ThrowOnError extends boolean = false>(options?: Options<ListArquivosApiContratosArquivosGetData, ThrowOnError>) => (options?.client ?? client).get<ListArquivosApiContratosArquivosGetResponses, ListArquivosApiContratosArquivosGetErrors, ThrowOnError>({
+export const listArquivos = <ThrowOnError extends boolean = false>(options?: Options<ListArquivosData, ThrowOnError>) => (options?.client ?? client).get<ListArquivosResponses, ListArquivosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/arquivos/',
     ...options
@@ -235,7 +244,7 @@ export const listArquivosApiContratosArquivosGet = <ThrowOnError extends boolean
 /**
  * One contract with its tabs' freshness
  */
-export const detalheApiContratosIdGet = <ThrowOnError extends boolean = false>(options: Options<DetalheApiContratosIdGetData, ThrowOnError>) => (options.client ?? client).get<DetalheApiContratosIdGetResponses, DetalheApiContratosIdGetErrors, ThrowOnError>({
+export const detalhe = <ThrowOnError extends boolean = false>(options: Options<DetalheData, ThrowOnError>) => (options.client ?? client).get<DetalheResponses, DetalheErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/{id}/',
     ...options
@@ -244,7 +253,7 @@ export const detalheApiContratosIdGet = <ThrowOnError extends boolean = false>(o
 /**
  * Fetch several tabs now (default: all four)
  */
-export const sincronizarApiContratosIdSincronizarPost = <ThrowOnError extends boolean = false>(options: Options<SincronizarApiContratosIdSincronizarPostData, ThrowOnError>) => (options.client ?? client).post<SincronizarApiContratosIdSincronizarPostResponses, SincronizarApiContratosIdSincronizarPostErrors, ThrowOnError>({
+export const sincronizar = <ThrowOnError extends boolean = false>(options: Options<SincronizarData, ThrowOnError>) => (options.client ?? client).post<SincronizarResponses, SincronizarErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/{id}/sincronizar/',
     ...options,
@@ -257,7 +266,7 @@ export const sincronizarApiContratosIdSincronizarPost = <ThrowOnError extends bo
 /**
  * Fetch one tab now and answer with its stored rows
  */
-export const sincronizarAbaApiContratosIdSincronizarAbaPost = <ThrowOnError extends boolean = false>(options: Options<SincronizarAbaApiContratosIdSincronizarAbaPostData, ThrowOnError>) => (options.client ?? client).post<SincronizarAbaApiContratosIdSincronizarAbaPostResponses, SincronizarAbaApiContratosIdSincronizarAbaPostErrors, ThrowOnError>({
+export const sincronizarAba = <ThrowOnError extends boolean = false>(options: Options<SincronizarAbaData, ThrowOnError>) => (options.client ?? client).post<SincronizarAbaResponses, SincronizarAbaErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/{id}/sincronizar/{aba}/',
     ...options
@@ -269,7 +278,7 @@ export const sincronizarAbaApiContratosIdSincronizarAbaPost = <ThrowOnError exte
  * Processes, filtered and ordered (`ordering`: id, proc_id, nome, competencia, status,
  * porcentagem_conclusao, dias_corridos, data_inicio, data_conclusao, dt_last_dh; default `-id`).
  */
-export const listProcessosApiV1ProcessosGet = <ThrowOnError extends boolean = false>(options?: Options<ListProcessosApiV1ProcessosGetData, ThrowOnError>) => (options?.client ?? client).get<ListProcessosApiV1ProcessosGetResponses, ListProcessosApiV1ProcessosGetErrors, ThrowOnError>({
+export const listProcessos = <ThrowOnError extends boolean = false>(options?: Options<ListProcessosData, ThrowOnError>) => (options?.client ?? client).get<ListProcessosResponses, ListProcessosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/processos/',
     ...options
@@ -280,7 +289,7 @@ export const listProcessosApiV1ProcessosGet = <ThrowOnError extends boolean = fa
  *
  * `comp` as MM-YYYY, YYYY-MM or an encoded MM%2FYYYY.
  */
-export const processosDaCompetenciaApiV1ProcessosCompetenciaCompGet = <ThrowOnError extends boolean = false>(options: Options<ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData, ThrowOnError>) => (options.client ?? client).get<ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors, ThrowOnError>({
+export const processosDaCompetencia = <ThrowOnError extends boolean = false>(options: Options<ProcessosDaCompetenciaData, ThrowOnError>) => (options.client ?? client).get<ProcessosDaCompetenciaResponses, ProcessosDaCompetenciaErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/processos/competencia/{comp}/',
     ...options
@@ -289,7 +298,7 @@ export const processosDaCompetenciaApiV1ProcessosCompetenciaCompGet = <ThrowOnEr
 /**
  * Processos Da Empresa
  */
-export const processosDaEmpresaApiV1ProcessosEmpresaEmpIdGet = <ThrowOnError extends boolean = false>(options: Options<ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetData, ThrowOnError>) => (options.client ?? client).get<ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors, ThrowOnError>({
+export const processosDaEmpresa = <ThrowOnError extends boolean = false>(options: Options<ProcessosDaEmpresaData, ThrowOnError>) => (options.client ?? client).get<ProcessosDaEmpresaResponses, ProcessosDaEmpresaErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/processos/empresa/{emp_id}/',
     ...options
@@ -298,7 +307,7 @@ export const processosDaEmpresaApiV1ProcessosEmpresaEmpIdGet = <ThrowOnError ext
 /**
  * Get Processo
  */
-export const getProcessoApiV1ProcessosProcessoIdGet = <ThrowOnError extends boolean = false>(options: Options<GetProcessoApiV1ProcessosProcessoIdGetData, ThrowOnError>) => (options.client ?? client).get<GetProcessoApiV1ProcessosProcessoIdGetResponses, GetProcessoApiV1ProcessosProcessoIdGetErrors, ThrowOnError>({
+export const getProcesso = <ThrowOnError extends boolean = false>(options: Options<GetProcessoData, ThrowOnError>) => (options.client ?? client).get<GetProcessoResponses, GetProcessoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/processos/{processo_id}/',
     ...options
@@ -309,7 +318,7 @@ export const getProcessoApiV1ProcessosProcessoIdGet = <ThrowOnError extends bool
  *
  * Every step node in tree order (sub-process children carry `pai_id`); `total` counts every node.
  */
-export const passosDoProcessoApiV1ProcessosProcessoIdPassosGet = <ThrowOnError extends boolean = false>(options: Options<PassosDoProcessoApiV1ProcessosProcessoIdPassosGetData, ThrowOnError>) => (options.client ?? client).get<PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors, ThrowOnError>({
+export const passosDoProcesso = <ThrowOnError extends boolean = false>(options: Options<PassosDoProcessoData, ThrowOnError>) => (options.client ?? client).get<PassosDoProcessoResponses, PassosDoProcessoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/processos/{processo_id}/passos/',
     ...options
@@ -318,7 +327,7 @@ export const passosDoProcessoApiV1ProcessosProcessoIdPassosGet = <ThrowOnError e
 /**
  * Desdobramentos Do Processo
  */
-export const desdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGet = <ThrowOnError extends boolean = false>(options: Options<DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetData, ThrowOnError>) => (options.client ?? client).get<DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors, ThrowOnError>({
+export const desdobramentosDoProcesso = <ThrowOnError extends boolean = false>(options: Options<DesdobramentosDoProcessoData, ThrowOnError>) => (options.client ?? client).get<DesdobramentosDoProcessoResponses, DesdobramentosDoProcessoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/processos/{processo_id}/desdobramentos/',
     ...options
@@ -329,7 +338,7 @@ export const desdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGet =
  *
  * Companies (`ordering`: nome (default), id, codigo, regime_tributario).
  */
-export const listEmpresasApiV1EmpresasGet = <ThrowOnError extends boolean = false>(options?: Options<ListEmpresasApiV1EmpresasGetData, ThrowOnError>) => (options?.client ?? client).get<ListEmpresasApiV1EmpresasGetResponses, ListEmpresasApiV1EmpresasGetErrors, ThrowOnError>({
+export const listEmpresas = <ThrowOnError extends boolean = false>(options?: Options<ListEmpresasData, ThrowOnError>) => (options?.client ?? client).get<ListEmpresasResponses, ListEmpresasErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/empresas/',
     ...options
@@ -338,7 +347,7 @@ export const listEmpresasApiV1EmpresasGet = <ThrowOnError extends boolean = fals
 /**
  * Get Empresa
  */
-export const getEmpresaApiV1EmpresasEmpresaIdGet = <ThrowOnError extends boolean = false>(options: Options<GetEmpresaApiV1EmpresasEmpresaIdGetData, ThrowOnError>) => (options.client ?? client).get<GetEmpresaApiV1EmpresasEmpresaIdGetResponses, GetEmpresaApiV1EmpresasEmpresaIdGetErrors, ThrowOnError>({
+export const getEmpresa = <ThrowOnError extends boolean = false>(options: Options<GetEmpresaData, ThrowOnError>) => (options.client ?? client).get<GetEmpresaResponses, GetEmpresaErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/empresas/{empresa_id}/',
     ...options
@@ -347,7 +356,7 @@ export const getEmpresaApiV1EmpresasEmpresaIdGet = <ThrowOnError extends boolean
 /**
  * Processos De Empresa
  */
-export const processosDeEmpresaApiV1EmpresasEmpresaIdProcessosGet = <ThrowOnError extends boolean = false>(options: Options<ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetData, ThrowOnError>) => (options.client ?? client).get<ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors, ThrowOnError>({
+export const processosDeEmpresa = <ThrowOnError extends boolean = false>(options: Options<ProcessosDeEmpresaData, ThrowOnError>) => (options.client ?? client).get<ProcessosDeEmpresaResponses, ProcessosDeEmpresaErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/empresas/{empresa_id}/processos/',
     ...options
@@ -358,7 +367,7 @@ export const processosDeEmpresaApiV1EmpresasEmpresaIdProcessosGet = <ThrowOnErro
  *
  * Obligations due on `dia` (YYYY-MM-DD).
  */
-export const obrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGet = <ThrowOnError extends boolean = false>(options: Options<ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData, ThrowOnError>) => (options.client ?? client).get<ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors, ThrowOnError>({
+export const obrigacoesDoVencimento = <ThrowOnError extends boolean = false>(options: Options<ObrigacoesDoVencimentoData, ThrowOnError>) => (options.client ?? client).get<ObrigacoesDoVencimentoResponses, ObrigacoesDoVencimentoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/obrigacoes/vencimento/{dia}/',
     ...options
@@ -369,7 +378,7 @@ export const obrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGet = <ThrowOnErr
  *
  * Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id).
  */
-export const listObrigacoesApiV1ObrigacoesGet = <ThrowOnError extends boolean = false>(options?: Options<ListObrigacoesApiV1ObrigacoesGetData, ThrowOnError>) => (options?.client ?? client).get<ListObrigacoesApiV1ObrigacoesGetResponses, ListObrigacoesApiV1ObrigacoesGetErrors, ThrowOnError>({
+export const listObrigacoes = <ThrowOnError extends boolean = false>(options?: Options<ListObrigacoesData, ThrowOnError>) => (options?.client ?? client).get<ListObrigacoesResponses, ListObrigacoesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/obrigacoes/',
     ...options
@@ -380,7 +389,7 @@ export const listObrigacoesApiV1ObrigacoesGet = <ThrowOnError extends boolean = 
  *
  * Totals of one competência (all of them without `competencia`) and the change against the previous.
  */
-export const dashboardMetricasApiV1DashboardMetricasGet = <ThrowOnError extends boolean = false>(options?: Options<DashboardMetricasApiV1DashboardMetricasGetData, ThrowOnError>) => (options?.client ?? client).get<DashboardMetricasApiV1DashboardMetricasGetResponses, DashboardMetricasApiV1DashboardMetricasGetErrors, ThrowOnError>({
+export const dashboardMetricas = <ThrowOnError extends boolean = false>(options?: Options<DashboardMetricasData, ThrowOnError>) => (options?.client ?? client).get<DashboardMetricasResponses, DashboardMetricasErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/dashboard/metricas/',
     ...options
@@ -391,7 +400,7 @@ export const dashboardMetricasApiV1DashboardMetricasGet = <ThrowOnError extends 
  *
  * Per regime (the company's label, or Indefinido): total, concluidos, taxa_conclusao, media_dias.
  */
-export const dashboardRegimesApiV1DashboardRegimesGet = <ThrowOnError extends boolean = false>(options?: Options<DashboardRegimesApiV1DashboardRegimesGetData, ThrowOnError>) => (options?.client ?? client).get<DashboardRegimesApiV1DashboardRegimesGetResponses, DashboardRegimesApiV1DashboardRegimesGetErrors, ThrowOnError>({
+export const dashboardRegimes = <ThrowOnError extends boolean = false>(options?: Options<DashboardRegimesData, ThrowOnError>) => (options?.client ?? client).get<DashboardRegimesResponses, DashboardRegimesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/dashboard/regimes/',
     ...options
@@ -402,7 +411,7 @@ export const dashboardRegimesApiV1DashboardRegimesGet = <ThrowOnError extends bo
  *
  * Per competência in [de, ate]; with `competencia`, per day inside that one.
  */
-export const dashboardTimelineApiV1DashboardTimelineGet = <ThrowOnError extends boolean = false>(options?: Options<DashboardTimelineApiV1DashboardTimelineGetData, ThrowOnError>) => (options?.client ?? client).get<DashboardTimelineApiV1DashboardTimelineGetResponses, DashboardTimelineApiV1DashboardTimelineGetErrors, ThrowOnError>({
+export const dashboardTimeline = <ThrowOnError extends boolean = false>(options?: Options<DashboardTimelineData, ThrowOnError>) => (options?.client ?? client).get<DashboardTimelineResponses, DashboardTimelineErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/dashboard/timeline/',
     ...options

@@ -5,6 +5,26 @@ export type ClientOptions = {
 };
 
 /**
+ * AbaRegra
+ */
+export type AbaRegra = {
+    /**
+     * Aba
+     */
+    aba: 'historico' | 'empenhos' | 'itens' | 'arquivos';
+    /**
+     * Label
+     */
+    label: string;
+    /**
+     * Atualizado Em
+     *
+     * The contract detail field stamped when the tab was fetched
+     */
+    atualizado_em: string;
+};
+
+/**
  * AbaResultado
  */
 export type AbaResultado = {
@@ -1895,6 +1915,30 @@ export type RegimeMetricas = {
 };
 
 /**
+ * Regras
+ */
+export type Regras = {
+    /**
+     * Contratos Proximos Vencer Dias
+     *
+     * Default window of the contracts ending soon
+     */
+    contratos_proximos_vencer_dias: number;
+    /**
+     * Contrato Abas
+     *
+     * A contract's tabs, in order
+     */
+    contrato_abas: Array<AbaRegra>;
+    /**
+     * Processo Status
+     *
+     * Process statuses the processos filter accepts
+     */
+    processo_status: Array<string>;
+};
+
+/**
  * SincronizacaoOut
  */
 export type SincronizacaoOut = {
@@ -2088,6 +2132,12 @@ export type UasgOut = {
      * Contratos
      */
     contratos?: number;
+    /**
+     * Escopo
+     *
+     * The lock scope of its base sync, as /sync/status names its runs
+     */
+    escopo: string;
 };
 
 /**
@@ -2556,16 +2606,16 @@ export type PageContratoResumoWritable = {
     page_size: number;
 };
 
-export type HealthApiV1HealthGetData = {
+export type HealthData = {
     body?: never;
     path?: never;
     query?: never;
     url: '/api/v1/health';
 };
 
-export type HealthApiV1HealthGetResponses = {
+export type HealthResponses = {
     /**
-     * Response Health Api V1 Health Get
+     * Response Health
      *
      * Successful Response
      */
@@ -2574,16 +2624,16 @@ export type HealthApiV1HealthGetResponses = {
     };
 };
 
-export type HealthApiV1HealthGetResponse = HealthApiV1HealthGetResponses[keyof HealthApiV1HealthGetResponses];
+export type HealthResponse = HealthResponses[keyof HealthResponses];
 
-export type LoginApiV1AuthLoginPostData = {
+export type LoginData = {
     body: LoginRequest;
     path?: never;
     query?: never;
     url: '/api/v1/auth/login';
 };
 
-export type LoginApiV1AuthLoginPostErrors = {
+export type LoginErrors = {
     /**
      * Unauthorized
      */
@@ -2598,34 +2648,34 @@ export type LoginApiV1AuthLoginPostErrors = {
     429: unknown;
 };
 
-export type LoginApiV1AuthLoginPostError = LoginApiV1AuthLoginPostErrors[keyof LoginApiV1AuthLoginPostErrors];
+export type LoginError = LoginErrors[keyof LoginErrors];
 
-export type LoginApiV1AuthLoginPostResponses = {
+export type LoginResponses = {
     /**
      * Successful Response
      */
     200: TokenResponse;
 };
 
-export type LoginApiV1AuthLoginPostResponse = LoginApiV1AuthLoginPostResponses[keyof LoginApiV1AuthLoginPostResponses];
+export type LoginResponse = LoginResponses[keyof LoginResponses];
 
-export type MeApiV1AuthMeGetData = {
+export type MeData = {
     body?: never;
     path?: never;
     query?: never;
     url: '/api/v1/auth/me';
 };
 
-export type MeApiV1AuthMeGetResponses = {
+export type MeResponses = {
     /**
      * Successful Response
      */
     200: UsuarioOut;
 };
 
-export type MeApiV1AuthMeGetResponse = MeApiV1AuthMeGetResponses[keyof MeApiV1AuthMeGetResponses];
+export type MeResponse = MeResponses[keyof MeResponses];
 
-export type ListUsuariosApiV1UsuariosGetData = {
+export type ListUsuariosData = {
     body?: never;
     path?: never;
     query?: {
@@ -2645,50 +2695,50 @@ export type ListUsuariosApiV1UsuariosGetData = {
     url: '/api/v1/usuarios/';
 };
 
-export type ListUsuariosApiV1UsuariosGetErrors = {
+export type ListUsuariosErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ListUsuariosApiV1UsuariosGetError = ListUsuariosApiV1UsuariosGetErrors[keyof ListUsuariosApiV1UsuariosGetErrors];
+export type ListUsuariosError = ListUsuariosErrors[keyof ListUsuariosErrors];
 
-export type ListUsuariosApiV1UsuariosGetResponses = {
+export type ListUsuariosResponses = {
     /**
      * Successful Response
      */
     200: PageUsuarioOut;
 };
 
-export type ListUsuariosApiV1UsuariosGetResponse = ListUsuariosApiV1UsuariosGetResponses[keyof ListUsuariosApiV1UsuariosGetResponses];
+export type ListUsuariosResponse = ListUsuariosResponses[keyof ListUsuariosResponses];
 
-export type CreateUsuarioApiV1UsuariosPostData = {
+export type CreateUsuarioData = {
     body: UsuarioCreate;
     path?: never;
     query?: never;
     url: '/api/v1/usuarios/';
 };
 
-export type CreateUsuarioApiV1UsuariosPostErrors = {
+export type CreateUsuarioErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type CreateUsuarioApiV1UsuariosPostError = CreateUsuarioApiV1UsuariosPostErrors[keyof CreateUsuarioApiV1UsuariosPostErrors];
+export type CreateUsuarioError = CreateUsuarioErrors[keyof CreateUsuarioErrors];
 
-export type CreateUsuarioApiV1UsuariosPostResponses = {
+export type CreateUsuarioResponses = {
     /**
      * Successful Response
      */
     201: UsuarioOut;
 };
 
-export type CreateUsuarioApiV1UsuariosPostResponse = CreateUsuarioApiV1UsuariosPostResponses[keyof CreateUsuarioApiV1UsuariosPostResponses];
+export type CreateUsuarioResponse = CreateUsuarioResponses[keyof CreateUsuarioResponses];
 
-export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteData = {
+export type DeleteUsuarioData = {
     body?: never;
     path: {
         /**
@@ -2700,25 +2750,25 @@ export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteData = {
     url: '/api/v1/usuarios/{usuario_id}/';
 };
 
-export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors = {
+export type DeleteUsuarioErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteError = DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors[keyof DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors];
+export type DeleteUsuarioError = DeleteUsuarioErrors[keyof DeleteUsuarioErrors];
 
-export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses = {
+export type DeleteUsuarioResponses = {
     /**
      * Successful Response
      */
     204: void;
 };
 
-export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponse = DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses[keyof DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses];
+export type DeleteUsuarioResponse = DeleteUsuarioResponses[keyof DeleteUsuarioResponses];
 
-export type GetUsuarioApiV1UsuariosUsuarioIdGetData = {
+export type GetUsuarioData = {
     body?: never;
     path: {
         /**
@@ -2730,25 +2780,25 @@ export type GetUsuarioApiV1UsuariosUsuarioIdGetData = {
     url: '/api/v1/usuarios/{usuario_id}/';
 };
 
-export type GetUsuarioApiV1UsuariosUsuarioIdGetErrors = {
+export type GetUsuarioErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type GetUsuarioApiV1UsuariosUsuarioIdGetError = GetUsuarioApiV1UsuariosUsuarioIdGetErrors[keyof GetUsuarioApiV1UsuariosUsuarioIdGetErrors];
+export type GetUsuarioError = GetUsuarioErrors[keyof GetUsuarioErrors];
 
-export type GetUsuarioApiV1UsuariosUsuarioIdGetResponses = {
+export type GetUsuarioResponses = {
     /**
      * Successful Response
      */
     200: UsuarioOut;
 };
 
-export type GetUsuarioApiV1UsuariosUsuarioIdGetResponse = GetUsuarioApiV1UsuariosUsuarioIdGetResponses[keyof GetUsuarioApiV1UsuariosUsuarioIdGetResponses];
+export type GetUsuarioResponse = GetUsuarioResponses[keyof GetUsuarioResponses];
 
-export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchData = {
+export type UpdateUsuarioData = {
     body: UsuarioUpdate;
     path: {
         /**
@@ -2760,32 +2810,48 @@ export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchData = {
     url: '/api/v1/usuarios/{usuario_id}/';
 };
 
-export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors = {
+export type UpdateUsuarioErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchError = UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors[keyof UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors];
+export type UpdateUsuarioError = UpdateUsuarioErrors[keyof UpdateUsuarioErrors];
 
-export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses = {
+export type UpdateUsuarioResponses = {
     /**
      * Successful Response
      */
     200: UsuarioOut;
 };
 
-export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponse = UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses[keyof UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses];
+export type UpdateUsuarioResponse = UpdateUsuarioResponses[keyof UpdateUsuarioResponses];
 
-export type SyncManualApiV1SyncManualPostData = {
+export type RegrasData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/regras/';
+};
+
+export type RegrasResponses = {
+    /**
+     * Successful Response
+     */
+    200: Regras;
+};
+
+export type RegrasResponse = RegrasResponses[keyof RegrasResponses];
+
+export type SyncManualData = {
     body: ManualSyncRequest;
     path?: never;
     query?: never;
     url: '/api/v1/sync/manual/';
 };
 
-export type SyncManualApiV1SyncManualPostErrors = {
+export type SyncManualErrors = {
     /**
      * A run of this scope is going
      */
@@ -2796,18 +2862,18 @@ export type SyncManualApiV1SyncManualPostErrors = {
     422: HttpValidationError;
 };
 
-export type SyncManualApiV1SyncManualPostError = SyncManualApiV1SyncManualPostErrors[keyof SyncManualApiV1SyncManualPostErrors];
+export type SyncManualError = SyncManualErrors[keyof SyncManualErrors];
 
-export type SyncManualApiV1SyncManualPostResponses = {
+export type SyncManualResponses = {
     /**
      * Successful Response
      */
     202: SyncAccepted;
 };
 
-export type SyncManualApiV1SyncManualPostResponse = SyncManualApiV1SyncManualPostResponses[keyof SyncManualApiV1SyncManualPostResponses];
+export type SyncManualResponse = SyncManualResponses[keyof SyncManualResponses];
 
-export type SyncContratosApiContratosSyncPostData = {
+export type SyncContratosData = {
     body?: never;
     path?: never;
     query: {
@@ -2821,7 +2887,7 @@ export type SyncContratosApiContratosSyncPostData = {
     url: '/api/contratos/sync/';
 };
 
-export type SyncContratosApiContratosSyncPostErrors = {
+export type SyncContratosErrors = {
     /**
      * A run of this scope is going
      */
@@ -2832,18 +2898,18 @@ export type SyncContratosApiContratosSyncPostErrors = {
     422: HttpValidationError;
 };
 
-export type SyncContratosApiContratosSyncPostError = SyncContratosApiContratosSyncPostErrors[keyof SyncContratosApiContratosSyncPostErrors];
+export type SyncContratosError = SyncContratosErrors[keyof SyncContratosErrors];
 
-export type SyncContratosApiContratosSyncPostResponses = {
+export type SyncContratosResponses = {
     /**
      * Successful Response
      */
     202: SyncAccepted;
 };
 
-export type SyncContratosApiContratosSyncPostResponse = SyncContratosApiContratosSyncPostResponses[keyof SyncContratosApiContratosSyncPostResponses];
+export type SyncContratosResponse = SyncContratosResponses[keyof SyncContratosResponses];
 
-export type SyncStatusApiV1SyncStatusGetData = {
+export type SyncStatusData = {
     body?: never;
     path?: never;
     query?: {
@@ -2855,25 +2921,25 @@ export type SyncStatusApiV1SyncStatusGetData = {
     url: '/api/v1/sync/status/';
 };
 
-export type SyncStatusApiV1SyncStatusGetErrors = {
+export type SyncStatusErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type SyncStatusApiV1SyncStatusGetError = SyncStatusApiV1SyncStatusGetErrors[keyof SyncStatusApiV1SyncStatusGetErrors];
+export type SyncStatusError = SyncStatusErrors[keyof SyncStatusErrors];
 
-export type SyncStatusApiV1SyncStatusGetResponses = {
+export type SyncStatusResponses = {
     /**
      * Successful Response
      */
     200: SyncStatus;
 };
 
-export type SyncStatusApiV1SyncStatusGetResponse = SyncStatusApiV1SyncStatusGetResponses[keyof SyncStatusApiV1SyncStatusGetResponses];
+export type SyncStatusResponse = SyncStatusResponses[keyof SyncStatusResponses];
 
-export type SyncHistoryApiV1SyncHistoryGetData = {
+export type SyncHistoryData = {
     body?: never;
     path?: never;
     query?: {
@@ -2911,50 +2977,32 @@ export type SyncHistoryApiV1SyncHistoryGetData = {
     url: '/api/v1/sync/history/';
 };
 
-export type SyncHistoryApiV1SyncHistoryGetErrors = {
+export type SyncHistoryErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type SyncHistoryApiV1SyncHistoryGetError = SyncHistoryApiV1SyncHistoryGetErrors[keyof SyncHistoryApiV1SyncHistoryGetErrors];
+export type SyncHistoryError = SyncHistoryErrors[keyof SyncHistoryErrors];
 
-export type SyncHistoryApiV1SyncHistoryGetResponses = {
+export type SyncHistoryResponses = {
     /**
      * Successful Response
      */
     200: PageSincronizacaoOut;
 };
 
-export type SyncHistoryApiV1SyncHistoryGetResponse = SyncHistoryApiV1SyncHistoryGetResponses[keyof SyncHistoryApiV1SyncHistoryGetResponses];
+export type SyncHistoryResponse = SyncHistoryResponses[keyof SyncHistoryResponses];
 
-export type ListContratosApiContratosGetData = {
+export type ListContratosData = {
     body?: never;
     path?: never;
     query?: {
         /**
-         * Uasg
-         *
-         * UASG code (6 digits)
-         */
-        uasg?: string | null;
-        /**
-         * Q
-         *
-         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
-         */
-        q?: string | null;
-        /**
          * Vigencia
          */
         vigencia?: 'ativos' | 'vencidos' | 'proximos_vencer' | null;
-        /**
-         * Tipo
-         *
-         * Instrument type, e.g. Contrato, Empenho
-         */
-        tipo?: string | null;
         /**
          * Dias
          *
@@ -2973,68 +3021,68 @@ export type ListContratosApiContratosGetData = {
          * Items per page (1–500)
          */
         page_size?: number;
+        /**
+         * Uasg
+         *
+         * UASG code (6 digits)
+         */
+        uasg?: string | null;
+        /**
+         * Q
+         *
+         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
+         */
+        q?: string | null;
+        /**
+         * Tipo
+         *
+         * Instrument type, e.g. Contrato, Empenho
+         */
+        tipo?: string | null;
     };
     url: '/api/contratos/';
 };
 
-export type ListContratosApiContratosGetErrors = {
+export type ListContratosErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ListContratosApiContratosGetError = ListContratosApiContratosGetErrors[keyof ListContratosApiContratosGetErrors];
+export type ListContratosError = ListContratosErrors[keyof ListContratosErrors];
 
-export type ListContratosApiContratosGetResponses = {
+export type ListContratosResponses = {
     /**
      * Successful Response
      */
     200: PageContratoResumo;
 };
 
-export type ListContratosApiContratosGetResponse = ListContratosApiContratosGetResponses[keyof ListContratosApiContratosGetResponses];
+export type ListContratosResponse = ListContratosResponses[keyof ListContratosResponses];
 
-export type ListUasgsApiContratosUasgsGetData = {
+export type ListUasgsData = {
     body?: never;
     path?: never;
     query?: never;
     url: '/api/contratos/uasgs/';
 };
 
-export type ListUasgsApiContratosUasgsGetResponses = {
+export type ListUasgsResponses = {
     /**
-     * Response List Uasgs Api Contratos Uasgs  Get
+     * Response List Uasgs
      *
      * Successful Response
      */
     200: Array<UasgOut>;
 };
 
-export type ListUasgsApiContratosUasgsGetResponse = ListUasgsApiContratosUasgsGetResponses[keyof ListUasgsApiContratosUasgsGetResponses];
+export type ListUasgsResponse = ListUasgsResponses[keyof ListUasgsResponses];
 
-export type VencidosApiContratosVencidosGetData = {
+export type VencidosData = {
     body?: never;
     path?: never;
     query?: {
-        /**
-         * Uasg
-         *
-         * UASG code (6 digits)
-         */
-        uasg?: string | null;
-        /**
-         * Q
-         *
-         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
-         */
-        q?: string | null;
-        /**
-         * Tipo
-         *
-         * Instrument type, e.g. Contrato, Empenho
-         */
-        tipo?: string | null;
         /**
          * Page
          *
@@ -3047,32 +3095,6 @@ export type VencidosApiContratosVencidosGetData = {
          * Items per page (1–500)
          */
         page_size?: number;
-    };
-    url: '/api/contratos/vencidos/';
-};
-
-export type VencidosApiContratosVencidosGetErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type VencidosApiContratosVencidosGetError = VencidosApiContratosVencidosGetErrors[keyof VencidosApiContratosVencidosGetErrors];
-
-export type VencidosApiContratosVencidosGetResponses = {
-    /**
-     * Successful Response
-     */
-    200: PageContratoResumo;
-};
-
-export type VencidosApiContratosVencidosGetResponse = VencidosApiContratosVencidosGetResponses[keyof VencidosApiContratosVencidosGetResponses];
-
-export type ProximosVencerApiContratosProximosVencerGetData = {
-    body?: never;
-    path?: never;
-    query?: {
         /**
          * Uasg
          *
@@ -3091,6 +3113,32 @@ export type ProximosVencerApiContratosProximosVencerGetData = {
          * Instrument type, e.g. Contrato, Empenho
          */
         tipo?: string | null;
+    };
+    url: '/api/contratos/vencidos/';
+};
+
+export type VencidosErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type VencidosError = VencidosErrors[keyof VencidosErrors];
+
+export type VencidosResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageContratoResumo;
+};
+
+export type VencidosResponse = VencidosResponses[keyof VencidosResponses];
+
+export type ProximosVencerData = {
+    body?: never;
+    path?: never;
+    query?: {
         /**
          * Dias
          *
@@ -3109,32 +3157,6 @@ export type ProximosVencerApiContratosProximosVencerGetData = {
          * Items per page (1–500)
          */
         page_size?: number;
-    };
-    url: '/api/contratos/proximos_vencer/';
-};
-
-export type ProximosVencerApiContratosProximosVencerGetErrors = {
-    /**
-     * Validation Error
-     */
-    422: HttpValidationError;
-};
-
-export type ProximosVencerApiContratosProximosVencerGetError = ProximosVencerApiContratosProximosVencerGetErrors[keyof ProximosVencerApiContratosProximosVencerGetErrors];
-
-export type ProximosVencerApiContratosProximosVencerGetResponses = {
-    /**
-     * Successful Response
-     */
-    200: PageContratoResumo;
-};
-
-export type ProximosVencerApiContratosProximosVencerGetResponse = ProximosVencerApiContratosProximosVencerGetResponses[keyof ProximosVencerApiContratosProximosVencerGetResponses];
-
-export type AtivosApiContratosAtivosGetData = {
-    body?: never;
-    path?: never;
-    query?: {
         /**
          * Uasg
          *
@@ -3153,6 +3175,32 @@ export type AtivosApiContratosAtivosGetData = {
          * Instrument type, e.g. Contrato, Empenho
          */
         tipo?: string | null;
+    };
+    url: '/api/contratos/proximos_vencer/';
+};
+
+export type ProximosVencerErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type ProximosVencerError = ProximosVencerErrors[keyof ProximosVencerErrors];
+
+export type ProximosVencerResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageContratoResumo;
+};
+
+export type ProximosVencerResponse = ProximosVencerResponses[keyof ProximosVencerResponses];
+
+export type AtivosData = {
+    body?: never;
+    path?: never;
+    query?: {
         /**
          * Page
          *
@@ -3165,29 +3213,47 @@ export type AtivosApiContratosAtivosGetData = {
          * Items per page (1–500)
          */
         page_size?: number;
+        /**
+         * Uasg
+         *
+         * UASG code (6 digits)
+         */
+        uasg?: string | null;
+        /**
+         * Q
+         *
+         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
+         */
+        q?: string | null;
+        /**
+         * Tipo
+         *
+         * Instrument type, e.g. Contrato, Empenho
+         */
+        tipo?: string | null;
     };
     url: '/api/contratos/ativos/';
 };
 
-export type AtivosApiContratosAtivosGetErrors = {
+export type AtivosErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type AtivosApiContratosAtivosGetError = AtivosApiContratosAtivosGetErrors[keyof AtivosApiContratosAtivosGetErrors];
+export type AtivosError = AtivosErrors[keyof AtivosErrors];
 
-export type AtivosApiContratosAtivosGetResponses = {
+export type AtivosResponses = {
     /**
      * Successful Response
      */
     200: PageContratoResumo;
 };
 
-export type AtivosApiContratosAtivosGetResponse = AtivosApiContratosAtivosGetResponses[keyof AtivosApiContratosAtivosGetResponses];
+export type AtivosResponse = AtivosResponses[keyof AtivosResponses];
 
-export type ListHistoricoApiContratosHistoricoGetData = {
+export type ListHistoricoData = {
     body?: never;
     path?: never;
     query?: {
@@ -3213,25 +3279,25 @@ export type ListHistoricoApiContratosHistoricoGetData = {
     url: '/api/contratos/historico/';
 };
 
-export type ListHistoricoApiContratosHistoricoGetErrors = {
+export type ListHistoricoErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ListHistoricoApiContratosHistoricoGetError = ListHistoricoApiContratosHistoricoGetErrors[keyof ListHistoricoApiContratosHistoricoGetErrors];
+export type ListHistoricoError = ListHistoricoErrors[keyof ListHistoricoErrors];
 
-export type ListHistoricoApiContratosHistoricoGetResponses = {
+export type ListHistoricoResponses = {
     /**
      * Successful Response
      */
     200: PageHistoricoOut;
 };
 
-export type ListHistoricoApiContratosHistoricoGetResponse = ListHistoricoApiContratosHistoricoGetResponses[keyof ListHistoricoApiContratosHistoricoGetResponses];
+export type ListHistoricoResponse = ListHistoricoResponses[keyof ListHistoricoResponses];
 
-export type ListEmpenhosApiContratosEmpenhosGetData = {
+export type ListEmpenhosData = {
     body?: never;
     path?: never;
     query?: {
@@ -3257,25 +3323,25 @@ export type ListEmpenhosApiContratosEmpenhosGetData = {
     url: '/api/contratos/empenhos/';
 };
 
-export type ListEmpenhosApiContratosEmpenhosGetErrors = {
+export type ListEmpenhosErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ListEmpenhosApiContratosEmpenhosGetError = ListEmpenhosApiContratosEmpenhosGetErrors[keyof ListEmpenhosApiContratosEmpenhosGetErrors];
+export type ListEmpenhosError = ListEmpenhosErrors[keyof ListEmpenhosErrors];
 
-export type ListEmpenhosApiContratosEmpenhosGetResponses = {
+export type ListEmpenhosResponses = {
     /**
      * Successful Response
      */
     200: PageEmpenhoOut;
 };
 
-export type ListEmpenhosApiContratosEmpenhosGetResponse = ListEmpenhosApiContratosEmpenhosGetResponses[keyof ListEmpenhosApiContratosEmpenhosGetResponses];
+export type ListEmpenhosResponse = ListEmpenhosResponses[keyof ListEmpenhosResponses];
 
-export type ListItensApiContratosItensGetData = {
+export type ListItensData = {
     body?: never;
     path?: never;
     query?: {
@@ -3301,25 +3367,25 @@ export type ListItensApiContratosItensGetData = {
     url: '/api/contratos/itens/';
 };
 
-export type ListItensApiContratosItensGetErrors = {
+export type ListItensErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ListItensApiContratosItensGetError = ListItensApiContratosItensGetErrors[keyof ListItensApiContratosItensGetErrors];
+export type ListItensError = ListItensErrors[keyof ListItensErrors];
 
-export type ListItensApiContratosItensGetResponses = {
+export type ListItensResponses = {
     /**
      * Successful Response
      */
     200: PageItemOut;
 };
 
-export type ListItensApiContratosItensGetResponse = ListItensApiContratosItensGetResponses[keyof ListItensApiContratosItensGetResponses];
+export type ListItensResponse = ListItensResponses[keyof ListItensResponses];
 
-export type ListArquivosApiContratosArquivosGetData = {
+export type ListArquivosData = {
     body?: never;
     path?: never;
     query?: {
@@ -3345,25 +3411,25 @@ export type ListArquivosApiContratosArquivosGetData = {
     url: '/api/contratos/arquivos/';
 };
 
-export type ListArquivosApiContratosArquivosGetErrors = {
+export type ListArquivosErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ListArquivosApiContratosArquivosGetError = ListArquivosApiContratosArquivosGetErrors[keyof ListArquivosApiContratosArquivosGetErrors];
+export type ListArquivosError = ListArquivosErrors[keyof ListArquivosErrors];
 
-export type ListArquivosApiContratosArquivosGetResponses = {
+export type ListArquivosResponses = {
     /**
      * Successful Response
      */
     200: PageArquivoOut;
 };
 
-export type ListArquivosApiContratosArquivosGetResponse = ListArquivosApiContratosArquivosGetResponses[keyof ListArquivosApiContratosArquivosGetResponses];
+export type ListArquivosResponse = ListArquivosResponses[keyof ListArquivosResponses];
 
-export type DetalheApiContratosIdGetData = {
+export type DetalheData = {
     body?: never;
     path: {
         /**
@@ -3377,25 +3443,25 @@ export type DetalheApiContratosIdGetData = {
     url: '/api/contratos/{id}/';
 };
 
-export type DetalheApiContratosIdGetErrors = {
+export type DetalheErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type DetalheApiContratosIdGetError = DetalheApiContratosIdGetErrors[keyof DetalheApiContratosIdGetErrors];
+export type DetalheError = DetalheErrors[keyof DetalheErrors];
 
-export type DetalheApiContratosIdGetResponses = {
+export type DetalheResponses = {
     /**
      * Successful Response
      */
     200: ContratoDetalhe;
 };
 
-export type DetalheApiContratosIdGetResponse = DetalheApiContratosIdGetResponses[keyof DetalheApiContratosIdGetResponses];
+export type DetalheResponse = DetalheResponses[keyof DetalheResponses];
 
-export type SincronizarApiContratosIdSincronizarPostData = {
+export type SincronizarData = {
     /**
      * Body
      */
@@ -3412,25 +3478,25 @@ export type SincronizarApiContratosIdSincronizarPostData = {
     url: '/api/contratos/{id}/sincronizar/';
 };
 
-export type SincronizarApiContratosIdSincronizarPostErrors = {
+export type SincronizarErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type SincronizarApiContratosIdSincronizarPostError = SincronizarApiContratosIdSincronizarPostErrors[keyof SincronizarApiContratosIdSincronizarPostErrors];
+export type SincronizarError = SincronizarErrors[keyof SincronizarErrors];
 
-export type SincronizarApiContratosIdSincronizarPostResponses = {
+export type SincronizarResponses = {
     /**
      * Successful Response
      */
     200: ContratoSyncOut;
 };
 
-export type SincronizarApiContratosIdSincronizarPostResponse = SincronizarApiContratosIdSincronizarPostResponses[keyof SincronizarApiContratosIdSincronizarPostResponses];
+export type SincronizarResponse = SincronizarResponses[keyof SincronizarResponses];
 
-export type SincronizarAbaApiContratosIdSincronizarAbaPostData = {
+export type SincronizarAbaData = {
     body?: never;
     path: {
         /**
@@ -3461,25 +3527,25 @@ export type SincronizarAbaApiContratosIdSincronizarAbaPostData = {
     url: '/api/contratos/{id}/sincronizar/{aba}/';
 };
 
-export type SincronizarAbaApiContratosIdSincronizarAbaPostErrors = {
+export type SincronizarAbaErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type SincronizarAbaApiContratosIdSincronizarAbaPostError = SincronizarAbaApiContratosIdSincronizarAbaPostErrors[keyof SincronizarAbaApiContratosIdSincronizarAbaPostErrors];
+export type SincronizarAbaError = SincronizarAbaErrors[keyof SincronizarAbaErrors];
 
-export type SincronizarAbaApiContratosIdSincronizarAbaPostResponses = {
+export type SincronizarAbaResponses = {
     /**
      * Successful Response
      */
     200: AbaSyncOut;
 };
 
-export type SincronizarAbaApiContratosIdSincronizarAbaPostResponse = SincronizarAbaApiContratosIdSincronizarAbaPostResponses[keyof SincronizarAbaApiContratosIdSincronizarAbaPostResponses];
+export type SincronizarAbaResponse = SincronizarAbaResponses[keyof SincronizarAbaResponses];
 
-export type ListProcessosApiV1ProcessosGetData = {
+export type ListProcessosData = {
     body?: never;
     path?: never;
     query?: {
@@ -3541,25 +3607,25 @@ export type ListProcessosApiV1ProcessosGetData = {
     url: '/api/v1/processos/';
 };
 
-export type ListProcessosApiV1ProcessosGetErrors = {
+export type ListProcessosErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ListProcessosApiV1ProcessosGetError = ListProcessosApiV1ProcessosGetErrors[keyof ListProcessosApiV1ProcessosGetErrors];
+export type ListProcessosError = ListProcessosErrors[keyof ListProcessosErrors];
 
-export type ListProcessosApiV1ProcessosGetResponses = {
+export type ListProcessosResponses = {
     /**
      * Successful Response
      */
     200: PageProcessoOut;
 };
 
-export type ListProcessosApiV1ProcessosGetResponse = ListProcessosApiV1ProcessosGetResponses[keyof ListProcessosApiV1ProcessosGetResponses];
+export type ListProcessosResponse = ListProcessosResponses[keyof ListProcessosResponses];
 
-export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData = {
+export type ProcessosDaCompetenciaData = {
     body?: never;
     path: {
         /**
@@ -3608,25 +3674,25 @@ export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData = {
     url: '/api/v1/processos/competencia/{comp}/';
 };
 
-export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors = {
+export type ProcessosDaCompetenciaErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetError = ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors[keyof ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors];
+export type ProcessosDaCompetenciaError = ProcessosDaCompetenciaErrors[keyof ProcessosDaCompetenciaErrors];
 
-export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses = {
+export type ProcessosDaCompetenciaResponses = {
     /**
      * Successful Response
      */
     200: PageProcessoOut;
 };
 
-export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponse = ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses[keyof ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses];
+export type ProcessosDaCompetenciaResponse = ProcessosDaCompetenciaResponses[keyof ProcessosDaCompetenciaResponses];
 
-export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetData = {
+export type ProcessosDaEmpresaData = {
     body?: never;
     path: {
         /**
@@ -3675,25 +3741,25 @@ export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetData = {
     url: '/api/v1/processos/empresa/{emp_id}/';
 };
 
-export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors = {
+export type ProcessosDaEmpresaErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetError = ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors[keyof ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors];
+export type ProcessosDaEmpresaError = ProcessosDaEmpresaErrors[keyof ProcessosDaEmpresaErrors];
 
-export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses = {
+export type ProcessosDaEmpresaResponses = {
     /**
      * Successful Response
      */
     200: PageProcessoOut;
 };
 
-export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponse = ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses[keyof ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses];
+export type ProcessosDaEmpresaResponse = ProcessosDaEmpresaResponses[keyof ProcessosDaEmpresaResponses];
 
-export type GetProcessoApiV1ProcessosProcessoIdGetData = {
+export type GetProcessoData = {
     body?: never;
     path: {
         /**
@@ -3705,25 +3771,25 @@ export type GetProcessoApiV1ProcessosProcessoIdGetData = {
     url: '/api/v1/processos/{processo_id}/';
 };
 
-export type GetProcessoApiV1ProcessosProcessoIdGetErrors = {
+export type GetProcessoErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type GetProcessoApiV1ProcessosProcessoIdGetError = GetProcessoApiV1ProcessosProcessoIdGetErrors[keyof GetProcessoApiV1ProcessosProcessoIdGetErrors];
+export type GetProcessoError = GetProcessoErrors[keyof GetProcessoErrors];
 
-export type GetProcessoApiV1ProcessosProcessoIdGetResponses = {
+export type GetProcessoResponses = {
     /**
      * Successful Response
      */
     200: ProcessoDetalhe;
 };
 
-export type GetProcessoApiV1ProcessosProcessoIdGetResponse = GetProcessoApiV1ProcessosProcessoIdGetResponses[keyof GetProcessoApiV1ProcessosProcessoIdGetResponses];
+export type GetProcessoResponse = GetProcessoResponses[keyof GetProcessoResponses];
 
-export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetData = {
+export type PassosDoProcessoData = {
     body?: never;
     path: {
         /**
@@ -3748,25 +3814,25 @@ export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetData = {
     url: '/api/v1/processos/{processo_id}/passos/';
 };
 
-export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors = {
+export type PassosDoProcessoErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetError = PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors[keyof PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors];
+export type PassosDoProcessoError = PassosDoProcessoErrors[keyof PassosDoProcessoErrors];
 
-export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses = {
+export type PassosDoProcessoResponses = {
     /**
      * Successful Response
      */
     200: PagePassoOut;
 };
 
-export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponse = PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses[keyof PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses];
+export type PassosDoProcessoResponse = PassosDoProcessoResponses[keyof PassosDoProcessoResponses];
 
-export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetData = {
+export type DesdobramentosDoProcessoData = {
     body?: never;
     path: {
         /**
@@ -3791,25 +3857,25 @@ export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetDat
     url: '/api/v1/processos/{processo_id}/desdobramentos/';
 };
 
-export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors = {
+export type DesdobramentosDoProcessoErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetError = DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors[keyof DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors];
+export type DesdobramentosDoProcessoError = DesdobramentosDoProcessoErrors[keyof DesdobramentosDoProcessoErrors];
 
-export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses = {
+export type DesdobramentosDoProcessoResponses = {
     /**
      * Successful Response
      */
     200: PageDesdobramentoOut;
 };
 
-export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponse = DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses[keyof DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses];
+export type DesdobramentosDoProcessoResponse = DesdobramentosDoProcessoResponses[keyof DesdobramentosDoProcessoResponses];
 
-export type ListEmpresasApiV1EmpresasGetData = {
+export type ListEmpresasData = {
     body?: never;
     path?: never;
     query?: {
@@ -3853,25 +3919,25 @@ export type ListEmpresasApiV1EmpresasGetData = {
     url: '/api/v1/empresas/';
 };
 
-export type ListEmpresasApiV1EmpresasGetErrors = {
+export type ListEmpresasErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ListEmpresasApiV1EmpresasGetError = ListEmpresasApiV1EmpresasGetErrors[keyof ListEmpresasApiV1EmpresasGetErrors];
+export type ListEmpresasError = ListEmpresasErrors[keyof ListEmpresasErrors];
 
-export type ListEmpresasApiV1EmpresasGetResponses = {
+export type ListEmpresasResponses = {
     /**
      * Successful Response
      */
     200: PageEmpresaOut;
 };
 
-export type ListEmpresasApiV1EmpresasGetResponse = ListEmpresasApiV1EmpresasGetResponses[keyof ListEmpresasApiV1EmpresasGetResponses];
+export type ListEmpresasResponse = ListEmpresasResponses[keyof ListEmpresasResponses];
 
-export type GetEmpresaApiV1EmpresasEmpresaIdGetData = {
+export type GetEmpresaData = {
     body?: never;
     path: {
         /**
@@ -3883,25 +3949,25 @@ export type GetEmpresaApiV1EmpresasEmpresaIdGetData = {
     url: '/api/v1/empresas/{empresa_id}/';
 };
 
-export type GetEmpresaApiV1EmpresasEmpresaIdGetErrors = {
+export type GetEmpresaErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type GetEmpresaApiV1EmpresasEmpresaIdGetError = GetEmpresaApiV1EmpresasEmpresaIdGetErrors[keyof GetEmpresaApiV1EmpresasEmpresaIdGetErrors];
+export type GetEmpresaError = GetEmpresaErrors[keyof GetEmpresaErrors];
 
-export type GetEmpresaApiV1EmpresasEmpresaIdGetResponses = {
+export type GetEmpresaResponses = {
     /**
      * Successful Response
      */
     200: EmpresaOut;
 };
 
-export type GetEmpresaApiV1EmpresasEmpresaIdGetResponse = GetEmpresaApiV1EmpresasEmpresaIdGetResponses[keyof GetEmpresaApiV1EmpresasEmpresaIdGetResponses];
+export type GetEmpresaResponse = GetEmpresaResponses[keyof GetEmpresaResponses];
 
-export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetData = {
+export type ProcessosDeEmpresaData = {
     body?: never;
     path: {
         /**
@@ -3950,25 +4016,25 @@ export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetData = {
     url: '/api/v1/empresas/{empresa_id}/processos/';
 };
 
-export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors = {
+export type ProcessosDeEmpresaErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetError = ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors[keyof ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors];
+export type ProcessosDeEmpresaError = ProcessosDeEmpresaErrors[keyof ProcessosDeEmpresaErrors];
 
-export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses = {
+export type ProcessosDeEmpresaResponses = {
     /**
      * Successful Response
      */
     200: PageProcessoOut;
 };
 
-export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponse = ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses[keyof ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses];
+export type ProcessosDeEmpresaResponse = ProcessosDeEmpresaResponses[keyof ProcessosDeEmpresaResponses];
 
-export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData = {
+export type ObrigacoesDoVencimentoData = {
     body?: never;
     path: {
         /**
@@ -3985,6 +4051,8 @@ export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData = {
         status?: string | null;
         /**
          * Tipo
+         *
+         * DAS, EFD-REINF…
          */
         tipo?: string | null;
         /**
@@ -4015,25 +4083,25 @@ export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData = {
     url: '/api/v1/obrigacoes/vencimento/{dia}/';
 };
 
-export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors = {
+export type ObrigacoesDoVencimentoErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetError = ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors[keyof ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors];
+export type ObrigacoesDoVencimentoError = ObrigacoesDoVencimentoErrors[keyof ObrigacoesDoVencimentoErrors];
 
-export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses = {
+export type ObrigacoesDoVencimentoResponses = {
     /**
      * Successful Response
      */
     200: PageObrigacaoOut;
 };
 
-export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponse = ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses[keyof ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses];
+export type ObrigacoesDoVencimentoResponse = ObrigacoesDoVencimentoResponses[keyof ObrigacoesDoVencimentoResponses];
 
-export type ListObrigacoesApiV1ObrigacoesGetData = {
+export type ListObrigacoesData = {
     body?: never;
     path?: never;
     query?: {
@@ -4095,25 +4163,25 @@ export type ListObrigacoesApiV1ObrigacoesGetData = {
     url: '/api/v1/obrigacoes/';
 };
 
-export type ListObrigacoesApiV1ObrigacoesGetErrors = {
+export type ListObrigacoesErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type ListObrigacoesApiV1ObrigacoesGetError = ListObrigacoesApiV1ObrigacoesGetErrors[keyof ListObrigacoesApiV1ObrigacoesGetErrors];
+export type ListObrigacoesError = ListObrigacoesErrors[keyof ListObrigacoesErrors];
 
-export type ListObrigacoesApiV1ObrigacoesGetResponses = {
+export type ListObrigacoesResponses = {
     /**
      * Successful Response
      */
     200: PageObrigacaoOut;
 };
 
-export type ListObrigacoesApiV1ObrigacoesGetResponse = ListObrigacoesApiV1ObrigacoesGetResponses[keyof ListObrigacoesApiV1ObrigacoesGetResponses];
+export type ListObrigacoesResponse = ListObrigacoesResponses[keyof ListObrigacoesResponses];
 
-export type DashboardMetricasApiV1DashboardMetricasGetData = {
+export type DashboardMetricasData = {
     body?: never;
     path?: never;
     query?: {
@@ -4133,25 +4201,25 @@ export type DashboardMetricasApiV1DashboardMetricasGetData = {
     url: '/api/v1/dashboard/metricas/';
 };
 
-export type DashboardMetricasApiV1DashboardMetricasGetErrors = {
+export type DashboardMetricasErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type DashboardMetricasApiV1DashboardMetricasGetError = DashboardMetricasApiV1DashboardMetricasGetErrors[keyof DashboardMetricasApiV1DashboardMetricasGetErrors];
+export type DashboardMetricasError = DashboardMetricasErrors[keyof DashboardMetricasErrors];
 
-export type DashboardMetricasApiV1DashboardMetricasGetResponses = {
+export type DashboardMetricasResponses = {
     /**
      * Successful Response
      */
     200: DashboardMetricas;
 };
 
-export type DashboardMetricasApiV1DashboardMetricasGetResponse = DashboardMetricasApiV1DashboardMetricasGetResponses[keyof DashboardMetricasApiV1DashboardMetricasGetResponses];
+export type DashboardMetricasResponse = DashboardMetricasResponses[keyof DashboardMetricasResponses];
 
-export type DashboardRegimesApiV1DashboardRegimesGetData = {
+export type DashboardRegimesData = {
     body?: never;
     path?: never;
     query?: {
@@ -4165,25 +4233,25 @@ export type DashboardRegimesApiV1DashboardRegimesGetData = {
     url: '/api/v1/dashboard/regimes/';
 };
 
-export type DashboardRegimesApiV1DashboardRegimesGetErrors = {
+export type DashboardRegimesErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type DashboardRegimesApiV1DashboardRegimesGetError = DashboardRegimesApiV1DashboardRegimesGetErrors[keyof DashboardRegimesApiV1DashboardRegimesGetErrors];
+export type DashboardRegimesError = DashboardRegimesErrors[keyof DashboardRegimesErrors];
 
-export type DashboardRegimesApiV1DashboardRegimesGetResponses = {
+export type DashboardRegimesResponses = {
     /**
      * Successful Response
      */
     200: DashboardRegimes;
 };
 
-export type DashboardRegimesApiV1DashboardRegimesGetResponse = DashboardRegimesApiV1DashboardRegimesGetResponses[keyof DashboardRegimesApiV1DashboardRegimesGetResponses];
+export type DashboardRegimesResponse = DashboardRegimesResponses[keyof DashboardRegimesResponses];
 
-export type DashboardTimelineApiV1DashboardTimelineGetData = {
+export type DashboardTimelineData = {
     body?: never;
     path?: never;
     query?: {
@@ -4209,20 +4277,20 @@ export type DashboardTimelineApiV1DashboardTimelineGetData = {
     url: '/api/v1/dashboard/timeline/';
 };
 
-export type DashboardTimelineApiV1DashboardTimelineGetErrors = {
+export type DashboardTimelineErrors = {
     /**
      * Validation Error
      */
     422: HttpValidationError;
 };
 
-export type DashboardTimelineApiV1DashboardTimelineGetError = DashboardTimelineApiV1DashboardTimelineGetErrors[keyof DashboardTimelineApiV1DashboardTimelineGetErrors];
+export type DashboardTimelineError = DashboardTimelineErrors[keyof DashboardTimelineErrors];
 
-export type DashboardTimelineApiV1DashboardTimelineGetResponses = {
+export type DashboardTimelineResponses = {
     /**
      * Successful Response
      */
     200: DashboardTimeline;
 };
 
-export type DashboardTimelineApiV1DashboardTimelineGetResponse = DashboardTimelineApiV1DashboardTimelineGetResponses[keyof DashboardTimelineApiV1DashboardTimelineGetResponses];
+export type DashboardTimelineResponse = DashboardTimelineResponses[keyof DashboardTimelineResponses];

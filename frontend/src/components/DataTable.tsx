@@ -1,6 +1,6 @@
-import type { ReactNode } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import {
-  Paper, Table, TableBody, TableCell, TableContainer, TableHead, TablePagination, TableRow,
+  Collapse, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TablePagination, TableRow,
 } from '@mui/material';
 import type { SxProps, Theme } from '@mui/material/styles';
 
@@ -13,24 +13,28 @@ export interface Column<T> {
   hideOnMobile?: boolean;
 }
 
-interface Pagination {
+export interface Pagination {
   page: number; // 1-based, as the API
   pageSize: number;
   total: number;
   onChange: (page: number, pageSize: number) => void;
 }
 
-export function DataTable<T extends { id: number | string }>({
-  columns, rows, onRowClick, pagination, rowSx, testId, label,
-}: {
+export interface DataTableProps<T> {
   columns: Column<T>[];
   rows: T[];
   onRowClick?: (row: T) => void;
   pagination?: Pagination;
   rowSx?: (row: T) => SxProps<Theme> | undefined;
+  /** A row's details, shown in a full-width row below it while `expanded(row)` is true. */
+  details?: { expanded: (row: T) => boolean; render: (row: T) => ReactNode };
   testId?: string;
   label?: string;
-}) {
+}
+
+export function DataTable<T extends { id: number | string }>({
+  columns, rows, onRowClick, pagination, rowSx, details, testId, label,
+}: DataTableProps<T>) {
   const hide = { display: { xs: 'none', md: 'table-cell' } };
   return (
     <Paper sx={{ overflow: 'hidden' }}>
@@ -46,16 +50,31 @@ export function DataTable<T extends { id: number | string }>({
             </TableRow>
           </TableHead>
           <TableBody>
-            {rows.map((row) => (
-              <TableRow key={row.id} hover={Boolean(onRowClick)} onClick={onRowClick ? () => onRowClick(row) : undefined}
-                sx={{ cursor: onRowClick ? 'pointer' : undefined, ...(rowSx?.(row) as object) }}>
-                {columns.map((c) => (
-                  <TableCell key={c.key} align={c.align} sx={c.hideOnMobile ? hide : undefined}>
-                    {c.render ? c.render(row) : String((row as Record<string, unknown>)[c.key] ?? '—')}
-                  </TableCell>
-                ))}
-              </TableRow>
-            ))}
+            {rows.map((row) => {
+              const open = details?.expanded(row) ?? false;
+              return (
+                <Fragment key={row.id}>
+                  <TableRow hover={Boolean(onRowClick)} onClick={onRowClick ? () => onRowClick(row) : undefined}
+                    sx={{
+                      cursor: onRowClick ? 'pointer' : undefined, ...(rowSx?.(row) as object),
+                      ...(open ? { '& > td': { borderBottom: 'unset' } } : {}),
+                    }}>
+                    {columns.map((c) => (
+                      <TableCell key={c.key} align={c.align} sx={c.hideOnMobile ? hide : undefined}>
+                        {c.render ? c.render(row) : String((row as Record<string, unknown>)[c.key] ?? '—')}
+                      </TableCell>
+                    ))}
+                  </TableRow>
+                  {details && (
+                    <TableRow>
+                      <TableCell colSpan={columns.length} sx={{ py: 0, borderBottom: open ? undefined : 'none' }}>
+                        <Collapse in={open} timeout="auto" unmountOnExit>{details.render(row)}</Collapse>
+                      </TableCell>
+                    </TableRow>
+                  )}
+                </Fragment>
+              );
+            })}
           </TableBody>
         </Table>
       </TableContainer>

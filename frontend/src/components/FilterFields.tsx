@@ -1,10 +1,8 @@
 // Filter inputs that only send the API values it accepts (a half-typed competência would be a 422).
 import { useEffect, useMemo, useState } from 'react';
 import { Autocomplete, FormControl, InputLabel, MenuItem, Select, TextField } from '@mui/material';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { unwrap } from '../api/http';
-import { getEmpresaApiV1EmpresasEmpresaIdGet, listEmpresasApiV1EmpresasGet } from '../client/sdk.gen';
-import { useDashboardRegimes } from '../hooks/dashboard';
+import { useDashboardRegimes } from '../features/dashboard/hooks';
+import { useEmpresa, useEmpresaBusca } from '../features/empresas/hooks';
 import { formatCnpj } from '../lib/format';
 
 const COMPETENCIA = /^(0[1-9]|1[0-2])\/\d{4}$/;
@@ -54,16 +52,8 @@ export function EmpresaPicker({ value, onChange }: { value: string; onChange: (i
     const t = setTimeout(() => setQ(input), 300);
     return () => clearTimeout(t);
   }, [input]);
-  const search = useQuery({
-    queryKey: ['empresas', 'picker', q],
-    queryFn: () => unwrap(listEmpresasApiV1EmpresasGet({ query: { q: q || undefined, page_size: 20 } })),
-    placeholderData: keepPreviousData,
-  });
-  const selected = useQuery({
-    queryKey: ['empresa', Number(value)],
-    queryFn: () => unwrap(getEmpresaApiV1EmpresasEmpresaIdGet({ path: { empresa_id: Number(value) } })),
-    enabled: /^\d+$/.test(value),
-  });
+  const search = useEmpresaBusca(q);
+  const selected = useEmpresa(value);
   const options: EmpresaOption[] = search.data?.items ?? [];
   const current: EmpresaOption | null = selected.data ?? null;
   return (

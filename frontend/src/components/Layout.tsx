@@ -14,8 +14,8 @@ import SyncIcon from '@mui/icons-material/SyncOutlined';
 import LogoutIcon from '@mui/icons-material/LogoutOutlined';
 import { useAuth } from '../auth/AuthContext';
 import { Loading } from './QueryState';
-import { useMe } from '../hooks/auth';
-import { useSyncRefresh } from '../hooks/useSyncRefresh';
+import { useMe } from '../features/auth/hooks';
+import { useSyncRefresh } from '../features/sincronizacao/useSyncRefresh';
 
 const DRAWER_WIDTH = 232;
 

@@ -16,7 +16,20 @@ export function json(body: unknown, status = 200): Response {
  * Routes the generated client's fetch to handlers keyed by "METHOD /path-regex"; records every request.
  * An unmatched request fails the test loudly (404 with the path).
  */
-export function mockApi(routes: Record<string, Handler>) {
+/** The backend's rules (GET /api/v1/regras), as the backend answers them by default. */
+export const REGRAS = {
+  contratos_proximos_vencer_dias: 30,
+  contrato_abas: [
+    { aba: 'historico', label: 'Histórico', atualizado_em: 'historico_atualizado_em' },
+    { aba: 'empenhos', label: 'Empenhos', atualizado_em: 'empenhos_atualizados_em' },
+    { aba: 'itens', label: 'Itens', atualizado_em: 'itens_atualizados_em' },
+    { aba: 'arquivos', label: 'Arquivos', atualizado_em: 'arquivos_atualizados_em' },
+  ],
+  processo_status: ['Em andamento', 'Concluído', 'Suspenso', 'Desistência', 'Agendado', 'Aguardando aprovação', 'Excluído'],
+};
+
+export function mockApi(given: Record<string, Handler>) {
+  const routes: Record<string, Handler> = { 'GET /api/v1/regras/': () => json(REGRAS), ...given };
   const calls: { method: string; path: string; search: string }[] = [];
   const fetchMock = async (input: Request) => {
     const url = new URL(input.url);

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from typing import Any
 
 import typer
-from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from espelho.acessorias.competencia import Competencia
+from espelho.acessorias.service import SyncResult
+from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
+from espelho.cli_support import console, job_context, print_json, progress_bar
+from espelho.errors import EspelhoError
+from espelho.syncs.jobs import JobContext
+from espelho.syncs.models import Sincronizacao
+from espelho.syncs.spec import run_now
 
 
 def register(app: typer.Typer) -> None:
@@ -26,80 +35,51 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last stdout line."),
     ) -> None:
         """Mirror Acessórias into the database and record the run in `sincronizacoes`."""
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from espelho.acessorias.service import run_sync
-        from espelho.cli import load_settings
-        from espelho.db import Database
-        from espelho.errors import EspelhoError
-        from espelho.syncs.dispatch import run_locked
-        from espelho.syncs.models import Sincronizacao
-        from espelho.syncs.service import start_run
-
         if full == incremental:
             raise typer.BadParameter("choose exactly one of --full or --incremental")
         tipo = "FULL" if full else "INCREMENTAL"
-        settings = load_settings()
-        err = Console(stderr=True)
-        database = Database(settings.database_url)
-        run_id: int | None = None
-        try:
-            from espelho.acessorias.service import validate_competencia
-
-            competencia = validate_competencia(competencia)
-
-            def sync(progress: Any = None) -> dict[str, Any]:
-                # The office's lock, as the jobs take it: a CLI run never overlaps a scheduled one. The
-                # run is recorded only once the lock is held.
-                def work() -> dict[str, Any]:
-                    nonlocal run_id
-                    run_id = start_run(
-                        database, origem="ACESSORIAS", tipo=tipo, escopo="acessorias", competencia=competencia
-                    )
-                    return run_sync(
-                        database, settings, tipo, competencia=competencia, run_id=run_id, progress=progress
-                    )
-
-                return run_locked(settings, database, "acessorias", work)
-
-            result = sync() if as_json or not err.is_terminal else _with_progress(err, sync)
-        except (EspelhoError, OSError, SQLAlchemyError) as exc:
-            failed: dict[str, Any] = {
-                "status": "ERRO",
-                "tipo": tipo,
-                "competencia": competencia,
-                "run_id": run_id,
-                "erro": str(exc),
-            }
-            if run_id is not None:
-                with database.session() as session:
-                    row = session.get(Sincronizacao, run_id)
-                    if row is not None and row.estatisticas:
-                        failed = {**row.estatisticas, **failed}
-            database.dispose()
-            if as_json:
-                typer.echo(json.dumps(failed, ensure_ascii=False, default=str))
-            else:
-                err.print(f"[red]Sync failed:[/red] {exc}")
-            raise typer.Exit(1) from exc
-        database.dispose()
+        run_ids: list[int] = []
+        with job_context() as ctx:
+            try:
+                scope = Competencia.parse(competencia, slash_only=True) if competencia is not None else None
+                result = _sync(ctx, tipo, OfficeArgs(scope), run_ids.append, bar=not as_json)
+            except (EspelhoError, OSError, SQLAlchemyError) as exc:
+                failure = {"status": "ERRO", "tipo": tipo, "competencia": competencia, "erro": str(exc)}
+                failed = _failed(ctx, run_ids[0] if run_ids else None, failure)
+                if as_json:
+                    print_json(failed)
+                else:
+                    console.print(f"[red]Sync failed:[/red] {exc}")
+                raise typer.Exit(1) from exc
         if as_json:
-            typer.echo(json.dumps(result, ensure_ascii=False, default=str))
+            print_json(result.estatisticas())
             return
-        err.print(
-            f"[green]{tipo} sync done[/green] in {result['duration_s']:.1f} s — novos {result['novos']}, "
-            f"atualizados {result['atualizados']}, removidos {result['removidos']}, "
-            f"total {result['total_processos']} processos, {result['api_calls']} upstream calls"
+        console.print(
+            f"[green]{tipo} sync done[/green] in {result.duration_s:.1f} s — novos {result.novos}, "
+            f"atualizados {result.atualizados}, removidos {result.removidos}, "
+            f"total {result.total_processos} processos, {result.api_calls} upstream calls"
         )
 
 
-def _with_progress(console: Console, work: Any) -> Any:
-    from espelho.cli import progress_bar
+def _sync(ctx: JobContext, tipo: str, args: OfficeArgs, recorded: Callable[[int], None], *,
+          bar: bool) -> SyncResult:
+    """The office's lock, as the jobs take it: a CLI run never overlaps a scheduled one."""
+    if not bar or not console.is_terminal:
+        return run_now(ctx, OFFICE_SYNC, tipo, args, recorded=recorded)
+    with progress_bar() as progress:
+        task = progress.add_task("Acessórias", total=None)
 
-    with progress_bar(console) as bar:
-        task = bar.add_task("Acessórias", total=None)
+        def report(done: int, total: int, label: str) -> None:
+            progress.update(task, description=f"Acessórias: {label}", completed=done, total=total or None)
 
-        def progress(done: int, total: int, label: str) -> None:
-            bar.update(task, description=f"Acessórias: {label}", completed=done, total=total or None)
+        return run_now(ctx, OFFICE_SYNC, tipo, args, progress=report, recorded=recorded)
 
-        return work(progress)
+
+def _failed(ctx: JobContext, run_id: int | None, failure: dict[str, Any]) -> dict[str, Any]:
+    """A failed run as `--json` prints it: what the run recorded before it failed, then the failure."""
+    stored: dict[str, Any] = {}
+    if run_id is not None:
+        with ctx.database.session() as session:
+            row = session.get(Sincronizacao, run_id)
+            stored = (row.estatisticas if row is not None else None) or {}
+    return {**stored, **failure, "run_id": run_id}

@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.models import MetricaCache, Processo
 from espelho.acessorias.queries import (
     COMPETENCIA_ORDEM,
@@ -52,8 +53,6 @@ from espelho.acessorias.queries import (
     EM_ANDAMENTO,
     EXCLUIDO,
     INDEFINIDO,
-    competencia_anterior,
-    competencia_ordem,
     regime_condition,
 )
 from espelho.clock import now_utc
@@ -164,13 +163,14 @@ def compute_regimes(session: Session, competencia: str | None) -> list[dict[str,
     return sorted(items, key=lambda item: (-item["total"], item["regime"]))
 
 
-def compute_timeline(session: Session, de: str | None, ate: str | None) -> list[dict[str, Any]]:
-    """Per competência in [de, ate] (MM/YYYY, inclusive; None = open): totals and completions."""
+def compute_timeline(session: Session, de: Competencia | None,
+                     ate: Competencia | None) -> list[dict[str, Any]]:
+    """Per competência in [de, ate] (inclusive; None = open): totals and completions."""
     conditions = [_active(), Processo.competencia.is_not(None)]
     if de:
-        conditions.append(competencia_ordem(de) <= COMPETENCIA_ORDEM)
+        conditions.append(de.ordem <= COMPETENCIA_ORDEM)
     if ate:
-        conditions.append(competencia_ordem(ate) >= COMPETENCIA_ORDEM)
+        conditions.append(ate.ordem >= COMPETENCIA_ORDEM)
     rows = session.execute(
         select(Processo.competencia, func.count(), _count_if(_concluido))
         .where(*conditions)
@@ -185,7 +185,7 @@ def compute_timeline(session: Session, de: str | None, ate: str | None) -> list[
         }
         for r in rows
     ]
-    return sorted(items, key=lambda item: competencia_ordem(item["competencia"]))
+    return sorted(items, key=lambda item: Competencia.parse(item["competencia"]).ordem)
 
 
 def compute_timeline_diaria(session: Session, competencia: str) -> list[dict[str, Any]]:
@@ -353,9 +353,9 @@ def _variacao(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, di
 
 
 def dashboard_metricas(
-    session: Session, competencia: str | None, regime: str | None = None
+    session: Session, competencia: Competencia | None, regime: str | None = None
 ) -> dict[str, Any]:
-    anterior = competencia_anterior(competencia) if competencia else None
+    anterior = competencia.anterior() if competencia else None
     keys: list[str | None] = [competencia] if anterior is None else [competencia, anterior]
     found = read_cached(session, keys, regime, RESUMO)
     missing = [key for key in keys if key not in found]
@@ -394,9 +394,9 @@ def dashboard_regimes(session: Session, competencia: str | None) -> dict[str, An
     }
 
 
-def dashboard_timeline(session: Session, de: str | None, ate: str | None) -> dict[str, Any]:
+def dashboard_timeline(session: Session, de: Competencia | None, ate: Competencia | None) -> dict[str, Any]:
     # Cross-competência: cached under competencia NULL, which every changing sync drops.
-    tipo = f"{TIMELINE}:{competencia_ordem(de) if de else ''}:{competencia_ordem(ate) if ate else ''}"
+    tipo = f"{TIMELINE}:{de.ordem if de else ''}:{ate.ordem if ate else ''}"
     items, calculada_em, _ = cached(session, None, None, tipo, lambda: compute_timeline(session, de, ate))
     return {
         "granularidade": "competencia",

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
-from espelho.api import PageParams
+from espelho.api import PageParams, PageRows, paginate
 from espelho.errors import InvalidInput, NotFound
 
 INDEFINIDO = "Indefinido"
@@ -44,45 +44,14 @@ def _fold(value: str) -> str:
     return re.sub(r"[\s_\-]+", " ", plain).strip().lower()
 
 
-_STATUS_BY_FOLDED = {_fold(label): label for label in _STATUS_BY_LETTER.values()}
+PROCESSO_STATUS = tuple(_STATUS_BY_LETTER.values())
+_STATUS_BY_FOLDED = {_fold(label): label for label in PROCESSO_STATUS}
 
 # The competência's (year, month) as one sortable text "YYYYMM". Written literally (no bound parameters)
 # so PostgreSQL and SQLite match it against the expression index of migration 05.
 COMPETENCIA_ORDEM: ColumnElement[str] = literal_column(
     "(substr(processos.competencia, 4, 4) || substr(processos.competencia, 1, 2))"
 )
-
-_COMPETENCIA_FORMS = (
-    re.compile(r"^(?P<m>\d{1,2})[/\-.](?P<y>\d{4})$"),  # MM/YYYY, MM-YYYY
-    re.compile(r"^(?P<y>\d{4})[/\-.](?P<m>\d{1,2})$"),  # YYYY-MM
-)
-
-
-def parse_competencia(value: str, field: str = "competencia") -> str:
-    """`MM/YYYY`, `MM-YYYY` or `YYYY-MM` (an encoded `MM%2FYYYY` arrives decoded) → canonical `MM/YYYY`."""
-    raw = value.strip()
-    for form in _COMPETENCIA_FORMS:
-        found = form.match(raw)
-        if found:
-            month, year = int(found["m"]), int(found["y"])
-            if 1 <= month <= 12 and 1900 <= year <= 2999:
-                return f"{month:02d}/{year:04d}"
-            break
-    raise InvalidInput(
-        f"{field}: expected a competência as MM/YYYY, MM-YYYY or YYYY-MM (month 01–12), got {value!r}",
-        detail={"field": field, "input": value},
-    )
-
-
-def competencia_ordem(competencia: str) -> str:
-    """`MM/YYYY` → `YYYYMM` (the sort key that COMPETENCIA_ORDEM computes in SQL)."""
-    return competencia[3:] + competencia[:2]
-
-
-def competencia_anterior(competencia: str) -> str:
-    month, year = int(competencia[:2]), int(competencia[3:])
-    return f"12/{year - 1:04d}" if month == 1 else f"{month - 1:02d}/{year:04d}"
-
 
 def parse_date(value: str, field: str) -> date:
     try:
@@ -163,15 +132,6 @@ def parse_ordering(value: str | None, allowed: dict[str, Any], default: str) -> 
     return _directed(column, allowed["id"], desc)
 
 
-def paginate(
-    session: Session, stmt: Select[Any] | Any, paging: PageParams, order_by: Sequence[Any]
-) -> tuple[list[Any], int]:
-    """The page's rows and the total matching rows."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    rows = list(session.execute(stmt.order_by(*order_by).offset(paging.offset).limit(paging.page_size)))
-    return rows, total
-
-
 # ---- processos ----------------------------------------------------------------------------------------
 
 PROCESSO_ORDERING: dict[str, Any] = {
@@ -190,7 +150,7 @@ PROCESSO_ORDERING: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class ProcessoFiltros:
-    competencia: str | None = None
+    competencia: Competencia | None = None
     status: str | None = None
     empresa: str | None = None
     regime: str | None = None
@@ -203,7 +163,7 @@ def processos_conditions(session: Session, f: ProcessoFiltros) -> list[ColumnEle
     if not f.incluir_removidos:
         conditions.append(Processo.removido_em.is_(None))
     if f.competencia:
-        conditions.append(Processo.competencia == parse_competencia(f.competencia))
+        conditions.append(Processo.competencia == f.competencia)
     if f.status:
         conditions.append(Processo.status == parse_status(f.status))
     if f.empresa:
@@ -244,13 +204,13 @@ def _processo_select() -> Select[Any]:
 
 def list_processos(
     session: Session, f: ProcessoFiltros, paging: PageParams, ordering: str | None
-) -> tuple[list[dict[str, Any]], int]:
+) -> PageRows:
     key, desc = ordering_key(ordering, PROCESSO_ORDERING, "-id")
     conditions = processos_conditions(session, f)
     # The count needs no join: it is the processos filter alone (an index-only scan on PostgreSQL).
     total = session.scalar(select(func.count()).select_from(Processo).where(*conditions)) or 0
     if paging.offset >= total:
-        return [], total
+        return PageRows([], total)
     if total <= SMALL_RESULT and key is not Processo.id:
         # A selective filter: gather its (id, sort key) through the filter's index, then sort that small set.
         # Left alone, the planner may walk the ordering column's index and discard most of the table.
@@ -280,7 +240,7 @@ def list_processos(
             .offset(paging.offset)
             .limit(paging.page_size)
         )
-    return [dict(row._mapping) for row in session.execute(stmt)], total
+    return PageRows([dict(row._mapping) for row in session.execute(stmt)], total)
 
 
 def get_processo(session: Session, processo_id: int) -> dict[str, Any]:
@@ -298,7 +258,7 @@ def _require_processo(session: Session, processo_id: int) -> None:
 _PASSO_COLUMNS = [c for c in Passo.__table__.columns if c.key != "raw_json"]
 
 
-def list_passos(session: Session, processo_id: int, paging: PageParams) -> tuple[list[dict[str, Any]], int]:
+def list_passos(session: Session, processo_id: int, paging: PageParams) -> PageRows:
     """Every step node in tree order; a node inside a sub-process points at it (`pai_id`, `pai_caminho`)."""
     passos = [
         dict(row._mapping)
@@ -314,28 +274,26 @@ def list_passos(session: Session, processo_id: int, paging: PageParams) -> tuple
     for item in items:
         parent = item["caminho"].rsplit(".", 1)[0] if "." in item["caminho"] else None
         item["pai_caminho"], item["pai_id"] = parent, id_by_caminho.get(parent) if parent else None
-    return items, len(passos)
+    return PageRows(items, len(passos))
 
 
-def list_desdobramentos(
-    session: Session, processo_id: int, paging: PageParams
-) -> tuple[list[dict[str, Any]], int]:
+def list_desdobramentos(session: Session, processo_id: int, paging: PageParams) -> PageRows:
     _require_processo(session, processo_id)
     stmt = (
         select(Desdobramento, Passo.status, Passo.caminho)
         .join(Passo, Passo.id == Desdobramento.passo_id)
         .where(Desdobramento.processo_id == processo_id)
     )
-    rows, total = paginate(session, stmt, paging, [Desdobramento.ordem, Desdobramento.id])
+    rows = paginate(session, stmt, paging, [Desdobramento.ordem, Desdobramento.id])
     items = []
-    for desdobramento, passo_status, caminho in rows:
+    for desdobramento, passo_status, caminho in rows.items:
         item = {c.key: getattr(desdobramento, c.key) for c in Desdobramento.__table__.columns}
         item["caminho"] = caminho
         item["status"] = passo_status or ("OK" if desdobramento.respondido else "Pendente")
         if not desdobramento.respondido and item["status"] != "OK":
             item["resposta"] = None
         items.append(item)
-    return items, total
+    return PageRows(items, rows.total)
 
 
 # ---- empresas -----------------------------------------------------------------------------------------
@@ -371,7 +329,7 @@ def list_empresas(
     ativa: bool | None,
     q: str | None,
     ordering: str | None,
-) -> tuple[list[Empresa], int]:
+) -> PageRows:
     order = parse_ordering(ordering, EMPRESA_ORDERING, "nome")
     conditions: list[ColumnElement[bool]] = []
     if regime:
@@ -380,8 +338,7 @@ def list_empresas(
         conditions.append(Empresa.ativa.is_(ativa))
     if q and q.strip():
         conditions.append(empresa_q_condition(q))
-    rows, total = paginate(session, select(Empresa).where(*conditions), paging, order)
-    return [row[0] for row in rows], total
+    return paginate(session, select(Empresa).where(*conditions), paging, order)
 
 
 def get_empresa(session: Session, empresa_id: int) -> Empresa:
@@ -407,14 +364,14 @@ class ObrigacaoFiltros:
     status: str | None = None
     tipo: str | None = None
     empresa: str | None = None
-    competencia: str | None = None
+    competencia: Competencia | None = None
     de: str | None = None
     ate: str | None = None
 
 
 def list_obrigacoes(
     session: Session, f: ObrigacaoFiltros, paging: PageParams, ordering: str | None
-) -> tuple[list[dict[str, Any]], int]:
+) -> PageRows:
     order = parse_ordering(ordering, OBRIGACAO_ORDERING, "data_vencimento")
     conditions: list[ColumnElement[bool]] = []
     if f.status:
@@ -424,7 +381,7 @@ def list_obrigacoes(
     if f.empresa:
         conditions.append(empresa_condition(Obrigacao.empresa_id, f.empresa))
     if f.competencia:
-        conditions.append(Obrigacao.competencia == parse_competencia(f.competencia))
+        conditions.append(Obrigacao.competencia == f.competencia)
     de = parse_date(f.de, "de") if f.de else None
     ate = parse_date(f.ate, "ate") if f.ate else None
     if de and ate and de > ate:
@@ -433,18 +390,11 @@ def list_obrigacoes(
         conditions.append(Obrigacao.data_vencimento >= de)
     if ate:
         conditions.append(Obrigacao.data_vencimento <= ate)
-    stmt = (
-        select(Obrigacao, Empresa.nome)
-        .join(Empresa, Empresa.id == Obrigacao.empresa_id)
-        .where(and_(*conditions))
-        if conditions
-        else select(Obrigacao, Empresa.nome).join(Empresa, Empresa.id == Obrigacao.empresa_id)
-    )
-    total = session.scalar(select(func.count()).select_from(Obrigacao).where(*conditions)) or 0
-    rows = session.execute(stmt.order_by(*order).offset(paging.offset).limit(paging.page_size))
+    stmt = select(Obrigacao, Empresa.nome).join(Empresa, Empresa.id == Obrigacao.empresa_id)
+    rows = paginate(session, stmt.where(*conditions), paging, order)
     items = []
-    for obrigacao, empresa_nome in rows:
+    for obrigacao, empresa_nome in rows.items:
         item = {c.key: getattr(obrigacao, c.key) for c in Obrigacao.__table__.columns}
         item["empresa_nome"] = empresa_nome
         items.append(item)
-    return items, total
+    return PageRows(items, rows.total)

@@ -235,6 +235,33 @@ def empresa_placeholder(header: UpstreamProcessHeader, now: datetime) -> dict[st
     }
 
 
+@dataclass(frozen=True)
+class BlockCompany:
+    """The company a deliveries block names: its upstream code and CNPJ digits (either may be missing),
+    and the placeholder row that makes it known to the mirror until the company list completes it."""
+
+    codigo: int | None
+    cnpj: str | None
+    placeholder: dict[str, Any] | None
+
+
+def block_company(block: UpstreamDeliveryBlock, now: datetime) -> BlockCompany:
+    codigo = _safe(parsing.integer, block.ID)
+    cnpj = parsing.digits(block.Identificador)
+    placeholder = None if codigo is None else {
+        "codigo": codigo,
+        "nome": parsing.text(block.Razao) or f"Empresa {codigo}",
+        "fantasia": parsing.text(block.Fantasia),
+        "cnpj": cnpj,
+        "identificador": parsing.text(block.Identificador),
+        "ativa": True,
+        "completa": False,
+        "sincronizada_em": now,
+        "raw_json": {"ID": block.ID, "Identificador": block.Identificador, "Razao": block.Razao},
+    }
+    return BlockCompany(codigo, cnpj, placeholder)
+
+
 def processo_row(proc: UpstreamProcess, raw: dict[str, Any]) -> dict[str, Any]:
     """The processo columns known from the upstream alone (empresa_id, counts and stamps come later)."""
     return {

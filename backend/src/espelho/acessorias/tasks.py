@@ -1,55 +1,36 @@
-"""Acessórias jobs: incremental sync (every 15 min), full sync (manual), daily metrics.
+"""Acessórias syncs and jobs, declared once for every entry point (HTTP, CLI, schedule, Celery; see
+syncs/spec.py): the office's incremental sync (every 15 min) and full sync (manual), and the daily metrics.
 
 One office, so one lock scope for its syncs."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from espelho.syncs import service as runs
-from espelho.syncs.dispatch import JobContext, job, run_exclusive
-
-SCOPE = "acessorias"
-
-
-def _sync(
-    ctx: JobContext, tipo: str, competencia: str | None, run_id: int | None, lock_token: str | None
-) -> dict[str, Any]:
-    from espelho.acessorias import service
-
-    return run_exclusive(
-        ctx,
-        SCOPE,
-        lambda rid: service.run_sync(ctx.database, ctx.settings, tipo, competencia=competencia, run_id=rid),
-        run_id=run_id,
-        lock_token=lock_token,
-        new_run=lambda: runs.start_run(
-            ctx.database, origem="ACESSORIAS", tipo=tipo, escopo=SCOPE, competencia=competencia
-        ),
-    )
+from espelho.acessorias import metrics, service
+from espelho.syncs.exclusive import Skipped, run_exclusive
+from espelho.syncs.jobs import JobContext, job
+from espelho.syncs.spec import SyncCall, SyncSpec, declare
 
 
-@job("acessorias.sync_incremental")
-def sync_incremental(
-    ctx: JobContext, run_id: int | None = None, lock_token: str | None = None
-) -> dict[str, Any]:
-    return _sync(ctx, "INCREMENTAL", None, run_id, lock_token)
+@dataclass(frozen=True)
+class OfficeArgs:
+    competencia: str | None = None  # MM/YYYY: a full sync of one competência
 
 
-@job("acessorias.sync_full")
-def sync_full(
-    ctx: JobContext, competencia: str | None = None, run_id: int | None = None, lock_token: str | None = None
-) -> dict[str, Any]:
-    return _sync(ctx, "FULL", competencia, run_id, lock_token)
+def _sync_office(call: SyncCall[OfficeArgs]) -> service.SyncResult:
+    return service.run_sync(call.ctx.database, call.ctx.settings, call.tipo,
+                            competencia=call.args.competencia, run_id=call.run_id, progress=call.progress)
+
+
+OFFICE_SYNC = declare(SyncSpec(
+    origem=service.ORIGEM, args=OfficeArgs,
+    tipos={"FULL": "acessorias.sync_full", "INCREMENTAL": "acessorias.sync_incremental"},
+    scope=lambda _args: service.ESCOPO, work=_sync_office, competencia=lambda args: args.competencia,
+))
 
 
 @job("acessorias.calcular_metricas_diarias")
-def calcular_metricas_diarias(ctx: JobContext) -> dict[str, Any]:
+def calcular_metricas_diarias(ctx: JobContext) -> int | Skipped:
     """Recompute the dashboards' metrics cache (daily at 00:00 America/Sao_Paulo: 'today' changed)."""
-    from espelho.acessorias import metrics
-
-    def work(_rid: int | None) -> dict[str, Any]:
-        result = metrics.recompute_all(ctx.database)
-        return result if isinstance(result, dict) else {"recomputed": result}
-
-    return run_exclusive(ctx, "acessorias:metricas", work)
+    return run_exclusive(ctx, "acessorias:metricas", lambda _rid: metrics.recompute_all(ctx.database))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
+from sqlalchemy import select
 
+from espelho.auth import service
+from espelho.auth.models import Usuario
+from espelho.cli_support import console, load_settings
+from espelho.db import Database
 from espelho.errors import EspelhoError
 
 user_app = typer.Typer(help="Users and roles.", no_args_is_help=True)
-console = Console(stderr=True)
 
 
 @user_app.command("create")
@@ -20,10 +23,6 @@ def create(
     nome: str | None = typer.Option(None, "--nome", help="Display name."),
 ) -> None:
     """Create a user (exit 1 if the email exists or the input is invalid)."""
-    from espelho.auth import service
-    from espelho.cli import load_settings
-    from espelho.db import Database
-
     database = Database(load_settings().database_url)
     try:
         with database.session() as session:
@@ -39,12 +38,6 @@ def create(
 @user_app.command("list")
 def list_users() -> None:
     """List users (id, email, role, active, last login)."""
-    from sqlalchemy import select
-
-    from espelho.auth.models import Usuario
-    from espelho.cli import load_settings
-    from espelho.db import Database
-
     database = Database(load_settings().database_url)
     try:
         with database.session() as session:

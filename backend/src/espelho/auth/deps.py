@@ -11,26 +11,18 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.exceptions import HTTPException
 
 from espelho.auth.models import Usuario
 from espelho.auth.security import InvalidToken, decode_access_token
+from espelho.errors import Forbidden, Unauthorized
 
 PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/auth/login"})
-# Upstream webhooks authenticate with their own shared secret, not a user token.
-PUBLIC_PREFIXES = ("/api/v1/webhooks/",)
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <token>` from /api/v1/auth/login")
 
 
 def is_public(path: str) -> bool:
-    stripped = path.rstrip("/") or "/"
-    return (not path.startswith("/api/") or stripped in PUBLIC_PATHS
-            or any(path.startswith(p) or stripped + "/" == p for p in PUBLIC_PREFIXES))
-
-
-def _unauthorized(message: str) -> HTTPException:
-    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+    return not path.startswith("/api/") or (path.rstrip("/") or "/") in PUBLIC_PATHS
 
 
 def authenticate(
@@ -42,15 +34,15 @@ def authenticate(
     if is_public(request.url.path):
         return None
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        raise _unauthorized("missing bearer token")
+        raise Unauthorized("missing bearer token")
     try:
         claims = decode_access_token(request.app.state.settings, credentials.credentials)
     except InvalidToken as exc:
-        raise _unauthorized(str(exc)) from None
+        raise Unauthorized(str(exc)) from None
     with request.app.state.database.session() as session:
         user = session.get(Usuario, int(claims["sub"]))
         if user is None or not user.ativo:
-            raise _unauthorized("user unknown or inactive")
+            raise Unauthorized("user unknown or inactive")
         session.expunge(user)
     request.state.user = user
     return user
@@ -58,7 +50,7 @@ def authenticate(
 
 def current_user(user: Annotated[Usuario | None, Depends(authenticate)]) -> Usuario:
     if user is None:  # a public path that still wants a user
-        raise _unauthorized("missing bearer token")
+        raise Unauthorized("missing bearer token")
     return user
 
 
@@ -68,7 +60,7 @@ CurrentUserDep = Annotated[Usuario, Depends(current_user)]
 def require_roles(*roles: str):  # noqa: ANN201 - returns a dependency callable
     def check(user: CurrentUserDep) -> Usuario:
         if user.role not in roles:
-            raise HTTPException(403, f"requires role {' or '.join(roles)}")
+            raise Forbidden(f"requires role {' or '.join(roles)}")
         return user
 
     check.__name__ = f"require_{'_or_'.join(r.lower() for r in roles)}"

@@ -8,16 +8,15 @@ from typing import Literal
 
 from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
-from starlette.exceptions import HTTPException
+from sqlalchemy import select
 
 from espelho.api import Page as PageModel
-from espelho.api import PageDep, SessionDep, SettingsDep, SlashOptionalRouter
+from espelho.api import PageDep, SessionDep, SettingsDep, SlashOptionalRouter, paginate
 from espelho.auth import service
 from espelho.auth.deps import AdminDep, CurrentUserDep
 from espelho.auth.models import Usuario
 from espelho.auth.security import LoginThrottle, create_access_token
-from espelho.errors import NotFound
+from espelho.errors import NotFound, TooManyRequests, Unauthorized
 from espelho.logging_setup import get_logger
 
 log = get_logger(__name__)
@@ -83,13 +82,12 @@ def login(body: LoginRequest, request: Request, session: SessionDep, settings: S
     keys = (f"email:{body.email.strip().lower()}", _client_key(request))
     wait = throttle.retry_after(*keys)
     if wait > 0:
-        raise HTTPException(429, "too many failed logins; try again later",
-                            headers={"Retry-After": str(math.ceil(wait))})
+        raise TooManyRequests("too many failed logins; try again later", retry_after_s=math.ceil(wait))
     user = service.authenticate_user(session, body.email, body.password)
     if user is None:
         throttle.failed(*keys)
         log.info("auth.login_failed", client=keys[1])
-        raise HTTPException(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized("wrong email or password")
     throttle.succeeded(keys[0])  # the address keeps its count: one good account must not reset it
     log.info("auth.login", user_id=user.id)
     token = create_access_token(settings, user.id, user.role)
@@ -103,11 +101,7 @@ def me(user: CurrentUserDep) -> Usuario:
 
 @router.get("/usuarios/", response_model=PageModel[UsuarioOut])
 def list_usuarios(_: AdminDep, session: SessionDep, page: PageDep) -> PageModel[UsuarioOut]:
-    total = session.scalar(select(func.count()).select_from(Usuario)) or 0
-    query = select(Usuario).order_by(Usuario.id).offset(page.offset).limit(page.page_size)
-    rows = session.scalars(query).all()
-    return PageModel[UsuarioOut](items=[UsuarioOut.model_validate(r) for r in rows], total=total,
-                                 page=page.page, page_size=page.page_size)
+    return PageModel[UsuarioOut].of(paginate(session, select(Usuario), page, [Usuario.id]), page)
 
 
 @router.post("/usuarios/", response_model=UsuarioOut, status_code=201)
@@ -129,15 +123,15 @@ def get_usuario(usuario_id: int, _: AdminDep, session: SessionDep) -> Usuario:
 
 
 @router.patch("/usuarios/{usuario_id}/", response_model=UsuarioOut)
-def update_usuario(usuario_id: int, body: UsuarioUpdate, admin: AdminDep, session: SessionDep) -> Usuario:
+def update_usuario(usuario_id: int, body: UsuarioUpdate, _: AdminDep, session: SessionDep) -> Usuario:
     user = _get(session, usuario_id)
     changes = body.model_dump(exclude_unset=True)
-    service.update_user(session, user, acting_admin_id=admin.id, **changes)
+    service.update_user(session, user, **changes)
     return user
 
 
 @router.delete("/usuarios/{usuario_id}/", status_code=204, response_class=Response)
-def delete_usuario(usuario_id: int, admin: AdminDep, session: SessionDep) -> Response:
-    service.delete_user(session, _get(session, usuario_id), acting_admin_id=admin.id)
+def delete_usuario(usuario_id: int, _: AdminDep, session: SessionDep) -> Response:
+    service.delete_user(session, _get(session, usuario_id))
     return Response(status_code=204)
 

@@ -47,8 +47,7 @@ def _other_active_admins(session: Session, user: Usuario) -> int:
         Usuario.role == "ADMIN", Usuario.ativo.is_(True), Usuario.id != user.id)) or 0
 
 
-def update_user(session: Session, user: Usuario, *, acting_admin_id: int | None = None,
-                **changes: Any) -> Usuario:
+def update_user(session: Session, user: Usuario, **changes: Any) -> Usuario:
     demotes = ("role" in changes and changes["role"] != "ADMIN") or changes.get("ativo") is False
     if user.role == "ADMIN" and demotes and _other_active_admins(session, user) == 0:
         raise Conflict("refusing to demote or deactivate the last active ADMIN")
@@ -64,7 +63,7 @@ def update_user(session: Session, user: Usuario, *, acting_admin_id: int | None 
     return user
 
 
-def delete_user(session: Session, user: Usuario, *, acting_admin_id: int | None = None) -> None:
+def delete_user(session: Session, user: Usuario) -> None:
     if user.role == "ADMIN" and _other_active_admins(session, user) == 0:
         raise Conflict("refusing to delete the last active ADMIN")
     session.delete(user)

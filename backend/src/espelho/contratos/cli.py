@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import typer
-from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
+
+from espelho.cli_support import console, fail, job_context, print_json, progress_bar
+from espelho.contratos import service
+from espelho.contratos.abas import ABAS
+from espelho.contratos.schemas import ContratoSyncResult, UasgSyncResult
+from espelho.contratos.tasks import CONTRATO_SYNC, UASG_SYNC, ContratoArgs, UasgArgs
+from espelho.errors import EspelhoError, InvalidInput, NotFound
+from espelho.syncs.jobs import JobContext
+from espelho.syncs.spec import run_now
 
 EXIT_UPSTREAM = 1
 EXIT_USAGE = 2
@@ -31,117 +37,74 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last stdout line."),
     ) -> None:
         """Mirror Comprasnet Contratos: a UASG's contract list, or one contract's tabs."""
-        from sqlalchemy.exc import SQLAlchemyError
-
-        from espelho.cli import load_settings
-        from espelho.contratos import service
-        from espelho.db import Database
-        from espelho.errors import EspelhoError, InvalidInput, NotFound
-
-        err = Console(stderr=True)
-
-        def fail(code: int, message: str, **extra: Any) -> None:
-            if as_json:
-                typer.echo(json.dumps({"status": "ERRO", "erro": message, **extra}, ensure_ascii=False))
-            else:
-                err.print(f"[red]Error:[/red] {message}")
-            raise typer.Exit(code)
-
         # Usage problems are settled before any database or upstream work.
         if (uasg is None) == (contrato is None):
-            fail(EXIT_USAGE, "choose exactly one of --uasg CODE or --contrato ID")
+            fail(EXIT_USAGE, "choose exactly one of --uasg CODE or --contrato ID", as_json=as_json)
         if abas is not None and contrato is None:
-            fail(EXIT_USAGE, "--abas goes with --contrato")
+            fail(EXIT_USAGE, "--abas goes with --contrato", as_json=as_json)
         try:
             codigo = service.validate_uasg(uasg) if uasg is not None else None
-            data_types = service.validate_abas(abas.split(",")) if abas is not None else None
+            tabs = tuple(service.validate_abas(abas.split(","))) if abas is not None else None
         except InvalidInput as exc:
-            fail(EXIT_USAGE, exc.message)
-            return
+            fail(EXIT_USAGE, exc.message, as_json=as_json)
 
-        settings = load_settings()
-        database = Database(settings.database_url)
-        try:
-            if codigo is not None:
-                result = _sync_uasg(err, as_json, database, settings, codigo)
-            else:
-                assert contrato is not None
-                result = _sync_contrato(err, as_json, database, settings, contrato, data_types)
-        except NotFound as exc:
-            fail(EXIT_USAGE, exc.message)
-            return
-        except (EspelhoError, OSError, SQLAlchemyError) as exc:
-            message = getattr(exc, "message", None) or str(exc)
-            fail(EXIT_UPSTREAM, message, tipo=type(exc).__name__)
-            return
-        finally:
-            database.dispose()
+        with job_context() as ctx:
+            try:
+                if codigo is not None:
+                    result: UasgSyncResult | ContratoSyncResult = _sync_uasg(ctx, as_json, codigo)
+                else:
+                    assert contrato is not None
+                    result = _sync_contrato(ctx, as_json, ContratoArgs(contrato, tabs))
+            except NotFound as exc:
+                fail(EXIT_USAGE, exc.message, as_json=as_json)
+            except (EspelhoError, OSError, SQLAlchemyError) as exc:
+                message = exc.message if isinstance(exc, EspelhoError) else str(exc)
+                fail(EXIT_UPSTREAM, message, as_json=as_json, tipo=type(exc).__name__)
 
         if as_json:
-            typer.echo(json.dumps(result, ensure_ascii=False, default=str))
-        if contrato is not None and result.get("erros"):
+            print_json(result.model_dump(mode="json"))
+        if isinstance(result, ContratoSyncResult) and result.erros:
             raise typer.Exit(EXIT_UPSTREAM)
 
 
-def _sync_uasg(err: Console, as_json: bool, database: Any, settings: Any, codigo: str) -> dict[str, Any]:
-    from espelho.contratos import service
-    from espelho.syncs.dispatch import run_locked
-
-    def sync() -> dict[str, Any]:
-        return run_locked(settings, database, f"uasg:{codigo}",
-                          lambda: service.run_uasg_sync(database, settings, codigo))
-
-    if as_json or not err.is_terminal:
-        result = sync()
+def _sync_uasg(ctx: JobContext, as_json: bool, codigo: str) -> UasgSyncResult:
+    if as_json or not console.is_terminal:
+        result = run_now(ctx, UASG_SYNC, "UASG", UasgArgs(codigo))
     else:
         # One call, possibly ~50 s to first byte on a big UASG: a spinner says we are waiting, not stuck.
-        with err.status(f"Fetching the contract list of UASG {codigo} from Comprasnet…"):
-            result = sync()
+        with console.status(f"Fetching the contract list of UASG {codigo} from Comprasnet…"):
+            result = run_now(ctx, UASG_SYNC, "UASG", UasgArgs(codigo))
     if not as_json:
-        err.print(
-            f"[green]UASG {codigo} synced[/green] in {result['duration_s']:.1f} s: "
-            f"{result['contratos_processados']} contracts kept ({result['contratos_novos']} new, "
-            f"{result['contratos_atualizados']} updated), {result['fora_da_vigencia']} outside the vigência "
-            f"window, {result['invalidos']} malformed, {result['api_calls']} upstream call(s)"
+        console.print(
+            f"[green]UASG {codigo} synced[/green] in {result.duration_s:.1f} s: "
+            f"{result.contratos_processados} contracts kept ({result.contratos_novos} new, "
+            f"{result.contratos_atualizados} updated), {result.fora_da_vigencia} outside the vigência "
+            f"window, {result.invalidos} malformed, {result.api_calls} upstream call(s)"
         )
-        for problem in result["erros"]:
-            err.print(
-                f"  [yellow]skipped[/yellow] record #{problem['indice']} (id {problem['id']}): "
-                f"{problem['erro']}"
-            )
+        for problem in result.erros:
+            console.print(
+                f"  [yellow]skipped[/yellow] record #{problem.indice} (id {problem.id}): {problem.erro}")
     return result
 
 
-def _sync_contrato(
-    err: Console, as_json: bool, database: Any, settings: Any, contrato: int, data_types: list[str] | None
-) -> dict[str, Any]:
-    from espelho.contratos import service
-    from espelho.contratos.schemas import ABAS
-
-    abas = data_types or list(ABAS)
-    if as_json or not err.is_terminal:
-        result = service.run_contrato_sync(database, settings, contrato, abas)
+def _sync_contrato(ctx: JobContext, as_json: bool, args: ContratoArgs) -> ContratoSyncResult:
+    if as_json or not console.is_terminal:
+        result = run_now(ctx, CONTRATO_SYNC, "CONTRATO", args)
     else:
-        from espelho.cli import progress_bar
+        with progress_bar() as bar:
+            task = bar.add_task(f"Contract {args.contrato_id}", total=len(args.abas or ABAS))
 
-        with progress_bar(err) as bar:
-            task = bar.add_task(f"Contract {contrato}", total=len(abas))
-            result = service.run_contrato_sync(
-                database,
-                settings,
-                contrato,
-                abas,
-                on_aba=lambda r: bar.update(
-                    task, advance=1, description=f"Contract {contrato}: {r.aba} {r.status}"
-                ),
-            )
+            def progress(done: int, _total: int, label: str) -> None:
+                bar.update(task, completed=done, description=f"Contract {args.contrato_id}: {label}")
+
+            result = run_now(ctx, CONTRATO_SYNC, "CONTRATO", args, progress=progress)
     if not as_json:
-        for aba, info in result["abas"].items():
-            if info["status"] == "ok":
-                err.print(f"  [green]{aba}[/green]: {info['registros']} rows ({info['api_calls']} call(s))")
+        for aba, info in result.abas.items():
+            if info.status == "ok":
+                console.print(f"  [green]{aba}[/green]: {info.registros} rows ({info.api_calls} call(s))")
             else:
-                err.print(f"  [red]{aba}[/red]: {info['erro']}")
-        err.print(
-            f"Contract {contrato}: {result['api_calls']} upstream call(s) in {result['duration_s']:.1f} s"
+                console.print(f"  [red]{aba}[/red]: {info.erro}")
+        console.print(
+            f"Contract {args.contrato_id}: {result.api_calls} upstream call(s) in {result.duration_s:.1f} s"
         )
     return result

@@ -1,168 +1,114 @@
 """HTTP API of the Comprasnet mirror under /api/contratos. Reads come from the database only; the two
-`sincronizar` routes are the only ones that call the upstream.
+`sincronizar` routes are the only ones that call the upstream (POST /api/contratos/sync, a UASG base sync
+in the background, is served by syncs/router.py with the other sync triggers).
 
 Fixed paths are declared before /{id} (an int), so /vencidos and friends never reach the detail route.
-POST /api/contratos/sync (a UASG base sync) is served by syncs/router.py, registered before this router.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import Body, Path, Query
-from pydantic import BaseModel
+from fastapi import Body, Depends, Path, Query, Request
 
-from espelho.api import DatabaseDep, Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
+from espelho.api import Page, PageDep, PageParams, SessionDep, SettingsDep, SlashOptionalRouter
 from espelho.auth.deps import SyncRoleDep
 from espelho.contratos import service
+from espelho.contratos.abas import ABAS, AbaSpec
 from espelho.contratos.schemas import (
-    ABA_OUT_SCHEMAS,
     Aba,
     AbaSyncOut,
-    ArquivoOut,
     ContratoDetalhe,
     ContratoResumo,
     ContratoSyncIn,
     ContratoSyncOut,
-    EmpenhoOut,
-    HistoricoOut,
-    ItemOut,
     UasgOut,
 )
+from espelho.contratos.tasks import CONTRATO_SYNC, ContratoArgs, contrato_scope, uasg_scope
+from espelho.syncs.exclusive import holding
+from espelho.syncs.spec import run_now
 
 # Full paths (no prefix) so the bare collection path also gets its slash-less twin.
 router = SlashOptionalRouter(tags=["contratos"])
 P = "/api/contratos"
 
 Vigencia = Literal["ativos", "vencidos", "proximos_vencer"]
-UasgQ = Annotated[str | None, Query(description="UASG code (6 digits)")]
-TextQ = Annotated[str | None, Query(description="Search in número, objeto, fornecedor, CNPJ/CPF, processo")]
-TipoQ = Annotated[str | None, Query(description="Instrument type, e.g. Contrato, Empenho")]
 DiasQ = Annotated[int | None, Query(ge=0, le=3650, description="Window in days (default from settings)")]
 # Ids are BIGINT in the database; a bigger number is a 422, not a driver overflow.
 MAX_ID = 2**63 - 1
 ContratoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Comprasnet contract id")]
+ContratoQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Comprasnet contract id")]
 
 
-def _page_of_contratos(session: Any, page: Any, **filters: Any) -> Page[ContratoResumo]:
-    items, total = service.list_contratos(session, offset=page.offset, limit=page.page_size, **filters)
-    return Page[ContratoResumo](
-        items=[ContratoResumo.model_validate(c) for c in items],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+@dataclass
+class Filtros:
+    """The filters every contract list takes."""
+
+    uasg: Annotated[str | None, Query(description="UASG code (6 digits)")] = None
+    q: Annotated[str | None,
+                 Query(description="Search in número, objeto, fornecedor, CNPJ/CPF, processo")] = None
+    tipo: Annotated[str | None, Query(description="Instrument type, e.g. Contrato, Empenho")] = None
+
+
+FiltrosDep = Annotated[Filtros, Depends()]
+
+
+def _contratos(session: SessionDep, page: PageParams, filtros: Filtros, vigencia: Vigencia | None,
+               dias: int) -> Page[ContratoResumo]:
+    rows = service.list_contratos(session, uasg=filtros.uasg, q=filtros.q, tipo=filtros.tipo,
+                                  vigencia=vigencia, dias=dias, paging=page)
+    return Page[ContratoResumo].of(rows, page)
 
 
 @router.get(P + "/", response_model=Page[ContratoResumo], summary="List mirrored contracts")
-def list_contratos(
-    session: SessionDep,
-    settings: SettingsDep,
-    page: PageDep,
-    uasg: UasgQ = None,
-    q: TextQ = None,
-    vigencia: Vigencia | None = None,
-    tipo: TipoQ = None,
-    dias: DiasQ = None,
-) -> Page[ContratoResumo]:
-    return _page_of_contratos(
-        session,
-        page,
-        uasg=uasg,
-        q=q,
-        vigencia=vigencia,
-        tipo=tipo,
-        dias=settings.contratos_proximos_vencer_dias if dias is None else dias,
-    )
+def list_contratos(session: SessionDep, settings: SettingsDep, page: PageDep, filtros: FiltrosDep,
+                   vigencia: Vigencia | None = None, dias: DiasQ = None) -> Page[ContratoResumo]:
+    return _contratos(session, page, filtros, vigencia,
+                      settings.contratos_proximos_vencer_dias if dias is None else dias)
 
 
 @router.get(P + "/uasgs/", response_model=list[UasgOut], summary="Mirrored UASGs with their contract counts")
 def list_uasgs(session: SessionDep) -> list[UasgOut]:
-    return [UasgOut.model_validate(u) for u in service.list_uasgs(session)]
+    uasgs = service.list_uasgs(session)
+    return [UasgOut.model_validate({**u, "escopo": uasg_scope(u["codigo"])}) for u in uasgs]
 
 
-@router.get(
-    P + "/vencidos/", response_model=Page[ContratoResumo], summary="Contracts whose vigência has ended"
-)
-def vencidos(
-    session: SessionDep, page: PageDep, uasg: UasgQ = None, q: TextQ = None, tipo: TipoQ = None
-) -> Page[ContratoResumo]:
-    return _page_of_contratos(session, page, uasg=uasg, q=q, tipo=tipo, vigencia="vencidos")
+@router.get(P + "/vencidos/", response_model=Page[ContratoResumo],
+            summary="Contracts whose vigência has ended")
+def vencidos(session: SessionDep, settings: SettingsDep, page: PageDep,
+             filtros: FiltrosDep) -> Page[ContratoResumo]:
+    return _contratos(session, page, filtros, "vencidos", settings.contratos_proximos_vencer_dias)
 
 
-@router.get(
-    P + "/proximos_vencer/",
-    response_model=Page[ContratoResumo],
-    summary="Contracts ending within `dias` days (default 30)",
-)
-def proximos_vencer(
-    session: SessionDep,
-    settings: SettingsDep,
-    page: PageDep,
-    uasg: UasgQ = None,
-    q: TextQ = None,
-    tipo: TipoQ = None,
-    dias: DiasQ = None,
-) -> Page[ContratoResumo]:
-    return _page_of_contratos(
-        session,
-        page,
-        uasg=uasg,
-        q=q,
-        tipo=tipo,
-        vigencia="proximos_vencer",
-        dias=settings.contratos_proximos_vencer_dias if dias is None else dias,
-    )
+@router.get(P + "/proximos_vencer/", response_model=Page[ContratoResumo],
+            summary="Contracts ending within `dias` days (default 30)")
+def proximos_vencer(session: SessionDep, settings: SettingsDep, page: PageDep, filtros: FiltrosDep,
+                    dias: DiasQ = None) -> Page[ContratoResumo]:
+    return _contratos(session, page, filtros, "proximos_vencer",
+                      settings.contratos_proximos_vencer_dias if dias is None else dias)
 
 
-@router.get(
-    P + "/ativos/",
-    response_model=Page[ContratoResumo],
-    summary="Contracts in force by their dates (no end, or ending today or later)",
-)
-def ativos(
-    session: SessionDep, page: PageDep, uasg: UasgQ = None, q: TextQ = None, tipo: TipoQ = None
-) -> Page[ContratoResumo]:
-    return _page_of_contratos(session, page, uasg=uasg, q=q, tipo=tipo, vigencia="ativos")
+@router.get(P + "/ativos/", response_model=Page[ContratoResumo],
+            summary="Contracts in force by their dates (no end, or ending today or later)")
+def ativos(session: SessionDep, settings: SettingsDep, page: PageDep,
+           filtros: FiltrosDep) -> Page[ContratoResumo]:
+    return _contratos(session, page, filtros, "ativos", settings.contratos_proximos_vencer_dias)
 
 
-def _aba_page(
-    session: Any, aba: str, contrato: int | None, page: Any, schema: type[BaseModel]
-) -> dict[str, Any]:
-    items, total = service.list_aba(
-        session, aba, contrato_id=contrato, offset=page.offset, limit=page.page_size
-    )
-    return {
-        "items": [schema.model_validate(i) for i in items],
-        "total": total,
-        "page": page.page,
-        "page_size": page.page_size,
-    }
+def _add_tab_route(spec: AbaSpec) -> None:
+    """GET /api/contratos/{aba}/: a tab's stored rows (of one contract, or of all)."""
+
+    def list_tab(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
+        return Page[spec.out].of(  # type: ignore[name-defined]
+            service.list_aba(session, spec.aba, contrato_id=contrato, paging=page), page)
+
+    router.get(f"{P}/{spec.aba}/", response_model=Page[spec.out],  # type: ignore[name-defined]
+               summary=f"Stored {spec.label} rows (database only)", name=f"list_{spec.aba}")(list_tab)
 
 
-ContratoQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Comprasnet contract id")]
-
-
-@router.get(
-    P + "/historico/", response_model=Page[HistoricoOut], summary="Stored Histórico rows (database only)"
-)
-def list_historico(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
-    return _aba_page(session, "historico", contrato, page, HistoricoOut)
-
-
-@router.get(P + "/empenhos/", response_model=Page[EmpenhoOut], summary="Stored Empenhos rows (database only)")
-def list_empenhos(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
-    return _aba_page(session, "empenhos", contrato, page, EmpenhoOut)
-
-
-@router.get(P + "/itens/", response_model=Page[ItemOut], summary="Stored Itens rows (database only)")
-def list_itens(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
-    return _aba_page(session, "itens", contrato, page, ItemOut)
-
-
-@router.get(P + "/arquivos/", response_model=Page[ArquivoOut], summary="Stored Arquivos rows (database only)")
-def list_arquivos(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
-    return _aba_page(session, "arquivos", contrato, page, ArquivoOut)
+for _spec in ABAS.values():
+    _add_tab_route(_spec)
 
 
 @router.get(P + "/{id}/", response_model=ContratoDetalhe, summary="One contract with its tabs' freshness")
@@ -173,46 +119,24 @@ def detalhe(id: ContratoIdPath, session: SessionDep) -> ContratoDetalhe:
     return out
 
 
-@router.post(
-    P + "/{id}/sincronizar/",
-    response_model=ContratoSyncOut,
-    summary="Fetch several tabs now (default: all four)",
-)
-def sincronizar(
-    id: ContratoIdPath,
-    database: DatabaseDep,
-    settings: SettingsDep,
-    _role: SyncRoleDep,
-    body: Annotated[ContratoSyncIn | None, Body()] = None,
-) -> Any:
-    data_types = body.data_types if body is not None else None
-    return service.run_contrato_sync(database, settings, id, data_types)
+@router.post(P + "/{id}/sincronizar/", response_model=ContratoSyncOut,
+             summary="Fetch several tabs now (default: all four)")
+def sincronizar(id: ContratoIdPath, request: Request, _role: SyncRoleDep,
+                body: Annotated[ContratoSyncIn | None, Body()] = None) -> Any:
+    abas = tuple(body.data_types) if body is not None and body.data_types is not None else None
+    return run_now(request.app.state.jobs.ctx, CONTRATO_SYNC, "CONTRATO", ContratoArgs(id, abas))
 
 
-@router.post(
-    P + "/{id}/sincronizar/{aba}/",
-    response_model=AbaSyncOut,
-    summary="Fetch one tab now and answer with its stored rows",
-)
-def sincronizar_aba(
-    id: ContratoIdPath,
-    aba: Aba,
-    session: SessionDep,
-    settings: SettingsDep,
-    _role: SyncRoleDep,
-    page: PageDep,
-) -> AbaSyncOut:
-    done = service.sync_aba(session, settings, id, aba)
-    items, total = service.list_aba(session, aba, contrato_id=id, offset=page.offset, limit=page.page_size)
-    schema = ABA_OUT_SCHEMAS[aba]
-    return AbaSyncOut(
-        items=[schema.model_validate(i).model_dump(mode="json") for i in items],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-        contrato_id=id,
-        aba=aba,
-        atualizado_em=done.atualizado_em,
-        api_calls=done.api_calls,
-        invalidos=done.invalidos,
-    )
+@router.post(P + "/{id}/sincronizar/{aba}/", response_model=AbaSyncOut,
+             summary="Fetch one tab now and answer with its stored rows")
+def sincronizar_aba(id: ContratoIdPath, aba: Aba, request: Request, session: SessionDep,
+                    settings: SettingsDep, _role: SyncRoleDep, page: PageDep) -> AbaSyncOut:
+    # The contract's lock, as a sync of all its tabs takes it; the tab is written and committed under it.
+    with (holding(request.app.state.jobs.ctx, contrato_scope(id)),
+          request.app.state.database.session() as writer):
+        done = service.sync_aba(writer, settings, id, aba)
+    rows = service.list_aba(session, aba, contrato_id=id, paging=page)
+    items = [ABAS[aba].out.model_validate(i).model_dump(mode="json") for i in rows.items]
+    return AbaSyncOut(items=items, total=rows.total, page=page.page, page_size=page.page_size, contrato_id=id,
+                      aba=aba, atualizado_em=done.atualizado_em, api_calls=done.api_calls,
+                      invalidos=done.invalidos)

@@ -22,11 +22,13 @@ from pydantic import (
     model_validator,
 )
 
+from espelho.api import Page
 from espelho.clock import today_sao_paulo
+from espelho.syncs.service import RunCounts
 from espelho.upstream import parsing
 
+# The tabs, in their order; abas.py holds everything else about them (and checks it names the same).
 Aba = Literal["historico", "empenhos", "itens", "arquivos"]
-ABAS: tuple[str, ...] = ("historico", "empenhos", "itens", "arquivos")
 
 
 def _text(value: Any) -> str | None:
@@ -311,12 +313,7 @@ class UpstreamArquivo(_Upstream):
         return self.model_dump()
 
 
-UPSTREAM_ABA_SCHEMAS: dict[str, type[_Upstream]] = {
-    "historico": UpstreamHistorico,
-    "empenhos": UpstreamEmpenho,
-    "itens": UpstreamItem,
-    "arquivos": UpstreamArquivo,
-}
+UpstreamAba = UpstreamHistorico | UpstreamEmpenho | UpstreamItem | UpstreamArquivo
 
 
 # ---------------------------------------------------------------- what the API serves
@@ -335,6 +332,7 @@ class UasgOut(_Out):
     orgao_nome: str | None
     sincronizado_em: datetime | None
     contratos: int = 0
+    escopo: str = Field(description="The lock scope of its base sync, as /sync/status names its runs")
 
 
 class ContratoResumo(_Out):
@@ -538,21 +536,12 @@ class ArquivoOut(_Out):
     raw_json: dict[str, Any]
 
 
-ABA_OUT_SCHEMAS: dict[str, type[_Out]] = {
-    "historico": HistoricoOut,
-    "empenhos": EmpenhoOut,
-    "itens": ItemOut,
-    "arquivos": ArquivoOut,
-}
+AbaRowOut = HistoricoOut | EmpenhoOut | ItemOut | ArquivoOut
 
 
-class AbaSyncOut(BaseModel):
+class AbaSyncOut(Page[dict[str, Any]]):
     """Answer of POST /api/contratos/{id}/sincronizar/{aba}/: the tab's stored rows after the sync."""
 
-    items: list[dict[str, Any]]
-    total: int
-    page: int
-    page_size: int
     contrato_id: int
     aba: Aba
     atualizado_em: datetime
@@ -584,3 +573,53 @@ class ContratoSyncOut(BaseModel):
     api_calls: int
     duration_s: float
     detalhes_atualizados_em: datetime | None
+
+
+class ContratoSyncResult(ContratoSyncOut):
+    """A contract's tab sync as the CLI prints it and its run records it (the API answers the fields
+    of ContratoSyncOut)."""
+
+    erros: dict[str, str | None]
+
+    def counts(self) -> RunCounts:
+        return RunCounts(api_calls=self.api_calls,
+                         total_processos=sum(r.registros for r in self.abas.values()))
+
+    def estatisticas(self) -> dict[str, Any]:
+        return {**self.model_dump(mode="json"), "total_processos": self.counts().total_processos}
+
+
+class RegistroInvalido(BaseModel):
+    indice: int
+    id: Any
+    erro: str
+
+
+class UasgSyncResult(BaseModel):
+    """A UASG's base sync, as the CLI prints it (`--json`) and its run records it."""
+
+    uasg: str
+    contratos_recebidos: int
+    contratos_processados: int
+    contratos_novos: int
+    contratos_atualizados: int
+    fora_da_vigencia: int
+    invalidos: int
+    erros: list[RegistroInvalido]
+    # The tab rows a base sync does not fetch (always 0 here; a contract's tab sync counts them).
+    historicos: int = 0
+    empenhos: int = 0
+    itens: int = 0
+    arquivos: int = 0
+    api_calls: int
+    duration_s: float
+    run_id: int
+
+    def counts(self) -> RunCounts:
+        return RunCounts(api_calls=self.api_calls, total_processos=self.contratos_processados,
+                         novos=self.contratos_novos, atualizados=self.contratos_atualizados, removidos=0)
+
+    def estatisticas(self) -> dict[str, Any]:
+        counts = self.counts()
+        return {**self.model_dump(mode="json"), "total_processos": counts.total_processos,
+                "novos": counts.novos, "atualizados": counts.atualizados, "removidos": counts.removidos}

@@ -8,49 +8,38 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import BigInteger, Integer, Numeric, Select, String, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from espelho.api import PageParams, PageRows, paginate
 from espelho.clock import now_utc, today_sao_paulo
 from espelho.config import Settings
+from espelho.contratos.abas import ABAS
 from espelho.contratos.client import UPSTREAM, ComprasnetClient, LinkGone, get_client
-from espelho.contratos.models import ArquivoContrato, Contrato, Empenho, HistoricoContrato, ItemContrato, Uasg
-from espelho.contratos.schemas import ABAS, UPSTREAM_ABA_SCHEMAS, AbaResultado, UpstreamContrato
+from espelho.contratos.models import Contrato, Uasg
+from espelho.contratos.schemas import (
+    AbaResultado,
+    ContratoSyncResult,
+    RegistroInvalido,
+    UasgSyncResult,
+    UpstreamContrato,
+)
 from espelho.db import Base, Database, upsert
 from espelho.errors import InvalidInput, NotFound, UpstreamError, UpstreamMalformed, UpstreamRejected
 from espelho.logging_setup import get_logger
-from espelho.syncs.service import ERRO, finish_run, recorded_run
+from espelho.syncs.service import Progress, RunCounts, recorded_run
 from espelho.upstream.http import counting_calls
 
 log = get_logger(__name__)
 
 ORIGEM = "COMPRASNET"
-ABA_MODELS: dict[str, type[HistoricoContrato | Empenho | ItemContrato | ArquivoContrato]] = {
-    "historico": HistoricoContrato,
-    "empenhos": Empenho,
-    "itens": ItemContrato,
-    "arquivos": ArquivoContrato,
-}
-ABA_FRESHNESS: dict[str, str] = {
-    "historico": "historico_atualizado_em",
-    "empenhos": "empenhos_atualizados_em",
-    "itens": "itens_atualizados_em",
-    "arquivos": "arquivos_atualizados_em",
-}
-# Stats keys of the base sync for the tab rows it does NOT fetch (always 0 there).
-ABA_STAT_KEYS: dict[str, str] = {
-    "historico": "historicos",
-    "empenhos": "empenhos",
-    "itens": "itens",
-    "arquivos": "arquivos",
-}
 _UASG_RE = re.compile(r"^\d{6}$")
 _MAX_REPORTED_ERRORS = 20
 
@@ -121,6 +110,17 @@ def fit_row(model: type[Base], row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+# What a malformed upstream record raises: it costs that record (reported), never the batch.
+BAD_RECORD = (ValidationError, ValueError, TypeError)
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse(record: Any, schema: type[M]) -> M:
+    if not isinstance(record, dict):
+        raise ValueError(f"record is a {type(record).__name__}, not an object")
+    return schema.model_validate(record)
+
+
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         parts = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]]
@@ -138,17 +138,12 @@ def run_uasg_sync(
     *,
     run_id: int | None = None,
     client: ComprasnetClient | None = None,
-) -> dict[str, Any]:
+) -> UasgSyncResult:
     """Sync one UASG's contract list: exactly one upstream call, no tab fetched, nothing deleted.
 
-    Records a `sincronizacoes` row (continuing `run_id` when given). Returns the stats the CLI prints.
+    Records a `sincronizacoes` row (continuing `run_id` when given).
     """
-    try:
-        codigo = validate_uasg(uasg)
-    except InvalidInput as exc:
-        if run_id is not None:
-            finish_run(database, run_id, status=ERRO, elapsed_s=0.0, result={}, error=exc.message)
-        raise
+    codigo = validate_uasg(uasg)
     client = client or get_client(settings)
     started = time.perf_counter()
     with recorded_run(database, origem=ORIGEM, tipo="UASG", escopo=f"uasg:{codigo}", run_id=run_id) as run:
@@ -156,31 +151,24 @@ def run_uasg_sync(
             try:
                 payload = client.contratos_da_uasg(codigo)
             finally:
-                run.result["api_calls"] = calls.calls
+                run.report = RunCounts(api_calls=calls.calls)
         today = today_sao_paulo()
         now = now_utc()
         kept: dict[int, dict[str, Any]] = {}
         sample: dict[str, Any] | None = None
-        erros: list[dict[str, Any]] = []
+        erros: list[RegistroInvalido] = []
         invalidos = fora_da_vigencia = 0
         for index, record in enumerate(payload):
             try:
-                if not isinstance(record, dict):
-                    raise ValueError(f"record is a {type(record).__name__}, not an object")
-                parsed = UpstreamContrato.model_validate(record)
+                parsed = _parse(record, UpstreamContrato)
                 row = fit_row(Contrato, parsed.row())
-            except (ValidationError, ValueError, TypeError) as exc:
+            except BAD_RECORD as exc:
                 invalidos += 1
                 record_id = record.get("id") if isinstance(record, dict) else None
-                log.warning(
-                    "contratos.registro_invalido",
-                    uasg=codigo,
-                    indice=index,
-                    id=record_id,
-                    erro=_error_text(exc),
-                )
+                log.warning("contratos.registro_invalido", uasg=codigo, indice=index, id=record_id,
+                            erro=_error_text(exc))
                 if len(erros) < _MAX_REPORTED_ERRORS:
-                    erros.append({"indice": index, "id": record_id, "erro": _error_text(exc)})
+                    erros.append(RegistroInvalido(indice=index, id=record_id, erro=_error_text(exc)))
                 continue
             # The UASG's names come from a record it manages (any record if none does).
             if sample is None or (
@@ -204,30 +192,20 @@ def run_uasg_sync(
                 index_elements=["id"],
                 update_columns=[c for c in (rows[0] if rows else {}) if c not in ("id", "criado_em")],
             )
-        stats: dict[str, Any] = {
-            "uasg": codigo,
-            "contratos_recebidos": len(payload),
-            "contratos_processados": len(rows),
-            "contratos_novos": len(rows) - existing,
-            "contratos_atualizados": existing,
-            "fora_da_vigencia": fora_da_vigencia,
-            "invalidos": invalidos,
-            "erros": erros,
-            "historicos": 0,
-            "empenhos": 0,
-            "itens": 0,
-            "arquivos": 0,
-            "api_calls": calls.calls,
-            "duration_s": round(time.perf_counter() - started, 3),
-            "run_id": run.id,
-        }
-        run.result.update(
-            stats,
-            total_processos=len(rows),
-            novos=stats["contratos_novos"],
-            atualizados=existing,
-            removidos=0,
+        result = UasgSyncResult(
+            uasg=codigo,
+            contratos_recebidos=len(payload),
+            contratos_processados=len(rows),
+            contratos_novos=len(rows) - existing,
+            contratos_atualizados=existing,
+            fora_da_vigencia=fora_da_vigencia,
+            invalidos=invalidos,
+            erros=erros,
+            api_calls=calls.calls,
+            duration_s=round(time.perf_counter() - started, 3),
+            run_id=run.id,
         )
+        run.report = result
     log.info(
         "contratos.uasg_sincronizada",
         uasg=codigo,
@@ -235,9 +213,9 @@ def run_uasg_sync(
         fora_da_vigencia=fora_da_vigencia,
         invalidos=invalidos,
         api_calls=calls.calls,
-        ms=round(stats["duration_s"] * 1000),
+        ms=round(result.duration_s * 1000),
     )
-    return stats
+    return result
 
 
 def _existing_ids(session: Session, ids: Sequence[int]) -> int:
@@ -321,41 +299,32 @@ def sync_aba(
 
     # The caller's transaction starts here, after the upstream work: no snapshot is held open during a
     # slow call, and SQLite never has to upgrade a long-lived reader into a writer.
-    contrato = session.get(Contrato, contrato_id)
-    if contrato is None:
-        raise NotFound(f"contract {contrato_id} is not in the mirror; sync its UASG first")
+    contrato = get_contrato(session, contrato_id)
     if fresh is not None:
         raw, row = fresh
         for name, value in row.items():
             setattr(contrato, name, value)
         contrato.raw_json = raw
-    model = ABA_MODELS[aba]
-    schema = UPSTREAM_ABA_SCHEMAS[aba]
+    spec = ABAS[aba]
+    model = spec.model
     now = now_utc()
     rows: dict[int, dict[str, Any]] = {}
     invalidos = 0
     for index, record in enumerate(payload):
         try:
-            if not isinstance(record, dict):
-                raise ValueError(f"record is a {type(record).__name__}, not an object")
-            row = schema.model_validate(record).row()  # type: ignore[attr-defined]
+            row = _parse(record, spec.upstream).row()
             row.update(contrato_id=contrato_id, raw_json=record, sincronizado_em=now)
             rows[row["id"]] = fit_row(model, row)
-        except (ValidationError, ValueError, TypeError) as exc:
+        except BAD_RECORD as exc:
             invalidos += 1
-            log.warning(
-                "contratos.aba_registro_invalido",
-                contrato=contrato_id,
-                aba=aba,
-                indice=index,
-                erro=_error_text(exc),
-            )
+            log.warning("contratos.aba_registro_invalido", contrato=contrato_id, aba=aba, indice=index,
+                        erro=_error_text(exc))
 
     # Replace the tab in the caller's transaction: all of it lands, or none of it.
     session.execute(delete(model).where(model.contrato_id == contrato_id))
     upsert(session, model, list(rows.values()), index_elements=["contrato_id", "id"])
-    setattr(contrato, ABA_FRESHNESS[aba], now)
-    if all(getattr(contrato, field) is not None for field in ABA_FRESHNESS.values()):
+    setattr(contrato, spec.freshness, now)
+    if all(getattr(contrato, other.freshness) is not None for other in ABAS.values()):
         contrato.detalhes_atualizados_em = now
     session.flush()
     elapsed_ms = (time.perf_counter() - started) * 1000
@@ -377,7 +346,7 @@ def _stored_links(session: Session, contrato_id: int) -> dict[str, Any]:
     with Session(session.get_bind()) as reader:
         found = reader.execute(select(Contrato.links).where(Contrato.id == contrato_id)).first()
     if found is None:
-        raise NotFound(f"contract {contrato_id} is not in the mirror; sync its UASG first")
+        raise _not_stored(contrato_id)
     return found[0] or {}
 
 
@@ -393,7 +362,7 @@ def _fetch_contrato(client: ComprasnetClient, contrato_id: int) -> tuple[dict[st
         )
     try:
         row = fit_row(Contrato, UpstreamContrato.model_validate(raw).row())
-    except (ValidationError, ValueError, TypeError) as exc:
+    except BAD_RECORD as exc:
         raise UpstreamMalformed(
             f"contract {contrato_id} answer could not be parsed: {_error_text(exc)}", upstream=UPSTREAM
         ) from exc
@@ -407,23 +376,22 @@ def run_contrato_sync(
     contrato_id: int,
     data_types: Sequence[str] | None = None,
     *,
+    run_id: int | None = None,
     client: ComprasnetClient | None = None,
-    on_aba: Callable[[AbaResultado], None] | None = None,
-) -> dict[str, Any]:
+    progress: Progress | None = None,
+) -> ContratoSyncResult:
     """Sync several tabs of one contract (default: all four), each in its own transaction.
 
     A failing tab leaves its stored rows untouched and does not stop the others; if every tab failed
-    the first error is raised. Records a `sincronizacoes` row (tipo CONTRATO).
+    the first error is raised. Records a `sincronizacoes` row (tipo CONTRATO; continuing `run_id`).
     """
     abas = validate_abas(data_types)
-    with database.session() as session:
-        if session.get(Contrato, contrato_id) is None:
-            raise NotFound(f"contract {contrato_id} is not in the mirror; sync its UASG first")
     started = time.perf_counter()
     resultados: dict[str, AbaResultado] = {}
     first_error: UpstreamError | None = None
     with (
-        recorded_run(database, origem=ORIGEM, tipo="CONTRATO", escopo=f"contrato:{contrato_id}") as run,
+        recorded_run(database, origem=ORIGEM, tipo="CONTRATO", escopo=f"contrato:{contrato_id}",
+                     run_id=run_id) as run,
         counting_calls() as calls,
     ):
         for aba in abas:
@@ -431,42 +399,34 @@ def run_contrato_sync(
                 try:
                     with database.session() as session:
                         done = sync_aba(session, settings, contrato_id, aba, client=client)
-                    resultado = AbaResultado(
-                        aba=aba,
-                        status="ok",
-                        registros=done.registros,  # type: ignore[arg-type]
-                        invalidos=done.invalidos,
-                        api_calls=done.api_calls,
-                        atualizado_em=done.atualizado_em,
-                    )
+                    resultado = AbaResultado(aba=aba, status="ok", registros=done.registros,
+                                             invalidos=done.invalidos, api_calls=done.api_calls,
+                                             atualizado_em=done.atualizado_em)
                 except UpstreamError as exc:
                     first_error = first_error or exc
-                    resultado = AbaResultado(
-                        aba=aba,
-                        status="erro",
-                        api_calls=aba_calls.calls,  # type: ignore[arg-type]
-                        erro=exc.message,
-                    )
+                    resultado = AbaResultado(aba=aba, status="erro", api_calls=aba_calls.calls,
+                                             erro=exc.message)
             resultados[aba] = resultado
-            if on_aba is not None:
-                on_aba(resultado)
+            if progress is not None:
+                progress(len(resultados), len(abas), f"{aba} {resultado.status}")
         with database.session() as session:
             detalhes = session.scalar(
                 select(Contrato.detalhes_atualizados_em).where(Contrato.id == contrato_id)
             )
-        stats: dict[str, Any] = {
-            "contrato_id": contrato_id,
-            "abas": {aba: r.model_dump(mode="json") for aba, r in resultados.items()},
-            **{ABA_STAT_KEYS[aba]: (resultados[aba].registros if aba in resultados else 0) for aba in ABAS},
-            "erros": {aba: r.erro for aba, r in resultados.items() if r.status == "erro"},
-            "api_calls": calls.calls,
-            "duration_s": round(time.perf_counter() - started, 3),
-            "detalhes_atualizados_em": detalhes.isoformat() if detalhes else None,
-        }
-        run.result.update(stats, total_processos=sum(r.registros for r in resultados.values()))
+        result = ContratoSyncResult(
+            contrato_id=contrato_id,
+            abas=resultados,
+            **{spec.stat_key: (resultados[aba].registros if aba in resultados else 0)
+               for aba, spec in ABAS.items()},
+            erros={aba: r.erro for aba, r in resultados.items() if r.status == "erro"},
+            api_calls=calls.calls,
+            duration_s=round(time.perf_counter() - started, 3),
+            detalhes_atualizados_em=detalhes,
+        )
+        run.report = result
         if first_error is not None and all(r.status == "erro" for r in resultados.values()):
             raise first_error
-    return stats
+    return result
 
 
 # ---------------------------------------------------------------- reads (database only)
@@ -490,10 +450,9 @@ def list_contratos(
     q: str | None = None,
     vigencia: str | None = None,
     tipo: str | None = None,
-    dias: int = 30,
-    offset: int = 0,
-    limit: int = 50,
-) -> tuple[list[Contrato], int]:
+    dias: int,
+    paging: PageParams,
+) -> PageRows:
     stmt = select(Contrato)
     if uasg:
         stmt = stmt.where(Contrato.uasg_codigo == uasg.strip())
@@ -519,52 +478,42 @@ def list_contratos(
         stmt = stmt.where(or_(*conditions))
     today = today_sao_paulo()
     stmt = _vigencia_filter(stmt, vigencia, today, dias)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     if vigencia in ("ativos", "proximos_vencer"):
         order = [Contrato.vigencia_fim.asc().nulls_last(), Contrato.id]
     elif vigencia == "vencidos":
         order = [Contrato.vigencia_fim.desc(), Contrato.id]
     else:
         order = [Contrato.vigencia_fim.desc().nulls_first(), Contrato.id.desc()]
-    items = list(session.scalars(stmt.order_by(*order).offset(offset).limit(limit)))
-    return items, total
+    return paginate(session, stmt, paging, order)
 
 
 def get_contrato(session: Session, contrato_id: int) -> Contrato:
     contrato = session.get(Contrato, contrato_id)
     if contrato is None:
-        raise NotFound(f"contract {contrato_id} is not in the mirror")
+        raise _not_stored(contrato_id)
     return contrato
+
+
+def _not_stored(contrato_id: int) -> NotFound:
+    return NotFound(f"contract {contrato_id} is not in the mirror; sync its UASG first")
 
 
 def aba_totals(session: Session, contrato_id: int) -> dict[str, int]:
     return {
-        aba: session.scalar(select(func.count()).select_from(model).where(model.contrato_id == contrato_id))
-        or 0
-        for aba, model in ABA_MODELS.items()
+        aba: session.scalar(
+            select(func.count()).select_from(spec.model).where(spec.model.contrato_id == contrato_id)
+        ) or 0
+        for aba, spec in ABAS.items()
     }
 
 
-def list_aba(
-    session: Session, aba: str, *, contrato_id: int | None, offset: int = 0, limit: int = 50
-) -> tuple[list[Any], int]:
-    model = ABA_MODELS[validate_abas([aba])[0]]
-    stmt = select(model)
+def list_aba(session: Session, aba: str, *, contrato_id: int | None, paging: PageParams) -> PageRows:
+    spec = ABAS[validate_abas([aba])[0]]
+    stmt = select(spec.model)
     if contrato_id is not None:
         get_contrato(session, contrato_id)
-        stmt = stmt.where(model.contrato_id == contrato_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    order: list[Any]
-    if model is HistoricoContrato:
-        order = [HistoricoContrato.data_assinatura.desc().nulls_last(), HistoricoContrato.id]
-    elif model is Empenho:
-        order = [Empenho.data_emissao.desc().nulls_last(), Empenho.id]
-    elif model is ItemContrato:
-        order = [ItemContrato.numero_item_compra.asc().nulls_last(), ItemContrato.id]
-    else:
-        order = [ArquivoContrato.id.desc()]
-    items = list(session.scalars(stmt.order_by(model.contrato_id, *order).offset(offset).limit(limit)))
-    return items, total
+        stmt = stmt.where(spec.model.contrato_id == contrato_id)
+    return paginate(session, stmt, paging, [spec.model.contrato_id, *spec.order_by()])
 
 
 def list_uasgs(session: Session) -> list[dict[str, Any]]:

@@ -1,34 +1,65 @@
-"""Comprasnet jobs: the daily base sync of a UASG and the on-demand sync of one contract's tabs."""
+"""Comprasnet syncs, declared once for every entry point (HTTP, CLI, schedule, Celery; see syncs/spec.py):
+the daily base sync of a UASG (a job), and a contract's tabs (on demand, in the caller's process)."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from espelho.syncs import service as runs
-from espelho.syncs.dispatch import JobContext, job, run_exclusive
-
-
-@job("contratos.sync_uasg")
-def sync_uasg(ctx: JobContext, uasg: str, run_id: int | None = None,
-              lock_token: str | None = None) -> dict[str, Any]:
-    """Base sync of one UASG's contracts; one run per UASG at a time (scope "uasg:{code}")."""
-    from espelho.contratos import service
-
-    scope = f"uasg:{uasg}"
-    return run_exclusive(
-        ctx, scope,
-        lambda rid: service.run_uasg_sync(ctx.database, ctx.settings, uasg, run_id=rid),
-        run_id=run_id, lock_token=lock_token,
-        new_run=lambda: runs.start_run(ctx.database, origem="COMPRASNET", tipo="UASG", escopo=scope))
+from espelho.contratos import service
+from espelho.contratos.schemas import ContratoSyncResult, UasgSyncResult
+from espelho.syncs.jobs import JobContext
+from espelho.syncs.spec import SyncCall, SyncSpec, declare
 
 
-@job("contratos.sync_dataset")
-def sync_dataset(ctx: JobContext, contrato_id: int, data_types: list[str] | None = None,
-                 lock_token: str | None = None) -> dict[str, Any]:
-    """Refresh one contract's tabs (all, or `data_types`); one at a time per contract."""
-    from espelho.contratos import service
+@dataclass(frozen=True)
+class UasgArgs:
+    uasg: str
 
-    return run_exclusive(
-        ctx, f"contrato:{contrato_id}",
-        lambda _rid: service.run_contrato_sync(ctx.database, ctx.settings, contrato_id, data_types),
-        lock_token=lock_token)
+
+def _check_uasg(_ctx: JobContext, args: UasgArgs) -> UasgArgs:
+    return UasgArgs(service.validate_uasg(args.uasg))
+
+
+def _sync_uasg(call: SyncCall[UasgArgs]) -> UasgSyncResult:
+    return service.run_uasg_sync(call.ctx.database, call.ctx.settings, call.args.uasg, run_id=call.run_id)
+
+
+# One run per UASG at a time.
+UASG_SYNC = declare(SyncSpec(
+    origem=service.ORIGEM, args=UasgArgs, tipos={"UASG": "contratos.sync_uasg"},
+    scope=lambda args: uasg_scope(args.uasg), check=_check_uasg, work=_sync_uasg,
+))
+
+
+def uasg_scope(codigo: str) -> str:
+    return f"uasg:{codigo}"
+
+
+@dataclass(frozen=True)
+class ContratoArgs:
+    contrato_id: int
+    abas: tuple[str, ...] | None = None  # all four when None
+
+
+def _check_contrato(ctx: JobContext, args: ContratoArgs) -> ContratoArgs:
+    abas = tuple(service.validate_abas(args.abas)) if args.abas is not None else None
+    with ctx.database.session() as session:
+        service.get_contrato(session, args.contrato_id)
+    return ContratoArgs(args.contrato_id, abas)
+
+
+def _sync_contrato(call: SyncCall[ContratoArgs]) -> ContratoSyncResult:
+    return service.run_contrato_sync(call.ctx.database, call.ctx.settings, call.args.contrato_id,
+                                     call.args.abas, run_id=call.run_id, progress=call.progress)
+
+
+# One sync of a contract's tabs at a time; the on-demand tab sync of one tab (an HTTP request) takes the
+# same lock (`contrato_scope`).
+CONTRATO_SYNC = declare(SyncSpec(
+    origem=service.ORIGEM, args=ContratoArgs, tipos={"CONTRATO": None},
+    scope=lambda args: contrato_scope(args.contrato_id), check=_check_contrato, work=_sync_contrato,
+))
+
+
+def contrato_scope(contrato_id: int) -> str:
+    return f"contrato:{contrato_id}"

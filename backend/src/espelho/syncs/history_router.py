@@ -9,7 +9,7 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import and_, func, select
 
-from espelho.api import Page, PageDep, SessionDep, SlashOptionalRouter
+from espelho.api import Page, PageDep, SessionDep, SlashOptionalRouter, paginate
 from espelho.syncs.models import Sincronizacao
 
 router = SlashOptionalRouter(prefix="/api/v1/sync", tags=["sync"])
@@ -90,17 +90,6 @@ def sync_history(
         conditions.append(Sincronizacao.tipo == tipo.upper())
     if escopo:
         conditions.append(Sincronizacao.escopo == escopo)
-    total = session.scalar(select(func.count()).select_from(Sincronizacao).where(*conditions)) or 0
-    rows = session.scalars(
-        select(Sincronizacao)
-        .where(*conditions)
-        .order_by(Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc())
-        .offset(paging.offset)
-        .limit(paging.page_size)
-    )
-    return Page[SincronizacaoOut](
-        items=[SincronizacaoOut.model_validate(r) for r in rows],
-        total=total,
-        page=paging.page,
-        page_size=paging.page_size,
-    )
+    order = [Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc()]
+    return Page[SincronizacaoOut].of(
+        paginate(session, select(Sincronizacao).where(*conditions), paging, order), paging)

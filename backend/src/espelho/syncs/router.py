@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
 
+from espelho.acessorias.competencia import Competencia
+from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
 from espelho.api import SlashOptionalRouter
 from espelho.auth.deps import SyncRoleDep
-from espelho.errors import InvalidInput
-from espelho.syncs.dispatch import BackgroundJobs, trigger
+from espelho.contratos.tasks import UASG_SYNC, UasgArgs
+from espelho.syncs.spec import SyncAccepted, trigger
 
 router = SlashOptionalRouter(tags=["sync"])
-
-ACESSORIAS_SCOPE = "acessorias"
-
-
-def uasg_scope(uasg: str) -> str:
-    return f"uasg:{uasg}"
 
 
 class ManualSyncRequest(BaseModel):
     tipo: Literal["FULL", "INCREMENTAL"] = "INCREMENTAL"
-    competencia: str | None = Field(default=None,
-                                    description="MM/YYYY (FULL only: restrict to a competência)")
-
-
-class SyncAccepted(BaseModel):
-    run_id: int
-    status: Literal["INICIADA"] = "INICIADA"
-    origem: str
-    tipo: str
-    escopo: str
-
-
-def _jobs(request: Request) -> BackgroundJobs:
-    return request.app.state.jobs
+    competencia: Competencia | None = Field(default=None,
+                                            description="MM/YYYY (FULL only: restrict to a competência)")
 
 
 _CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "A run of this scope is going"}}
@@ -46,14 +29,9 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "A run of thi
 @router.post("/api/v1/sync/manual/", status_code=202, response_model=SyncAccepted, responses=_CONFLICT)
 def sync_manual(body: ManualSyncRequest, request: Request, _: SyncRoleDep) -> SyncAccepted:
     """Start an Acessórias sync (FULL or INCREMENTAL) in the background."""
-    competencia = body.competencia
-    if competencia is not None and not re.fullmatch(r"(0[1-9]|1[0-2])/\d{4}", competencia.strip()):
-        raise InvalidInput("competencia must be MM/YYYY")
-    task = "acessorias.sync_full" if body.tipo == "FULL" else "acessorias.sync_incremental"
-    kwargs = {"competencia": competencia.strip()} if competencia and body.tipo == "FULL" else {}
-    run_id = trigger(_jobs(request), name=task, scope=ACESSORIAS_SCOPE, origem="ACESSORIAS", tipo=body.tipo,
-                     competencia=kwargs.get("competencia"), kwargs=kwargs)
-    return SyncAccepted(run_id=run_id, origem="ACESSORIAS", tipo=body.tipo, escopo=ACESSORIAS_SCOPE)
+    args = OfficeArgs(competencia=body.competencia if body.tipo == "FULL" else None)
+    jobs = request.app.state.jobs
+    return trigger(jobs.ctx, jobs.dispatcher, OFFICE_SYNC, body.tipo, args)
 
 
 @router.post("/api/contratos/sync/", status_code=202, response_model=SyncAccepted, responses=_CONFLICT,
@@ -64,10 +42,5 @@ def sync_contratos(
     uasg: Annotated[str, Query(description="UASG code (6 digits)")],
 ) -> SyncAccepted:
     """Start the base sync of a UASG's contracts in the background."""
-    uasg = uasg.strip()
-    if not re.fullmatch(r"\d{6}", uasg):
-        raise InvalidInput("uasg must be a 6-digit code")
-    scope = uasg_scope(uasg)
-    run_id = trigger(_jobs(request), name="contratos.sync_uasg", scope=scope, origem="COMPRASNET",
-                     tipo="UASG", kwargs={"uasg": uasg})
-    return SyncAccepted(run_id=run_id, origem="COMPRASNET", tipo="UASG", escopo=scope)
+    jobs = request.app.state.jobs
+    return trigger(jobs.ctx, jobs.dispatcher, UASG_SYNC, "UASG", UasgArgs(uasg))

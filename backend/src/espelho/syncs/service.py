@@ -4,10 +4,10 @@ data still leaves its `ERRO` row behind."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
 from espelho.clock import now_utc
 from espelho.db import Database
@@ -18,12 +18,41 @@ log = get_logger(__name__)
 
 INICIADA, CONCLUIDA, ERRO = "INICIADA", "CONCLUIDA", "ERRO"
 
+Progress = Callable[[int, int, str], None]
+"""(done, total, label): what a long sync reports as it goes (the CLI draws a bar)."""
+
+
+@dataclass
+class RunCounts:
+    """The figures every run fills in its `sincronizacoes` columns (None where a kind of run has none)."""
+
+    api_calls: int | None = None
+    total_processos: int | None = None
+    novos: int | None = None
+    atualizados: int | None = None
+    removidos: int | None = None
+
+    def counts(self) -> RunCounts:
+        return self
+
+    def estatisticas(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+class RunReport(Protocol):
+    """What a sync reports: its counts (columns) and its statistics (`estatisticas`, the JSON the CLI's
+    `--json` prints and /sync/history serves)."""
+
+    def counts(self) -> RunCounts: ...
+
+    def estatisticas(self) -> dict[str, Any]: ...
+
 
 @dataclass
 class RunHandle:
     id: int
     started: float = field(default_factory=time.perf_counter)
-    result: dict[str, Any] = field(default_factory=dict)
+    report: RunReport | None = None
 
     @property
     def elapsed_s(self) -> float:
@@ -40,7 +69,7 @@ def start_run(database: Database, *, origem: str, tipo: str, escopo: str,
         return run.id
 
 
-def finish_run(database: Database, run_id: int, *, status: str, elapsed_s: float, result: dict[str, Any],
+def finish_run(database: Database, run_id: int, *, status: str, elapsed_s: float, report: RunReport | None,
                error: str | None = None) -> None:
     with database.session() as session:
         run = session.get(Sincronizacao, run_id)
@@ -51,12 +80,13 @@ def finish_run(database: Database, run_id: int, *, status: str, elapsed_s: float
         run.tempo_execucao = round(elapsed_s, 3)
         run.concluida_em = now_utc()
         run.heartbeat_em = run.concluida_em
-        run.api_calls = result.get("api_calls")
-        run.total_processos = result.get("total_processos")
-        run.processos_novos = result.get("novos")
-        run.processos_atualizados = result.get("atualizados")
-        run.processos_removidos = result.get("removidos")
-        run.estatisticas = result or None
+        counts = report.counts() if report is not None else RunCounts()
+        run.api_calls = counts.api_calls
+        run.total_processos = counts.total_processos
+        run.processos_novos = counts.novos
+        run.processos_atualizados = counts.atualizados
+        run.processos_removidos = counts.removidos
+        run.estatisticas = (report.estatisticas() if report is not None else None) or None
 
 
 def heartbeat(database: Database, run_id: int) -> None:
@@ -72,7 +102,8 @@ def recorded_run(database: Database, *, origem: str, tipo: str, escopo: str, com
     """Record a run around a block: INICIADA before, CONCLUIDA or ERRO (with the message) after.
 
     `run_id` continues a run row already written by `start_run` (a trigger that must answer with the
-    run id before the work starts). The block fills `handle.result`; an exception is recorded and re-raised.
+    run id before the work starts). The block sets `handle.report` (also before it fails, for what it got
+done); an exception is recorded and re-raised.
     """
     if run_id is None:
         run_id = start_run(database, origem=origem, tipo=tipo, escopo=escopo, competencia=competencia)
@@ -81,8 +112,8 @@ def recorded_run(database: Database, *, origem: str, tipo: str, escopo: str, com
         yield handle
     except BaseException as exc:
         message = str(exc) or exc.__class__.__name__
-        finish_run(database, handle.id, status=ERRO, elapsed_s=handle.elapsed_s, result=handle.result,
+        finish_run(database, handle.id, status=ERRO, elapsed_s=handle.elapsed_s, report=handle.report,
                    error=message[:2000])
         log.error("sync.failed", run_id=handle.id, origem=origem, tipo=tipo, escopo=escopo, error=message)
         raise
-    finish_run(database, handle.id, status=CONCLUIDA, elapsed_s=handle.elapsed_s, result=handle.result)
+    finish_run(database, handle.id, status=CONCLUIDA, elapsed_s=handle.elapsed_s, report=handle.report)

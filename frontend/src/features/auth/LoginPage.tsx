@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { Alert, Box, Button, CircularProgress, Paper, TextField, Typography } from '@mui/material';
-import { ApiError } from '../api/http';
-import { useAuth } from '../auth/AuthContext';
-import { useLogin } from '../hooks/auth';
+import { ApiError } from '../../api/http';
+import { useAuth } from '../../auth/AuthContext';
+import { useLogin } from './hooks';
 
 function loginError(error: unknown): string {
   if (error instanceof ApiError) {

@@ -1,14 +1,14 @@
 import { Box, Chip, FormControl, InputLabel, MenuItem, Paper, Select, Stack, TextField, Typography } from '@mui/material';
-import type { Obrigacao } from '../api/types';
-import { DataTable, type Column } from '../components/DataTable';
-import { CompetenciaField, EmpresaPicker } from '../components/FilterFields';
-import { FilterBar, SearchField } from '../components/Filters';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useObrigacoes } from '../hooks/obrigacoes';
-import { useSearchState } from '../hooks/useSearchState';
-import { daysUntil, formatCnpj, formatCompetencia, formatDate, formatInteger, todayIso } from '../lib/format';
+import type { Obrigacao } from '../../api/types';
+import type { Column } from '../../components/DataTable';
+import { CompetenciaField, EmpresaPicker } from '../../components/FilterFields';
+import { FilterBar, SearchField } from '../../components/Filters';
+import { PageHeader } from '../../components/PageHeader';
+import { PagedList } from '../../components/PagedList';
+import { StatusChip } from '../../components/StatusChip';
+import { useObrigacoes } from './hooks';
+import { useSearchState } from '../../hooks/useSearchState';
+import { daysUntil, formatCnpj, formatCompetencia, formatDate, formatInteger, todayIso } from '../../lib/format';
 
 const ENTREGUE = /^(entregue|ent\.|dispensada|atraso justificado)/i;
 
@@ -116,19 +116,9 @@ export function ObrigacoesPage() {
         <TextField size="small" type="date" label="até" value={f.ate} onChange={(e) => set({ ate: e.target.value })}
           slotProps={{ inputLabel: { shrink: true } }} />
       </FilterBar>
-      <QueryState query={query} loadingRows={8} isEmpty={(d) => d.items.length === 0}
-        empty={<EmptyState message="Nenhuma obrigação com esses filtros." />}>
-        {(data) => (
-          <Box sx={{ opacity: query.isPlaceholderData ? 0.6 : 1 }}>
-            <DataTable testId="tabela-obrigacoes" label="Obrigações" columns={columns} rows={data.items}
-              rowSx={(o) => (isAtrasada(o) ? { bgcolor: 'rgba(211, 47, 47, 0.06)' } : undefined)}
-              pagination={{
-                page: data.page, pageSize: data.page_size, total: data.total,
-                onChange: (page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false),
-              }} />
-          </Box>
-        )}
-      </QueryState>
+      <PagedList query={query} empty="Nenhuma obrigação com esses filtros." testId="tabela-obrigacoes" label="Obrigações"
+        columns={columns} rowSx={(o) => (isAtrasada(o) ? { bgcolor: 'rgba(211, 47, 47, 0.06)' } : undefined)}
+        onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>
   );
 }

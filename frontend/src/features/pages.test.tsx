@@ -2,10 +2,10 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { json, mockApi, renderAt } from '../test/utils';
 import type { Desdobramento, Obrigacao } from '../api/types';
-import { DashboardPage, variacao } from './DashboardPage';
-import { isAtrasada, ObrigacoesPage } from './ObrigacoesPage';
-import { DesdobramentoCard, ProcessoPage } from './ProcessoPage';
-import { ProcessosPage } from './ProcessosPage';
+import { DashboardPage, variacao } from './dashboard/DashboardPage';
+import { isAtrasada, ObrigacoesPage } from './obrigacoes/ObrigacoesPage';
+import { DesdobramentoCard, ProcessoPage } from './processos/ProcessoPage';
+import { ProcessosPage } from './processos/ProcessosPage';
 
 beforeEach(() => sessionStorage.setItem('espelho.token', 'token'));
 

@@ -4,23 +4,16 @@ import {
   Alert, Box, Breadcrumbs, Button, CircularProgress, Grid, Link, Paper, Stack, Tab, Tabs, Typography,
 } from '@mui/material';
 import RefreshIcon from '@mui/icons-material/Refresh';
-import type { Aba, AbaRow, Contrato, Page } from '../api/types';
-import { ApiError } from '../api/http';
-import { DataTable, type Column } from '../components/DataTable';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, errorMessage, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useCanSync } from '../hooks/auth';
-import { ABA_FIELDS, syncedThisSession, useContrato, useContratoAba, useSincronizarAba } from '../hooks/contratos';
-import { formatCnpj, formatDate, formatDateTime, formatDecimal, formatMoney } from '../lib/format';
-import { periodo, vigenciaDe } from './ContratosPage';
-
-export const ABAS: { aba: Aba; label: string }[] = [
-  { aba: 'historico', label: 'Histórico' },
-  { aba: 'empenhos', label: 'Empenhos' },
-  { aba: 'itens', label: 'Itens' },
-  { aba: 'arquivos', label: 'Arquivos' },
-];
+import type { Aba, AbaRegra, AbaRow, Contrato, Page } from '../../api/types';
+import { ApiError } from '../../api/http';
+import { DataTable, type Column } from '../../components/DataTable';
+import { PageHeader } from '../../components/PageHeader';
+import { EmptyState, errorMessage, QueryState } from '../../components/QueryState';
+import { useCanSync } from '../auth/hooks';
+import { useRegras } from '../../hooks/useRegras';
+import { atualizadoEm, syncedThisSession, useContrato, useContratoAba, useSincronizarAba } from './hooks';
+import { formatCnpj, formatDate, formatDateTime, formatDecimal, formatMoney } from '../../lib/format';
+import { periodo, VigenciaChip } from './vigencia';
 
 const s = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
 const money = (key: string) => (r: AbaRow) => <span style={{ whiteSpace: 'nowrap' }}>{formatMoney(r[key] as string)}</span>;
@@ -70,11 +63,12 @@ export const ABA_COLUMNS: Record<Aba, Column<AbaRow>[]> = {
  * One tab. Never loaded → POST sincronizar on open (spinner, then the rows). Loaded → the stored rows with
  * "Atualizado em …" and "Atualizar". An upstream failure shows the message and keeps the stored rows.
  */
-export function AbaPanel({ contrato, aba }: { contrato: Contrato; aba: Aba }) {
+export function AbaPanel({ contrato, regra }: { contrato: Contrato; regra: AbaRegra }) {
   const id = String(contrato.id);
+  const aba = regra.aba;
   const canSync = useCanSync();
-  const atualizadoEm = contrato[ABA_FIELDS[aba].em] as string | null | undefined;
-  const carregada = Boolean(contrato[ABA_FIELDS[aba].ok] ?? atualizadoEm);
+  const carregadaEm = atualizadoEm(contrato, regra);
+  const carregada = carregadaEm !== null;
   const sync = useSincronizarAba(id);
   const rows = useContratoAba(id, aba, carregada);
   const started = useRef(false);
@@ -85,10 +79,10 @@ export function AbaPanel({ contrato, aba }: { contrato: Contrato; aba: Aba }) {
     // Only ADMIN/MANAGER may fetch from Comprasnet; wait until the role is known.
     if (carregada || !canSync || started.current || syncedThisSession(id, aba)) return;
     started.current = true;
-    sync.mutate(aba);
-  }, [carregada, canSync, id, aba, sync, tentativa]);
+    sync.mutate(regra);
+  }, [carregada, canSync, id, aba, regra, sync, tentativa]);
 
-  const atualizar = () => sync.mutate(aba);
+  const atualizar = () => sync.mutate(regra);
   const retry = () => { started.current = false; setTentativa((t) => t + 1); };
   const data = rows.data ?? (sync.data as Page<AbaRow> | undefined);
   const upstream = sync.error instanceof ApiError && sync.error.isUpstream;
@@ -97,8 +91,8 @@ export function AbaPanel({ contrato, aba }: { contrato: Contrato; aba: Aba }) {
     <Box data-testid={`aba-${aba}`} sx={{ pt: 2 }}>
       <Stack direction={{ xs: 'column', sm: 'row' }} spacing={1} sx={{ alignItems: { sm: 'center' }, justifyContent: 'space-between', mb: 2 }}>
         <Typography variant="body2" color="text.secondary" data-testid="atualizado-em">
-          {sync.isPending ? 'Buscando no Comprasnet…' : atualizadoEm || sync.data?.atualizado_em
-            ? `Atualizado em ${formatDateTime(sync.data?.atualizado_em ?? atualizadoEm)}` : 'Ainda não carregado'}
+          {sync.isPending ? 'Buscando no Comprasnet…' : carregadaEm || sync.data?.atualizado_em
+            ? `Atualizado em ${formatDateTime(sync.data?.atualizado_em ?? carregadaEm)}` : 'Ainda não carregado'}
         </Typography>
         {(carregada || sync.isSuccess) && canSync && (
           <Button size="small" variant="outlined" onClick={atualizar} disabled={sync.isPending}
@@ -119,7 +113,7 @@ export function AbaPanel({ contrato, aba }: { contrato: Contrato; aba: Aba }) {
         <Box role="progressbar" aria-label="Carregando aba" data-testid="aba-spinner"
           sx={{ display: 'flex', alignItems: 'center', justifyContent: 'center', gap: 2, py: 6 }}>
           <CircularProgress />
-          <Typography color="text.secondary">Buscando {ABAS.find((a) => a.aba === aba)?.label.toLowerCase()} no Comprasnet…</Typography>
+          <Typography color="text.secondary">Buscando {regra.label.toLowerCase()} no Comprasnet…</Typography>
         </Box>
       ) : data ? (
         data.items.length === 0 ? <EmptyState message="O Comprasnet não tem registros nesta aba para este contrato." /> : (
@@ -160,7 +154,7 @@ function Cabecalho({ c }: { c: Contrato }) {
         </Grid>
         <Grid size={12}><Info label="Objeto">{c.objeto ?? '—'}</Info></Grid>
         <Grid size={{ xs: 6, md: 3 }}><Info label="Vigência">{periodo(c.vigencia_inicio, c.vigencia_fim)}</Info></Grid>
-        <Grid size={{ xs: 6, md: 3 }}><Info label="Situação"><StatusChip status={vigenciaDe(c)} /></Info></Grid>
+        <Grid size={{ xs: 6, md: 3 }}><Info label="Situação"><VigenciaChip contrato={c} /></Info></Grid>
         <Grid size={{ xs: 6, md: 3 }}><Info label="Modalidade">{c.modalidade ?? '—'}{c.licitacao_numero ? ` nº ${c.licitacao_numero}` : ''}</Info></Grid>
         <Grid size={{ xs: 6, md: 3 }}><Info label="Processo">{c.processo ?? '—'}</Info></Grid>
         <Grid size={{ xs: 6, md: 3 }}><Info label="Valor inicial">{formatMoney(c.valor_inicial)}</Info></Grid>
@@ -175,9 +169,9 @@ function Cabecalho({ c }: { c: Contrato }) {
 export function ContratoPage() {
   const { id = '' } = useParams();
   const contrato = useContrato(id);
+  const abas = useRegras().data?.contrato_abas ?? [];
   const [params, setParams] = useSearchParams();
-  const pedida = params.get('aba');
-  const aba = ABAS.some((a) => a.aba === pedida) ? (pedida as Aba) : null;
+  const regra = abas.find((a) => a.aba === params.get('aba')) ?? null;
   const setAba = (v: Aba) => setParams({ aba: v }, { replace: true });
   return (
     <>
@@ -191,19 +185,19 @@ export function ContratoPage() {
             <PageHeader title={`${c.tipo ?? 'Contrato'} ${c.numero ?? c.id}`} subtitle={`Comprasnet id ${c.id}`} />
             <Cabecalho c={c} />
             <Paper sx={{ px: 2, pb: 2 }}>
-              <Tabs value={aba ?? false} onChange={(_, v) => setAba(v)} variant="scrollable" scrollButtons="auto" aria-label="Abas do contrato">
-                {ABAS.map((a) => {
+              <Tabs value={regra?.aba ?? false} onChange={(_, v) => setAba(v)} variant="scrollable" scrollButtons="auto" aria-label="Abas do contrato">
+                {abas.map((a) => {
                   // Stored row counts, for the tabs already loaded.
-                  const n = c[ABA_FIELDS[a.aba].ok] ? c.totais?.[a.aba] : undefined;
+                  const n = atualizadoEm(c, a) !== null ? c.totais?.[a.aba] : undefined;
                   return <Tab key={a.aba} value={a.aba} label={n === undefined ? a.label : `${a.label} (${n})`} data-testid={`tab-${a.aba}`} />;
                 })}
               </Tabs>
-              {aba === null ? (
+              {regra === null ? (
                 <Typography color="text.secondary" sx={{ pt: 2 }}>
                   Escolha uma aba. Abas nunca abertas são buscadas no Comprasnet na hora; as demais vêm do banco local.
                 </Typography>
               ) : (
-                <AbaPanel key={aba} contrato={c} aba={aba} />
+                <AbaPanel key={regra.aba} contrato={c} regra={regra} />
               )}
             </Paper>
           </>

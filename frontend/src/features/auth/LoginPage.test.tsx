@@ -1,9 +1,9 @@
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Route } from 'react-router-dom';
-import { json, mockApi, renderAt } from '../test/utils';
+import { json, mockApi, renderAt } from '../../test/utils';
 import { LoginPage } from './LoginPage';
-import { ProcessosPage } from './ProcessosPage';
+import { ProcessosPage } from '../processos/ProcessosPage';
 
 describe('login', () => {
   it('a wrong password shows a message and keeps no token', async () => {

@@ -7,13 +7,13 @@ import RadioButtonUncheckedIcon from '@mui/icons-material/RadioButtonUnchecked';
 import AccountTreeIcon from '@mui/icons-material/AccountTreeOutlined';
 import HelpOutlineIcon from '@mui/icons-material/HelpOutline';
 import MailOutlineIcon from '@mui/icons-material/MailOutline';
-import type { Alternativa, Desdobramento, Passo, Processo } from '../api/types';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useDesdobramentos, usePassos, useProcesso } from '../hooks/processos';
-import { formatCnpj, formatCompetencia, formatDate, formatDateTime } from '../lib/format';
-import { empresaDe, Progresso } from './ProcessosPage';
+import type { Alternativa, Desdobramento, Passo, Processo } from '../../api/types';
+import { PageHeader } from '../../components/PageHeader';
+import { EmptyState, QueryState } from '../../components/QueryState';
+import { StatusChip } from '../../components/StatusChip';
+import { useDesdobramentos, usePassos, useProcesso } from './hooks';
+import { formatCnpj, formatCompetencia, formatDate, formatDateTime } from '../../lib/format';
+import { empresaDe, Progresso } from './columns';
 
 function Info({ label, children }: { label: string; children: React.ReactNode }) {
   return (

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { json, mockApi, renderAt } from '../test/utils';
+import { json, mockApi, renderAt } from '../../test/utils';
 import { ContratoPage } from './ContratoPage';
 
 const CONTRATO = {

@@ -5,14 +5,15 @@ import {
 } from '@mui/material';
 import SyncIcon from '@mui/icons-material/Sync';
 import CloudSyncIcon from '@mui/icons-material/CloudSyncOutlined';
-import type { Sincronizacao } from '../api/types';
-import { DataTable, type Column } from '../components/DataTable';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, ErrorState, errorMessage, Loading, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useCanSync } from '../hooks/auth';
-import { useManualSync, useSyncHistory, useSyncStatus } from '../hooks/sync';
-import { formatDateTime, formatDecimal, formatInteger } from '../lib/format';
+import type { Sincronizacao } from '../../api/types';
+import type { Column } from '../../components/DataTable';
+import { PagedList } from '../../components/PagedList';
+import { PageHeader } from '../../components/PageHeader';
+import { ErrorState, errorMessage, Loading } from '../../components/QueryState';
+import { StatusChip } from '../../components/StatusChip';
+import { useCanSync } from '../auth/hooks';
+import { useManualSync, useSyncHistory, useSyncStatus } from './hooks';
+import { formatDateTime, formatDecimal, formatInteger } from '../../lib/format';
 
 const ORIGEM: Record<string, string> = { ACESSORIAS: 'Acessórias', COMPRASNET: 'Comprasnet' };
 
@@ -173,14 +174,10 @@ export function SincronizacaoPage() {
       <Paper sx={{ p: 2, mb: 1 }}>
         <Typography variant="h6">Histórico</Typography>
       </Paper>
-      <QueryState query={history} loadingRows={6} isEmpty={(d) => d.items.length === 0}
-        empty={<EmptyState message="Nenhuma sincronização registrada ainda." />}>
-        {(d) => (
-          <DataTable testId="tabela-sincronizacoes" label="Histórico de sincronizações" columns={columns} rows={d.items}
-            rowSx={(s) => (s.status === 'ERRO' ? { bgcolor: 'rgba(211, 47, 47, 0.05)' } : undefined)}
-            pagination={{ page: d.page, pageSize: d.page_size, total: d.total, onChange: (p, s) => { setPage(p); setPageSize(s); } }} />
-        )}
-      </QueryState>
+      <PagedList query={history} loadingRows={6} empty="Nenhuma sincronização registrada ainda."
+        testId="tabela-sincronizacoes" label="Histórico de sincronizações" columns={columns}
+        rowSx={(s) => (s.status === 'ERRO' ? { bgcolor: 'rgba(211, 47, 47, 0.05)' } : undefined)}
+        onPage={(p, s) => { setPage(p); setPageSize(s); }} />
     </>
   );
 }

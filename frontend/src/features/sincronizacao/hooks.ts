@@ -1,12 +1,13 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { unwrap } from '../api/http';
-import { syncHistoryApiV1SyncHistoryGet, syncManualApiV1SyncManualPost, syncStatusApiV1SyncStatusGet } from '../client/sdk.gen';
+import { unwrap } from '../../api/http';
+import { keys } from '../../api/keys';
+import { syncHistory, syncManual, syncStatus } from '../../client/sdk.gen';
 
 /** Polls every 2 s while a run is going, so the page shows it live; every 30 s otherwise. */
 export function useSyncStatus() {
   return useQuery({
-    queryKey: ['sync', 'status'],
-    queryFn: () => unwrap(syncStatusApiV1SyncStatusGet()),
+    queryKey: keys.sync.status(),
+    queryFn: () => unwrap(syncStatus()),
     refetchInterval: (query) => ((query.state.data?.em_andamento.length ?? 0) > 0 ? 2_000 : 30_000),
   });
 }
@@ -14,8 +15,8 @@ export function useSyncStatus() {
 /** Reloaded by useSyncRefresh when a running sync ends. */
 export function useSyncHistory(page: number, pageSize: number, origem?: 'ACESSORIAS' | 'COMPRASNET') {
   return useQuery({
-    queryKey: ['sync', 'history', page, pageSize, origem],
-    queryFn: () => unwrap(syncHistoryApiV1SyncHistoryGet({ query: { page, page_size: pageSize, origem } })),
+    queryKey: keys.sync.history(page, pageSize, origem),
+    queryFn: () => unwrap(syncHistory({ query: { page, page_size: pageSize, origem } })),
     placeholderData: keepPreviousData,
   });
 }
@@ -24,7 +25,7 @@ export function useManualSync() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (body: { tipo: 'FULL' | 'INCREMENTAL'; competencia?: string }) =>
-      unwrap(syncManualApiV1SyncManualPost({ body })),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ['sync'] }),
+      unwrap(syncManual({ body })),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: keys.sync.all }),
   });
 }

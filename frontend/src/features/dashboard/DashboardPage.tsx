@@ -9,15 +9,15 @@ import ScheduleIcon from '@mui/icons-material/Schedule';
 import {
   Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis,
 } from 'recharts';
-import type { Metricas, RegimeMetrica, TimelinePonto } from '../api/types';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, ErrorState, Loading } from '../components/QueryState';
-import { StatCard } from '../components/StatCard';
-import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline } from '../hooks/dashboard';
-import { useSyncStatus } from '../hooks/sync';
+import type { Metricas, RegimeMetrica, TimelinePonto } from '../../api/types';
+import { PageHeader } from '../../components/PageHeader';
+import { EmptyState, ErrorState, Loading } from '../../components/QueryState';
+import { StatCard } from '../../components/StatCard';
+import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline } from './hooks';
+import { useSyncStatus } from '../sincronizacao/hooks';
 import {
   competenciaOf, formatCompetencia, formatDate, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
-} from '../lib/format';
+} from '../../lib/format';
 
 /**
  * The change of one metric against the previous competência: percent change for counts and days,

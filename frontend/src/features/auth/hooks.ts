@@ -1,13 +1,14 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { unwrap } from '../api/http';
-import { loginApiV1AuthLoginPost, meApiV1AuthMeGet } from '../client/sdk.gen';
-import { useAuth } from '../auth/AuthContext';
+import { unwrap } from '../../api/http';
+import { keys } from '../../api/keys';
+import { login, me } from '../../client/sdk.gen';
+import { useAuth } from '../../auth/AuthContext';
 
 export function useMe() {
   const { token } = useAuth();
   return useQuery({
-    queryKey: ['auth', 'me', token],
-    queryFn: () => unwrap(meApiV1AuthMeGet()),
+    queryKey: keys.me(token),
+    queryFn: () => unwrap(me()),
     enabled: Boolean(token),
     staleTime: 5 * 60_000,
   });
@@ -25,6 +26,6 @@ export function useCanSync(): boolean | undefined {
 
 export function useLogin() {
   return useMutation({
-    mutationFn: (body: { email: string; password: string }) => unwrap(loginApiV1AuthLoginPost({ body })),
+    mutationFn: (body: { email: string; password: string }) => unwrap(login({ body })),
   });
 }

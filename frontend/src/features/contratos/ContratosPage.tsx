@@ -4,17 +4,18 @@ import {
   Alert, Autocomplete, Box, Button, CircularProgress, Paper, Tab, Tabs, TextField, Typography,
 } from '@mui/material';
 import SyncIcon from '@mui/icons-material/Sync';
-import type { ContratoResumo } from '../api/types';
-import { DataTable, type Column } from '../components/DataTable';
-import { FilterBar, SearchField } from '../components/Filters';
-import { PageHeader } from '../components/PageHeader';
-import { EmptyState, errorMessage, QueryState } from '../components/QueryState';
-import { StatusChip } from '../components/StatusChip';
-import { useCanSync } from '../hooks/auth';
-import { useContratos, useSyncUasg, useUasgs } from '../hooks/contratos';
-import { useSyncStatus } from '../hooks/sync';
-import { useSearchState } from '../hooks/useSearchState';
-import { daysUntil, formatCnpj, formatDate, formatInteger, formatMoney } from '../lib/format';
+import type { ContratoResumo } from '../../api/types';
+import type { Column } from '../../components/DataTable';
+import { FilterBar, SearchField } from '../../components/Filters';
+import { PageHeader } from '../../components/PageHeader';
+import { PagedList } from '../../components/PagedList';
+import { errorMessage } from '../../components/QueryState';
+import { useCanSync } from '../auth/hooks';
+import { useContratos, useSyncUasg, useUasgs } from './hooks';
+import { useSyncStatus } from '../sincronizacao/hooks';
+import { useSearchState } from '../../hooks/useSearchState';
+import { formatCnpj, formatInteger, formatMoney } from '../../lib/format';
+import { periodo, VigenciaChip } from './vigencia';
 
 const UASGS_KEY = 'espelho.uasgs';
 
@@ -29,20 +30,6 @@ function rememberedUasgs(): string[] {
 function remember(uasg: string) {
   const list = [uasg, ...rememberedUasgs().filter((u) => u !== uasg)].slice(0, 20);
   localStorage.setItem(UASGS_KEY, JSON.stringify(list));
-}
-
-/** The API's own count of days to vigencia_fim (Brasília "today"), or one computed here. */
-export function vigenciaDe(c: Pick<ContratoResumo, 'vigencia_fim'> & { dias_para_vencer?: number | null }, now = new Date()):
-  'ativos' | 'vencidos' | 'proximos_vencer' {
-  const dias = c.dias_para_vencer ?? daysUntil(c.vigencia_fim, now);
-  if (dias === null) return 'ativos';
-  if (dias < 0) return 'vencidos';
-  return dias <= 30 ? 'proximos_vencer' : 'ativos';
-}
-
-export function periodo(inicio: string | null | undefined, fim: string | null | undefined): string {
-  if (!fim) return inicio ? `desde ${formatDate(inicio)}, sem fim` : '—';
-  return `${formatDate(inicio)} a ${formatDate(fim)}`;
 }
 
 const columns: Column<ContratoResumo>[] = [
@@ -73,7 +60,7 @@ const columns: Column<ContratoResumo>[] = [
     key: 'vigencia', label: 'Vigência', render: (c) => (
       <Box sx={{ whiteSpace: 'nowrap' }}>
         <Typography variant="body2">{periodo(c.vigencia_inicio, c.vigencia_fim)}</Typography>
-        <StatusChip status={vigenciaDe(c)} />
+        <VigenciaChip contrato={c} />
       </Box>
     ),
   },
@@ -97,7 +84,10 @@ export function ContratosPage() {
   const uasgs = useUasgs();
   const nomes = useMemo(() => new Map((uasgs.data ?? []).map((u) => [u.codigo, u.nome_resumido ?? u.nome ?? ''])), [uasgs.data]);
   const options = useMemo(() => Array.from(new Set([...nomes.keys(), ...rememberedUasgs()])), [nomes]);
-  const uasgRunning = status.data?.em_andamento.find((r) => r.origem === 'COMPRASNET' && r.escopo === `uasg:${f.uasg}`);
+  // The scope of this UASG's sync as the backend names it: from the mirrored UASG, or from the trigger's answer.
+  const escopo = uasgs.data?.find((u) => u.codigo === f.uasg)?.escopo
+    ?? (syncUasg.variables === f.uasg ? syncUasg.data?.escopo : undefined);
+  const uasgRunning = escopo ? status.data?.em_andamento.find((r) => r.escopo === escopo) : undefined;
   const validUasg = /^\d{6}$/.test(f.uasg);
 
   const sincronizar = () => {
@@ -145,19 +135,10 @@ export function ContratosPage() {
         <SearchField value={f.q} onChange={(q) => set({ q })} placeholder="Número, fornecedor, CNPJ ou objeto" />
         <TextField size="small" label="Tipo" placeholder="Contrato, Empenho…" value={f.tipo} onChange={(e) => set({ tipo: e.target.value })} />
       </FilterBar>
-      <QueryState query={query} loadingRows={8} isEmpty={(d) => d.items.length === 0}
-        empty={<EmptyState message={f.uasg ? `Nenhum contrato da UASG ${f.uasg} com esses filtros.` : 'Nenhum contrato. Escolha uma UASG e sincronize.'} />}>
-        {(data) => (
-          <Box sx={{ opacity: query.isPlaceholderData ? 0.6 : 1 }}>
-            <DataTable testId="tabela-contratos" label="Contratos" columns={columns} rows={data.items}
-              onRowClick={(c) => navigate(`/contratos/${c.id}`)}
-              pagination={{
-                page: data.page, pageSize: data.page_size, total: data.total,
-                onChange: (page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false),
-              }} />
-          </Box>
-        )}
-      </QueryState>
+      <PagedList query={query} testId="tabela-contratos" label="Contratos" columns={columns}
+        empty={f.uasg ? `Nenhum contrato da UASG ${f.uasg} com esses filtros.` : 'Nenhum contrato. Escolha uma UASG e sincronize.'}
+        onRowClick={(c) => navigate(`/contratos/${c.id}`)}
+        onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { clean, unwrap } from '../api/http';
-import { listObrigacoesApiV1ObrigacoesGet } from '../client/sdk.gen';
+import { clean, unwrap } from '../../api/http';
+import { keys } from '../../api/keys';
+import { listObrigacoes } from '../../client/sdk.gen';
 
 export interface ObrigacaoFiltros {
   status?: string;
@@ -16,8 +17,8 @@ export interface ObrigacaoFiltros {
 /** By due date, the earliest first. */
 export function useObrigacoes(filtros: ObrigacaoFiltros) {
   return useQuery({
-    queryKey: ['obrigacoes', filtros],
-    queryFn: () => unwrap(listObrigacoesApiV1ObrigacoesGet({ query: clean({ ordering: 'data_vencimento', ...filtros }) })),
+    queryKey: keys.obrigacoes.list(filtros),
+    queryFn: () => unwrap(listObrigacoes({ query: clean({ ordering: 'data_vencimento', ...filtros }) })),
     placeholderData: keepPreviousData,
   });
 }

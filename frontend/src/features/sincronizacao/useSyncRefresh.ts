@@ -1,12 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
-import { useSyncStatus } from './sync';
-
-// What each upstream's sync can change on screen.
-const AFFECTED: Record<string, string[][]> = {
-  ACESSORIAS: [['dashboard'], ['processos'], ['processo'], ['empresas'], ['empresa'], ['obrigacoes']],
-  COMPRASNET: [['contratos'], ['contrato'], ['uasgs']],
-};
+import { changedBySync, keys } from '../../api/keys';
+import { useSyncStatus } from './hooks';
 
 /**
  * When a sync ends (one seen running, or a finished one not seen before: short runs can start and end
@@ -25,9 +20,9 @@ export function useSyncRefresh(): void {
     if (previous === null) return; // first load: nothing "finished" yet
     const finished = runs.filter((r) => r.status !== 'INICIADA' && previous.get(r.id) !== r.status);
     if (finished.length === 0) return;
-    void queryClient.invalidateQueries({ queryKey: ['sync'] });
+    void queryClient.invalidateQueries({ queryKey: keys.sync.all });
     for (const origem of new Set(finished.map((r) => r.origem))) {
-      for (const key of AFFECTED[origem] ?? []) void queryClient.invalidateQueries({ queryKey: key });
+      for (const key of changedBySync[origem] ?? []) void queryClient.invalidateQueries({ queryKey: key });
     }
   }, [status.data, queryClient]);
 }

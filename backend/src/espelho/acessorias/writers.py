@@ -1,0 +1,411 @@
+"""The row writers of the Acessórias sync: they turn upstream payloads into rows and write what changed,
+each unit in its own transaction (a company list, one process with its passos and desdobramentos, one
+block of deliveries). What to fetch, and when, is the planner's (service.py); what was written is counted
+in `Counts`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from espelho.acessorias import schemas
+from espelho.acessorias.client import ListStats, parse_block, parse_company
+from espelho.acessorias.competencia import Competencia
+from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
+from espelho.db import Database, upsert
+from espelho.logging_setup import get_logger
+
+log = get_logger(__name__)
+
+
+class Counters(BaseModel):
+    """What a run reports having done."""
+
+    novos: int = 0
+    atualizados: int = 0
+    removidos: int = 0
+    inalterados: int = 0
+    detalhes: int = 0
+    ausentes: int = 0  # details that came back empty (ids that do not exist)
+    ignorados: int = 0  # malformed rows skipped
+    empresas_novas: int = 0
+    empresas_atualizadas: int = 0
+    obrigacoes_novas: int = 0
+    obrigacoes_atualizadas: int = 0
+    paginas: int = 0
+    duplicados: int = 0
+    paginas_vazias_recuperadas: int = 0
+    varredura_completa: bool | None = None
+    obrigacoes_delta_completo: bool | None = None
+
+
+class Counts(Counters):
+    """The counters as a run goes, and the competências it touched (their cached metrics go stale)."""
+
+    competencias: set[str] = Field(default_factory=set)
+    cross_competencia: bool = False
+
+    def add_list(self, stats: ListStats) -> None:
+        self.paginas += stats.pages
+        self.duplicados += stats.duplicates
+        self.paginas_vazias_recuperadas += stats.suspicious_empty
+
+    def counters(self) -> dict[str, Any]:
+        return self.model_dump(include=set(Counters.model_fields))
+
+    def touch(self, *competencias: str | None) -> None:
+        for competencia in competencias:
+            if competencia:
+                self.competencias.add(competencia)
+            else:
+                self.cross_competencia = True
+
+
+class EmpresaRef(NamedTuple):
+    id: int
+    regime: str | None
+
+
+class Company(NamedTuple):
+    """A company an obligation belongs to: the mirror's id and the CNPJ digits."""
+
+    empresa_id: int | None
+    cnpj: str | None
+
+
+class ProcessLink(NamedTuple):
+    """What links an obligation to a process of its company."""
+
+    processo_id: int
+    competencia: str | None
+    inicio: date | None
+    entregas: set[str]  # folded names of what its steps deliver
+
+
+class Done(NamedTuple):
+    """A step's (or a question's) stored completion: done or answered, and since when."""
+
+    done: bool
+    at: datetime | None
+
+
+class StoredObrigacao(NamedTuple):
+    hash_snapshot: str | None
+    processo_id: int | None
+    competencia: str | None
+
+
+@dataclass
+class Writers:
+    """The row writers of one run; they share its clock, its counts and the lookups they build."""
+
+    database: Database
+    now: datetime
+    counts: Counts
+    competencia: Competencia | None = None  # a run scoped to one competência writes only its obligations
+    placeholders: int = 0  # companies first seen in a process header or a delivery block
+    _empresas: dict[int, EmpresaRef] = field(default_factory=dict)  # by upstream codigo
+    _empresas_by_cnpj: dict[str, int] = field(default_factory=dict)
+    _links: dict[int, list[ProcessLink]] | None = None  # by empresa id
+
+    # --- empresas ---------------------------------------------------------------------------------------
+    def companies(self, raws: list[dict[str, Any]]) -> None:
+        """Write the company list (new or changed companies only); processes carry their company's regime."""
+        rows: dict[int, dict[str, Any]] = {}
+        for raw in raws:
+            try:
+                row = schemas.empresa_row(parse_company(raw), raw, self.now)
+            except (ValueError, TypeError):
+                self.counts.ignorados += 1
+                continue
+            if row["codigo"] is not None:
+                rows[row["codigo"]] = row
+        with self.database.session() as session:
+            existing = {r.codigo: r for r in session.execute(
+                select(Empresa.codigo, Empresa.hash_snapshot, Empresa.completa))}
+            changed = []
+            for codigo, row in rows.items():
+                before = existing.get(codigo)
+                if before is None:
+                    self.counts.empresas_novas += 1
+                elif not before.completa:
+                    pass  # a placeholder made in this run (already counted as new) gets its data
+                elif before.hash_snapshot != row["hash_snapshot"]:
+                    self.counts.empresas_atualizadas += 1
+                else:
+                    continue
+                changed.append(row)
+            upsert(session, Empresa, changed, index_elements=["codigo"])
+            for row in changed:
+                session.execute(
+                    update(Processo)
+                    .where(Processo.empresa_id
+                           == select(Empresa.id).where(Empresa.codigo == row["codigo"]).scalar_subquery())
+                    .values(regime_tributario=row["regime_tributario"])
+                )
+            if changed:
+                self.counts.cross_competencia = True
+        self._empresas.clear()
+
+    def _load_empresas(self, session: Session) -> None:
+        if not self._empresas:
+            query = select(Empresa.id, Empresa.codigo, Empresa.regime_tributario, Empresa.cnpj)
+            for row in session.execute(query):
+                self._empresas[row.codigo] = EmpresaRef(row.id, row.regime_tributario)
+                if row.cnpj:
+                    self._empresas_by_cnpj[row.cnpj] = row.id
+
+    def _empresa_for(self, session: Session, placeholder: dict[str, Any] | None) -> EmpresaRef | None:
+        """The mirrored company of `placeholder["codigo"]`, made from the placeholder when it is new."""
+        if placeholder is None:
+            return None
+        self._load_empresas(session)
+        codigo = placeholder["codigo"]
+        if codigo not in self._empresas:
+            upsert(session, Empresa, [placeholder], index_elements=["codigo"], update_columns=[])
+            self.placeholders += 1
+            self.counts.empresas_novas += 1
+            id_ = int(session.scalar(select(Empresa.id).where(Empresa.codigo == codigo)))  # type: ignore[arg-type]
+            self._empresas[codigo] = EmpresaRef(id_, None)
+            if placeholder.get("cnpj"):
+                self._empresas_by_cnpj[placeholder["cnpj"]] = id_
+        return self._empresas[codigo]
+
+    # --- processos --------------------------------------------------------------------------------------
+    def mark_removed(self, proc_id: int) -> None:
+        with self.database.session() as session:
+            row = session.execute(select(Processo.id, Processo.competencia).where(
+                Processo.proc_id == proc_id, Processo.removido_em.is_(None))).first()
+            if row is None:
+                return
+            session.execute(update(Processo).where(Processo.id == row.id).values(removido_em=self.now))
+            self.counts.removidos += 1
+            self.counts.touch(row.competencia)
+
+    def process(self, raw: dict[str, Any]) -> None:
+        """Replace one process (header, passos, desdobramentos) in its own transaction."""
+        try:
+            proc = schemas.UpstreamProcess.model_validate(raw)
+            row = schemas.processo_row(proc, raw)
+        except (ValueError, TypeError) as exc:
+            self.counts.ignorados += 1
+            log.warning("acessorias.process_malformed", error=str(exc), proc_id=raw.get("ProcID"))
+            return
+        with self.database.session() as session:
+            existing = session.execute(
+                select(Processo.id, Processo.raw_json, Processo.competencia, Processo.removido_em,
+                       Processo.empresa_id).where(Processo.proc_id == row["proc_id"])
+            ).first()
+            if proc.excluido:
+                if existing is not None and existing.removido_em is None:
+                    session.execute(
+                        update(Processo).where(Processo.id == existing.id).values(
+                            removido_em=self.now, status=row["status"], raw_json=raw,
+                            hash_snapshot=row["hash_snapshot"], dt_last_dh=row["dt_last_dh"],
+                            sincronizado_em=self.now,
+                        )
+                    )
+                    self.counts.removidos += 1
+                    self.counts.touch(existing.competencia)
+                return
+            if existing is not None and existing.removido_em is None and existing.raw_json == raw:
+                self.counts.inalterados += 1
+                return
+            empresa = self._empresa_for(session, schemas.empresa_placeholder(proc, self.now))
+            steps = list(schemas.flatten_steps(proc.ProcPassos))
+            counted = [s for s in steps if s.counts]
+            row.update(
+                empresa_id=empresa.id if empresa else None,
+                regime_tributario=empresa.regime if empresa else None,
+                total_passos=len(counted),
+                passos_concluidos=sum(1 for s in counted if s.concluido),
+                detalhe_em=self.now,
+                removido_em=None,
+                sincronizado_em=self.now,
+            )
+            upsert(session, Processo, [row], index_elements=["proc_id"])
+            processo_id = int(existing.id if existing is not None else session.scalar(  # type: ignore[arg-type]
+                select(Processo.id).where(Processo.proc_id == row["proc_id"])))
+            self._steps(session, processo_id, row["proc_id"], steps, observed=existing is not None)
+            if existing is None:
+                self.counts.novos += 1
+            else:
+                self.counts.atualizados += 1
+                self.counts.touch(existing.competencia)
+            self.counts.touch(row["competencia"])
+            self._links = None  # obligations link to processes: rebuild the lookup when next needed
+
+    def _steps(self, session: Session, processo_id: int, proc_id: int, steps: list[schemas.FlatStep], *,
+               observed: bool) -> None:
+        before = {r.chave: Done(r.concluido, r.data_conclusao) for r in session.execute(
+            select(Passo.chave, Passo.concluido, Passo.data_conclusao)
+            .where(Passo.processo_id == processo_id))}
+        answered_before = {r.chave: Done(r.respondido, r.data_resposta) for r in session.execute(
+            select(Desdobramento.chave, Desdobramento.respondido, Desdobramento.data_resposta)
+            .where(Desdobramento.processo_id == processo_id))}
+
+        def done_at(done: bool, previous: Done | None) -> datetime | None:
+            # The upstream has no step timestamps: keep the first time a sync saw the step done. Steps
+            # already done when the process is first mirrored have no known date.
+            if not done:
+                return None
+            if previous is not None and previous.done:
+                return previous.at
+            return self.now if observed else None
+
+        rows, keys = [], set()
+        for step in steps:
+            chave = f"{proc_id}:{step.caminho}"
+            keys.add(chave)
+            rows.append({
+                "processo_id": processo_id,
+                "chave": chave,
+                "caminho": step.caminho,
+                "ordem": step.ordem,
+                "nivel": step.nivel,
+                "tipo": step.tipo,
+                "nome": step.nome,
+                "descricao": step.descricao,
+                "status": step.status,
+                "concluido": step.concluido,
+                "responsavel": step.responsavel,
+                "prazo": step.prazo,
+                "data_conclusao": done_at(step.concluido, before.get(chave)),
+                "observacoes": None,
+                "bloqueante": step.bloqueante,
+                "entrega_tipo": step.entrega_tipo,
+                "entrega_nome": (step.entrega_nome or "")[:300] or None,
+                "raw_json": step.raw,
+            })
+        stale = [k for k in before if k not in keys]
+        if stale:
+            session.execute(delete(Desdobramento).where(Desdobramento.chave.in_(stale)))
+            session.execute(delete(Passo).where(Passo.chave.in_(stale)))
+        upsert(session, Passo, rows, index_elements=["chave"])
+        questions = [s for s in steps if (s.tipo or "").lower().startswith("desdobramento")]
+        if not questions:
+            session.execute(delete(Desdobramento).where(Desdobramento.processo_id == processo_id))
+            return
+        ids = {r.chave: r.id for r in session.execute(
+            select(Passo.chave, Passo.id).where(Passo.processo_id == processo_id))}
+        drows = []
+        for step in questions:
+            chave = f"{proc_id}:{step.caminho}"
+            resposta, acao_tipo = schemas.answered(step)
+            drows.append({
+                "passo_id": ids[chave],
+                "processo_id": processo_id,
+                "chave": chave,
+                "pergunta": step.nome,
+                "resposta": resposta,
+                "alternativas": step.alternativas,
+                "tipo": acao_tipo,
+                "ordem": step.ordem,
+                "respondido": step.concluido,
+                "data_resposta": done_at(step.concluido, answered_before.get(chave)),
+                "raw_json": step.raw,
+            })
+        gone = [k for k in answered_before if k not in {r["chave"] for r in drows}]
+        if gone:
+            session.execute(delete(Desdobramento).where(Desdobramento.chave.in_(gone)))
+        upsert(session, Desdobramento, drows, index_elements=["chave"])
+
+    # --- obrigações -------------------------------------------------------------------------------------
+    def deliveries(self, blocks: list[dict[str, Any]], *, default: Company | None) -> None:
+        """Write the new or changed obligations of deliveries blocks (one company each), in one transaction;
+        `default` is the company a company-by-company sweep asked for."""
+        with self.database.session() as session:
+            rows: dict[str, dict[str, Any]] = {}
+            for raw_block in blocks:
+                try:
+                    block = parse_block(raw_block)
+                except (ValueError, TypeError):
+                    self.counts.ignorados += 1
+                    continue
+                company = self._block_company(session, block, default)
+                if company.empresa_id is None:
+                    self.counts.ignorados += len(block.Entregas)
+                    continue
+                for delivery, raw in zip(block.Entregas, raw_block.get("Entregas") or [], strict=False):
+                    of = schemas.competencia_entrega(delivery.EntCompetencia)
+                    if self.competencia and of != self.competencia:
+                        continue
+                    row = schemas.obrigacao_row(delivery, raw, company.cnpj, company.empresa_id, self.now)
+                    rows[row["chave"]] = row  # deduplicated by key (EntID)
+            if not rows:
+                return
+            existing = {r.chave: StoredObrigacao(r.hash_snapshot, r.processo_id, r.competencia)
+                        for r in session.execute(select(Obrigacao.chave, Obrigacao.hash_snapshot,
+                                                        Obrigacao.processo_id, Obrigacao.competencia)
+                                                 .where(Obrigacao.chave.in_(list(rows))))}
+            changed = []
+            for chave, row in rows.items():
+                row["processo_id"] = self._link(session, row)
+                before = existing.get(chave)
+                if (before is not None and before.hash_snapshot == row["hash_snapshot"]
+                        and before.processo_id == row["processo_id"]):
+                    continue
+                if before is None:
+                    self.counts.obrigacoes_novas += 1
+                else:
+                    self.counts.obrigacoes_atualizadas += 1
+                    self.counts.touch(before.competencia)
+                self.counts.touch(row["competencia"])
+                changed.append(row)
+            upsert(session, Obrigacao, changed, index_elements=["chave"])
+
+    def _block_company(self, session: Session, block: schemas.UpstreamDeliveryBlock,
+                       default: Company | None) -> Company:
+        self._load_empresas(session)
+        named = schemas.block_company(block, self.now)
+        if named.codigo is not None and named.codigo in self._empresas:
+            return Company(self._empresas[named.codigo].id, named.cnpj)
+        if named.cnpj and named.cnpj in self._empresas_by_cnpj:
+            return Company(self._empresas_by_cnpj[named.cnpj], named.cnpj)
+        if default is not None:
+            return default
+        empresa = self._empresa_for(session, named.placeholder)
+        return Company(empresa.id if empresa else None, named.cnpj)
+
+    def _process_links(self, session: Session) -> dict[int, list[ProcessLink]]:
+        if self._links is None:
+            names: dict[int, set[str]] = {}
+            for processo_id, nome in session.execute(
+                select(Passo.processo_id, Passo.entrega_nome).where(Passo.entrega_nome.is_not(None))
+            ):
+                names.setdefault(processo_id, set()).add((nome or "").strip().lower())
+            links: dict[int, list[ProcessLink]] = {}
+            for row in session.execute(
+                select(Processo.id, Processo.empresa_id, Processo.competencia, Processo.data_inicio).where(
+                    Processo.removido_em.is_(None), Processo.empresa_id.is_not(None))
+            ):
+                links.setdefault(int(row.empresa_id or 0), []).append(
+                    ProcessLink(row.id, row.competencia, row.data_inicio, names.get(row.id, set())))
+            self._links = links
+        return self._links
+
+    def _link(self, session: Session, row: dict[str, Any]) -> int | None:
+        """The process an obligation belongs to: same empresa, a step that delivers it, same competência
+        (or, for monthly routines that run in the following month, started between the competência and the
+        deadline); else the only process of that empresa and competência."""
+        candidates = self._process_links(session).get(row["empresa_id"], [])
+        nome = row["tipo"].strip().lower()
+        competencia = row["competencia"]
+        same = [c for c in candidates if competencia and c.competencia == competencia]
+        for c in same:
+            if nome in c.entregas:
+                return c.processo_id
+        if competencia:
+            first = Competencia.parse(competencia).first_day
+            last = row["data_vencimento"] or first + timedelta(days=62)
+            delivering = [c for c in candidates
+                          if nome in c.entregas and c.inicio and first <= c.inicio <= last]
+            if len(delivering) == 1:
+                return delivering[0].processo_id
+        return same[0].processo_id if len(same) == 1 else None

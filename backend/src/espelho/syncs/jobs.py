@@ -1,0 +1,54 @@
+"""The job registry (no Celery here): jobs are plain functions `fn(ctx, **kwargs)` registered by name
+(`<domain>.<action>`) with `@job(...)`. Celery workers (worker.py) and the in-process runner (runner.py)
+run the same functions; each job builds what it needs from its `JobContext`."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Protocol
+
+from espelho.config import Settings
+from espelho.db import Database
+from espelho.syncs.locks import Locks, build_locks
+
+JobFn = Callable[..., object]
+JOBS: dict[str, JobFn] = {}
+# Modules whose import registers jobs (by name: the domains import this module, not the reverse).
+JOB_MODULES = ("espelho.syncs.exclusive", "espelho.contratos.tasks", "espelho.acessorias.tasks")
+
+
+def job(name: str) -> Callable[[JobFn], JobFn]:
+    def register(fn: JobFn) -> JobFn:
+        JOBS[name] = fn
+        return fn
+
+    return register
+
+
+def load_jobs(settings: Settings | None = None) -> dict[str, JobFn]:
+    for module in (*JOB_MODULES, *(settings.extra_job_modules if settings else ())):
+        importlib.import_module(module)
+    return JOBS
+
+
+@dataclass
+class JobContext:
+    """What a job needs, built once per process (API lifespan, worker start, CLI command), never at import."""
+
+    settings: Settings
+    database: Database
+
+    @cached_property
+    def locks(self) -> Locks:
+        return build_locks(self.settings, self.database)
+
+
+class Dispatcher(Protocol):
+    """Where jobs are sent: Celery through Redis, or threads of this process (runner.py)."""
+
+    def send(self, name: str, kwargs: dict[str, Any]) -> None: ...
+
+    def shutdown(self) -> None: ...

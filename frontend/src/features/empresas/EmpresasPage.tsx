@@ -1,0 +1,87 @@
+import { useState } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { Box, FormControl, IconButton, InputLabel, MenuItem, Select, Typography } from '@mui/material';
+import KeyboardArrowDownIcon from '@mui/icons-material/KeyboardArrowDown';
+import KeyboardArrowUpIcon from '@mui/icons-material/KeyboardArrowUp';
+import type { Empresa } from '../../api/types';
+import type { Column } from '../../components/DataTable';
+import { RegimeSelect } from '../../components/FilterFields';
+import { FilterBar, SearchField } from '../../components/Filters';
+import { PageHeader } from '../../components/PageHeader';
+import { PagedList } from '../../components/PagedList';
+import { StatusChip } from '../../components/StatusChip';
+import { useSearchState } from '../../hooks/useSearchState';
+import { formatCnpj, formatInteger } from '../../lib/format';
+import { processoColumns } from '../processos/columns';
+import { useEmpresaProcessos, useEmpresas } from './hooks';
+
+function EmpresaProcessos({ empresa }: { empresa: Empresa }) {
+  const navigate = useNavigate();
+  const [page, setPage] = useState(1);
+  const [pageSize, setPageSize] = useState(10);
+  const query = useEmpresaProcessos(empresa.id, page, pageSize);
+  return (
+    <Box sx={{ py: 2 }} data-testid="empresa-processos">
+      <Typography variant="subtitle2" sx={{ mb: 1 }}>Processos de {empresa.fantasia || empresa.nome}</Typography>
+      <PagedList query={query} loadingRows={3} empty="Nenhum processo desta empresa."
+        columns={processoColumns.filter((c) => c.key !== 'empresa')} onRowClick={(p) => navigate(`/processos/${p.id}`)}
+        onPage={(p, s) => { setPage(p); setPageSize(s); }} />
+    </Box>
+  );
+}
+
+function empresaColumns(aberta: number | null): Column<Empresa>[] {
+  return [
+    {
+      key: 'abrir', label: '', width: 48, render: (e) => (
+        <IconButton size="small" aria-label={aberta === e.id ? 'Recolher processos' : 'Ver processos'}>
+          {aberta === e.id ? <KeyboardArrowUpIcon /> : <KeyboardArrowDownIcon />}
+        </IconButton>
+      ),
+    },
+    {
+      key: 'nome', label: 'Empresa', render: (e) => (
+        <>
+          <Typography variant="body2" sx={{ fontWeight: 500 }}>{e.nome}</Typography>
+          {e.fantasia && <Typography variant="caption" color="text.secondary">{e.fantasia}</Typography>}
+        </>
+      ),
+    },
+    { key: 'cnpj', label: 'CNPJ', render: (e) => <span style={{ whiteSpace: 'nowrap' }}>{formatCnpj(e.cnpj ?? e.identificador)}</span> },
+    { key: 'regime', label: 'Regime tributário', hideOnMobile: true, render: (e) => e.regime_tributario || 'Indefinido' },
+    { key: 'uf', label: 'UF', hideOnMobile: true, render: (e) => e.uf || '—' },
+    { key: 'situacao', label: 'Situação', render: (e) => <StatusChip status={e.status ?? (e.ativa === false ? 'Inativa' : 'Ativa')} /> },
+  ];
+}
+
+const DEFAULTS = { regime: '', ativa: '', q: '', page: '1', page_size: '25', empresa: '' };
+
+export function EmpresasPage() {
+  const [f, set] = useSearchState(DEFAULTS);
+  const query = useEmpresas({ regime: f.regime, ativa: f.ativa as '' | 'true' | 'false', q: f.q, page: Number(f.page), page_size: Number(f.page_size) });
+  const aberta = f.empresa ? Number(f.empresa) : null;
+  const toggle = (e: Empresa) => set({ empresa: aberta === e.id ? '' : String(e.id) }, false);
+
+  return (
+    <>
+      <PageHeader title="Empresas"
+        subtitle={query.data ? `${formatInteger(query.data.total)} empresas` : 'Empresas clientes do escritório'} />
+      <FilterBar>
+        <SearchField value={f.q} onChange={(q) => set({ q })} placeholder="Razão social, fantasia ou CNPJ" />
+        <RegimeSelect value={f.regime} onChange={(regime) => set({ regime })} />
+        <FormControl size="small">
+          <InputLabel id="ativa-label">Situação</InputLabel>
+          <Select labelId="ativa-label" label="Situação" value={f.ativa} onChange={(e) => set({ ativa: e.target.value })}>
+            <MenuItem value="">Todas</MenuItem>
+            <MenuItem value="true">Ativas</MenuItem>
+            <MenuItem value="false">Inativas</MenuItem>
+          </Select>
+        </FormControl>
+      </FilterBar>
+      <PagedList query={query} empty="Nenhuma empresa com esses filtros." testId="tabela-empresas" label="Empresas"
+        columns={empresaColumns(aberta)} onRowClick={toggle}
+        details={{ expanded: (e) => aberta === e.id, render: (e) => <EmpresaProcessos empresa={e} /> }}
+        onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
+    </>
+  );
+}

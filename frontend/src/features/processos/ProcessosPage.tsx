@@ -1,0 +1,49 @@
+import { FormControl, InputLabel, MenuItem, Select } from '@mui/material';
+import { CompetenciaField, EmpresaPicker, RegimeSelect } from '../../components/FilterFields';
+import { useNavigate } from 'react-router-dom';
+import { FilterBar, SearchField } from '../../components/Filters';
+import { PageHeader } from '../../components/PageHeader';
+import { PagedList } from '../../components/PagedList';
+import { useProcessos } from './hooks';
+import { useRegras } from '../../hooks/useRegras';
+import { useSearchState } from '../../hooks/useSearchState';
+import { processoColumns } from './columns';
+import { formatInteger } from '../../lib/format';
+
+export const PROCESSO_STATUS = ['Em andamento', 'Concluído', 'Suspenso', 'Desistência', 'Agendado', 'Aguardando aprovação', 'Excluído'];
+
+const DEFAULTS = { competencia: '', status: '', empresa: '', regime: '', q: '', page: '1', page_size: '25' };
+
+export function ProcessosPage() {
+  const navigate = useNavigate();
+  const [f, set] = useSearchState(DEFAULTS);
+  const regras = useRegras();
+  const query = useProcessos({
+    competencia: f.competencia, status: f.status, empresa: f.empresa, regime: f.regime, q: f.q,
+    page: Number(f.page), page_size: Number(f.page_size),
+  });
+
+  return (
+    <>
+      <PageHeader title="Processos"
+        subtitle={query.data ? `${formatInteger(query.data.total)} processos encontrados` : 'Processos da Acessórias'} />
+      <FilterBar>
+        <SearchField value={f.q} onChange={(q) => set({ q })} placeholder="Título, nome ou número" />
+        <CompetenciaField value={f.competencia} onChange={(competencia) => set({ competencia })} />
+        <FormControl size="small">
+          <InputLabel id="status-label">Status</InputLabel>
+          <Select labelId="status-label" label="Status" value={f.status} onChange={(e) => set({ status: e.target.value })}
+            data-testid="filtro-status">
+            <MenuItem value="">Todos</MenuItem>
+            {(regras.data?.processo_status ?? []).map((s) => <MenuItem key={s} value={s}>{s}</MenuItem>)}
+          </Select>
+        </FormControl>
+        <EmpresaPicker value={f.empresa} onChange={(empresa) => set({ empresa })} />
+        <RegimeSelect value={f.regime} onChange={(regime) => set({ regime })} />
+      </FilterBar>
+      <PagedList query={query} empty="Nenhum processo com esses filtros." testId="tabela-processos" label="Processos"
+        columns={processoColumns} onRowClick={(p) => navigate(`/processos/${p.id}`)}
+        onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
+    </>
+  );
+}
