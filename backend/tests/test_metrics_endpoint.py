@@ -22,7 +22,7 @@ from espelho.config import Settings
 from espelho.db import Database
 from espelho.main import create_app
 from espelho.simulator.comprasnet import DEMO_UASG
-from espelho.syncs.service import CONCLUIDA, finish_run, start_run
+from espelho.syncs.service import CONCLUIDA, RunCounts, finish_run, start_run
 from espelho.upstream.ratelimit import upstream_rate_limiter
 from tests.conftest import settings_env
 from tests.contratos.conftest import Sim
@@ -113,7 +113,7 @@ def test_in_process_calls_count_upstream_requests_errors_and_limiter_waits(
 
 def test_contract_tabs_count_as_runs_but_get_no_age_series(anon_api: TestClient, database: Database) -> None:
     run_id = start_run(database, origem="COMPRASNET", tipo="CONTRATO", escopo="contrato:42")
-    finish_run(database, run_id, status=CONCLUIDA, elapsed_s=0.3, result={"api_calls": 4})
+    finish_run(database, run_id, status=CONCLUIDA, elapsed_s=0.3, report=RunCounts(api_calls=4))
     samples = scrape(anon_api)
     kind = {"origem": "COMPRASNET", "tipo": "CONTRATO"}
     assert value(samples, "espelho_sync_runs_total", **kind, status="CONCLUIDA") == 1

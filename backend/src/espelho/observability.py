@@ -25,13 +25,12 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 from sqlalchemy import case, func, select
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.db import Database
-from espelho.errors import UpstreamError
+from espelho.errors import Unauthorized, UpstreamError
 from espelho.logging_setup import get_logger
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import CONCLUIDA, INICIADA
@@ -213,8 +212,7 @@ def metrics(request: Request) -> Response:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         expected = settings.metrics_token.get_secret_value()
         if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-            raise HTTPException(401, "GET /metrics needs Authorization: Bearer <ESPELHO_METRICS_TOKEN>",
-                                headers={"WWW-Authenticate": "Bearer"})
+            raise Unauthorized("GET /metrics needs Authorization: Bearer <ESPELHO_METRICS_TOKEN>")
     body = generate_latest(ScrapeCollector(settings, request.app.state.database))
     # Text format 0.0.4: every Prometheus version (and Grafana Agent, VictoriaMetrics) reads it.
     return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
