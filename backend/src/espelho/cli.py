@@ -99,7 +99,7 @@ def simulate(
         0.0, help="Comprasnet: slow first byte of a UASG list, in seconds for the biggest UASG."),
     rate_limit: int = typer.Option(100, help="Acessórias: requests per minute before throttling."),
 ) -> None:
-    """Serve fake Comprasnet (/comprasnet/api) and Acessórias (/acessorias) over loopback."""
+    """Serve fake Comprasnet, Acessórias and WhatsApp Graph APIs over loopback."""
     import uvicorn
 
     from espelho.simulator.app import create_simulator_app
@@ -108,6 +108,7 @@ def simulate(
     base = f"http://{host}:{port}"
     console.print(f"Comprasnet simulator: [bold]{base}/comprasnet/api[/bold]")
     console.print(f"Acessórias simulator: [bold]{base}/acessorias[/bold]")
+    console.print(f"WhatsApp Graph API simulator: [bold]{base}/whatsapp/v23.0[/bold]")
     sim = create_simulator_app(base_url=base, seed=seed, latency_ms=latency_ms, list_delay_s=list_delay_s,
                                rate_limit=rate_limit)
     uvicorn.run(sim, host=host, port=port, log_level="warning")
@@ -121,6 +122,9 @@ def _register_domains() -> None:
     register_contratos(app)
     register_acessorias(app)
     register_auth(app)
+    from espelho.whatsapp.cli import register as register_whatsapp
+
+    register_whatsapp(app)
     from espelho.worker import register as register_worker
 
     register_worker(app)

@@ -112,6 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_history_router)
     app.include_router(contratos_router)
     app.include_router(acessorias_router)
+    from espelho.whatsapp.router import router as whatsapp_router
+
+    app.include_router(whatsapp_router)
     _mount_web_app(app, settings)
     return app
 

@@ -37,7 +37,8 @@ log = get_logger(__name__)
 JobFn = Callable[..., dict[str, Any]]
 JOBS: dict[str, JobFn] = {}
 # Modules whose import registers jobs.
-JOB_MODULES = ("espelho.syncs.dispatch", "espelho.contratos.tasks", "espelho.acessorias.tasks")
+JOB_MODULES = ("espelho.syncs.dispatch", "espelho.contratos.tasks", "espelho.acessorias.tasks",
+               "espelho.whatsapp.tasks", "espelho.alertas.tasks")
 
 
 def job(name: str) -> Callable[[JobFn], JobFn]:
