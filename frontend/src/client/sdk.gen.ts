@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AtivosApiContratosAtivosGetData, AtivosApiContratosAtivosGetErrors, AtivosApiContratosAtivosGetResponses, CreateUsuarioApiV1UsuariosPostData, CreateUsuarioApiV1UsuariosPostErrors, CreateUsuarioApiV1UsuariosPostResponses, DashboardMetricasApiV1DashboardMetricasGetData, DashboardMetricasApiV1DashboardMetricasGetErrors, DashboardMetricasApiV1DashboardMetricasGetResponses, DashboardRegimesApiV1DashboardRegimesGetData, DashboardRegimesApiV1DashboardRegimesGetErrors, DashboardRegimesApiV1DashboardRegimesGetResponses, DashboardTimelineApiV1DashboardTimelineGetData, DashboardTimelineApiV1DashboardTimelineGetErrors, DashboardTimelineApiV1DashboardTimelineGetResponses, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteData, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetData, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses, DetalheApiContratosIdGetData, DetalheApiContratosIdGetErrors, DetalheApiContratosIdGetResponses, GetEmpresaApiV1EmpresasEmpresaIdGetData, GetEmpresaApiV1EmpresasEmpresaIdGetErrors, GetEmpresaApiV1EmpresasEmpresaIdGetResponses, GetProcessoApiV1ProcessosProcessoIdGetData, GetProcessoApiV1ProcessosProcessoIdGetErrors, GetProcessoApiV1ProcessosProcessoIdGetResponses, GetUsuarioApiV1UsuariosUsuarioIdGetData, GetUsuarioApiV1UsuariosUsuarioIdGetErrors, GetUsuarioApiV1UsuariosUsuarioIdGetResponses, HealthApiV1HealthGetData, HealthApiV1HealthGetResponses, ListArquivosApiContratosArquivosGetData, ListArquivosApiContratosArquivosGetErrors, ListArquivosApiContratosArquivosGetResponses, ListContratosApiContratosGetData, ListContratosApiContratosGetErrors, ListContratosApiContratosGetResponses, ListEmpenhosApiContratosEmpenhosGetData, ListEmpenhosApiContratosEmpenhosGetErrors, ListEmpenhosApiContratosEmpenhosGetResponses, ListEmpresasApiV1EmpresasGetData, ListEmpresasApiV1EmpresasGetErrors, ListEmpresasApiV1EmpresasGetResponses, ListHistoricoApiContratosHistoricoGetData, ListHistoricoApiContratosHistoricoGetErrors, ListHistoricoApiContratosHistoricoGetResponses, ListItensApiContratosItensGetData, ListItensApiContratosItensGetErrors, ListItensApiContratosItensGetResponses, ListObrigacoesApiV1ObrigacoesGetData, ListObrigacoesApiV1ObrigacoesGetErrors, ListObrigacoesApiV1ObrigacoesGetResponses, ListProcessosApiV1ProcessosGetData, ListProcessosApiV1ProcessosGetErrors, ListProcessosApiV1ProcessosGetResponses, ListUasgsApiContratosUasgsGetData, ListUasgsApiContratosUasgsGetResponses, ListUsuariosApiV1UsuariosGetData, ListUsuariosApiV1UsuariosGetErrors, ListUsuariosApiV1UsuariosGetResponses, LoginApiV1AuthLoginPostData, LoginApiV1AuthLoginPostErrors, LoginApiV1AuthLoginPostResponses, MeApiV1AuthMeGetData, MeApiV1AuthMeGetResponses, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetData, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetData, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetData, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses, ProximosVencerApiContratosProximosVencerGetData, ProximosVencerApiContratosProximosVencerGetErrors, ProximosVencerApiContratosProximosVencerGetResponses, SincronizarAbaApiContratosIdSincronizarAbaPostData, SincronizarAbaApiContratosIdSincronizarAbaPostErrors, SincronizarAbaApiContratosIdSincronizarAbaPostResponses, SincronizarApiContratosIdSincronizarPostData, SincronizarApiContratosIdSincronizarPostErrors, SincronizarApiContratosIdSincronizarPostResponses, SyncContratosApiContratosSyncPostData, SyncContratosApiContratosSyncPostErrors, SyncContratosApiContratosSyncPostResponses, SyncHistoryApiV1SyncHistoryGetData, SyncHistoryApiV1SyncHistoryGetErrors, SyncHistoryApiV1SyncHistoryGetResponses, SyncManualApiV1SyncManualPostData, SyncManualApiV1SyncManualPostErrors, SyncManualApiV1SyncManualPostResponses, SyncStatusApiV1SyncStatusGetData, SyncStatusApiV1SyncStatusGetErrors, SyncStatusApiV1SyncStatusGetResponses, UpdateUsuarioApiV1UsuariosUsuarioIdPatchData, UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors, UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses, VencidosApiContratosVencidosGetData, VencidosApiContratosVencidosGetErrors, VencidosApiContratosVencidosGetResponses } from './types.gen';
+import type { AtivosApiContratosAtivosGetData, AtivosApiContratosAtivosGetErrors, AtivosApiContratosAtivosGetResponses, CreateUsuarioApiV1UsuariosPostData, CreateUsuarioApiV1UsuariosPostErrors, CreateUsuarioApiV1UsuariosPostResponses, CriarCodigoApiV1WhatsappVinculoPostData, CriarCodigoApiV1WhatsappVinculoPostErrors, CriarCodigoApiV1WhatsappVinculoPostResponses, DashboardMetricasApiV1DashboardMetricasGetData, DashboardMetricasApiV1DashboardMetricasGetErrors, DashboardMetricasApiV1DashboardMetricasGetResponses, DashboardRegimesApiV1DashboardRegimesGetData, DashboardRegimesApiV1DashboardRegimesGetErrors, DashboardRegimesApiV1DashboardRegimesGetResponses, DashboardTimelineApiV1DashboardTimelineGetData, DashboardTimelineApiV1DashboardTimelineGetErrors, DashboardTimelineApiV1DashboardTimelineGetResponses, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteData, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors, DeleteUsuarioApiV1UsuariosUsuarioIdDeleteResponses, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetData, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors, DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetResponses, DetalheApiContratosIdGetData, DetalheApiContratosIdGetErrors, DetalheApiContratosIdGetResponses, GetEmpresaApiV1EmpresasEmpresaIdGetData, GetEmpresaApiV1EmpresasEmpresaIdGetErrors, GetEmpresaApiV1EmpresasEmpresaIdGetResponses, GetProcessoApiV1ProcessosProcessoIdGetData, GetProcessoApiV1ProcessosProcessoIdGetErrors, GetProcessoApiV1ProcessosProcessoIdGetResponses, GetUsuarioApiV1UsuariosUsuarioIdGetData, GetUsuarioApiV1UsuariosUsuarioIdGetErrors, GetUsuarioApiV1UsuariosUsuarioIdGetResponses, HealthApiV1HealthGetData, HealthApiV1HealthGetResponses, ListArquivosApiContratosArquivosGetData, ListArquivosApiContratosArquivosGetErrors, ListArquivosApiContratosArquivosGetResponses, ListContratosApiContratosGetData, ListContratosApiContratosGetErrors, ListContratosApiContratosGetResponses, ListEmpenhosApiContratosEmpenhosGetData, ListEmpenhosApiContratosEmpenhosGetErrors, ListEmpenhosApiContratosEmpenhosGetResponses, ListEmpresasApiV1EmpresasGetData, ListEmpresasApiV1EmpresasGetErrors, ListEmpresasApiV1EmpresasGetResponses, ListHistoricoApiContratosHistoricoGetData, ListHistoricoApiContratosHistoricoGetErrors, ListHistoricoApiContratosHistoricoGetResponses, ListItensApiContratosItensGetData, ListItensApiContratosItensGetErrors, ListItensApiContratosItensGetResponses, ListObrigacoesApiV1ObrigacoesGetData, ListObrigacoesApiV1ObrigacoesGetErrors, ListObrigacoesApiV1ObrigacoesGetResponses, ListProcessosApiV1ProcessosGetData, ListProcessosApiV1ProcessosGetErrors, ListProcessosApiV1ProcessosGetResponses, ListUasgsApiContratosUasgsGetData, ListUasgsApiContratosUasgsGetResponses, ListUsuariosApiV1UsuariosGetData, ListUsuariosApiV1UsuariosGetErrors, ListUsuariosApiV1UsuariosGetResponses, LoginApiV1AuthLoginPostData, LoginApiV1AuthLoginPostErrors, LoginApiV1AuthLoginPostResponses, MeApiV1AuthMeGetData, MeApiV1AuthMeGetResponses, MensagensApiV1WhatsappMensagensGetData, MensagensApiV1WhatsappMensagensGetErrors, MensagensApiV1WhatsappMensagensGetResponses, MeuVinculoApiV1WhatsappVinculoGetData, MeuVinculoApiV1WhatsappVinculoGetErrors, MeuVinculoApiV1WhatsappVinculoGetResponses, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors, ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetResponses, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetData, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors, PassosDoProcessoApiV1ProcessosProcessoIdPassosGetResponses, PreferenciasApiV1WhatsappVinculoPatchData, PreferenciasApiV1WhatsappVinculoPatchErrors, PreferenciasApiV1WhatsappVinculoPatchResponses, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors, ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetData, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors, ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetResponses, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetData, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors, ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetResponses, ProximosVencerApiContratosProximosVencerGetData, ProximosVencerApiContratosProximosVencerGetErrors, ProximosVencerApiContratosProximosVencerGetResponses, ReceberWebhookApiV1WebhooksWhatsappPostData, ReceberWebhookApiV1WebhooksWhatsappPostErrors, ReceberWebhookApiV1WebhooksWhatsappPostResponses, RemoverVinculoApiV1WhatsappVinculoDeleteData, RemoverVinculoApiV1WhatsappVinculoDeleteErrors, RemoverVinculoApiV1WhatsappVinculoDeleteResponses, SincronizarAbaApiContratosIdSincronizarAbaPostData, SincronizarAbaApiContratosIdSincronizarAbaPostErrors, SincronizarAbaApiContratosIdSincronizarAbaPostResponses, SincronizarApiContratosIdSincronizarPostData, SincronizarApiContratosIdSincronizarPostErrors, SincronizarApiContratosIdSincronizarPostResponses, SyncContratosApiContratosSyncPostData, SyncContratosApiContratosSyncPostErrors, SyncContratosApiContratosSyncPostResponses, SyncHistoryApiV1SyncHistoryGetData, SyncHistoryApiV1SyncHistoryGetErrors, SyncHistoryApiV1SyncHistoryGetResponses, SyncManualApiV1SyncManualPostData, SyncManualApiV1SyncManualPostErrors, SyncManualApiV1SyncManualPostResponses, SyncStatusApiV1SyncStatusGetData, SyncStatusApiV1SyncStatusGetErrors, SyncStatusApiV1SyncStatusGetResponses, UpdateUsuarioApiV1UsuariosUsuarioIdPatchData, UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors, UpdateUsuarioApiV1UsuariosUsuarioIdPatchResponses, VencidosApiContratosVencidosGetData, VencidosApiContratosVencidosGetErrors, VencidosApiContratosVencidosGetResponses, VerificarWebhookApiV1WebhooksWhatsappGetData, VerificarWebhookApiV1WebhooksWhatsappGetErrors, VerificarWebhookApiV1WebhooksWhatsappGetResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -405,5 +405,86 @@ export const dashboardRegimesApiV1DashboardRegimesGet = <ThrowOnError extends bo
 export const dashboardTimelineApiV1DashboardTimelineGet = <ThrowOnError extends boolean = false>(options?: Options<DashboardTimelineApiV1DashboardTimelineGetData, ThrowOnError>) => (options?.client ?? client).get<DashboardTimelineApiV1DashboardTimelineGetResponses, DashboardTimelineApiV1DashboardTimelineGetErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/dashboard/timeline/',
+    ...options
+});
+
+/**
+ * Verificar Webhook
+ *
+ * Meta's subscription handshake: the challenge, as plain text, when the verify token matches.
+ */
+export const verificarWebhookApiV1WebhooksWhatsappGet = <ThrowOnError extends boolean = false>(options?: Options<VerificarWebhookApiV1WebhooksWhatsappGetData, ThrowOnError>) => (options?.client ?? client).get<VerificarWebhookApiV1WebhooksWhatsappGetResponses, VerificarWebhookApiV1WebhooksWhatsappGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/whatsapp/',
+    ...options
+});
+
+/**
+ * Receber Webhook
+ *
+ * Meta's events: messages are stored once each and answered by a background job; statuses recorded.
+ */
+export const receberWebhookApiV1WebhooksWhatsappPost = <ThrowOnError extends boolean = false>(options?: Options<ReceberWebhookApiV1WebhooksWhatsappPostData, ThrowOnError>) => (options?.client ?? client).post<ReceberWebhookApiV1WebhooksWhatsappPostResponses, ReceberWebhookApiV1WebhooksWhatsappPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/whatsapp/',
+    ...options
+});
+
+/**
+ * Remover Vinculo
+ *
+ * Unlink the phone (and drop a pending code).
+ */
+export const removerVinculoApiV1WhatsappVinculoDelete = <ThrowOnError extends boolean = false>(options?: Options<RemoverVinculoApiV1WhatsappVinculoDeleteData, ThrowOnError>) => (options?.client ?? client).delete<RemoverVinculoApiV1WhatsappVinculoDeleteResponses, RemoverVinculoApiV1WhatsappVinculoDeleteErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/whatsapp/vinculo/',
+    ...options
+});
+
+/**
+ * Meu Vinculo
+ *
+ * The signed-in user's linked phone, pending code and alert preference.
+ */
+export const meuVinculoApiV1WhatsappVinculoGet = <ThrowOnError extends boolean = false>(options?: Options<MeuVinculoApiV1WhatsappVinculoGetData, ThrowOnError>) => (options?.client ?? client).get<MeuVinculoApiV1WhatsappVinculoGetResponses, MeuVinculoApiV1WhatsappVinculoGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/whatsapp/vinculo/',
+    ...options
+});
+
+/**
+ * Preferencias
+ *
+ * Turn the automatic alerts off or on (what `parar` / `voltar` do from the phone).
+ */
+export const preferenciasApiV1WhatsappVinculoPatch = <ThrowOnError extends boolean = false>(options: Options<PreferenciasApiV1WhatsappVinculoPatchData, ThrowOnError>) => (options.client ?? client).patch<PreferenciasApiV1WhatsappVinculoPatchResponses, PreferenciasApiV1WhatsappVinculoPatchErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/whatsapp/vinculo/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Criar Codigo
+ *
+ * A short-lived code (and wa.me link) that links the phone sending it to the signed-in user.
+ */
+export const criarCodigoApiV1WhatsappVinculoPost = <ThrowOnError extends boolean = false>(options?: Options<CriarCodigoApiV1WhatsappVinculoPostData, ThrowOnError>) => (options?.client ?? client).post<CriarCodigoApiV1WhatsappVinculoPostResponses, CriarCodigoApiV1WhatsappVinculoPostErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/whatsapp/vinculo/',
+    ...options
+});
+
+/**
+ * Mensagens
+ *
+ * Every message in and out, newest first, with its status callbacks.
+ */
+export const mensagensApiV1WhatsappMensagensGet = <ThrowOnError extends boolean = false>(options?: Options<MensagensApiV1WhatsappMensagensGetData, ThrowOnError>) => (options?.client ?? client).get<MensagensApiV1WhatsappMensagensGetResponses, MensagensApiV1WhatsappMensagensGetErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/whatsapp/mensagens/',
     ...options
 });

@@ -139,6 +139,28 @@ export type ArquivoOut = {
 };
 
 /**
+ * CodigoOut
+ */
+export type CodigoOut = {
+    /**
+     * Codigo
+     *
+     * Send `VINCULAR <codigo>` from WhatsApp to link the phone
+     */
+    codigo: string;
+    /**
+     * Expira Em
+     */
+    expira_em: string;
+    /**
+     * Link
+     *
+     * wa.me link with the message prefilled
+     */
+    link: string;
+};
+
+/**
  * ContratoDetalhe
  */
 export type ContratoDetalhe = {
@@ -1215,6 +1237,72 @@ export type ManualSyncRequest = {
 };
 
 /**
+ * MensagemOut
+ */
+export type MensagemOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Wamid
+     */
+    wamid: string | null;
+    /**
+     * Direcao
+     */
+    direcao: 'ENTRADA' | 'SAIDA';
+    /**
+     * Wa Id
+     */
+    wa_id: string;
+    /**
+     * Usuario Id
+     */
+    usuario_id: number | null;
+    /**
+     * Tipo
+     */
+    tipo: string;
+    /**
+     * Template
+     */
+    template: string | null;
+    /**
+     * Texto
+     */
+    texto: string | null;
+    /**
+     * Status
+     *
+     * received (inbound); accepted, sent, delivered, read, failed (outbound)
+     */
+    status: string;
+    /**
+     * Status Em
+     */
+    status_em: string | null;
+    /**
+     * Erro Codigo
+     */
+    erro_codigo: number | null;
+    /**
+     * Erro
+     */
+    erro: string | null;
+    /**
+     * Criada Em
+     */
+    criada_em: string;
+    /**
+     * Eventos
+     *
+     * Status callbacks, in arrival order
+     */
+    eventos?: Array<StatusOut>;
+};
+
+/**
  * ObrigacaoOut
  */
 export type ObrigacaoOut = {
@@ -1459,6 +1547,28 @@ export type PageItemOut = {
 };
 
 /**
+ * Page[MensagemOut]
+ */
+export type PageMensagemOut = {
+    /**
+     * Items
+     */
+    items: Array<MensagemOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
  * Page[ObrigacaoOut]
  */
 export type PageObrigacaoOut = {
@@ -1654,6 +1764,16 @@ export type PassoOut = {
      * Entrega Nome
      */
     entrega_nome: string | null;
+};
+
+/**
+ * PreferenciasIn
+ */
+export type PreferenciasIn = {
+    /**
+     * Alertas Ativos
+     */
+    alertas_ativos: boolean;
 };
 
 /**
@@ -1971,6 +2091,28 @@ export type SincronizacaoOut = {
 };
 
 /**
+ * StatusOut
+ */
+export type StatusOut = {
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Ocorrido Em
+     */
+    ocorrido_em: string;
+    /**
+     * Erro Codigo
+     */
+    erro_codigo: number | null;
+    /**
+     * Erro
+     */
+    erro: string | null;
+};
+
+/**
  * SyncAccepted
  */
 export type SyncAccepted = {
@@ -2218,6 +2360,56 @@ export type Variacao = {
      * (current − previous) / previous × 100; null when previous is 0
      */
     percentual: number | null;
+};
+
+/**
+ * VinculoOut
+ */
+export type VinculoOut = {
+    /**
+     * Vinculado
+     */
+    vinculado: boolean;
+    /**
+     * Wa Id
+     *
+     * The linked WhatsApp number (digits, country code first)
+     */
+    wa_id: string | null;
+    /**
+     * Nome Perfil
+     */
+    nome_perfil: string | null;
+    /**
+     * Vinculado Em
+     */
+    vinculado_em: string | null;
+    /**
+     * Alertas Ativos
+     */
+    alertas_ativos: boolean;
+    /**
+     * A code not used yet, while it is valid
+     */
+    codigo_pendente: CodigoOut | null;
+};
+
+/**
+ * WebhookAck
+ */
+export type WebhookAck = {
+    /**
+     * Status
+     */
+    status?: 'ok';
+    /**
+     * Mensagens Novas
+     */
+    mensagens_novas: number;
+    /**
+     * Reenvios
+     */
+    reenvios: number;
 };
 
 /**
@@ -4226,3 +4418,242 @@ export type DashboardTimelineApiV1DashboardTimelineGetResponses = {
 };
 
 export type DashboardTimelineApiV1DashboardTimelineGetResponse = DashboardTimelineApiV1DashboardTimelineGetResponses[keyof DashboardTimelineApiV1DashboardTimelineGetResponses];
+
+export type VerificarWebhookApiV1WebhooksWhatsappGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Hub.Mode
+         */
+        'hub.mode'?: string | null;
+        /**
+         * Hub.Verify Token
+         */
+        'hub.verify_token'?: string | null;
+        /**
+         * Hub.Challenge
+         */
+        'hub.challenge'?: string | null;
+    };
+    url: '/api/v1/webhooks/whatsapp/';
+};
+
+export type VerificarWebhookApiV1WebhooksWhatsappGetErrors = {
+    /**
+     * Wrong verify token or mode
+     */
+    403: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type VerificarWebhookApiV1WebhooksWhatsappGetError = VerificarWebhookApiV1WebhooksWhatsappGetErrors[keyof VerificarWebhookApiV1WebhooksWhatsappGetErrors];
+
+export type VerificarWebhookApiV1WebhooksWhatsappGetResponses = {
+    /**
+     * The challenge
+     */
+    200: string;
+};
+
+export type VerificarWebhookApiV1WebhooksWhatsappGetResponse = VerificarWebhookApiV1WebhooksWhatsappGetResponses[keyof VerificarWebhookApiV1WebhooksWhatsappGetResponses];
+
+export type ReceberWebhookApiV1WebhooksWhatsappPostData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks/whatsapp/';
+};
+
+export type ReceberWebhookApiV1WebhooksWhatsappPostErrors = {
+    /**
+     * No X-Hub-Signature-256
+     */
+    401: unknown;
+    /**
+     * X-Hub-Signature-256 does not match the body
+     */
+    403: unknown;
+    /**
+     * Body too large
+     */
+    413: unknown;
+    /**
+     * Not a webhook event
+     */
+    422: unknown;
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type ReceberWebhookApiV1WebhooksWhatsappPostResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebhookAck;
+};
+
+export type ReceberWebhookApiV1WebhooksWhatsappPostResponse = ReceberWebhookApiV1WebhooksWhatsappPostResponses[keyof ReceberWebhookApiV1WebhooksWhatsappPostResponses];
+
+export type RemoverVinculoApiV1WhatsappVinculoDeleteData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/whatsapp/vinculo/';
+};
+
+export type RemoverVinculoApiV1WhatsappVinculoDeleteErrors = {
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type RemoverVinculoApiV1WhatsappVinculoDeleteResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RemoverVinculoApiV1WhatsappVinculoDeleteResponse = RemoverVinculoApiV1WhatsappVinculoDeleteResponses[keyof RemoverVinculoApiV1WhatsappVinculoDeleteResponses];
+
+export type MeuVinculoApiV1WhatsappVinculoGetData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/whatsapp/vinculo/';
+};
+
+export type MeuVinculoApiV1WhatsappVinculoGetErrors = {
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type MeuVinculoApiV1WhatsappVinculoGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: VinculoOut;
+};
+
+export type MeuVinculoApiV1WhatsappVinculoGetResponse = MeuVinculoApiV1WhatsappVinculoGetResponses[keyof MeuVinculoApiV1WhatsappVinculoGetResponses];
+
+export type PreferenciasApiV1WhatsappVinculoPatchData = {
+    body: PreferenciasIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/whatsapp/vinculo/';
+};
+
+export type PreferenciasApiV1WhatsappVinculoPatchErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type PreferenciasApiV1WhatsappVinculoPatchError = PreferenciasApiV1WhatsappVinculoPatchErrors[keyof PreferenciasApiV1WhatsappVinculoPatchErrors];
+
+export type PreferenciasApiV1WhatsappVinculoPatchResponses = {
+    /**
+     * Successful Response
+     */
+    200: VinculoOut;
+};
+
+export type PreferenciasApiV1WhatsappVinculoPatchResponse = PreferenciasApiV1WhatsappVinculoPatchResponses[keyof PreferenciasApiV1WhatsappVinculoPatchResponses];
+
+export type CriarCodigoApiV1WhatsappVinculoPostData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/whatsapp/vinculo/';
+};
+
+export type CriarCodigoApiV1WhatsappVinculoPostErrors = {
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type CriarCodigoApiV1WhatsappVinculoPostResponses = {
+    /**
+     * Successful Response
+     */
+    201: CodigoOut;
+};
+
+export type CriarCodigoApiV1WhatsappVinculoPostResponse = CriarCodigoApiV1WhatsappVinculoPostResponses[keyof CriarCodigoApiV1WhatsappVinculoPostResponses];
+
+export type MensagensApiV1WhatsappMensagensGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Direcao
+         */
+        direcao?: 'ENTRADA' | 'SAIDA' | null;
+        /**
+         * Wa Id
+         *
+         * With or without the 9th digit
+         */
+        wa_id?: string | null;
+        /**
+         * Usuario Id
+         */
+        usuario_id?: number | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/whatsapp/mensagens/';
+};
+
+export type MensagensApiV1WhatsappMensagensGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type MensagensApiV1WhatsappMensagensGetError = MensagensApiV1WhatsappMensagensGetErrors[keyof MensagensApiV1WhatsappMensagensGetErrors];
+
+export type MensagensApiV1WhatsappMensagensGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageMensagemOut;
+};
+
+export type MensagensApiV1WhatsappMensagensGetResponse = MensagensApiV1WhatsappMensagensGetResponses[keyof MensagensApiV1WhatsappMensagensGetResponses];
