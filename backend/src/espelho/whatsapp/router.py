@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 
 from espelho.api import Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
 from espelho.auth.deps import AdminDep, CurrentUserDep
+from espelho.clock import now_utc
+from espelho.config import Settings
 from espelho.errors import EspelhoError, Forbidden, InvalidInput
 from espelho.logging_setup import get_logger
 from espelho.syncs.dispatch import send_after_commit
@@ -124,12 +126,12 @@ class PreferenciasIn(BaseModel):
     alertas_ativos: bool
 
 
-def _vinculo_out(settings: Any, vinculo: WhatsAppVinculo | None) -> VinculoOut:
+def _vinculo_out(settings: Settings, vinculo: WhatsAppVinculo | None) -> VinculoOut:
     if vinculo is None:
         return VinculoOut(vinculado=False, wa_id=None, nome_perfil=None, vinculado_em=None,
                           alertas_ativos=True, codigo_pendente=None)
     pendente = None
-    if vinculo.codigo and vinculo.codigo_expira_em and vinculo.codigo_expira_em > service.now_utc():
+    if vinculo.codigo and vinculo.codigo_expira_em and vinculo.codigo_expira_em > now_utc():
         pendente = CodigoOut(codigo=vinculo.codigo, expira_em=vinculo.codigo_expira_em,
                              link=service.link_para_codigo(settings, vinculo.codigo))
     return VinculoOut(vinculado=vinculo.wa_id is not None, wa_id=vinculo.wa_id,

@@ -11,6 +11,7 @@ from espelho.syncs.dispatch import JobContext, job, skipped
 @job("whatsapp.responder")
 def responder(ctx: JobContext, mensagem_id: int) -> dict[str, Any]:
     from espelho.whatsapp import commands, service
+    from espelho.whatsapp.models import WhatsAppMensagem
 
     mensagem = service.reivindicar(ctx.database, mensagem_id)
     if mensagem is None:
@@ -19,7 +20,7 @@ def responder(ctx: JobContext, mensagem_id: int) -> dict[str, Any]:
     with ctx.database.session() as session:
         resposta = commands.responder(session, mensagem.wa_id, mensagem.texto, nome)
         if resposta.usuario_id is not None:
-            session.get_one(type(mensagem), mensagem_id).usuario_id = resposta.usuario_id
+            session.get_one(WhatsAppMensagem, mensagem_id).usuario_id = resposta.usuario_id
     envio = service.enviar_texto(ctx.database, ctx.settings, mensagem.wa_id, resposta.texto,
                                  resposta.usuario_id)
     return {"status": "SENT" if envio.ok else "FAILED", "mensagem_id": envio.mensagem_id}
