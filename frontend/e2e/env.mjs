@@ -49,6 +49,7 @@ export async function startEnvironment({ log = console.log } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'espelho-e2e-'));
   const simPort = await freePort();
   const appPort = await freePort();
+  const whatsappSecret = randomBytes(16).toString('hex');
   const env = {
     ...process.env,
     ESPELHO_DATABASE_URL: `sqlite:///${dir}/espelho.db`,
@@ -64,6 +65,13 @@ export async function startEnvironment({ log = console.log } = {}) {
     ESPELHO_LOG_LEVEL: 'WARNING',
     // The simulated office is served as fast as the machine allows; the real 100/min limit is tested elsewhere.
     ESPELHO_ACESSORIAS_RATE_LIMIT: '100000',
+    // WhatsApp against the simulator's fake Graph API; the run plays the phone through its _control API.
+    ESPELHO_WHATSAPP_GRAPH_URL: `http://127.0.0.1:${simPort}/whatsapp/v23.0`,
+    ESPELHO_WHATSAPP_PHONE_NUMBER_ID: '100000000000001',
+    ESPELHO_WHATSAPP_BUSINESS_NUMBER: '5511999990000',
+    ESPELHO_WHATSAPP_ACCESS_TOKEN: randomBytes(16).toString('hex'),
+    ESPELHO_WHATSAPP_APP_SECRET: whatsappSecret,
+    ESPELHO_WHATSAPP_VERIFY_TOKEN: randomBytes(16).toString('hex'),
   };
   const children = [];
   const spawnLogged = (name, args) => {
@@ -118,6 +126,7 @@ export async function startEnvironment({ log = console.log } = {}) {
     dir,
     baseUrl: `http://127.0.0.1:${appPort}`,
     simUrl: `http://127.0.0.1:${simPort}`,
+    whatsappSecret,
     cli,
     stop,
   };

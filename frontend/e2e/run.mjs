@@ -297,6 +297,27 @@ async function main() {
     await shot(page, 'sincronizacao');
   });
 
+  await scenario('whatsapp: link my phone with the code, the reply shows in the message log', async () => {
+    const phone = '5511987654321';
+    await page.getByRole('link', { name: 'WhatsApp' }).click();
+    await page.getByTestId('gerar-codigo').click();
+    const text = plain(await page.getByTestId('codigo').textContent());
+    assert.match(text, /^VINCULAR [A-Z0-9]{8}$/);
+    await page.getByLabel('QR code do link de vinculação').waitFor();
+    // The phone sends the code: the simulator signs the event like Meta and posts it to the webhook.
+    const r = await fetch(`${env.simUrl}/whatsapp/_control/inbound`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ webhook_url: `${env.baseUrl}/api/v1/webhooks/whatsapp`, app_secret: env.whatsappSecret, from: phone, text }),
+    });
+    assert.deepEqual((await r.json()).statuses, [200]);
+    await page.getByTestId('vinculado').getByText('+55 11 98765-4321').waitFor();
+    await page.reload();
+    const log = page.getByTestId('tabela-mensagens');
+    await log.getByText(text).waitFor();
+    await log.getByText(/agora está vinculado ao Espelho/).waitFor();
+    await shot(page, 'whatsapp');
+  });
+
   await scenario('contratos: pick another UASG and "Sincronizar UASG" fills the list when the run ends', async () => {
     const other = '990001'; // the simulator's quirks UASG, not synced yet
     await page.goto(`${env.baseUrl}/contratos`);

@@ -15,6 +15,7 @@ const ObrigacoesPage = lazy(() => import('./features/obrigacoes/ObrigacoesPage')
 const ContratosPage = lazy(() => import('./features/contratos/ContratosPage').then((m) => ({ default: m.ContratosPage })));
 const ContratoPage = lazy(() => import('./features/contratos/ContratoPage').then((m) => ({ default: m.ContratoPage })));
 const SincronizacaoPage = lazy(() => import('./features/sincronizacao/SincronizacaoPage').then((m) => ({ default: m.SincronizacaoPage })));
+const WhatsAppPage = lazy(() => import('./features/whatsapp/WhatsAppPage').then((m) => ({ default: m.WhatsAppPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { token } = useAuth();
@@ -39,6 +40,7 @@ export function AppRoutes() {
         <Route path="contratos" element={<ContratosPage />} />
         <Route path="contratos/:id" element={<ContratoPage />} />
         <Route path="sincronizacao" element={<SincronizacaoPage />} />
+        <Route path="whatsapp" element={<WhatsAppPage />} />
         <Route path="*" element={<Typography>Página não encontrada.</Typography>} />
       </Route>
     </Routes>

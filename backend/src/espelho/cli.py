@@ -14,6 +14,7 @@ from espelho.cli_support import console, load_settings
 from espelho.config import Settings
 from espelho.contratos import cli as contratos_cli
 from espelho.syncs import cli as syncs_cli
+from espelho.whatsapp import cli as whatsapp_cli
 
 app = typer.Typer(help="Espelho: a fast local mirror of Comprasnet Contratos and Acessórias.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
@@ -88,16 +89,17 @@ def simulate(
         0.0, help="Comprasnet: slow first byte of a UASG list, in seconds for the biggest UASG."),
     rate_limit: int = typer.Option(100, help="Acessórias: requests per minute before throttling."),
 ) -> None:
-    """Serve fake Comprasnet (/comprasnet/api) and Acessórias (/acessorias) over loopback."""
+    """Serve fake Comprasnet, Acessórias and WhatsApp Graph APIs over loopback."""
     from espelho.simulator.app import create_simulator_app  # the fake worlds: only `simulate` needs them
     load_settings()
     base = f"http://{host}:{port}"
     console.print(f"Comprasnet simulator: [bold]{base}/comprasnet/api[/bold]")
     console.print(f"Acessórias simulator: [bold]{base}/acessorias[/bold]")
+    console.print(f"WhatsApp Graph API simulator: [bold]{base}/whatsapp/v23.0[/bold]")
     sim = create_simulator_app(base_url=base, seed=seed, latency_ms=latency_ms, list_delay_s=list_delay_s,
                                rate_limit=rate_limit)
     uvicorn.run(sim, host=host, port=port, log_level="warning")
 
 
-for domain_cli in (contratos_cli, acessorias_cli, auth_cli, syncs_cli):
+for domain_cli in (contratos_cli, acessorias_cli, auth_cli, whatsapp_cli, syncs_cli):
     domain_cli.register(app)

@@ -59,6 +59,28 @@ class Settings(BaseSettings):
     acessorias_obrigacoes_dias_passado: int = 400
     acessorias_obrigacoes_dias_futuro: int = 120
 
+    # WhatsApp Cloud API (Meta Graph API). Off until the number id, token, app secret, verify token and the
+    # business number are all set; see whatsapp/ and docs/whatsapp.md.
+    whatsapp_graph_url: str = "https://graph.facebook.com/v23.0"
+    whatsapp_phone_number_id: str | None = None
+    # The business phone number in international digits (5511…): the wa.me link of the linking code.
+    whatsapp_business_number: str | None = None
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    # Approved message templates (language whatsapp_template_language): the alerts' summary, and any reply
+    # that fell outside the 24-hour window (error 131047). Both take body parameters, see docs/whatsapp.md.
+    whatsapp_template_alertas: str = "espelho_alertas"
+    whatsapp_template_aviso: str = "espelho_aviso"
+    whatsapp_template_language: str = "pt_BR"
+    whatsapp_timeout_s: float = 15.0
+    whatsapp_max_attempts: int = 4
+    whatsapp_backoff_s: float = 1.0
+    # Messages per minute sent by all workers together (Cloud API numbers take far more; this is a guard).
+    whatsapp_rate_limit: int = 600
+    # Lifetime of a linking code (VINCULAR <código>).
+    whatsapp_codigo_minutos: int = 15
+
     # Auth: access-token lifetime; repeated login failures lock an email/client out for a doubling delay.
     access_token_expire_minutes: int = 480
     login_max_failures: int = 5
@@ -79,6 +101,8 @@ class Settings(BaseSettings):
     schedule_acessorias_incremental: str = "*/15 * * * *"
     schedule_metricas_diarias: str = "0 0 * * *"
     schedule_contratos_uasg: str = "0 3 * * *"
+    # The WhatsApp alerts (runs only when WhatsApp is configured).
+    schedule_alertas: str = "0 8 * * mon-fri"
     # UASG codes synced daily: comma-separated in the environment (ESPELHO_CONTRATOS_UASGS=160001,200999).
     contratos_uasgs: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # More modules registering jobs (comma-separated), imported by workers and the in-process runner.
@@ -128,3 +152,9 @@ class Settings(BaseSettings):
                              "would let any website call the API with a user's credentials: "
                              "list the web app's origins instead")
         return allow
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        secrets = (self.whatsapp_access_token, self.whatsapp_app_secret, self.whatsapp_verify_token)
+        return bool(self.whatsapp_phone_number_id and self.whatsapp_business_number
+                    and all(s is not None and s.get_secret_value() for s in secrets))

@@ -67,7 +67,15 @@ class Conflict(EspelhoError, status=409, error="conflict"):
 
 
 class Forbidden(EspelhoError, status=403, error="forbidden"):
-    """Signed in, without the role the route needs."""
+    """Signed in, without the role the route needs (or a webhook whose signature does not match)."""
+
+
+class PayloadTooLarge(EspelhoError, status=413, error="payload_too_large"):
+    """A body past the route's size limit (read by the route itself: the WhatsApp webhook)."""
+
+
+class WhatsAppDisabled(EspelhoError, status=503, error="whatsapp_disabled"):
+    """A WhatsApp route or send while ESPELHO_WHATSAPP_* is not configured."""
 
 
 class UpstreamUnavailable(UpstreamError, status=503, error="upstream_unavailable"):
@@ -84,6 +92,15 @@ class UpstreamRejected(UpstreamError, status=502, error="upstream_rejected"):
 
 class UpstreamMalformed(UpstreamError, status=502, error="upstream_malformed"):
     """The upstream answered, but not with the JSON shape its reference describes."""
+
+
+class GraphRejected(UpstreamRejected):
+    """The WhatsApp Graph API refused a message; `code` is Meta's error code (131047 outside the 24-hour
+    window, 131026 undeliverable, …), so the sender can fall back to a template or give up."""
+
+    def __init__(self, message: str, *, code: int | None, url: str, status: int) -> None:
+        super().__init__(message, upstream="whatsapp", url=url, status=status, detail={"code": code})
+        self.code = code
 
 
 _BY_STATUS: dict[int, type[EspelhoError]] = {

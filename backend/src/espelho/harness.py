@@ -67,6 +67,10 @@ class RunningSimulator:
     def acessorias_url(self) -> str:
         return f"{self.base_url}/acessorias"
 
+    @property
+    def whatsapp_url(self) -> str:
+        return f"{self.base_url}/whatsapp/v23.0"
+
 
 class ThreadedServer(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the main thread keeps its handlers

@@ -30,6 +30,7 @@ from espelho.regras import router as regras_router
 from espelho.syncs.history_router import router as sync_history_router
 from espelho.syncs.router import router as sync_trigger_router
 from espelho.syncs.runner import start_background_jobs
+from espelho.whatsapp.router import router as whatsapp_router
 
 log = get_logger(__name__)
 
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_history_router)
     app.include_router(contratos_router)
     app.include_router(acessorias_router)
+    app.include_router(whatsapp_router)
     install_metrics(app)
     _allow_cors(app, settings)
     _mount_web_app(app, settings)

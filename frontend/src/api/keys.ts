@@ -41,6 +41,11 @@ export const keys = {
     aba: (id: string | number, aba: string) => ['contrato', String(id), 'aba', aba] as const,
   },
   uasgs: ['uasgs'] as const,
+  whatsapp: {
+    all: ['whatsapp'] as const,
+    vinculo: () => ['whatsapp', 'vinculo'] as const,
+    mensagens: (page: number, pageSize: number) => ['whatsapp', 'mensagens', page, pageSize] as const,
+  },
 };
 
 /** What a finished sync of each upstream may have changed on screen. */

@@ -41,3 +41,6 @@ export interface Alternativa {
   acao_tipo?: string | null;
   acao_nome?: string | null;
 }
+export type WhatsAppVinculo = T.VinculoOut;
+export type WhatsAppCodigo = T.CodigoOut;
+export type WhatsAppMensagem = T.MensagemOut;

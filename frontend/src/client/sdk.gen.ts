@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListUasgsData, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, RegrasData, RegrasResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, VencidosData, VencidosErrors, VencidosResponses } from './types.gen';
+import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, CriarCodigoData, CriarCodigoErrors, CriarCodigoResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListMensagensData, ListMensagensErrors, ListMensagensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListUasgsData, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeResponses, MeuVinculoData, MeuVinculoErrors, MeuVinculoResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, ReceberWebhookData, ReceberWebhookErrors, ReceberWebhookResponses, RegrasData, RegrasResponses, RemoverVinculoData, RemoverVinculoErrors, RemoverVinculoResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, UpdateVinculoData, UpdateVinculoErrors, UpdateVinculoResponses, VencidosData, VencidosErrors, VencidosResponses, VerificarWebhookData, VerificarWebhookErrors, VerificarWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -414,5 +414,86 @@ export const dashboardRegimes = <ThrowOnError extends boolean = false>(options?:
 export const dashboardTimeline = <ThrowOnError extends boolean = false>(options?: Options<DashboardTimelineData, ThrowOnError>) => (options?.client ?? client).get<DashboardTimelineResponses, DashboardTimelineErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/dashboard/timeline/',
+    ...options
+});
+
+/**
+ * Verificar Webhook
+ *
+ * Meta's subscription handshake: the challenge, as plain text, when the verify token matches.
+ */
+export const verificarWebhook = <ThrowOnError extends boolean = false>(options?: Options<VerificarWebhookData, ThrowOnError>) => (options?.client ?? client).get<VerificarWebhookResponses, VerificarWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/whatsapp/',
+    ...options
+});
+
+/**
+ * Receber Webhook
+ *
+ * Meta's events: messages are stored once each and answered by a background job; statuses recorded.
+ */
+export const receberWebhook = <ThrowOnError extends boolean = false>(options?: Options<ReceberWebhookData, ThrowOnError>) => (options?.client ?? client).post<ReceberWebhookResponses, ReceberWebhookErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/webhooks/whatsapp/',
+    ...options
+});
+
+/**
+ * Remover Vinculo
+ *
+ * Unlink the phone (and drop a pending code).
+ */
+export const removerVinculo = <ThrowOnError extends boolean = false>(options?: Options<RemoverVinculoData, ThrowOnError>) => (options?.client ?? client).delete<RemoverVinculoResponses, RemoverVinculoErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/whatsapp/vinculo/',
+    ...options
+});
+
+/**
+ * Meu Vinculo
+ *
+ * The signed-in user's linked phone, pending code and alert preference.
+ */
+export const meuVinculo = <ThrowOnError extends boolean = false>(options?: Options<MeuVinculoData, ThrowOnError>) => (options?.client ?? client).get<MeuVinculoResponses, MeuVinculoErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/whatsapp/vinculo/',
+    ...options
+});
+
+/**
+ * Update Vinculo
+ *
+ * Turn the automatic alerts off or on (what `parar` / `voltar` do from the phone).
+ */
+export const updateVinculo = <ThrowOnError extends boolean = false>(options: Options<UpdateVinculoData, ThrowOnError>) => (options.client ?? client).patch<UpdateVinculoResponses, UpdateVinculoErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/whatsapp/vinculo/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Criar Codigo
+ *
+ * A short-lived code (and wa.me link) that links the phone sending it to the signed-in user.
+ */
+export const criarCodigo = <ThrowOnError extends boolean = false>(options?: Options<CriarCodigoData, ThrowOnError>) => (options?.client ?? client).post<CriarCodigoResponses, CriarCodigoErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/whatsapp/vinculo/',
+    ...options
+});
+
+/**
+ * List Mensagens
+ *
+ * Every message in and out, newest first, with its status callbacks.
+ */
+export const listMensagens = <ThrowOnError extends boolean = false>(options?: Options<ListMensagensData, ThrowOnError>) => (options?.client ?? client).get<ListMensagensResponses, ListMensagensErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/whatsapp/mensagens/',
     ...options
 });

@@ -159,6 +159,28 @@ export type ArquivoOut = {
 };
 
 /**
+ * CodigoOut
+ */
+export type CodigoOut = {
+    /**
+     * Codigo
+     *
+     * Send `VINCULAR <codigo>` from WhatsApp to link the phone
+     */
+    codigo: string;
+    /**
+     * Expira Em
+     */
+    expira_em: string;
+    /**
+     * Link
+     *
+     * wa.me link with the message prefilled
+     */
+    link: string;
+};
+
+/**
  * ContratoDetalhe
  */
 export type ContratoDetalhe = {
@@ -1235,6 +1257,72 @@ export type ManualSyncRequest = {
 };
 
 /**
+ * MensagemOut
+ */
+export type MensagemOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Wamid
+     */
+    wamid: string | null;
+    /**
+     * Direcao
+     */
+    direcao: 'ENTRADA' | 'SAIDA';
+    /**
+     * Wa Id
+     */
+    wa_id: string;
+    /**
+     * Usuario Id
+     */
+    usuario_id: number | null;
+    /**
+     * Tipo
+     */
+    tipo: string;
+    /**
+     * Template
+     */
+    template: string | null;
+    /**
+     * Texto
+     */
+    texto: string | null;
+    /**
+     * Status
+     *
+     * received (inbound); accepted, sent, delivered, read, failed (outbound)
+     */
+    status: string;
+    /**
+     * Status Em
+     */
+    status_em: string | null;
+    /**
+     * Erro Codigo
+     */
+    erro_codigo: number | null;
+    /**
+     * Erro
+     */
+    erro: string | null;
+    /**
+     * Criada Em
+     */
+    criada_em: string;
+    /**
+     * Eventos
+     *
+     * Status callbacks, in arrival order
+     */
+    eventos?: Array<StatusOut>;
+};
+
+/**
  * ObrigacaoOut
  */
 export type ObrigacaoOut = {
@@ -1479,6 +1567,28 @@ export type PageItemOut = {
 };
 
 /**
+ * Page[MensagemOut]
+ */
+export type PageMensagemOut = {
+    /**
+     * Items
+     */
+    items: Array<MensagemOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
  * Page[ObrigacaoOut]
  */
 export type PageObrigacaoOut = {
@@ -1674,6 +1784,16 @@ export type PassoOut = {
      * Entrega Nome
      */
     entrega_nome: string | null;
+};
+
+/**
+ * PreferenciasIn
+ */
+export type PreferenciasIn = {
+    /**
+     * Alertas Ativos
+     */
+    alertas_ativos: boolean;
 };
 
 /**
@@ -2015,6 +2135,28 @@ export type SincronizacaoOut = {
 };
 
 /**
+ * StatusOut
+ */
+export type StatusOut = {
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Ocorrido Em
+     */
+    ocorrido_em: string;
+    /**
+     * Erro Codigo
+     */
+    erro_codigo: number | null;
+    /**
+     * Erro
+     */
+    erro: string | null;
+};
+
+/**
  * SyncAccepted
  */
 export type SyncAccepted = {
@@ -2268,6 +2410,56 @@ export type Variacao = {
      * (current − previous) / previous × 100; null when previous is 0
      */
     percentual: number | null;
+};
+
+/**
+ * VinculoOut
+ */
+export type VinculoOut = {
+    /**
+     * Vinculado
+     */
+    vinculado: boolean;
+    /**
+     * Wa Id
+     *
+     * The linked WhatsApp number (digits, country code first)
+     */
+    wa_id: string | null;
+    /**
+     * Nome Perfil
+     */
+    nome_perfil: string | null;
+    /**
+     * Vinculado Em
+     */
+    vinculado_em: string | null;
+    /**
+     * Alertas Ativos
+     */
+    alertas_ativos: boolean;
+    /**
+     * A code not used yet, while it is valid
+     */
+    codigo_pendente: CodigoOut | null;
+};
+
+/**
+ * WebhookAck
+ */
+export type WebhookAck = {
+    /**
+     * Status
+     */
+    status?: 'ok';
+    /**
+     * Mensagens Novas
+     */
+    mensagens_novas: number;
+    /**
+     * Reenvios
+     */
+    reenvios: number;
 };
 
 /**
@@ -4294,3 +4486,242 @@ export type DashboardTimelineResponses = {
 };
 
 export type DashboardTimelineResponse = DashboardTimelineResponses[keyof DashboardTimelineResponses];
+
+export type VerificarWebhookData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Hub.Mode
+         */
+        'hub.mode'?: string | null;
+        /**
+         * Hub.Verify Token
+         */
+        'hub.verify_token'?: string | null;
+        /**
+         * Hub.Challenge
+         */
+        'hub.challenge'?: string | null;
+    };
+    url: '/api/v1/webhooks/whatsapp/';
+};
+
+export type VerificarWebhookErrors = {
+    /**
+     * Wrong verify token or mode
+     */
+    403: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type VerificarWebhookError = VerificarWebhookErrors[keyof VerificarWebhookErrors];
+
+export type VerificarWebhookResponses = {
+    /**
+     * The challenge
+     */
+    200: string;
+};
+
+export type VerificarWebhookResponse = VerificarWebhookResponses[keyof VerificarWebhookResponses];
+
+export type ReceberWebhookData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/webhooks/whatsapp/';
+};
+
+export type ReceberWebhookErrors = {
+    /**
+     * No X-Hub-Signature-256
+     */
+    401: unknown;
+    /**
+     * X-Hub-Signature-256 does not match the body
+     */
+    403: unknown;
+    /**
+     * Body too large
+     */
+    413: unknown;
+    /**
+     * Not a webhook event
+     */
+    422: unknown;
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type ReceberWebhookResponses = {
+    /**
+     * Successful Response
+     */
+    200: WebhookAck;
+};
+
+export type ReceberWebhookResponse = ReceberWebhookResponses[keyof ReceberWebhookResponses];
+
+export type RemoverVinculoData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/whatsapp/vinculo/';
+};
+
+export type RemoverVinculoErrors = {
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type RemoverVinculoResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RemoverVinculoResponse = RemoverVinculoResponses[keyof RemoverVinculoResponses];
+
+export type MeuVinculoData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/whatsapp/vinculo/';
+};
+
+export type MeuVinculoErrors = {
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type MeuVinculoResponses = {
+    /**
+     * Successful Response
+     */
+    200: VinculoOut;
+};
+
+export type MeuVinculoResponse = MeuVinculoResponses[keyof MeuVinculoResponses];
+
+export type UpdateVinculoData = {
+    body: PreferenciasIn;
+    path?: never;
+    query?: never;
+    url: '/api/v1/whatsapp/vinculo/';
+};
+
+export type UpdateVinculoErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type UpdateVinculoError = UpdateVinculoErrors[keyof UpdateVinculoErrors];
+
+export type UpdateVinculoResponses = {
+    /**
+     * Successful Response
+     */
+    200: VinculoOut;
+};
+
+export type UpdateVinculoResponse = UpdateVinculoResponses[keyof UpdateVinculoResponses];
+
+export type CriarCodigoData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/whatsapp/vinculo/';
+};
+
+export type CriarCodigoErrors = {
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type CriarCodigoResponses = {
+    /**
+     * Successful Response
+     */
+    201: CodigoOut;
+};
+
+export type CriarCodigoResponse = CriarCodigoResponses[keyof CriarCodigoResponses];
+
+export type ListMensagensData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Direcao
+         */
+        direcao?: 'ENTRADA' | 'SAIDA' | null;
+        /**
+         * Wa Id
+         *
+         * With or without the 9th digit
+         */
+        wa_id?: string | null;
+        /**
+         * Usuario Id
+         */
+        usuario_id?: number | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/whatsapp/mensagens/';
+};
+
+export type ListMensagensErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+    /**
+     * WhatsApp is not configured
+     */
+    503: unknown;
+};
+
+export type ListMensagensError = ListMensagensErrors[keyof ListMensagensErrors];
+
+export type ListMensagensResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageMensagemOut;
+};
+
+export type ListMensagensResponse = ListMensagensResponses[keyof ListMensagensResponses];

@@ -11,6 +11,7 @@ import EmpresasIcon from '@mui/icons-material/BusinessOutlined';
 import ObrigacoesIcon from '@mui/icons-material/EventNoteOutlined';
 import ContratosIcon from '@mui/icons-material/DescriptionOutlined';
 import SyncIcon from '@mui/icons-material/SyncOutlined';
+import WhatsAppIcon from '@mui/icons-material/WhatsApp';
 import LogoutIcon from '@mui/icons-material/LogoutOutlined';
 import { useAuth } from '../auth/AuthContext';
 import { Loading } from './QueryState';
@@ -26,6 +27,7 @@ export const NAV = [
   { to: '/obrigacoes', label: 'Obrigações', icon: <ObrigacoesIcon /> },
   { to: '/contratos', label: 'Contratos', icon: <ContratosIcon /> },
   { to: '/sincronizacao', label: 'Sincronização', icon: <SyncIcon /> },
+  { to: '/whatsapp', label: 'WhatsApp', icon: <WhatsAppIcon /> },
 ];
 
 function Nav({ onNavigate }: { onNavigate?: () => void }) {

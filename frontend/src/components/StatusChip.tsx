@@ -4,8 +4,8 @@ type Color = 'default' | 'success' | 'warning' | 'error' | 'info' | 'primary';
 
 const COLORS: Array<[RegExp, Color]> = [
   [/^ent\. atrasada|atraso justificado/i, 'warning'],
-  [/^(ok|conclu|entregue|ent\.|concluida|ativa|ativo|vigente)/i, 'success'],
-  [/(atrasad|erro|vencid|excluí|desist|bloque|inativ)/i, 'error'],
+  [/^(ok|conclu|entregue|ent\.|concluida|ativa|ativo|vigente|lida)/i, 'success'],
+  [/(atrasad|erro|vencid|excluí|desist|bloque|inativ|falhou)/i, 'error'],
   [/(pendente|andamento|iniciada|aguardando|agendado|suspenso|próxim|proxim|prazo)/i, 'warning'],
 ];
 

@@ -38,14 +38,14 @@ _STATUS_BY_LETTER = {
 }
 
 
-def _fold(value: str) -> str:
+def fold(value: str) -> str:
     """Lower case without accents or separators: 'Em andamento' == 'em_andamento' == 'EM-ANDAMENTO'."""
     plain = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     return re.sub(r"[\s_\-]+", " ", plain).strip().lower()
 
 
 PROCESSO_STATUS = tuple(_STATUS_BY_LETTER.values())
-_STATUS_BY_FOLDED = {_fold(label): label for label in PROCESSO_STATUS}
+_STATUS_BY_FOLDED = {fold(label): label for label in PROCESSO_STATUS}
 
 # The competência's (year, month) as one sortable text "YYYYMM". Written literally (no bound parameters)
 # so PostgreSQL and SQLite match it against the expression index of migration 05.
@@ -67,7 +67,7 @@ def parse_status(value: str) -> str:
     raw = value.strip()
     if raw.upper() in _STATUS_BY_LETTER and len(raw) == 1:
         return _STATUS_BY_LETTER[raw.upper()]
-    label = _STATUS_BY_FOLDED.get(_fold(raw))
+    label = _STATUS_BY_FOLDED.get(fold(raw))
     if label is None:
         allowed = ", ".join(f"{label} ({letter})" for letter, label in _STATUS_BY_LETTER.items())
         raise InvalidInput(
@@ -79,7 +79,7 @@ def parse_status(value: str) -> str:
 
 def regime_condition(column: Any, regime: str) -> ColumnElement[bool]:
     """`Indefinido` selects rows without a regime label; anything else is an exact label match."""
-    if _fold(regime) == _fold(INDEFINIDO):
+    if fold(regime) == fold(INDEFINIDO):
         return or_(column.is_(None), column == "")
     return column == regime
 

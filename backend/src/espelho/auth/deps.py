@@ -16,7 +16,8 @@ from espelho.auth.models import Usuario
 from espelho.auth.security import InvalidToken, decode_access_token
 from espelho.errors import Forbidden, Unauthorized
 
-PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/auth/login"})
+# Meta's webhook authenticates with the app secret's signature (whatsapp/service.py), not a user token.
+PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/auth/login", "/api/v1/webhooks/whatsapp"})
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <token>` from /api/v1/auth/login")
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Protocol
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.syncs.locks import Locks, build_locks
@@ -17,7 +20,8 @@ from espelho.syncs.locks import Locks, build_locks
 JobFn = Callable[..., object]
 JOBS: dict[str, JobFn] = {}
 # Modules whose import registers jobs (by name: the domains import this module, not the reverse).
-JOB_MODULES = ("espelho.syncs.exclusive", "espelho.contratos.tasks", "espelho.acessorias.tasks")
+JOB_MODULES = ("espelho.syncs.exclusive", "espelho.contratos.tasks", "espelho.acessorias.tasks",
+               "espelho.whatsapp.tasks", "espelho.alertas.tasks")
 
 
 def job(name: str) -> Callable[[JobFn], JobFn]:
@@ -52,3 +56,9 @@ class Dispatcher(Protocol):
     def send(self, name: str, kwargs: dict[str, Any]) -> None: ...
 
     def shutdown(self) -> None: ...
+
+
+def send_after_commit(session: Session, dispatcher: Dispatcher, name: str, kwargs: dict[str, Any]) -> None:
+    """Send job `name` once `session` commits (never for a rolled-back transaction): a request that stored
+    what the job reads (a webhook's message) answers first, and the job finds its row."""
+    event.listen(session, "after_commit", lambda _s: dispatcher.send(name, kwargs), once=True)

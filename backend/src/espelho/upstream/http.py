@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -137,6 +137,20 @@ class UpstreamHttp:
     def get(self, path: str, *, params: dict[str, Any] | None = None, timeout_s: float | None = None,
             accept_statuses: tuple[int, ...] = ()) -> UpstreamResponse:
         """GET with retries. Statuses in `accept_statuses` are returned instead of raised."""
+        return self.request("GET", path, params=params, timeout_s=timeout_s, accept_statuses=accept_statuses)
+
+    def post(self, path: str, *, json_body: Any, timeout_s: float | None = None,
+             accept_statuses: tuple[int, ...] = (),
+             retry_when: Callable[[UpstreamResponse], bool] | None = None) -> UpstreamResponse:
+        """POST a JSON body, with the same limits and retries as `get`."""
+        return self.request("POST", path, json_body=json_body, timeout_s=timeout_s,
+                            accept_statuses=accept_statuses, retry_when=retry_when)
+
+    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, json_body: Any = None,
+                timeout_s: float | None = None, accept_statuses: tuple[int, ...] = (),
+                retry_when: Callable[[UpstreamResponse], bool] | None = None) -> UpstreamResponse:
+        """One call with retries. `retry_when` marks an otherwise accepted answer as transient (an upstream
+        that signals throttling inside a 400 body, like the Graph API), retried with the same backoff."""
         url = self.url(path)
         timeout = timeout_s or self.timeout_s
 
@@ -161,7 +175,13 @@ class UpstreamHttp:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._send_once(url, params, timeout, accept_statuses)
+                    response = self._send_once(method, url, params, json_body, timeout, accept_statuses)
+                    if retry_when is not None and retry_when(response):
+                        body = response.content[:300].decode("utf-8", "replace")
+                        raise _Retryable(UpstreamUnavailable(
+                            f"{self.name} is throttling requests", upstream=self.name, url=url,
+                            status=response.status_code, detail=body))
+                    return response
         except _Retryable as exc:
             observe_upstream_error(exc.final)
             raise exc.final from exc
@@ -170,7 +190,7 @@ class UpstreamHttp:
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _send_once(self, url: str, params: dict[str, Any] | None, timeout: float,
+    def _send_once(self, method: str, url: str, params: dict[str, Any] | None, json_body: Any, timeout: float,
                    accept_statuses: tuple[int, ...]) -> UpstreamResponse:
         with self._in_flight:
             # The rate slot is taken once a connection is free, so its timestamp is the real send time.
@@ -180,7 +200,7 @@ class UpstreamHttp:
                 counter.add()
             started = time.perf_counter()
             try:
-                response = self._client.get(url, params=params, timeout=timeout)
+                response = self._client.request(method, url, params=params, json=json_body, timeout=timeout)
             except httpx.TimeoutException as exc:
                 observe_upstream_request(self.name, "timeout", time.perf_counter() - started)
                 raise _Retryable(UpstreamTimeout(f"{self.name} did not answer within {timeout:.0f} s",

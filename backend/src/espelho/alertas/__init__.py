@@ -1,0 +1,1 @@
+"""Alert rules over the mirrored data, sent through a channel (WhatsApp)."""

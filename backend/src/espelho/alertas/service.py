@@ -1,0 +1,94 @@
+"""The alert run: each linked, opted-in user gets one template message summarising what is new for them.
+
+A fact is recorded in `alertas_enviados` once its message left (or once Meta called the number
+undeliverable, which retrying would not change); a failed send leaves it for the next run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from espelho.alertas import regras
+from espelho.alertas.models import AlertaEnviado
+from espelho.alertas.schemas import AlertaItem, AlertasResult
+from espelho.auth.models import Usuario
+from espelho.clock import now_utc, today_sao_paulo
+from espelho.config import Settings
+from espelho.db import Database, upsert
+from espelho.logging_setup import get_logger
+from espelho.whatsapp import service as whatsapp
+from espelho.whatsapp.models import WhatsAppVinculo
+
+log = get_logger(__name__)
+
+CANAL = "whatsapp"
+SCOPE = "alertas"
+
+
+@dataclass(frozen=True)
+class Destinatario:
+    usuario_id: int
+    email: str
+    nome: str
+    admin: bool
+    wa_id: str
+
+
+def destinatarios(session: Session) -> list[Destinatario]:
+    """Active users with a linked phone who did not send `parar`."""
+    rows = session.execute(
+        select(Usuario, WhatsAppVinculo.wa_id).join(WhatsAppVinculo, WhatsAppVinculo.usuario_id == Usuario.id)
+        .where(Usuario.ativo.is_(True), WhatsAppVinculo.wa_id.is_not(None),
+               WhatsAppVinculo.alertas_ativos.is_(True))
+        .order_by(Usuario.id))
+    return [Destinatario(u.id, u.email, u.nome or u.email, u.role == "ADMIN", wa_id) for u, wa_id in rows
+            if wa_id is not None]
+
+
+def _ja_enviadas(session: Session, usuario_id: int) -> set[str]:
+    return set(session.scalars(select(AlertaEnviado.chave).where(AlertaEnviado.usuario_id == usuario_id)))
+
+
+def _registrar(database: Database, usuario_id: int, alertas: list[regras.Alerta]) -> None:
+    with database.session() as session:
+        rows = [{"usuario_id": usuario_id, "chave": a.chave, "canal": CANAL, "enviado_em": now_utc()}
+                for a in alertas]
+        # A concurrent run that recorded the same facts wins quietly: still never twice.
+        upsert(session, AlertaEnviado, rows, index_elements=["usuario_id", "chave"], update_columns=["chave"])
+
+
+def executar(database: Database, settings: Settings, *, dry_run: bool = False) -> AlertasResult:
+    """Compute and (unless `dry_run`) send today's alerts; what happened per user."""
+    if not dry_run:
+        whatsapp.require_enabled(settings)
+    hoje = today_sao_paulo()
+    with database.session() as session:
+        todos = regras.alertas_atuais(session, hoje, admin=True)
+        todos_destinatarios = destinatarios(session)
+        planos = []
+        for dest in todos_destinatarios:
+            enviadas = _ja_enviadas(session, dest.usuario_id)
+            novos = [a for a in todos if a.chave not in enviadas and (dest.admin or a.tipo != "sync")]
+            if novos:
+                planos.append((dest, novos))
+    itens: list[AlertaItem] = []
+    enviados = falhas = 0
+    for dest, novos in planos:
+        item = AlertaItem(**asdict(dest), alertas=len(novos), resumo=regras.resumo(novos),
+                          chaves=[a.chave for a in novos])
+        if not dry_run:
+            parametros = [whatsapp.uma_linha(dest.nome, 60), item.resumo]
+            envio = whatsapp.enviar_template(database, settings, dest.wa_id,
+                                             settings.whatsapp_template_alertas, parametros, dest.usuario_id)
+            item.enviado, item.mensagem_id, item.erro_codigo = envio.ok, envio.mensagem_id, envio.erro_codigo
+            if envio.ok or envio.definitivo:
+                _registrar(database, dest.usuario_id, novos)
+            enviados += envio.ok
+            falhas += not envio.ok
+        itens.append(item)
+    log.info("alertas.done", dry_run=dry_run, com_alertas=len(planos), enviados=enviados, falhas=falhas)
+    return AlertasResult(dry_run=dry_run, destinatarios=len(todos_destinatarios), com_alertas=len(planos),
+                         enviados=enviados, falhas=falhas, alertas=sum(i.alertas for i in itens), itens=itens)

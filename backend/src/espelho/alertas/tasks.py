@@ -1,0 +1,14 @@
+"""The scheduled alert run (ESPELHO_SCHEDULE_ALERTAS); one at a time (the `alertas` scope's lock, which
+`espelho whatsapp alertas` takes too)."""
+
+from __future__ import annotations
+
+from espelho.alertas import service
+from espelho.alertas.schemas import AlertasResult
+from espelho.syncs.exclusive import Skipped, run_exclusive
+from espelho.syncs.jobs import JobContext, job
+
+
+@job("alertas.enviar")
+def enviar(ctx: JobContext) -> AlertasResult | Skipped:
+    return run_exclusive(ctx, service.SCOPE, lambda _rid: service.executar(ctx.database, ctx.settings))

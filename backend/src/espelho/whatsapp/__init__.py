@@ -1,0 +1,1 @@
+"""WhatsApp Cloud API: webhook, commands, phone linking, message log."""

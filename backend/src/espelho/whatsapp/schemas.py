@@ -1,0 +1,159 @@
+"""The WhatsApp Cloud API's payloads (webhook events, send answers, errors), parsed by their own models
+(`Upstream*`), and what Espelho's WhatsApp routes serve (`*Out`) and take (`*In`).
+
+Only the upstream fields Espelho reads are declared; everything else is kept in the raw JSON stored with a
+message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Upstream(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class UpstreamText(_Upstream):
+    body: str = ""
+
+
+class UpstreamButton(_Upstream):
+    text: str = ""
+
+
+class UpstreamMessage(_Upstream):
+    id: str = Field(min_length=1, max_length=200)
+    from_: str = Field(alias="from", min_length=1, max_length=20)
+    timestamp: str | None = None
+    type: str = "text"
+    text: UpstreamText | None = None
+    # A tap on a template's quick-reply button arrives as its label.
+    button: UpstreamButton | None = None
+
+    @property
+    def body(self) -> str | None:
+        if self.text is not None:
+            return self.text.body
+        if self.button is not None:
+            return self.button.text
+        return None
+
+
+class UpstreamProfile(_Upstream):
+    name: str | None = None
+
+
+class UpstreamContact(_Upstream):
+    wa_id: str | None = None
+    profile: UpstreamProfile | None = None
+
+
+class UpstreamErrorItem(_Upstream):
+    code: int | None = None
+    title: str | None = None
+    message: str | None = None
+
+
+class UpstreamStatus(_Upstream):
+    id: str = Field(min_length=1, max_length=200)
+    status: str = Field(max_length=12)  # sent | delivered | read | failed
+    timestamp: str | None = None
+    recipient_id: str | None = None
+    errors: list[UpstreamErrorItem] = Field(default_factory=list)
+
+
+class UpstreamValue(_Upstream):
+    contacts: list[UpstreamContact] = Field(default_factory=list)
+    messages: list[UpstreamMessage] = Field(default_factory=list)
+    statuses: list[UpstreamStatus] = Field(default_factory=list)
+
+
+class UpstreamChange(_Upstream):
+    field: str | None = None
+    value: UpstreamValue = Field(default_factory=UpstreamValue)
+
+
+class UpstreamEntry(_Upstream):
+    id: str | None = None
+    changes: list[UpstreamChange] = Field(default_factory=list)
+
+
+class UpstreamWebhook(_Upstream):
+    object: str | None = None
+    entry: list[UpstreamEntry] = Field(default_factory=list)
+
+
+class UpstreamSentMessage(_Upstream):
+    id: str = Field(min_length=1)
+
+
+class UpstreamSendResponse(_Upstream):
+    messaging_product: str | None = None
+    messages: list[UpstreamSentMessage] = Field(min_length=1)
+
+
+class UpstreamGraphError(_Upstream):
+    code: int | None = None
+    message: str | None = None
+    error_data: dict[str, Any] | None = None
+
+
+class UpstreamGraphErrorEnvelope(_Upstream):
+    error: UpstreamGraphError
+
+
+# ---------------------------------------------------------------------------------------------- the API
+
+class WebhookAck(BaseModel):
+    status: Literal["ok"] = "ok"
+    mensagens_novas: int
+    reenvios: int
+
+
+class CodigoOut(BaseModel):
+    codigo: str = Field(description="Send `VINCULAR <codigo>` from WhatsApp to link the phone")
+    expira_em: datetime
+    link: str = Field(description="wa.me link with the message prefilled")
+
+
+class VinculoOut(BaseModel):
+    vinculado: bool
+    wa_id: str | None = Field(description="The linked WhatsApp number (digits, country code first)")
+    nome_perfil: str | None
+    vinculado_em: datetime | None
+    alertas_ativos: bool
+    codigo_pendente: CodigoOut | None = Field(description="A code not used yet, while it is valid")
+
+
+class PreferenciasIn(BaseModel):
+    alertas_ativos: bool
+
+
+class StatusOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    status: str
+    ocorrido_em: datetime
+    erro_codigo: int | None
+    erro: str | None
+
+
+class MensagemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    wamid: str | None
+    direcao: Literal["ENTRADA", "SAIDA"]
+    wa_id: str
+    usuario_id: int | None
+    tipo: str
+    template: str | None
+    texto: str | None
+    status: str = Field(description="received (inbound); accepted, sent, delivered, read, failed (outbound)")
+    status_em: datetime | None
+    erro_codigo: int | None
+    erro: str | None
+    criada_em: datetime
+    eventos: list[StatusOut] = Field(default_factory=list, description="Status callbacks, in arrival order")

@@ -1,0 +1,1 @@
+from tests.whatsapp.conftest import graph, settings  # noqa: F401 - WhatsApp against the fake Graph API
