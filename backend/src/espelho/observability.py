@@ -80,6 +80,11 @@ def observe_ratelimit_wait(upstream: str, seconds: float) -> None:
     RATELIMIT_WAIT.labels(upstream=upstream).observe(seconds)
 
 
+def observe_whatsapp_message(*, sent: bool) -> None:
+    """One send to the Graph API: `sent` when Meta accepted it (it has a wamid), `failed` otherwise."""
+    WHATSAPP_MESSAGES.labels(status="sent" if sent else "failed").inc()
+
+
 class RequestMetricsMiddleware:
     """Counts and times every HTTP request by its route template (`/api/contratos/{id}/`), never the raw
     path, and by a known method, so what clients send can't multiply the series. Plain ASGI: no

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from espelho.acessorias.models import Empresa, Processo
@@ -167,6 +168,19 @@ def test_outside_the_window_the_reply_goes_again_as_a_template(api: TestClient, 
     log = api.get("/api/v1/whatsapp/mensagens", params={"direcao": "SAIDA", "page_size": 2}).json()
     assert [(m["tipo"], m["status"], m["erro_codigo"]) for m in log["items"]] == [
         ("template", "accepted", None), ("text", "failed", 131047)]
+
+
+def test_sends_are_counted_in_the_metrics(api: TestClient, graph: Graph) -> None:
+    def sends(status: str) -> float:
+        return REGISTRY.get_sample_value("espelho_whatsapp_messages_total", {"status": status}) or 0.0
+
+    link(api, PHONE)
+    sent, failed = sends("sent"), sends("failed")
+    graph.fault(131047, type="text")
+    say(api, PHONE, "ajuda", "wamid.M1")  # the text is refused, then goes as a template
+    assert (sends("sent") - sent, sends("failed") - failed) == (1, 1)
+    scraped = api.get("/metrics").text
+    assert f'espelho_whatsapp_messages_total{{status="sent"}} {sends("sent")}' in scraped
 
 
 def test_a_131047_status_callback_resends_the_reply_as_a_template(api: TestClient, graph: Graph) -> None:

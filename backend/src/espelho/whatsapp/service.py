@@ -24,6 +24,7 @@ from espelho.config import Settings
 from espelho.db import Database, upsert
 from espelho.errors import Forbidden, GraphRejected, Unauthorized, UpstreamError, WhatsAppDisabled
 from espelho.logging_setup import get_logger
+from espelho.observability import observe_whatsapp_message
 from espelho.whatsapp.client import FORA_DA_JANELA, INDELIVERAVEL, get_client, template_payload, text_payload
 from espelho.whatsapp.models import WhatsAppMensagem, WhatsAppStatus, WhatsAppVinculo
 from espelho.whatsapp.schemas import UpstreamMessage, UpstreamStatus, UpstreamWebhook
@@ -302,6 +303,7 @@ def _enviar(database: Database, settings: Settings, wa_id: str, usuario_id: int 
             for early in session.scalars(select(WhatsAppStatus).where(WhatsAppStatus.wamid == wamid)):
                 _aplicar_status(mensagem, early.status, early.ocorrido_em, early.erro_codigo, early.erro)
         mensagem_id = mensagem.id
+    observe_whatsapp_message(sent=wamid is not None)
     log.info("whatsapp.sent" if wamid else "whatsapp.send_failed", mensagem_id=mensagem_id, tipo=tipo,
              template=template, erro_codigo=erro_codigo)
     return Envio(mensagem_id, wamid, wamid is not None, erro_codigo, erro_codigo == INDELIVERAVEL)
