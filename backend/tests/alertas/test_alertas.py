@@ -143,3 +143,17 @@ def test_the_command_refuses_to_send_without_whatsapp(database: Database, settin
     result = CliRunner().invoke(app, ["whatsapp", "alertas", "--json"], env=env)
     assert result.exit_code == 1
     assert json.loads(result.stdout.strip().splitlines()[-1])["status"] == "ERRO"
+
+
+def test_atrasadas_and_semana_list_what_the_alerts_announce(
+        api: TestClient, graph: Graph, database: Database) -> None:
+    today = today_sao_paulo()
+    _office(database, today)
+    link(api, PHONE)
+    say(api, PHONE, "atrasadas", "wamid.L1")
+    say(api, PHONE, "Sémana", "wamid.L2")
+    atrasadas, semana = (s["payload"]["text"]["body"] for s in graph.sent()[-2:])
+    overdue = today - timedelta(days=3)
+    assert atrasadas == f"*1 obrigação atrasada*\n• {overdue:%d/%m} DAS-atrasada — Mercado Bom Preço"
+    assert semana.startswith("*2 obrigações vencem nos próximos 7 dias*\n• ")
+    assert "DAS-dois" in semana and "DAS-seis" in semana and "DAS-longe" not in semana

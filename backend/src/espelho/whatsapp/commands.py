@@ -131,21 +131,24 @@ def _empresa(session: Session, _v: Vinculado, argumento: str) -> str:
     ])
 
 
+def _obrigacoes(itens: list[regras.ObrigacaoPendente], total: int, nenhuma: str, titulo: str) -> str:
+    """A listing reply: `nenhuma` when empty, else `titulo` (its `{n}` the count) over the list."""
+    if not total:
+        return nenhuma
+    return f"*{titulo.format(n=total)}*\n" + _lista([_obrigacao(o) for o in itens], total)
+
+
 def _atrasadas(session: Session, _v: Vinculado, _a: str) -> str:
     itens, total = regras.atrasadas(session, today_sao_paulo(), MAX_LINHAS)
-    if not total:
-        return "Nenhuma obrigação atrasada. 👍"
-    titulo = "1 obrigação atrasada" if total == 1 else f"{total} obrigações atrasadas"
-    return f"*{titulo}*\n" + _lista([_obrigacao(o) for o in itens], total)
+    return _obrigacoes(itens, total, "Nenhuma obrigação atrasada. 👍",
+                       "1 obrigação atrasada" if total == 1 else "{n} obrigações atrasadas")
 
 
 def _semana(session: Session, _v: Vinculado, _a: str) -> str:
-    hoje = today_sao_paulo()
-    itens, total = regras.a_vencer(session, hoje, 7, MAX_LINHAS)
-    if not total:
-        return "Nenhuma obrigação pendente vence nos próximos 7 dias."
-    titulo = "1 obrigação vence" if total == 1 else f"{total} obrigações vencem"
-    return f"*{titulo} nos próximos 7 dias*\n" + _lista([_obrigacao(o) for o in itens], total)
+    itens, total = regras.a_vencer(session, today_sao_paulo(), 7, MAX_LINHAS)
+    vencem = "1 obrigação vence" if total == 1 else "{n} obrigações vencem"
+    return _obrigacoes(itens, total, "Nenhuma obrigação pendente vence nos próximos 7 dias.",
+                       f"{vencem} nos próximos 7 dias")
 
 
 def _contratos(session: Session, _v: Vinculado, _a: str) -> str:
