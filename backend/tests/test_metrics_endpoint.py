@@ -151,6 +151,7 @@ def test_the_token_guards_metrics_when_set(api: TestClient, settings: Settings) 
             assert token not in response.text
         samples = scrape(client, Authorization=f"Bearer {token}")
     assert value(samples, "espelho_ratelimit_limit", upstream="acessorias") == settings.acessorias_rate_limit
+    assert value(samples, "espelho_ratelimit_limit", upstream="whatsapp") == settings.whatsapp_rate_limit
 
 
 def test_with_redis_the_window_gauge_counts_every_workers_requests(settings: Settings) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -12,6 +12,18 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path.cwd() / "espelho.db"
 INSECURE_DEFAULT_SECRET = "change-me-insecure-default"
+
+
+class UpstreamSettings(NamedTuple):
+    """How to reach one upstream (`Settings.upstream`): what its client, rate limiter and metrics read."""
+
+    base_url: str
+    timeout_s: float
+    max_attempts: int
+    backoff_s: float
+    rate_limit: int
+    # Sent as `Authorization: Bearer …` when not None (an unset token goes empty: the upstream refuses it).
+    token: SecretStr | None = None
 
 
 class Settings(BaseSettings):
@@ -158,3 +170,21 @@ class Settings(BaseSettings):
         secrets = (self.whatsapp_access_token, self.whatsapp_app_secret, self.whatsapp_verify_token)
         return bool(self.whatsapp_phone_number_id and self.whatsapp_business_number
                     and all(s is not None and s.get_secret_value() for s in secrets))
+
+    def upstream(self, name: str) -> UpstreamSettings:
+        """The settings of upstream `name`: `comprasnet` (its tab timeout; the slow list has its own),
+        `acessorias` or `whatsapp`."""
+        match name:
+            case "comprasnet":
+                return UpstreamSettings(self.comprasnet_base_url, self.comprasnet_child_timeout_s,
+                                        self.comprasnet_max_attempts, self.comprasnet_backoff_s,
+                                        self.comprasnet_rate_limit)
+            case "acessorias":
+                return UpstreamSettings(self.acessorias_base_url, self.acessorias_timeout_s,
+                                        self.acessorias_max_attempts, self.acessorias_backoff_s,
+                                        self.acessorias_rate_limit, self.acessorias_token or SecretStr(""))
+            case "whatsapp":
+                return UpstreamSettings(self.whatsapp_graph_url, self.whatsapp_timeout_s,
+                                        self.whatsapp_max_attempts, self.whatsapp_backoff_s,
+                                        self.whatsapp_rate_limit, self.whatsapp_access_token or SecretStr(""))
+        raise KeyError(f"unknown upstream {name!r}")

@@ -26,8 +26,8 @@ from espelho.clock import SAO_PAULO
 from espelho.config import Settings
 from espelho.errors import UpstreamMalformed
 from espelho.logging_setup import get_logger
-from espelho.upstream.http import UpstreamHttp, UpstreamResponse
-from espelho.upstream.ratelimit import RateLimiter, upstream_rate_limiter
+from espelho.upstream.http import UpstreamResponse, upstream_http
+from espelho.upstream.ratelimit import RateLimiter
 
 log = get_logger(__name__)
 
@@ -84,20 +84,11 @@ class AcessoriasClient:
         confirm_pause_s: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        token = settings.acessorias_token.get_secret_value() if settings.acessorias_token else ""
-        if rate_limiter is None:
-            rate_limiter = upstream_rate_limiter("acessorias", settings)
-        self.http = UpstreamHttp(
-            "acessorias",
-            settings.acessorias_base_url,
-            rate_limiter=rate_limiter,
-            timeout_s=settings.acessorias_timeout_s,
-            max_attempts=settings.acessorias_max_attempts,
-            backoff_s=settings.acessorias_backoff_s,
+        self.http = upstream_http(
+            "acessorias", settings, rate_limiter=rate_limiter,
             # No Retry-After upstream: back off locally, doubling up to ~20 s (reference §3).
             max_backoff_s=max(settings.acessorias_backoff_s, 20.0),
             max_in_flight=max(1, min(MAX_IN_FLIGHT, settings.acessorias_max_in_flight)),
-            headers={"Authorization": f"Bearer {token}"},
         )
         # Silent throttling answers 200 [] (reference §3): an empty page gets one spaced retry (≥1.4 s
         # upstream); the pause doubles once a retry has found data, i.e. while throttling is going on.

@@ -10,8 +10,7 @@ from typing import Any
 
 from espelho.config import Settings
 from espelho.errors import UpstreamMalformed
-from espelho.upstream.http import UpstreamHttp
-from espelho.upstream.ratelimit import upstream_rate_limiter
+from espelho.upstream.http import UpstreamHttp, upstream_http
 
 UPSTREAM = "comprasnet"
 
@@ -24,16 +23,8 @@ class ComprasnetClient:
     def __init__(self, settings: Settings, *, http: UpstreamHttp | None = None) -> None:
         self.list_timeout_s = settings.comprasnet_list_timeout_s
         self.child_timeout_s = settings.comprasnet_child_timeout_s
-        self.http = http or UpstreamHttp(
-            UPSTREAM,
-            settings.comprasnet_base_url,
-            rate_limiter=upstream_rate_limiter(UPSTREAM, settings),
-            timeout_s=settings.comprasnet_child_timeout_s,
-            max_attempts=settings.comprasnet_max_attempts,
-            backoff_s=settings.comprasnet_backoff_s,
-            # The upstream copes with a handful of parallel requests per client (one project runs 6).
-            max_in_flight=8,
-        )
+        # The upstream copes with a handful of parallel requests per client (one project runs 6).
+        self.http = http or upstream_http(UPSTREAM, settings, max_in_flight=8)
 
     @property
     def base_url(self) -> str:

@@ -21,6 +21,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from espelho.config import Settings
 from espelho.errors import (
     UpstreamError,
     UpstreamMalformed,
@@ -30,7 +31,7 @@ from espelho.errors import (
 )
 from espelho.logging_setup import get_logger
 from espelho.observability import observe_ratelimit_wait, observe_upstream_error, observe_upstream_request
-from espelho.upstream.ratelimit import RateLimiter
+from espelho.upstream.ratelimit import RateLimiter, upstream_rate_limiter
 
 log = get_logger(__name__)
 
@@ -222,6 +223,18 @@ class UpstreamHttp:
             raise _Retryable(error, retry_after)
         raise UpstreamRejected(f"{self.name} rejected the request with HTTP {status}", upstream=self.name,
                                url=url, status=status, detail=response.text[:300])
+
+
+def upstream_http(upstream: str, settings: Settings, *, rate_limiter: RateLimiter | None = None,
+                  **options: Any) -> UpstreamHttp:
+    """The machinery of one of UPSTREAMS as its settings say (`Settings.upstream`: base URL, timeout,
+    attempts, backoff, bearer token), drawing on its shared rate limiter; `options` are UpstreamHttp's
+    others (max_in_flight, max_backoff_s, …)."""
+    conf = settings.upstream(upstream)
+    headers = None if conf.token is None else {"Authorization": f"Bearer {conf.token.get_secret_value()}"}
+    return UpstreamHttp(upstream, conf.base_url, timeout_s=conf.timeout_s, max_attempts=conf.max_attempts,
+                        backoff_s=conf.backoff_s, headers=headers,
+                        rate_limiter=rate_limiter or upstream_rate_limiter(upstream, settings), **options)
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:

@@ -134,11 +134,10 @@ def shared_rate_limiter(name: str, limit: int, redis_url: str | None, window_s: 
 
 
 # The rate-limited upstreams, by the names their clients (and the metrics) use.
-UPSTREAMS = ("comprasnet", "acessorias")
+UPSTREAMS = ("comprasnet", "acessorias", "whatsapp")
 
 
 def upstream_rate_limiter(upstream: str, settings: Settings) -> RateLimiter:
     """The shared limiter of one of UPSTREAMS, sized by its setting: what the clients send through and
     what /metrics reports."""
-    limits = {"comprasnet": settings.comprasnet_rate_limit, "acessorias": settings.acessorias_rate_limit}
-    return shared_rate_limiter(upstream, limits[upstream], settings.redis_url)
+    return shared_rate_limiter(upstream, settings.upstream(upstream).rate_limit, settings.redis_url)

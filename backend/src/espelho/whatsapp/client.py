@@ -15,8 +15,7 @@ from pydantic import ValidationError
 
 from espelho.config import Settings
 from espelho.errors import GraphRejected, UpstreamMalformed
-from espelho.upstream.http import UpstreamHttp, UpstreamResponse
-from espelho.upstream.ratelimit import shared_rate_limiter
+from espelho.upstream.http import UpstreamResponse, upstream_http
 from espelho.whatsapp.schemas import UpstreamGraphErrorEnvelope, UpstreamSendResponse
 
 UPSTREAM = "whatsapp"
@@ -53,18 +52,8 @@ def template_payload(to: str, name: str, language: str, parameters: list[str]) -
 
 class WhatsAppClient:
     def __init__(self, settings: Settings) -> None:
-        token = settings.whatsapp_access_token.get_secret_value() if settings.whatsapp_access_token else ""
         self.phone_number_id = settings.whatsapp_phone_number_id or ""
-        self.http = UpstreamHttp(
-            UPSTREAM,
-            settings.whatsapp_graph_url,
-            rate_limiter=shared_rate_limiter(UPSTREAM, settings.whatsapp_rate_limit, settings.redis_url),
-            timeout_s=settings.whatsapp_timeout_s,
-            max_attempts=settings.whatsapp_max_attempts,
-            backoff_s=settings.whatsapp_backoff_s,
-            max_in_flight=8,
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        self.http = upstream_http(UPSTREAM, settings, max_in_flight=8)
 
     def close(self) -> None:
         self.http.close()
@@ -90,10 +79,7 @@ _clients_lock = threading.Lock()
 
 def get_client(settings: Settings) -> WhatsAppClient:
     """One client (connection pool, rate limiter) per process and configuration."""
-    token = settings.whatsapp_access_token.get_secret_value() if settings.whatsapp_access_token else ""
-    key = (settings.whatsapp_graph_url, settings.whatsapp_phone_number_id, token, settings.whatsapp_timeout_s,
-           settings.whatsapp_max_attempts, settings.whatsapp_backoff_s, settings.whatsapp_rate_limit,
-           settings.redis_url)
+    key = (settings.upstream(UPSTREAM), settings.whatsapp_phone_number_id, settings.redis_url)
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
