@@ -283,6 +283,16 @@ def list_processos(
     return [dict(row._mapping) for row in session.execute(stmt)], total
 
 
+def processos_select(session: Session, f: ProcessoFiltros, ordering: str | None) -> Select[Any]:
+    """The whole filtered, ordered list that `list_processos` pages (the exports read it)."""
+    key, desc = ordering_key(ordering, PROCESSO_ORDERING, "-id")
+    return (
+        _processo_select()
+        .where(*processos_conditions(session, f))
+        .order_by(*_directed(key, Processo.id, desc))
+    )
+
+
 def get_processo(session: Session, processo_id: int) -> dict[str, Any]:
     row = session.execute(_processo_select().where(Processo.id == processo_id)).first()
     if row is None:
@@ -373,6 +383,14 @@ def list_empresas(
     ordering: str | None,
 ) -> tuple[list[Empresa], int]:
     order = parse_ordering(ordering, EMPRESA_ORDERING, "nome")
+    conditions = empresas_conditions(regime=regime, ativa=ativa, q=q)
+    rows, total = paginate(session, select(Empresa).where(*conditions), paging, order)
+    return [row[0] for row in rows], total
+
+
+def empresas_conditions(
+    *, regime: str | None, ativa: bool | None, q: str | None
+) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if regime:
         conditions.append(regime_condition(Empresa.regime_tributario, regime))
@@ -380,8 +398,19 @@ def list_empresas(
         conditions.append(Empresa.ativa.is_(ativa))
     if q and q.strip():
         conditions.append(empresa_q_condition(q))
-    rows, total = paginate(session, select(Empresa).where(*conditions), paging, order)
-    return [row[0] for row in rows], total
+    return conditions
+
+
+def empresas_select(
+    *, regime: str | None, ativa: bool | None, q: str | None, ordering: str | None
+) -> Select[Any]:
+    """The whole filtered, ordered list that `list_empresas` pages (the exports read it)."""
+    columns = [c for c in Empresa.__table__.columns if c.key not in ("raw_json", "hash_snapshot")]
+    return (
+        select(*columns)
+        .where(*empresas_conditions(regime=regime, ativa=ativa, q=q))
+        .order_by(*parse_ordering(ordering, EMPRESA_ORDERING, "nome"))
+    )
 
 
 def get_empresa(session: Session, empresa_id: int) -> Empresa:
@@ -412,10 +441,7 @@ class ObrigacaoFiltros:
     ate: str | None = None
 
 
-def list_obrigacoes(
-    session: Session, f: ObrigacaoFiltros, paging: PageParams, ordering: str | None
-) -> tuple[list[dict[str, Any]], int]:
-    order = parse_ordering(ordering, OBRIGACAO_ORDERING, "data_vencimento")
+def obrigacoes_conditions(f: ObrigacaoFiltros) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if f.status:
         conditions.append(Obrigacao.status == f.status.strip())
@@ -433,6 +459,14 @@ def list_obrigacoes(
         conditions.append(Obrigacao.data_vencimento >= de)
     if ate:
         conditions.append(Obrigacao.data_vencimento <= ate)
+    return conditions
+
+
+def list_obrigacoes(
+    session: Session, f: ObrigacaoFiltros, paging: PageParams, ordering: str | None
+) -> tuple[list[dict[str, Any]], int]:
+    order = parse_ordering(ordering, OBRIGACAO_ORDERING, "data_vencimento")
+    conditions = obrigacoes_conditions(f)
     stmt = (
         select(Obrigacao, Empresa.nome)
         .join(Empresa, Empresa.id == Obrigacao.empresa_id)
@@ -448,3 +482,14 @@ def list_obrigacoes(
         item["empresa_nome"] = empresa_nome
         items.append(item)
     return items, total
+
+
+def obrigacoes_select(f: ObrigacaoFiltros, ordering: str | None) -> Select[Any]:
+    """The whole filtered, ordered list that `list_obrigacoes` pages (the exports read it)."""
+    columns = [c for c in Obrigacao.__table__.columns if c.key not in ("raw_json", "hash_snapshot")]
+    return (
+        select(*columns, Empresa.nome.label("empresa_nome"))
+        .join(Empresa, Empresa.id == Obrigacao.empresa_id)
+        .where(*obrigacoes_conditions(f))
+        .order_by(*parse_ordering(ordering, OBRIGACAO_ORDERING, "data_vencimento"))
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Query
+from fastapi.responses import FileResponse
 
 from espelho.acessorias import metrics, queries
 from espelho.acessorias.queries import ObrigacaoFiltros, ProcessoFiltros
@@ -25,6 +26,8 @@ from espelho.acessorias.responses import (
 )
 from espelho.api import Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
 from espelho.errors import InvalidInput
+from espelho.relatorios import listas
+from espelho.relatorios.export import RESPOSTAS, FormatoQ
 
 router = SlashOptionalRouter(prefix="/api/v1", tags=["acessorias"])
 
@@ -54,7 +57,7 @@ def _processos_page(
 # ---- processos ----------------------------------------------------------------------------------------
 
 
-@router.get("/processos/", response_model=Page[ProcessoOut])
+@router.get("/processos/", response_model=Page[ProcessoOut], responses=RESPOSTAS)
 def list_processos(
     session: SessionDep,
     paging: PageDep,
@@ -65,7 +68,8 @@ def list_processos(
     q: Q = None,
     ordering: Ordering = None,
     incluir_removidos: IncluirRemovidos = False,
-) -> Page[ProcessoOut]:
+    formato: FormatoQ = None,
+) -> Page[ProcessoOut] | FileResponse:
     """Processes, filtered and ordered (`ordering`: id, proc_id, nome, competencia, status,
     porcentagem_conclusao, dias_corridos, data_inicio, data_conclusao, dt_last_dh; default `-id`)."""
     filtros = ProcessoFiltros(
@@ -76,10 +80,12 @@ def list_processos(
         q=q,
         incluir_removidos=incluir_removidos,
     )
+    if formato:
+        return listas.processos(session, filtros, ordering, formato)
     return _processos_page(session, filtros, paging, ordering)
 
 
-@router.get("/processos/competencia/{comp:path}/", response_model=Page[ProcessoOut])
+@router.get("/processos/competencia/{comp:path}/", response_model=Page[ProcessoOut], responses=RESPOSTAS)
 def processos_da_competencia(
     session: SessionDep,
     paging: PageDep,
@@ -88,12 +94,15 @@ def processos_da_competencia(
     regime: Regime = None,
     q: Q = None,
     ordering: Ordering = None,
-) -> Page[ProcessoOut]:
+    formato: FormatoQ = None,
+) -> Page[ProcessoOut] | FileResponse:
     """`comp` as MM-YYYY, YYYY-MM or an encoded MM%2FYYYY."""
     # The path converter also swallows a trailing slash.
     filtros = ProcessoFiltros(
         competencia=queries.parse_competencia(comp.rstrip("/"), "comp"), status=status, regime=regime, q=q
     )
+    if formato:
+        return listas.processos(session, filtros, ordering, formato)
     return _processos_page(session, filtros, paging, ordering)
 
 
@@ -147,7 +156,7 @@ def desdobramentos_do_processo(
 # ---- empresas -----------------------------------------------------------------------------------------
 
 
-@router.get("/empresas/", response_model=Page[EmpresaOut])
+@router.get("/empresas/", response_model=Page[EmpresaOut], responses=RESPOSTAS)
 def list_empresas(
     session: SessionDep,
     paging: PageDep,
@@ -155,8 +164,11 @@ def list_empresas(
     ativa: Annotated[bool | None, Query(description="true: active only; false: inactive only")] = None,
     q: Q = None,
     ordering: Ordering = None,
-) -> Page[EmpresaOut]:
+    formato: FormatoQ = None,
+) -> Page[EmpresaOut] | FileResponse:
     """Companies (`ordering`: nome (default), id, codigo, regime_tributario)."""
+    if formato:
+        return listas.empresas(session, formato, regime=regime, ativa=ativa, q=q, ordering=ordering)
     items, total = queries.list_empresas(session, paging, regime=regime, ativa=ativa, q=q, ordering=ordering)
     return Page[EmpresaOut](
         items=[EmpresaOut.model_validate(e) for e in items],
@@ -215,7 +227,7 @@ def obrigacoes_do_vencimento(
     return _obrigacoes_page(session, filtros, paging, ordering)
 
 
-@router.get("/obrigacoes/", response_model=Page[ObrigacaoOut])
+@router.get("/obrigacoes/", response_model=Page[ObrigacaoOut], responses=RESPOSTAS)
 def list_obrigacoes(
     session: SessionDep,
     paging: PageDep,
@@ -226,11 +238,14 @@ def list_obrigacoes(
     de: Annotated[str | None, Query(max_length=10, description="Due on or after (YYYY-MM-DD)")] = None,
     ate: Annotated[str | None, Query(max_length=10, description="Due on or before (YYYY-MM-DD)")] = None,
     ordering: Ordering = None,
-) -> Page[ObrigacaoOut]:
+    formato: FormatoQ = None,
+) -> Page[ObrigacaoOut] | FileResponse:
     """Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id)."""
     filtros = ObrigacaoFiltros(
         status=status, tipo=tipo, empresa=empresa, competencia=competencia, de=de, ate=ate
     )
+    if formato:
+        return listas.obrigacoes(session, filtros, ordering, formato)
     return _obrigacoes_page(session, filtros, paging, ordering)
 
 

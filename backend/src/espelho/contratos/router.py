@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Path, Query
+from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from espelho.api import DatabaseDep, Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
@@ -29,6 +30,8 @@ from espelho.contratos.schemas import (
     ItemOut,
     UasgOut,
 )
+from espelho.relatorios import listas
+from espelho.relatorios.export import RESPOSTAS, FormatoQ
 
 # Full paths (no prefix) so the bare collection path also gets its slash-less twin.
 router = SlashOptionalRouter(tags=["contratos"])
@@ -54,7 +57,9 @@ def _page_of_contratos(session: Any, page: Any, **filters: Any) -> Page[Contrato
     )
 
 
-@router.get(P + "/", response_model=Page[ContratoResumo], summary="List mirrored contracts")
+@router.get(
+    P + "/", response_model=Page[ContratoResumo], summary="List mirrored contracts", responses=RESPOSTAS
+)
 def list_contratos(
     session: SessionDep,
     settings: SettingsDep,
@@ -64,16 +69,18 @@ def list_contratos(
     vigencia: Vigencia | None = None,
     tipo: TipoQ = None,
     dias: DiasQ = None,
-) -> Page[ContratoResumo]:
-    return _page_of_contratos(
-        session,
-        page,
+    formato: FormatoQ = None,
+) -> Page[ContratoResumo] | FileResponse:
+    filtros: dict[str, Any] = dict(
         uasg=uasg,
         q=q,
         vigencia=vigencia,
         tipo=tipo,
         dias=settings.contratos_proximos_vencer_dias if dias is None else dias,
     )
+    if formato:
+        return listas.contratos_lista(session, formato, **filtros)
+    return _page_of_contratos(session, page, **filtros)
 
 
 @router.get(P + "/uasgs/", response_model=list[UasgOut], summary="Mirrored UASGs with their contract counts")
@@ -144,24 +151,58 @@ ContratoQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Comprasnet
 
 
 @router.get(
-    P + "/historico/", response_model=Page[HistoricoOut], summary="Stored Histórico rows (database only)"
+    P + "/historico/",
+    response_model=Page[HistoricoOut],
+    summary="Stored Histórico rows (database only)",
+    responses=RESPOSTAS,
 )
-def list_historico(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
+def list_historico(
+    session: SessionDep, page: PageDep, contrato: ContratoQ = None, formato: FormatoQ = None
+) -> Any:
+    if formato:
+        return listas.contrato_aba(session, "historico", contrato, formato)
     return _aba_page(session, "historico", contrato, page, HistoricoOut)
 
 
-@router.get(P + "/empenhos/", response_model=Page[EmpenhoOut], summary="Stored Empenhos rows (database only)")
-def list_empenhos(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
+@router.get(
+    P + "/empenhos/",
+    response_model=Page[EmpenhoOut],
+    summary="Stored Empenhos rows (database only)",
+    responses=RESPOSTAS,
+)
+def list_empenhos(
+    session: SessionDep, page: PageDep, contrato: ContratoQ = None, formato: FormatoQ = None
+) -> Any:
+    if formato:
+        return listas.contrato_aba(session, "empenhos", contrato, formato)
     return _aba_page(session, "empenhos", contrato, page, EmpenhoOut)
 
 
-@router.get(P + "/itens/", response_model=Page[ItemOut], summary="Stored Itens rows (database only)")
-def list_itens(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
+@router.get(
+    P + "/itens/",
+    response_model=Page[ItemOut],
+    summary="Stored Itens rows (database only)",
+    responses=RESPOSTAS,
+)
+def list_itens(
+    session: SessionDep, page: PageDep, contrato: ContratoQ = None, formato: FormatoQ = None
+) -> Any:
+    if formato:
+        return listas.contrato_aba(session, "itens", contrato, formato)
     return _aba_page(session, "itens", contrato, page, ItemOut)
 
 
-@router.get(P + "/arquivos/", response_model=Page[ArquivoOut], summary="Stored Arquivos rows (database only)")
-def list_arquivos(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
+@router.get(
+    P + "/arquivos/",
+    response_model=Page[ArquivoOut],
+    summary="Stored Arquivos rows (database only)",
+    responses=RESPOSTAS,
+)
+def list_arquivos(
+    session: SessionDep, page: PageDep, contrato: ContratoQ = None, formato: FormatoQ = None
+) -> Any:
+    if formato:
+        return listas.contrato_aba(session, "arquivos", contrato, formato)
     return _aba_page(session, "arquivos", contrato, page, ArquivoOut)
 
 

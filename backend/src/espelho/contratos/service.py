@@ -483,17 +483,15 @@ def _vigencia_filter(stmt: Select[Any], vigencia: str | None, today: date, dias:
     return stmt
 
 
-def list_contratos(
-    session: Session,
+def contratos_select(
     *,
     uasg: str | None = None,
     q: str | None = None,
     vigencia: str | None = None,
     tipo: str | None = None,
     dias: int = 30,
-    offset: int = 0,
-    limit: int = 50,
-) -> tuple[list[Contrato], int]:
+) -> tuple[Select[Any], list[Any]]:
+    """The filtered contracts and their list order, shared by the JSON pages and the exports."""
     stmt = select(Contrato)
     if uasg:
         stmt = stmt.where(Contrato.uasg_codigo == uasg.strip())
@@ -519,13 +517,28 @@ def list_contratos(
         stmt = stmt.where(or_(*conditions))
     today = today_sao_paulo()
     stmt = _vigencia_filter(stmt, vigencia, today, dias)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     if vigencia in ("ativos", "proximos_vencer"):
         order = [Contrato.vigencia_fim.asc().nulls_last(), Contrato.id]
     elif vigencia == "vencidos":
         order = [Contrato.vigencia_fim.desc(), Contrato.id]
     else:
         order = [Contrato.vigencia_fim.desc().nulls_first(), Contrato.id.desc()]
+    return stmt, order
+
+
+def list_contratos(
+    session: Session,
+    *,
+    uasg: str | None = None,
+    q: str | None = None,
+    vigencia: str | None = None,
+    tipo: str | None = None,
+    dias: int = 30,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Contrato], int]:
+    stmt, order = contratos_select(uasg=uasg, q=q, vigencia=vigencia, tipo=tipo, dias=dias)
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(session.scalars(stmt.order_by(*order).offset(offset).limit(limit)))
     return items, total
 
@@ -545,15 +558,13 @@ def aba_totals(session: Session, contrato_id: int) -> dict[str, int]:
     }
 
 
-def list_aba(
-    session: Session, aba: str, *, contrato_id: int | None, offset: int = 0, limit: int = 50
-) -> tuple[list[Any], int]:
+def aba_select(session: Session, aba: str, *, contrato_id: int | None) -> tuple[Select[Any], list[Any]]:
+    """One tab's stored rows (of one contract, or all) and their list order; 404 for an unknown contract."""
     model = ABA_MODELS[validate_abas([aba])[0]]
     stmt = select(model)
     if contrato_id is not None:
         get_contrato(session, contrato_id)
         stmt = stmt.where(model.contrato_id == contrato_id)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     order: list[Any]
     if model is HistoricoContrato:
         order = [HistoricoContrato.data_assinatura.desc().nulls_last(), HistoricoContrato.id]
@@ -563,7 +574,15 @@ def list_aba(
         order = [ItemContrato.numero_item_compra.asc().nulls_last(), ItemContrato.id]
     else:
         order = [ArquivoContrato.id.desc()]
-    items = list(session.scalars(stmt.order_by(model.contrato_id, *order).offset(offset).limit(limit)))
+    return stmt, [model.contrato_id, *order]
+
+
+def list_aba(
+    session: Session, aba: str, *, contrato_id: int | None, offset: int = 0, limit: int = 50
+) -> tuple[list[Any], int]:
+    stmt, order = aba_select(session, aba, contrato_id=contrato_id)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = list(session.scalars(stmt.order_by(*order).offset(offset).limit(limit)))
     return items, total
 
 

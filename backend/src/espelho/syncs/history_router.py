@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
 from espelho.api import Page, PageDep, SessionDep, SlashOptionalRouter
+from espelho.relatorios.export import RESPOSTAS, FormatoQ
 from espelho.syncs.models import Sincronizacao
 
 router = SlashOptionalRouter(prefix="/api/v1/sync", tags=["sync"])
@@ -72,16 +74,10 @@ def sync_status(session: SessionDep, origem: Origem | None = None) -> SyncStatus
     )
 
 
-@router.get("/history/", response_model=Page[SincronizacaoOut])
-def sync_history(
-    session: SessionDep,
-    paging: PageDep,
-    origem: Origem | None = None,
-    status: Status | None = None,
-    tipo: Annotated[str | None, Query(max_length=20, description="FULL, INCREMENTAL, MANUAL, UASG…")] = None,
-    escopo: Annotated[str | None, Query(max_length=60)] = None,
-) -> Page[SincronizacaoOut]:
-    conditions = []
+def history_conditions(
+    origem: str | None, status: str | None, tipo: str | None, escopo: str | None
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
     if origem:
         conditions.append(Sincronizacao.origem == origem)
     if status:
@@ -90,11 +86,32 @@ def sync_history(
         conditions.append(Sincronizacao.tipo == tipo.upper())
     if escopo:
         conditions.append(Sincronizacao.escopo == escopo)
+    return conditions
+
+
+HISTORY_ORDER = (Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc())
+
+
+@router.get("/history/", response_model=Page[SincronizacaoOut], responses=RESPOSTAS)
+def sync_history(
+    session: SessionDep,
+    paging: PageDep,
+    origem: Origem | None = None,
+    status: Status | None = None,
+    tipo: Annotated[str | None, Query(max_length=20, description="FULL, INCREMENTAL, MANUAL, UASG…")] = None,
+    escopo: Annotated[str | None, Query(max_length=60)] = None,
+    formato: FormatoQ = None,
+) -> Page[SincronizacaoOut] | FileResponse:
+    conditions = history_conditions(origem, status, tipo, escopo)
+    if formato:
+        from espelho.relatorios import listas
+
+        return listas.sincronizacoes(session, formato, conditions, HISTORY_ORDER)
     total = session.scalar(select(func.count()).select_from(Sincronizacao).where(*conditions)) or 0
     rows = session.scalars(
         select(Sincronizacao)
         .where(*conditions)
-        .order_by(Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc())
+        .order_by(*HISTORY_ORDER)
         .offset(paging.offset)
         .limit(paging.page_size)
     )
