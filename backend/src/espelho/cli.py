@@ -117,10 +117,12 @@ def _register_domains() -> None:
     from espelho.acessorias.cli import register as register_acessorias
     from espelho.auth.cli import register as register_auth
     from espelho.contratos.cli import register as register_contratos
+    from espelho.relatorios.cli import register as register_relatorios
 
     register_contratos(app)
     register_acessorias(app)
     register_auth(app)
+    register_relatorios(app)
     from espelho.worker import register as register_worker
 
     register_worker(app)

@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from espelho.auth.router import router as auth_router
     from espelho.contratos.router import router as contratos_router
     from espelho.health import router as health_router
+    from espelho.relatorios.router import router as relatorios_router
     from espelho.syncs.history_router import router as sync_history_router
     from espelho.syncs.router import router as sync_trigger_router
 
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sync_history_router)
     app.include_router(contratos_router)
     app.include_router(acessorias_router)
+    app.include_router(relatorios_router)
     _mount_web_app(app, settings)
     return app
 

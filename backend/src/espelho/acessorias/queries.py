@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
+from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo, UsuarioAcessorias
 from espelho.api import PageParams
 from espelho.errors import InvalidInput, NotFound
 
@@ -297,7 +297,18 @@ def get_processo(session: Session, processo_id: int) -> dict[str, Any]:
     row = session.execute(_processo_select().where(Processo.id == processo_id)).first()
     if row is None:
         raise NotFound(f"processo {processo_id} not found")
-    return dict(row._mapping)
+    item = dict(row._mapping)
+    item["gestor_nome"] = gestor_nome(session, item["gestor"])
+    return item
+
+
+def gestor_nome(session: Session, gestor: str | None) -> str | None:
+    """`ProcGestor` is a user id in real data (a name in the upstream's doc): the user's name when the
+    mirror knows it, the raw value otherwise."""
+    if not gestor or not gestor.strip().isdigit():
+        return gestor
+    nome = session.scalar(select(UsuarioAcessorias.nome).where(UsuarioAcessorias.codigo == int(gestor)))
+    return nome or gestor
 
 
 def _require_processo(session: Session, processo_id: int) -> None:

@@ -39,7 +39,7 @@ from espelho.acessorias.client import (
     parse_company,
 )
 from espelho.acessorias.competencia import competencia_processo
-from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
+from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo, UsuarioAcessorias
 from espelho.clock import SAO_PAULO, now_utc, today_sao_paulo
 from espelho.config import Settings
 from espelho.db import Database, upsert
@@ -196,6 +196,7 @@ class _Sync:
         self._empresas_by_cnpj: dict[str, int] = {}
         self._placeholders = 0  # companies first seen in a process header or a delivery block
         self._links: dict[int, list[tuple[int, str | None, date | None, set[str]]]] | None = None
+        self._gestores: set[int] = set()  # ProcGestor user ids of the processes this run wrote
 
     # --- bookkeeping --------------------------------------------------------------------------------
     def result(self, api_calls: int, elapsed_s: float) -> dict[str, Any]:
@@ -279,6 +280,7 @@ class _Sync:
         candidates |= alive - listed  # stored but not listed: refresh by id, remove only if confirmed
         self._fetch_and_write(sorted(candidates), removable=(alive - listed) if complete else set())
         self._probe_above(max([self._max_proc_id(), *listed, *candidates]))
+        self._sync_users(listing=True)
         self._sync_company_deliveries()
         self._invalidate()
 
@@ -323,6 +325,7 @@ class _Sync:
             self._write_deliveries([block], default_empresa=None)
         if self._placeholders:
             self._sync_companies()  # a company new to the mirror was named by a process or a delivery
+        self._sync_users(listing=False)
         self._invalidate()
 
     def _since(self, last_run: datetime | None, newest_column: Any) -> datetime | None:
@@ -397,6 +400,34 @@ class _Sync:
                     )
                 self.counts.cross_competencia = True
         self._empresas.clear()
+
+    # --- usuários (ProcGestor gives an id) ------------------------------------------------------------
+    def _sync_users(self, *, listing: bool) -> None:
+        """The users list (full sync), then each manager id still unknown, one by one: the list skips
+        people. Only this run's processes' ids are asked for, so an id the upstream never resolves costs
+        one lookup per run that touches its process, not one per run."""
+        rows: list[dict[str, Any]] = []
+        if listing:
+            result = self.client.users()
+            self.counts.add_list(result.stats)
+            rows = [r for r in (self._usuario(raw) for raw in result.rows) if r]
+        with self.database.session() as session:
+            if rows:
+                upsert(session, UsuarioAcessorias, rows, index_elements=["codigo"])
+            known = set(session.scalars(select(UsuarioAcessorias.codigo)))
+        for codigo in sorted(self._gestores - known):
+            raw = self.client.user(codigo)
+            row = self._usuario(raw) if raw else None
+            if row is not None:
+                with self.database.session() as session:
+                    upsert(session, UsuarioAcessorias, [row], index_elements=["codigo"])
+
+    def _usuario(self, raw: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            return schemas.usuario_row(schemas.UpstreamUser.model_validate(raw), raw, self.now)
+        except (ValueError, TypeError) as exc:
+            log.warning("acessorias.user_malformed", error=str(exc), user_id=raw.get("id"))
+            return None
 
     def _load_empresas(self, session: Session) -> None:
         if not self._empresas:
@@ -535,6 +566,8 @@ class _Sync:
                 sincronizado_em=self.now,
             )
             upsert(session, Processo, [row], index_elements=["proc_id"])
+            if row["gestor"] and row["gestor"].isdigit():
+                self._gestores.add(int(row["gestor"]))
             processo_id = (
                 existing.id
                 if existing is not None

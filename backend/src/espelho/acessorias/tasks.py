@@ -45,11 +45,12 @@ def sync_full(
 
 @job("acessorias.calcular_metricas_diarias")
 def calcular_metricas_diarias(ctx: JobContext) -> dict[str, Any]:
-    """Recompute the dashboards' metrics cache (daily at 00:00 America/Sao_Paulo: 'today' changed)."""
+    """Recompute the dashboards' metrics cache (daily at 00:00 America/Sao_Paulo: 'today' changed) and
+    store the day's report of the competência in course."""
     from espelho.acessorias import metrics
+    from espelho.relatorios.service import guardar_relatorio_do_dia
 
     def work(_rid: int | None) -> dict[str, Any]:
-        result = metrics.recompute_all(ctx.database)
-        return result if isinstance(result, dict) else {"recomputed": result}
+        return {"recomputed": metrics.recompute_all(ctx.database), **guardar_relatorio_do_dia(ctx.database)}
 
     return run_exclusive(ctx, "acessorias:metricas", work)

@@ -62,6 +62,7 @@ _MAX_CELULA = 32_767
 class Tipo(Enum):
     TEXTO = "texto"
     INTEIRO = "inteiro"
+    NUMERO = "numero"  # integers and decimals mixed in one column (Excel's General format)
     DECIMAL = "decimal"
     DINHEIRO = "dinheiro"
     PERCENTUAL = "percentual"  # values 0–100, as the API serves them
@@ -122,6 +123,8 @@ def valor_csv(tipo: Tipo, value: Any) -> str:
         return ""
     if tipo is Tipo.INTEIRO:
         return str(int(value))
+    if tipo is Tipo.NUMERO:
+        return str(value).replace(".", ",")
     if tipo in (Tipo.DECIMAL, Tipo.DINHEIRO):
         return _br_numero(value, 2)
     if tipo is Tipo.PERCENTUAL:
@@ -208,7 +211,7 @@ class Aba:
         sheet, fmt = self.sheet, self.planilha.formatos.get(tipo)
         if value is None or value == "":
             return
-        if tipo in (Tipo.INTEIRO, Tipo.DECIMAL, Tipo.DINHEIRO):
+        if tipo in (Tipo.INTEIRO, Tipo.NUMERO, Tipo.DECIMAL, Tipo.DINHEIRO):
             sheet.write_number(row, col, float(value), fmt)
         elif tipo is Tipo.PERCENTUAL:
             sheet.write_number(row, col, float(value) / 100.0, fmt)
@@ -242,8 +245,9 @@ def nome_arquivo(base: str, *partes: str | None, extensao: str) -> str:
     return "_".join(p for p in safe if p) + f".{extensao}"
 
 
-def _temp_path(suffix: str) -> str:
-    handle, path = tempfile.mkstemp(prefix="espelho-export-", suffix=suffix)
+def arquivo_temporario(suffix: str) -> str:
+    """A new empty temporary file's path; the caller deletes it."""
+    handle, path = tempfile.mkstemp(prefix="espelho-", suffix=suffix)
     os.close(handle)
     return path
 
@@ -257,7 +261,7 @@ def arquivo(
     aba: str | None = None,
 ) -> FileResponse:
     """The rows as a CSV or single-sheet XLSX attachment, streamed from a temporary file deleted after."""
-    path = _temp_path(f".{formato}")
+    path = arquivo_temporario(f".{formato}")
     try:
         if formato == "csv":
             escrever_csv(path, colunas, rows)
