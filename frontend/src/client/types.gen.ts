@@ -139,6 +139,50 @@ export type ArquivoOut = {
 };
 
 /**
+ * CargaResponsavel
+ */
+export type CargaResponsavel = {
+    /**
+     * Responsavel
+     *
+     * The name Acessórias gives, or "Sem responsável"
+     */
+    responsavel: string;
+    /**
+     * Passos Pendentes
+     *
+     * Steps with status Pendente of the competência's processes
+     */
+    passos_pendentes: number;
+    /**
+     * Passos Concluidos
+     */
+    passos_concluidos: number;
+    /**
+     * Obrigacoes Pendentes
+     *
+     * Obligations of the competência not delivered yet
+     */
+    obrigacoes_pendentes: number;
+    /**
+     * Obrigacoes Atrasadas
+     *
+     * Pending obligations whose deadline is before today
+     */
+    obrigacoes_atrasadas: number;
+    /**
+     * Obrigacoes Entregues
+     */
+    obrigacoes_entregues: number;
+    /**
+     * Concluidos
+     *
+     * passos_concluidos + obrigacoes_entregues
+     */
+    concluidos: number;
+};
+
+/**
  * ContratoDetalhe
  */
 export type ContratoDetalhe = {
@@ -549,6 +593,38 @@ export type ContratoSyncOut = {
 };
 
 /**
+ * DashboardGargalos
+ */
+export type DashboardGargalos = {
+    /**
+     * Competencia
+     */
+    competencia: string | null;
+    /**
+     * Data
+     */
+    data: string;
+    /**
+     * Em Andamento
+     *
+     * Open processes (Em andamento) of the competência
+     */
+    em_andamento: number;
+    /**
+     * Sem Passo Pendente
+     *
+     * Open processes with no pending step mirrored
+     */
+    sem_passo_pendente: number;
+    /**
+     * Items
+     *
+     * processos adds up to em_andamento − sem_passo_pendente
+     */
+    items: Array<Gargalo>;
+};
+
+/**
  * DashboardMetricas
  */
 export type DashboardMetricas = {
@@ -609,6 +685,10 @@ export type DashboardMetricas = {
         [key: string]: Variacao;
     } | null;
     /**
+     * The previous competência on the same day of its cycle (a competência is worked in the month after it); null without a competência or before its cycle began
+     */
+    mesmo_dia_anterior?: MesmoDiaAnterior | null;
+    /**
      * Calculada Em
      *
      * When the oldest figure in this answer was computed
@@ -636,6 +716,31 @@ export type DashboardRegimes = {
      * Calculada Em
      */
     calculada_em: string;
+};
+
+/**
+ * DashboardResponsaveis
+ */
+export type DashboardResponsaveis = {
+    /**
+     * Competencia
+     *
+     * MM/YYYY, or null for every competência
+     */
+    competencia: string | null;
+    /**
+     * Data
+     *
+     * Today in America/Sao_Paulo (the day 'atrasada' refers to)
+     */
+    data: string;
+    /**
+     * Items
+     *
+     * Most pending work first; the rows add up to `totais`
+     */
+    items: Array<CargaResponsavel>;
+    totais: TotaisResponsaveis;
 };
 
 /**
@@ -908,6 +1013,40 @@ export type EmpresaOut = {
      * Sincronizada Em
      */
     sincronizada_em: string;
+};
+
+/**
+ * Gargalo
+ */
+export type Gargalo = {
+    /**
+     * Modelo
+     *
+     * The process template (ProcNome)
+     */
+    modelo: string;
+    /**
+     * Passo
+     *
+     * The first pending step, where the processes stand
+     */
+    passo: string;
+    /**
+     * Processos
+     *
+     * Open processes standing on this step
+     */
+    processos: number;
+    /**
+     * Mediana Dias
+     *
+     * Median days since each process last changed upstream
+     */
+    mediana_dias: number;
+    /**
+     * Max Dias
+     */
+    max_dias: number;
 };
 
 /**
@@ -1212,6 +1351,46 @@ export type ManualSyncRequest = {
      * MM/YYYY (FULL only: restrict to a competência)
      */
     competencia?: string | null;
+};
+
+/**
+ * MesmoDiaAnterior
+ */
+export type MesmoDiaAnterior = {
+    /**
+     * Competencia
+     *
+     * The previous competência
+     */
+    competencia: string;
+    /**
+     * Dia Do Ciclo
+     *
+     * Days since this competência's cycle began (the 1st of the next month)
+     */
+    dia_do_ciclo: number;
+    /**
+     * Data Corte
+     *
+     * The same day of the previous competência's cycle
+     */
+    data_corte: string;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Concluidos
+     *
+     * Concluded on or before data_corte
+     */
+    concluidos: number;
+    /**
+     * Taxa Conclusao
+     *
+     * concluidos / total × 100
+     */
+    taxa_conclusao: number;
 };
 
 /**
@@ -1754,8 +1933,16 @@ export type ProcessoDetalhe = {
     criador: string | null;
     /**
      * Gestor
+     *
+     * ProcGestor as the upstream gives it (a user id in real data)
      */
     gestor: string | null;
+    /**
+     * Gestor Nome
+     *
+     * The manager's name from the office's users list
+     */
+    gestor_nome?: string | null;
     /**
      * Observacoes
      */
@@ -1892,6 +2079,42 @@ export type RegimeMetricas = {
      * Media Dias
      */
     media_dias: number | null;
+};
+
+/**
+ * RelatorioOut
+ */
+export type RelatorioOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Tipo
+     */
+    tipo: string;
+    /**
+     * Competencia
+     */
+    competencia: string;
+    /**
+     * Data
+     */
+    data: string;
+    /**
+     * Nome Arquivo
+     */
+    nome_arquivo: string;
+    /**
+     * Tamanho
+     *
+     * Bytes
+     */
+    tamanho: number;
+    /**
+     * Gerado Em
+     */
+    gerado_em: string;
 };
 
 /**
@@ -2054,6 +2277,36 @@ export type TokenResponse = {
      * Seconds until the token expires
      */
     expires_in: number;
+};
+
+/**
+ * TotaisResponsaveis
+ */
+export type TotaisResponsaveis = {
+    /**
+     * Passos Pendentes
+     */
+    passos_pendentes: number;
+    /**
+     * Passos Concluidos
+     */
+    passos_concluidos: number;
+    /**
+     * Obrigacoes Pendentes
+     */
+    obrigacoes_pendentes: number;
+    /**
+     * Obrigacoes Atrasadas
+     */
+    obrigacoes_atrasadas: number;
+    /**
+     * Obrigacoes Entregues
+     */
+    obrigacoes_entregues: number;
+    /**
+     * Concluidos
+     */
+    concluidos: number;
 };
 
 /**
@@ -2896,6 +3149,12 @@ export type SyncHistoryApiV1SyncHistoryGetData = {
          */
         escopo?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -2922,7 +3181,7 @@ export type SyncHistoryApiV1SyncHistoryGetError = SyncHistoryApiV1SyncHistoryGet
 
 export type SyncHistoryApiV1SyncHistoryGetResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageSincronizacaoOut;
 };
@@ -2962,6 +3221,12 @@ export type ListContratosApiContratosGetData = {
          */
         dias?: number | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -2988,7 +3253,7 @@ export type ListContratosApiContratosGetError = ListContratosApiContratosGetErro
 
 export type ListContratosApiContratosGetResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageContratoResumo;
 };
@@ -3198,6 +3463,12 @@ export type ListHistoricoApiContratosHistoricoGetData = {
          */
         contrato?: number | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -3224,7 +3495,7 @@ export type ListHistoricoApiContratosHistoricoGetError = ListHistoricoApiContrat
 
 export type ListHistoricoApiContratosHistoricoGetResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageHistoricoOut;
 };
@@ -3241,6 +3512,12 @@ export type ListEmpenhosApiContratosEmpenhosGetData = {
          * Comprasnet contract id
          */
         contrato?: number | null;
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3268,7 +3545,7 @@ export type ListEmpenhosApiContratosEmpenhosGetError = ListEmpenhosApiContratosE
 
 export type ListEmpenhosApiContratosEmpenhosGetResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageEmpenhoOut;
 };
@@ -3285,6 +3562,12 @@ export type ListItensApiContratosItensGetData = {
          * Comprasnet contract id
          */
         contrato?: number | null;
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3312,7 +3595,7 @@ export type ListItensApiContratosItensGetError = ListItensApiContratosItensGetEr
 
 export type ListItensApiContratosItensGetResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageItemOut;
 };
@@ -3329,6 +3612,12 @@ export type ListArquivosApiContratosArquivosGetData = {
          * Comprasnet contract id
          */
         contrato?: number | null;
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3356,7 +3645,7 @@ export type ListArquivosApiContratosArquivosGetError = ListArquivosApiContratosA
 
 export type ListArquivosApiContratosArquivosGetResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageArquivoOut;
 };
@@ -3526,6 +3815,12 @@ export type ListProcessosApiV1ProcessosGetData = {
          */
         incluir_removidos?: boolean;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -3552,7 +3847,7 @@ export type ListProcessosApiV1ProcessosGetError = ListProcessosApiV1ProcessosGet
 
 export type ListProcessosApiV1ProcessosGetResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageProcessoOut;
 };
@@ -3593,6 +3888,12 @@ export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData = {
          */
         ordering?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -3619,7 +3920,7 @@ export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetError = Proces
 
 export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageProcessoOut;
 };
@@ -3838,6 +4139,12 @@ export type ListEmpresasApiV1EmpresasGetData = {
          */
         ordering?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -3864,7 +4171,7 @@ export type ListEmpresasApiV1EmpresasGetError = ListEmpresasApiV1EmpresasGetErro
 
 export type ListEmpresasApiV1EmpresasGetResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageEmpresaOut;
 };
@@ -4080,6 +4387,12 @@ export type ListObrigacoesApiV1ObrigacoesGetData = {
          */
         ordering?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -4106,7 +4419,7 @@ export type ListObrigacoesApiV1ObrigacoesGetError = ListObrigacoesApiV1Obrigacoe
 
 export type ListObrigacoesApiV1ObrigacoesGetResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageObrigacaoOut;
 };
@@ -4226,3 +4539,162 @@ export type DashboardTimelineApiV1DashboardTimelineGetResponses = {
 };
 
 export type DashboardTimelineApiV1DashboardTimelineGetResponse = DashboardTimelineApiV1DashboardTimelineGetResponses[keyof DashboardTimelineApiV1DashboardTimelineGetResponses];
+
+export type DashboardResponsaveisApiV1DashboardResponsaveisGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+    };
+    url: '/api/v1/dashboard/responsaveis/';
+};
+
+export type DashboardResponsaveisApiV1DashboardResponsaveisGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DashboardResponsaveisApiV1DashboardResponsaveisGetError = DashboardResponsaveisApiV1DashboardResponsaveisGetErrors[keyof DashboardResponsaveisApiV1DashboardResponsaveisGetErrors];
+
+export type DashboardResponsaveisApiV1DashboardResponsaveisGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: DashboardResponsaveis;
+};
+
+export type DashboardResponsaveisApiV1DashboardResponsaveisGetResponse = DashboardResponsaveisApiV1DashboardResponsaveisGetResponses[keyof DashboardResponsaveisApiV1DashboardResponsaveisGetResponses];
+
+export type DashboardGargalosApiV1DashboardGargalosGetData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+    };
+    url: '/api/v1/dashboard/gargalos/';
+};
+
+export type DashboardGargalosApiV1DashboardGargalosGetErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DashboardGargalosApiV1DashboardGargalosGetError = DashboardGargalosApiV1DashboardGargalosGetErrors[keyof DashboardGargalosApiV1DashboardGargalosGetErrors];
+
+export type DashboardGargalosApiV1DashboardGargalosGetResponses = {
+    /**
+     * Successful Response
+     */
+    200: DashboardGargalos;
+};
+
+export type DashboardGargalosApiV1DashboardGargalosGetResponse = DashboardGargalosApiV1DashboardGargalosGetResponses[keyof DashboardGargalosApiV1DashboardGargalosGetResponses];
+
+export type ListRelatoriosApiV1RelatoriosGetData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/relatorios/';
+};
+
+export type ListRelatoriosApiV1RelatoriosGetResponses = {
+    /**
+     * Response List Relatorios Api V1 Relatorios  Get
+     *
+     * Successful Response
+     */
+    200: Array<RelatorioOut>;
+};
+
+export type ListRelatoriosApiV1RelatoriosGetResponse = ListRelatoriosApiV1RelatoriosGetResponses[keyof ListRelatoriosApiV1RelatoriosGetResponses];
+
+export type DownloadRelatorioApiV1RelatoriosRelatorioIdArquivoGetData = {
+    body?: never;
+    path: {
+        /**
+         * Relatorio Id
+         */
+        relatorio_id: number;
+    };
+    query?: never;
+    url: '/api/v1/relatorios/{relatorio_id}/arquivo/';
+};
+
+export type DownloadRelatorioApiV1RelatoriosRelatorioIdArquivoGetErrors = {
+    /**
+     * No such report
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DownloadRelatorioApiV1RelatoriosRelatorioIdArquivoGetError = DownloadRelatorioApiV1RelatoriosRelatorioIdArquivoGetErrors[keyof DownloadRelatorioApiV1RelatoriosRelatorioIdArquivoGetErrors];
+
+export type DownloadRelatorioApiV1RelatoriosRelatorioIdArquivoGetResponses = {
+    /**
+     * The workbook (attachment)
+     */
+    200: Blob | File;
+};
+
+export type DownloadRelatorioApiV1RelatoriosRelatorioIdArquivoGetResponse = DownloadRelatorioApiV1RelatoriosRelatorioIdArquivoGetResponses[keyof DownloadRelatorioApiV1RelatoriosRelatorioIdArquivoGetResponses];
+
+export type RelatorioDaCompetenciaApiV1RelatoriosCompetenciaCompGetData = {
+    body?: never;
+    path: {
+        /**
+         * Comp
+         *
+         * MM-YYYY (or YYYY-MM)
+         */
+        comp: string;
+    };
+    query?: {
+        /**
+         * Formato
+         *
+         * Only xlsx: a workbook of several sheets
+         */
+        formato?: 'xlsx';
+    };
+    url: '/api/v1/relatorios/competencia/{comp}/';
+};
+
+export type RelatorioDaCompetenciaApiV1RelatoriosCompetenciaCompGetErrors = {
+    /**
+     * No such report
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type RelatorioDaCompetenciaApiV1RelatoriosCompetenciaCompGetError = RelatorioDaCompetenciaApiV1RelatoriosCompetenciaCompGetErrors[keyof RelatorioDaCompetenciaApiV1RelatoriosCompetenciaCompGetErrors];
+
+export type RelatorioDaCompetenciaApiV1RelatoriosCompetenciaCompGetResponses = {
+    /**
+     * The workbook (attachment)
+     */
+    200: Blob | File;
+};
+
+export type RelatorioDaCompetenciaApiV1RelatoriosCompetenciaCompGetResponse = RelatorioDaCompetenciaApiV1RelatoriosCompetenciaCompGetResponses[keyof RelatorioDaCompetenciaApiV1RelatoriosCompetenciaCompGetResponses];

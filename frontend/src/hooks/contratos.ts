@@ -39,7 +39,7 @@ export function useUasgs() {
   return useQuery({ queryKey: ['uasgs'], queryFn: () => unwrap(listUasgsApiContratosUasgsGet()) });
 }
 
-const LISTAR_ABA = {
+export const LISTAR_ABA = {
   historico: listHistoricoApiContratosHistoricoGet,
   empenhos: listEmpenhosApiContratosEmpenhosGet,
   itens: listItensApiContratosItensGet,

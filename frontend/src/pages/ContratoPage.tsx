@@ -11,7 +11,8 @@ import { PageHeader } from '../components/PageHeader';
 import { EmptyState, errorMessage, QueryState } from '../components/QueryState';
 import { StatusChip } from '../components/StatusChip';
 import { useCanSync } from '../hooks/auth';
-import { ABA_FIELDS, syncedThisSession, useContrato, useContratoAba, useSincronizarAba } from '../hooks/contratos';
+import { ABA_FIELDS, LISTAR_ABA, syncedThisSession, useContrato, useContratoAba, useSincronizarAba } from '../hooks/contratos';
+import { ExportButton } from '../components/ExportButton';
 import { formatCnpj, formatDate, formatDateTime, formatDecimal, formatMoney } from '../lib/format';
 import { periodo, vigenciaDe } from './ContratosPage';
 
@@ -100,12 +101,18 @@ export function AbaPanel({ contrato, aba }: { contrato: Contrato; aba: Aba }) {
           {sync.isPending ? 'Buscando no Comprasnet…' : atualizadoEm || sync.data?.atualizado_em
             ? `Atualizado em ${formatDateTime(sync.data?.atualizado_em ?? atualizadoEm)}` : 'Ainda não carregado'}
         </Typography>
+        <Stack direction="row" spacing={1}>
+        {data && data.total > 0 && (
+          <ExportButton nome={`contrato-${id}_${aba}`} fetchFile={(formato) =>
+            LISTAR_ABA[aba]({ query: { contrato: Number(id), formato }, parseAs: 'blob' })} />
+        )}
         {(carregada || sync.isSuccess) && canSync && (
           <Button size="small" variant="outlined" onClick={atualizar} disabled={sync.isPending}
             startIcon={sync.isPending ? <CircularProgress size={16} /> : <RefreshIcon />} data-testid="atualizar">
             Atualizar
           </Button>
         )}
+        </Stack>
       </Stack>
       {sync.isError && (
         <Alert severity={upstream ? 'warning' : 'error'} sx={{ mb: 2 }} data-testid="erro-aba"

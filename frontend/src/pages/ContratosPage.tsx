@@ -10,6 +10,9 @@ import { FilterBar, SearchField } from '../components/Filters';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, errorMessage, QueryState } from '../components/QueryState';
 import { StatusChip } from '../components/StatusChip';
+import { ExportButton } from '../components/ExportButton';
+import { listContratosApiContratosGet } from '../client/sdk.gen';
+import { clean } from '../api/http';
 import { useCanSync } from '../hooks/auth';
 import { useContratos, useSyncUasg, useUasgs } from '../hooks/contratos';
 import { useSyncStatus } from '../hooks/sync';
@@ -88,10 +91,8 @@ export function ContratosPage() {
   const canSync = useCanSync();
   const syncUasg = useSyncUasg();
   const status = useSyncStatus();
-  const query = useContratos({
-    uasg: f.uasg, q: f.q, vigencia: f.vigencia as '' | 'ativos', tipo: f.tipo,
-    page: Number(f.page), page_size: Number(f.page_size),
-  });
+  const filtros = { uasg: f.uasg, q: f.q, vigencia: f.vigencia as '' | 'ativos', tipo: f.tipo };
+  const query = useContratos({ ...filtros, page: Number(f.page), page_size: Number(f.page_size) });
 
   // UASGs already mirrored, and the ones this browser typed before.
   const uasgs = useUasgs();
@@ -118,6 +119,9 @@ export function ContratosPage() {
               onChange={(_, v) => { const u = (v ?? '').trim(); if (/^\d{6}$/.test(u)) remember(u); set({ uasg: u }); }}
               onInputChange={(_, v, reason) => { if (reason === 'input' && (v === '' || /^\d{6}$/.test(v))) set({ uasg: v }); }}
               renderInput={(params) => <TextField {...params} label="UASG" placeholder="6 dígitos" slotProps={{ htmlInput: { ...params.inputProps, 'data-testid': 'uasg-input' } }} />} />
+            <ExportButton nome="contratos" fetchFile={(formato) => listContratosApiContratosGet({
+              query: { ...clean({ ...filtros, vigencia: filtros.vigencia || undefined }), formato }, parseAs: 'blob',
+            })} />
             {canSync && (
               <Button variant="contained" startIcon={syncUasg.isPending || uasgRunning ? <CircularProgress size={16} color="inherit" /> : <SyncIcon />}
                 disabled={!validUasg || syncUasg.isPending || Boolean(uasgRunning)} onClick={sincronizar} data-testid="sincronizar-uasg">

@@ -14,6 +14,9 @@ import { PageHeader } from '../components/PageHeader';
 import { EmptyState, QueryState } from '../components/QueryState';
 import { StatusChip } from '../components/StatusChip';
 import { useEmpresaProcessos, useEmpresas } from '../hooks/empresas';
+import { ExportButton, type Formato } from '../components/ExportButton';
+import { listEmpresasApiV1EmpresasGet } from '../client/sdk.gen';
+import { clean } from '../api/http';
 import { useSearchState } from '../hooks/useSearchState';
 import { formatCnpj, formatInteger } from '../lib/format';
 import { processoColumns } from './ProcessosPage';
@@ -43,13 +46,17 @@ const DEFAULTS = { regime: '', ativa: '', q: '', page: '1', page_size: '25', emp
 export function EmpresasPage() {
   const [f, set] = useSearchState(DEFAULTS);
   const query = useEmpresas({ regime: f.regime, ativa: f.ativa as '' | 'true' | 'false', q: f.q, page: Number(f.page), page_size: Number(f.page_size) });
+  const exportar = (formato: Formato) => listEmpresasApiV1EmpresasGet({
+    query: { ...clean({ regime: f.regime, q: f.q }), ativa: f.ativa ? f.ativa === 'true' : undefined, formato }, parseAs: 'blob',
+  });
   const aberta = f.empresa ? Number(f.empresa) : null;
   const toggle = (e: Empresa) => set({ empresa: aberta === e.id ? '' : String(e.id) }, false);
 
   return (
     <>
       <PageHeader title="Empresas"
-        subtitle={query.data ? `${formatInteger(query.data.total)} empresas` : 'Empresas clientes do escritório'} />
+        subtitle={query.data ? `${formatInteger(query.data.total)} empresas` : 'Empresas clientes do escritório'}
+        actions={<ExportButton nome="empresas" fetchFile={exportar} />} />
       <FilterBar>
         <SearchField value={f.q} onChange={(q) => set({ q })} placeholder="Razão social, fantasia ou CNPJ" />
         <RegimeSelect value={f.regime} onChange={(regime) => set({ regime })} />

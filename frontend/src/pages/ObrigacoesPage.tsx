@@ -1,7 +1,10 @@
-import { Box, Chip, FormControl, InputLabel, MenuItem, Paper, Select, Stack, TextField, Typography } from '@mui/material';
+import { Box, Chip, FormControl, InputLabel, MenuItem, Paper, Select, Stack, Typography } from '@mui/material';
 import type { Obrigacao } from '../api/types';
 import { DataTable, type Column } from '../components/DataTable';
-import { CompetenciaField, EmpresaPicker } from '../components/FilterFields';
+import { CompetenciaField, DateFilter, EmpresaPicker } from '../components/FilterFields';
+import { ExportButton } from '../components/ExportButton';
+import { listObrigacoesApiV1ObrigacoesGet } from '../client/sdk.gen';
+import { clean } from '../api/http';
 import { FilterBar, SearchField } from '../components/Filters';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, QueryState } from '../components/QueryState';
@@ -84,11 +87,15 @@ function atalhos(hoje: string): { label: string; filtros: Partial<typeof DEFAULT
 export function ObrigacoesPage() {
   const [f, set] = useSearchState(DEFAULTS);
   const query = useObrigacoes({ ...f, page: Number(f.page), page_size: Number(f.page_size) });
+  const { page: _page, page_size: _size, ...filtros } = f;
   const hoje = todayIso();
   return (
     <>
       <PageHeader title="Obrigações"
-        subtitle={query.data ? `${formatInteger(query.data.total)} obrigações, por data de vencimento` : 'Entregas e obrigações por vencimento'} />
+        subtitle={query.data ? `${formatInteger(query.data.total)} obrigações, por data de vencimento` : 'Entregas e obrigações por vencimento'}
+        actions={<ExportButton nome="obrigacoes" fetchFile={(formato) => listObrigacoesApiV1ObrigacoesGet({
+          query: { ...clean({ ordering: 'data_vencimento', ...filtros }), formato }, parseAs: 'blob',
+        })} />} />
       <Paper sx={{ p: 1.5, mb: 2 }}>
         <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: 'wrap' }}>
           {atalhos(hoje).map((a) => {
@@ -111,10 +118,8 @@ export function ObrigacoesPage() {
         </FormControl>
         <EmpresaPicker value={f.empresa} onChange={(empresa) => set({ empresa })} />
         <CompetenciaField value={f.competencia} onChange={(competencia) => set({ competencia })} />
-        <TextField size="small" type="date" label="Vencimento de" value={f.de} onChange={(e) => set({ de: e.target.value })}
-          slotProps={{ inputLabel: { shrink: true } }} />
-        <TextField size="small" type="date" label="até" value={f.ate} onChange={(e) => set({ ate: e.target.value })}
-          slotProps={{ inputLabel: { shrink: true } }} />
+        <DateFilter label="Vencimento de" value={f.de} onChange={(de) => set({ de })} />
+        <DateFilter label="até" value={f.ate} onChange={(ate) => set({ ate })} />
       </FilterBar>
       <QueryState query={query} loadingRows={8} isEmpty={(d) => d.items.length === 0}
         empty={<EmptyState message="Nenhuma obrigação com esses filtros." />}>

@@ -7,6 +7,9 @@ import { FilterBar, SearchField } from '../components/Filters';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, QueryState } from '../components/QueryState';
 import { StatusChip } from '../components/StatusChip';
+import { ExportButton } from '../components/ExportButton';
+import { listProcessosApiV1ProcessosGet } from '../client/sdk.gen';
+import { clean } from '../api/http';
 import { useProcessos } from '../hooks/processos';
 import { useSearchState } from '../hooks/useSearchState';
 import { formatCnpj, formatCompetencia, formatDate, formatInteger, formatPercent, toNumber } from '../lib/format';
@@ -61,15 +64,15 @@ const DEFAULTS = { competencia: '', status: '', empresa: '', regime: '', q: '', 
 export function ProcessosPage() {
   const navigate = useNavigate();
   const [f, set] = useSearchState(DEFAULTS);
-  const query = useProcessos({
-    competencia: f.competencia, status: f.status, empresa: f.empresa, regime: f.regime, q: f.q,
-    page: Number(f.page), page_size: Number(f.page_size),
-  });
+  const filtros = { competencia: f.competencia, status: f.status, empresa: f.empresa, regime: f.regime, q: f.q };
+  const query = useProcessos({ ...filtros, page: Number(f.page), page_size: Number(f.page_size) });
 
   return (
     <>
       <PageHeader title="Processos"
-        subtitle={query.data ? `${formatInteger(query.data.total)} processos encontrados` : 'Processos da Acessórias'} />
+        subtitle={query.data ? `${formatInteger(query.data.total)} processos encontrados` : 'Processos da Acessórias'}
+        actions={<ExportButton nome="processos" fetchFile={(formato) =>
+          listProcessosApiV1ProcessosGet({ query: { ...clean(filtros), formato }, parseAs: 'blob' })} />} />
       <FilterBar>
         <SearchField value={f.q} onChange={(q) => set({ q })} placeholder="Título, nome ou número" />
         <CompetenciaField value={f.competencia} onChange={(competencia) => set({ competencia })} />

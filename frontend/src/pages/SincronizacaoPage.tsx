@@ -10,6 +10,8 @@ import { DataTable, type Column } from '../components/DataTable';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, ErrorState, errorMessage, Loading, QueryState } from '../components/QueryState';
 import { StatusChip } from '../components/StatusChip';
+import { ExportButton } from '../components/ExportButton';
+import { syncHistoryApiV1SyncHistoryGet } from '../client/sdk.gen';
 import { useCanSync } from '../hooks/auth';
 import { useManualSync, useSyncHistory, useSyncStatus } from '../hooks/sync';
 import { formatDateTime, formatDecimal, formatInteger } from '../lib/format';
@@ -130,7 +132,9 @@ export function SincronizacaoPage() {
 
   return (
     <>
-      <PageHeader title="Sincronização" subtitle="Espelho da Acessórias e do Comprasnet: o que está rodando e o que já rodou" />
+      <PageHeader title="Sincronização" subtitle="Espelho da Acessórias e do Comprasnet: o que está rodando e o que já rodou"
+        actions={<ExportButton nome="sincronizacoes" fetchFile={(formato) =>
+          syncHistoryApiV1SyncHistoryGet({ query: { formato }, parseAs: 'blob' })} />} />
       <Grid container spacing={2} sx={{ mb: 2 }}>
         <Grid size={{ xs: 12, md: 5 }}>
           <Card sx={{ height: '100%' }}>
