@@ -210,7 +210,8 @@ async function main() {
     const de = new URL(page.url()).searchParams.get('de');
     const [y, m, d] = de.split('-');
     const field = page.getByRole('group', { name: 'Vencimento de' }).first();
-    assert.equal((await field.innerText()).replace(/[\u2066-\u2069\s]/g, ''), `${d}/${m}/${y}`);
+    // The field's text is its sections (then its legend): the date comes first, as dd/mm/aaaa.
+    assert.ok((await field.innerText()).replace(/[\u2066-\u2069\s]/g, '').startsWith(`${d}/${m}/${y}`));
     const download = page.waitForEvent('download');
     await page.getByTestId('exportar').click();
     await page.getByTestId('exportar-xlsx').click();
