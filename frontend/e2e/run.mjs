@@ -223,8 +223,13 @@ async function main() {
   await scenario('responsáveis: the workload per person adds up to the API\'s totals', async () => {
     await page.getByRole('link', { name: 'Responsáveis' }).click();
     await page.getByTestId('tabela-responsaveis').waitFor();
-    const competencia = new URL(page.url()).searchParams.get('competencia');
-    const { body } = await api(page, 'GET', `/api/v1/dashboard/responsaveis?competencia=${encodeURIComponent(competencia ?? '')}`);
+    // The competência the page shows (the URL holds it only once changed from the default); the field's
+    // text is the value, then its legend.
+    const shown = (await page.getByTestId('responsaveis-competencia').innerText()).trim().split('\n')[0].trim();
+    const competencia = /^\d{2}\/\d{4}$/.test(shown) ? shown : '';
+    assert.ok(competencia || shown === 'Todas', `competência shown: ${shown}`);
+    const query = competencia ? `?competencia=${encodeURIComponent(competencia)}` : '';
+    const { body } = await api(page, 'GET', `/api/v1/dashboard/responsaveis${query}`);
     const rows = await page.getByTestId('tabela-responsaveis').locator('tbody tr').count();
     assert.equal(rows, body.items.length);
     await page.getByTestId('chart-responsaveis').locator('.recharts-bar-rectangle').first().waitFor();
