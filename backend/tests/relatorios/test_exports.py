@@ -100,6 +100,28 @@ def test_contratos_of_a_uasg_as_csv(api: TestClient, mirrored: dict[str, Any]) -
     assert isinstance(valor.value, int | float) and "R$" in valor.number_format
 
 
+def test_every_list_route_of_a_kind_exports_its_own_filter(api: TestClient, mirrored: dict[str, Any]) -> None:
+    """The routes that share a list's page helper (vigência tabs, processos of an empresa, obligations due
+    on a day) export their own filtered set, in the JSON page's order."""
+    uasg = mirrored["uasg"]
+    page = api.get("/api/contratos/vencidos/", params={"uasg": uasg, "page_size": 500}).json()
+    rows = csv_rows(_export(api, "/api/contratos/vencidos/", "csv", uasg=uasg))
+    assert len(rows) - 1 == page["total"] > 0
+    header = rows[0]
+    # Same order as the page; "Dias para vencer" is the page's `dias_para_vencer` (negative: ended).
+    for item, row in zip(page["items"], rows[1:], strict=False):
+        assert row[header.index("Número")] == (item["numero"] or "")
+        assert int(row[header.index("Dias para vencer")]) == item["dias_para_vencer"] < 0
+
+    empresa = api.get(f"{API}/processos", params={"page_size": 1}).json()["items"][0]["empresa_id"]
+    total = _total(api, f"{API}/empresas/{empresa}/processos")
+    assert len(csv_rows(_export(api, f"{API}/empresas/{empresa}/processos", "csv"))) - 1 == total > 0
+
+    dia = api.get(f"{API}/obrigacoes", params={"page_size": 1}).json()["items"][0]["data_vencimento"]
+    do_dia = f"{API}/obrigacoes/vencimento/{dia}"
+    assert workbook(_export(api, do_dia, "xlsx")).active.max_row - 1 == _total(api, do_dia) > 0
+
+
 def test_empresas_sync_history_and_a_contract_tab(api: TestClient, mirrored: dict[str, Any]) -> None:
     total = _total(api, f"{API}/empresas", ativa="true")
     assert len(csv_rows(_export(api, f"{API}/empresas", "csv", ativa="true"))) - 1 == total > 0
