@@ -206,6 +206,44 @@ async function main() {
     await shot(page, 'obrigacoes');
   });
 
+  await scenario('obrigações: the date filter reads dd/mm/aaaa; "Exportar" downloads the whole filtered list', async () => {
+    const de = new URL(page.url()).searchParams.get('de');
+    const [y, m, d] = de.split('-');
+    const field = page.getByRole('group', { name: 'Vencimento de' }).first();
+    // The field's text is its sections (then its legend): the date comes first, as dd/mm/aaaa.
+    assert.ok((await field.innerText()).replace(/[\u2066-\u2069\s]/g, '').startsWith(`${d}/${m}/${y}`));
+    const download = page.waitForEvent('download');
+    await page.getByTestId('exportar').click();
+    await page.getByTestId('exportar-xlsx').click();
+    const file = await download;
+    assert.match(file.suggestedFilename(), /^obrigacoes_\d{4}-\d{2}-\d{2}\.xlsx$/);
+    assert.ok((await file.path()) !== null);
+  });
+
+  await scenario('responsáveis: the workload per person adds up to the API\'s totals', async () => {
+    await page.getByRole('link', { name: 'Responsáveis' }).click();
+    await page.getByTestId('tabela-responsaveis').waitFor();
+    // The competência the page shows (the URL holds it only once changed from the default); the field's
+    // text is the value, then its legend.
+    const shown = (await page.getByTestId('responsaveis-competencia').innerText()).trim().split('\n')[0].trim();
+    const competencia = /^\d{2}\/\d{4}$/.test(shown) ? shown : '';
+    assert.ok(competencia || shown === 'Todas', `competência shown: ${shown}`);
+    const query = competencia ? `?competencia=${encodeURIComponent(competencia)}` : '';
+    const { body } = await api(page, 'GET', `/api/v1/dashboard/responsaveis${query}`);
+    const rows = await page.getByTestId('tabela-responsaveis').locator('tbody tr').count();
+    assert.equal(rows, body.items.length);
+    await page.getByTestId('chart-responsaveis').locator('.recharts-bar-rectangle').first().waitFor();
+    await shot(page, 'responsaveis');
+  });
+
+  await scenario('the dark theme is remembered after a reload', async () => {
+    await page.getByTestId('alternar-tema').click();
+    await page.reload();
+    await page.getByRole('button', { name: 'Usar tema claro' }).waitFor();
+    await page.getByTestId('alternar-tema').click();
+    await page.getByRole('button', { name: 'Usar tema escuro' }).waitFor();
+  });
+
   let contrato;
   await scenario('contratos: UASG list with vigência filters', async () => {
     await page.goto(`${env.baseUrl}/contratos?uasg=${DEMO_UASG}`);

@@ -14,6 +14,8 @@ const EmpresasPage = lazy(() => import('./features/empresas/EmpresasPage').then(
 const ObrigacoesPage = lazy(() => import('./features/obrigacoes/ObrigacoesPage').then((m) => ({ default: m.ObrigacoesPage })));
 const ContratosPage = lazy(() => import('./features/contratos/ContratosPage').then((m) => ({ default: m.ContratosPage })));
 const ContratoPage = lazy(() => import('./features/contratos/ContratoPage').then((m) => ({ default: m.ContratoPage })));
+const ResponsaveisPage = lazy(() => import('./features/responsaveis/ResponsaveisPage').then((m) => ({ default: m.ResponsaveisPage })));
+const RelatoriosPage = lazy(() => import('./features/relatorios/RelatoriosPage').then((m) => ({ default: m.RelatoriosPage })));
 const SincronizacaoPage = lazy(() => import('./features/sincronizacao/SincronizacaoPage').then((m) => ({ default: m.SincronizacaoPage })));
 const WhatsAppPage = lazy(() => import('./features/whatsapp/WhatsAppPage').then((m) => ({ default: m.WhatsAppPage })));
 
@@ -39,6 +41,8 @@ export function AppRoutes() {
         <Route path="obrigacoes" element={<ObrigacoesPage />} />
         <Route path="contratos" element={<ContratosPage />} />
         <Route path="contratos/:id" element={<ContratoPage />} />
+        <Route path="responsaveis" element={<ResponsaveisPage />} />
+        <Route path="relatorios" element={<RelatoriosPage />} />
         <Route path="sincronizacao" element={<SincronizacaoPage />} />
         <Route path="whatsapp" element={<WhatsAppPage />} />
         <Route path="*" element={<Typography>Página não encontrada.</Typography>} />

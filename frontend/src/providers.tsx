@@ -1,9 +1,12 @@
 import type { ReactNode } from 'react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { CssBaseline, ThemeProvider } from '@mui/material';
+import { LocalizationProvider } from '@mui/x-date-pickers/LocalizationProvider';
+import { AdapterDayjs } from '@mui/x-date-pickers/AdapterDayjs';
+import { ptBR as pickersPtBR } from '@mui/x-date-pickers/locales';
+import 'dayjs/locale/pt-br';
 import { AuthProvider } from './auth/AuthContext';
 import { ApiError } from './api/http';
-import { theme } from './theme';
+import { ThemeModeProvider } from './contexts/ThemeContext';
 
 export function createQueryClient(): QueryClient {
   return new QueryClient({
@@ -19,14 +22,18 @@ export function createQueryClient(): QueryClient {
   });
 }
 
+const pickerTexts = pickersPtBR.components.MuiLocalizationProvider.defaultProps.localeText;
+
 /** Everything but the router, so tests can wrap a page in a MemoryRouter. */
 export function Providers({ client, children }: { client: QueryClient; children: ReactNode }) {
   return (
     <QueryClientProvider client={client}>
-      <ThemeProvider theme={theme}>
-        <CssBaseline />
-        <AuthProvider>{children}</AuthProvider>
-      </ThemeProvider>
+      <ThemeModeProvider>
+        {/* Dates read and written as dd/mm/aaaa whatever the browser's language. */}
+        <LocalizationProvider dateAdapter={AdapterDayjs} adapterLocale="pt-br" localeText={pickerTexts}>
+          <AuthProvider>{children}</AuthProvider>
+        </LocalizationProvider>
+      </ThemeModeProvider>
     </QueryClientProvider>
   );
 }

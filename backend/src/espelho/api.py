@@ -2,7 +2,9 @@
 one list envelope (`Page`), its query parameters (`PageDep`) and the one COUNT + OFFSET query (`paginate`).
 
 A list route is `return Page[ItemOut].of(paginate(session, stmt, paging, order), paging)`, or
-`Page[ItemOut].of(service_call(..., paging), paging)` when a service builds the statement."""
+`Page[ItemOut].of(service_call(..., paging), paging)` when a service builds the statement. A service whose
+list is also exported whole (relatorios/) builds it once as a `Listing`: the JSON page reads one page of it,
+the export all of it."""
 
 from __future__ import annotations
 
@@ -94,6 +96,20 @@ def paginate(session: Session, stmt: Select[*tuple[Any, ...]], paging: PageParam
     page = stmt.order_by(*order_by).offset(paging.offset).limit(paging.page_size)
     one = len(stmt.column_descriptions) == 1
     return PageRows(list(session.scalars(page) if one else session.execute(page)), total)
+
+
+class Listing(NamedTuple):
+    """A list's filtered statement and its order (ending with a unique column), built once per list."""
+
+    stmt: Select[Any]
+    order: Sequence[Any]
+
+    def page(self, session: Session, paging: PageParams) -> PageRows:
+        return paginate(session, self.stmt, paging, self.order)
+
+    def ordered(self) -> Select[Any]:
+        """Every row, in the list's order (what an export streams)."""
+        return self.stmt.order_by(*self.order)
 
 
 class Page(BaseModel, Generic[T]):

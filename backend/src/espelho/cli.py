@@ -13,6 +13,7 @@ from espelho.auth import cli as auth_cli
 from espelho.cli_support import console, load_settings
 from espelho.config import Settings
 from espelho.contratos import cli as contratos_cli
+from espelho.relatorios import cli as relatorios_cli
 from espelho.syncs import cli as syncs_cli
 from espelho.whatsapp import cli as whatsapp_cli
 
@@ -101,5 +102,5 @@ def simulate(
     uvicorn.run(sim, host=host, port=port, log_level="warning")
 
 
-for domain_cli in (contratos_cli, acessorias_cli, auth_cli, whatsapp_cli, syncs_cli):
+for domain_cli in (contratos_cli, acessorias_cli, auth_cli, whatsapp_cli, relatorios_cli, syncs_cli):
     domain_cli.register(app)

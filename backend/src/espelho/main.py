@@ -27,6 +27,7 @@ from espelho.health import router as health_router
 from espelho.logging_setup import configure_logging, get_logger
 from espelho.observability import install_metrics
 from espelho.regras import router as regras_router
+from espelho.relatorios.router import router as relatorios_router
 from espelho.syncs.history_router import router as sync_history_router
 from espelho.syncs.router import router as sync_trigger_router
 from espelho.syncs.runner import start_background_jobs
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(contratos_router)
     app.include_router(acessorias_router)
     app.include_router(whatsapp_router)
+    app.include_router(relatorios_router)
     install_metrics(app)
     _allow_cors(app, settings)
     _mount_web_app(app, settings)

@@ -5,9 +5,19 @@ from espelho.alertas import models as alertas_models
 from espelho.auth import models as auth_models
 from espelho.contratos import models as contratos_models
 from espelho.db import Base
+from espelho.relatorios import models as relatorios_models
 from espelho.syncs import locks as syncs_locks
 from espelho.syncs import models as syncs_models
 from espelho.whatsapp import models as whatsapp_models
 
-__all__ = ["Base", "acessorias_models", "alertas_models", "auth_models", "contratos_models", "syncs_locks",
-           "syncs_models", "whatsapp_models"]
+__all__ = [
+    "Base",
+    "acessorias_models",
+    "alertas_models",
+    "auth_models",
+    "contratos_models",
+    "relatorios_models",
+    "syncs_locks",
+    "syncs_models",
+    "whatsapp_models",
+]

@@ -159,7 +159,7 @@ def test_every_filter_and_ordering_uses_an_index(database: Database) -> None:
         check(
             "dashboard aggregate",
             select(func.count(), func.avg(Processo.porcentagem_conclusao)).where(
-                *metrics._scope("05/2026", None)
+                *metrics.scope("05/2026", None)
             ),
             "ix_processos_competencia",
         )

@@ -15,6 +15,8 @@ export const keys = {
     metricas: (competencia: string) => ['dashboard', 'metricas', competencia] as const,
     regimes: (competencia: string) => ['dashboard', 'regimes', competencia] as const,
     timeline: (de: string, ate: string) => ['dashboard', 'timeline', de, ate] as const,
+    responsaveis: (competencia: string) => ['dashboard', 'responsaveis', competencia] as const,
+    gargalos: (competencia: string) => ['dashboard', 'gargalos', competencia] as const,
   },
   processos: { all: ['processos'] as const, list: (filtros: object) => ['processos', filtros] as const },
   processo: {
@@ -46,6 +48,7 @@ export const keys = {
     vinculo: () => ['whatsapp', 'vinculo'] as const,
     mensagens: (page: number, pageSize: number) => ['whatsapp', 'mensagens', page, pageSize] as const,
   },
+  relatorios: ['relatorios'] as const,
 };
 
 /** What a finished sync of each upstream may have changed on screen. */

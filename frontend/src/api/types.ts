@@ -14,7 +14,7 @@ export interface Page<Item> {
 export type Usuario = T.UsuarioOut;
 export type Token = T.TokenResponse;
 export type Empresa = T.EmpresaOut;
-export type Processo = T.ProcessoOut & Partial<Pick<T.ProcessoDetalhe, 'criador' | 'gestor' | 'observacoes' | 'detalhe_em'>>;
+export type Processo = T.ProcessoOut & Partial<Pick<T.ProcessoDetalhe, 'criador' | 'gestor' | 'gestor_nome' | 'observacoes' | 'detalhe_em'>>;
 export type ProcessoDetalhe = T.ProcessoDetalhe;
 export type Passo = T.PassoOut;
 export type Desdobramento = T.DesdobramentoOut;
@@ -34,6 +34,7 @@ export type AbaRow = { id: number } & Record<string, unknown>;
 export type AbaSincronizada = T.AbaSyncOut;
 export type AbaRegra = T.AbaRegra;
 export type Regras = T.Regras;
+export type { CargaResponsavel, Gargalo, RelatorioOut as Relatorio } from '../client/types.gen';
 
 /** One desdobramento alternative as the backend stores it. */
 export interface Alternativa {

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, CriarCodigoData, CriarCodigoErrors, CriarCodigoResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListMensagensData, ListMensagensErrors, ListMensagensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListUasgsData, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeResponses, MeuVinculoData, MeuVinculoErrors, MeuVinculoResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, ReceberWebhookData, ReceberWebhookErrors, ReceberWebhookResponses, RegrasData, RegrasResponses, RemoverVinculoData, RemoverVinculoErrors, RemoverVinculoResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, UpdateVinculoData, UpdateVinculoErrors, UpdateVinculoResponses, VencidosData, VencidosErrors, VencidosResponses, VerificarWebhookData, VerificarWebhookErrors, VerificarWebhookResponses } from './types.gen';
+import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, CriarCodigoData, CriarCodigoErrors, CriarCodigoResponses, DashboardGargalosData, DashboardGargalosErrors, DashboardGargalosResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardResponsaveisData, DashboardResponsaveisErrors, DashboardResponsaveisResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, DownloadRelatorioData, DownloadRelatorioErrors, DownloadRelatorioResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListMensagensData, ListMensagensErrors, ListMensagensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListRelatoriosData, ListRelatoriosResponses, ListUasgsData, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeResponses, MeuVinculoData, MeuVinculoErrors, MeuVinculoResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, ReceberWebhookData, ReceberWebhookErrors, ReceberWebhookResponses, RegrasData, RegrasResponses, RelatorioDaCompetenciaData, RelatorioDaCompetenciaErrors, RelatorioDaCompetenciaResponses, RemoverVinculoData, RemoverVinculoErrors, RemoverVinculoResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, UpdateVinculoData, UpdateVinculoErrors, UpdateVinculoResponses, VencidosData, VencidosErrors, VencidosResponses, VerificarWebhookData, VerificarWebhookErrors, VerificarWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -495,5 +495,62 @@ export const criarCodigo = <ThrowOnError extends boolean = false>(options?: Opti
 export const listMensagens = <ThrowOnError extends boolean = false>(options?: Options<ListMensagensData, ThrowOnError>) => (options?.client ?? client).get<ListMensagensResponses, ListMensagensErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/whatsapp/mensagens/',
+    ...options
+});
+
+/**
+ * Dashboard Responsaveis
+ *
+ * Per person Acessórias names as step or delivery responsável: pending and concluded passos of the
+ * competência's processes; pending, overdue and delivered obligations of the competência.
+ */
+export const dashboardResponsaveis = <ThrowOnError extends boolean = false>(options?: Options<DashboardResponsaveisData, ThrowOnError>) => (options?.client ?? client).get<DashboardResponsaveisResponses, DashboardResponsaveisErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/dashboard/responsaveis/',
+    ...options
+});
+
+/**
+ * Dashboard Gargalos
+ *
+ * The passos where the competência's open processes stand (their first pending step), with the
+ * median days since each process last changed upstream.
+ */
+export const dashboardGargalos = <ThrowOnError extends boolean = false>(options?: Options<DashboardGargalosData, ThrowOnError>) => (options?.client ?? client).get<DashboardGargalosResponses, DashboardGargalosErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/dashboard/gargalos/',
+    ...options
+});
+
+/**
+ * List Relatorios
+ *
+ * The reports the daily job stored (the last 30), newest first.
+ */
+export const listRelatorios = <ThrowOnError extends boolean = false>(options?: Options<ListRelatoriosData, ThrowOnError>) => (options?.client ?? client).get<ListRelatoriosResponses, unknown, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/relatorios/',
+    ...options
+});
+
+/**
+ * Download Relatorio
+ */
+export const downloadRelatorio = <ThrowOnError extends boolean = false>(options: Options<DownloadRelatorioData, ThrowOnError>) => (options.client ?? client).get<DownloadRelatorioResponses, DownloadRelatorioErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/relatorios/{relatorio_id}/arquivo/',
+    ...options
+});
+
+/**
+ * Relatorio Da Competencia
+ *
+ * The competência's report generated now: Resumo (dashboard figures, change against the previous
+ * competência, per regime), Processos em aberto, Obrigações (overdue and due in 7 days), Contratos a
+ * vencer (30/60/90 days), Responsáveis, Gargalos.
+ */
+export const relatorioDaCompetencia = <ThrowOnError extends boolean = false>(options: Options<RelatorioDaCompetenciaData, ThrowOnError>) => (options.client ?? client).get<RelatorioDaCompetenciaResponses, RelatorioDaCompetenciaErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/relatorios/competencia/{comp}/',
     ...options
 });

@@ -159,6 +159,50 @@ export type ArquivoOut = {
 };
 
 /**
+ * CargaResponsavel
+ */
+export type CargaResponsavel = {
+    /**
+     * Responsavel
+     *
+     * The name Acessórias gives, or "Sem responsável"
+     */
+    responsavel: string;
+    /**
+     * Passos Pendentes
+     *
+     * Steps with status Pendente of the competência's processes
+     */
+    passos_pendentes: number;
+    /**
+     * Passos Concluidos
+     */
+    passos_concluidos: number;
+    /**
+     * Obrigacoes Pendentes
+     *
+     * Obligations of the competência not delivered yet
+     */
+    obrigacoes_pendentes: number;
+    /**
+     * Obrigacoes Atrasadas
+     *
+     * Pending obligations whose deadline is before today
+     */
+    obrigacoes_atrasadas: number;
+    /**
+     * Obrigacoes Entregues
+     */
+    obrigacoes_entregues: number;
+    /**
+     * Concluidos
+     *
+     * passos_concluidos + obrigacoes_entregues
+     */
+    concluidos: number;
+};
+
+/**
  * CodigoOut
  */
 export type CodigoOut = {
@@ -591,6 +635,38 @@ export type ContratoSyncOut = {
 };
 
 /**
+ * DashboardGargalos
+ */
+export type DashboardGargalos = {
+    /**
+     * Competencia
+     */
+    competencia: string | null;
+    /**
+     * Data
+     */
+    data: string;
+    /**
+     * Em Andamento
+     *
+     * Open processes (Em andamento) of the competência
+     */
+    em_andamento: number;
+    /**
+     * Sem Passo Pendente
+     *
+     * Open processes with no pending step mirrored
+     */
+    sem_passo_pendente: number;
+    /**
+     * Items
+     *
+     * processos adds up to em_andamento − sem_passo_pendente
+     */
+    items: Array<Gargalo>;
+};
+
+/**
  * DashboardMetricas
  */
 export type DashboardMetricas = {
@@ -651,6 +727,10 @@ export type DashboardMetricas = {
         [key: string]: Variacao;
     } | null;
     /**
+     * The previous competência on the same day of its cycle (a competência is worked in the month after it); null without a competência or before its cycle began
+     */
+    mesmo_dia_anterior?: MesmoDiaAnterior | null;
+    /**
      * Calculada Em
      *
      * When the oldest figure in this answer was computed
@@ -678,6 +758,31 @@ export type DashboardRegimes = {
      * Calculada Em
      */
     calculada_em: string;
+};
+
+/**
+ * DashboardResponsaveis
+ */
+export type DashboardResponsaveis = {
+    /**
+     * Competencia
+     *
+     * MM/YYYY, or null for every competência
+     */
+    competencia: string | null;
+    /**
+     * Data
+     *
+     * Today in America/Sao_Paulo (the day 'atrasada' refers to)
+     */
+    data: string;
+    /**
+     * Items
+     *
+     * Most pending work first; the rows add up to `totais`
+     */
+    items: Array<CargaResponsavel>;
+    totais: TotaisResponsaveis;
 };
 
 /**
@@ -950,6 +1055,40 @@ export type EmpresaOut = {
      * Sincronizada Em
      */
     sincronizada_em: string;
+};
+
+/**
+ * Gargalo
+ */
+export type Gargalo = {
+    /**
+     * Modelo
+     *
+     * The process template (ProcNome)
+     */
+    modelo: string;
+    /**
+     * Passo
+     *
+     * The first pending step, where the processes stand
+     */
+    passo: string;
+    /**
+     * Processos
+     *
+     * Open processes standing on this step
+     */
+    processos: number;
+    /**
+     * Mediana Dias
+     *
+     * Median days since each process last changed upstream
+     */
+    mediana_dias: number;
+    /**
+     * Max Dias
+     */
+    max_dias: number;
 };
 
 /**
@@ -1320,6 +1459,46 @@ export type MensagemOut = {
      * Status callbacks, in arrival order
      */
     eventos?: Array<StatusOut>;
+};
+
+/**
+ * MesmoDiaAnterior
+ */
+export type MesmoDiaAnterior = {
+    /**
+     * Competencia
+     *
+     * The previous competência
+     */
+    competencia: string;
+    /**
+     * Dia Do Ciclo
+     *
+     * Days since this competência's cycle began (the 1st of the next month)
+     */
+    dia_do_ciclo: number;
+    /**
+     * Data Corte
+     *
+     * The same day of the previous competência's cycle
+     */
+    data_corte: string;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Concluidos
+     *
+     * Concluded on or before data_corte
+     */
+    concluidos: number;
+    /**
+     * Taxa Conclusao
+     *
+     * concluidos / total × 100
+     */
+    taxa_conclusao: number;
 };
 
 /**
@@ -1894,8 +2073,16 @@ export type ProcessoDetalhe = {
     criador: string | null;
     /**
      * Gestor
+     *
+     * ProcGestor as the upstream gives it (a user id in real data)
      */
     gestor: string | null;
+    /**
+     * Gestor Nome
+     *
+     * The manager's name from the office's users list
+     */
+    gestor_nome?: string | null;
     /**
      * Observacoes
      */
@@ -2056,6 +2243,42 @@ export type Regras = {
      * Process statuses the processos filter accepts
      */
     processo_status: Array<string>;
+};
+
+/**
+ * RelatorioOut
+ */
+export type RelatorioOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Tipo
+     */
+    tipo: string;
+    /**
+     * Competencia
+     */
+    competencia: string;
+    /**
+     * Data
+     */
+    data: string;
+    /**
+     * Nome Arquivo
+     */
+    nome_arquivo: string;
+    /**
+     * Tamanho
+     *
+     * Bytes
+     */
+    tamanho: number;
+    /**
+     * Gerado Em
+     */
+    gerado_em: string;
 };
 
 /**
@@ -2240,6 +2463,36 @@ export type TokenResponse = {
      * Seconds until the token expires
      */
     expires_in: number;
+};
+
+/**
+ * TotaisResponsaveis
+ */
+export type TotaisResponsaveis = {
+    /**
+     * Passos Pendentes
+     */
+    passos_pendentes: number;
+    /**
+     * Passos Concluidos
+     */
+    passos_concluidos: number;
+    /**
+     * Obrigacoes Pendentes
+     */
+    obrigacoes_pendentes: number;
+    /**
+     * Obrigacoes Atrasadas
+     */
+    obrigacoes_atrasadas: number;
+    /**
+     * Obrigacoes Entregues
+     */
+    obrigacoes_entregues: number;
+    /**
+     * Concluidos
+     */
+    concluidos: number;
 };
 
 /**
@@ -3154,6 +3407,12 @@ export type SyncHistoryData = {
          */
         escopo?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -3180,7 +3439,7 @@ export type SyncHistoryError = SyncHistoryErrors[keyof SyncHistoryErrors];
 
 export type SyncHistoryResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageSincronizacaoOut;
 };
@@ -3201,6 +3460,12 @@ export type ListContratosData = {
          * Window in days (default from settings)
          */
         dias?: number | null;
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3246,7 +3511,7 @@ export type ListContratosError = ListContratosErrors[keyof ListContratosErrors];
 
 export type ListContratosResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageContratoResumo;
 };
@@ -3275,6 +3540,12 @@ export type VencidosData = {
     body?: never;
     path?: never;
     query?: {
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3320,7 +3591,7 @@ export type VencidosError = VencidosErrors[keyof VencidosErrors];
 
 export type VencidosResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageContratoResumo;
 };
@@ -3337,6 +3608,12 @@ export type ProximosVencerData = {
          * Window in days (default from settings)
          */
         dias?: number | null;
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3382,7 +3659,7 @@ export type ProximosVencerError = ProximosVencerErrors[keyof ProximosVencerError
 
 export type ProximosVencerResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageContratoResumo;
 };
@@ -3393,6 +3670,12 @@ export type AtivosData = {
     body?: never;
     path?: never;
     query?: {
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3438,7 +3721,7 @@ export type AtivosError = AtivosErrors[keyof AtivosErrors];
 
 export type AtivosResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageContratoResumo;
 };
@@ -3455,6 +3738,12 @@ export type ListHistoricoData = {
          * Comprasnet contract id
          */
         contrato?: number | null;
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3482,7 +3771,7 @@ export type ListHistoricoError = ListHistoricoErrors[keyof ListHistoricoErrors];
 
 export type ListHistoricoResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageHistoricoOut;
 };
@@ -3499,6 +3788,12 @@ export type ListEmpenhosData = {
          * Comprasnet contract id
          */
         contrato?: number | null;
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3526,7 +3821,7 @@ export type ListEmpenhosError = ListEmpenhosErrors[keyof ListEmpenhosErrors];
 
 export type ListEmpenhosResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageEmpenhoOut;
 };
@@ -3543,6 +3838,12 @@ export type ListItensData = {
          * Comprasnet contract id
          */
         contrato?: number | null;
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3570,7 +3871,7 @@ export type ListItensError = ListItensErrors[keyof ListItensErrors];
 
 export type ListItensResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageItemOut;
 };
@@ -3587,6 +3888,12 @@ export type ListArquivosData = {
          * Comprasnet contract id
          */
         contrato?: number | null;
+        /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
         /**
          * Page
          *
@@ -3614,7 +3921,7 @@ export type ListArquivosError = ListArquivosErrors[keyof ListArquivosErrors];
 
 export type ListArquivosResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageArquivoOut;
 };
@@ -3784,6 +4091,12 @@ export type ListProcessosData = {
          */
         incluir_removidos?: boolean;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -3810,7 +4123,7 @@ export type ListProcessosError = ListProcessosErrors[keyof ListProcessosErrors];
 
 export type ListProcessosResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageProcessoOut;
 };
@@ -3851,6 +4164,12 @@ export type ProcessosDaCompetenciaData = {
          */
         ordering?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -3877,7 +4196,7 @@ export type ProcessosDaCompetenciaError = ProcessosDaCompetenciaErrors[keyof Pro
 
 export type ProcessosDaCompetenciaResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageProcessoOut;
 };
@@ -3918,6 +4237,12 @@ export type ProcessosDaEmpresaData = {
          */
         ordering?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -3944,7 +4269,7 @@ export type ProcessosDaEmpresaError = ProcessosDaEmpresaErrors[keyof ProcessosDa
 
 export type ProcessosDaEmpresaResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageProcessoOut;
 };
@@ -4096,6 +4421,12 @@ export type ListEmpresasData = {
          */
         ordering?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -4122,7 +4453,7 @@ export type ListEmpresasError = ListEmpresasErrors[keyof ListEmpresasErrors];
 
 export type ListEmpresasResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageEmpresaOut;
 };
@@ -4193,6 +4524,12 @@ export type ProcessosDeEmpresaData = {
          */
         ordering?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -4219,7 +4556,7 @@ export type ProcessosDeEmpresaError = ProcessosDeEmpresaErrors[keyof ProcessosDe
 
 export type ProcessosDeEmpresaResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageProcessoOut;
 };
@@ -4260,6 +4597,12 @@ export type ObrigacoesDoVencimentoData = {
          */
         ordering?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -4286,7 +4629,7 @@ export type ObrigacoesDoVencimentoError = ObrigacoesDoVencimentoErrors[keyof Obr
 
 export type ObrigacoesDoVencimentoResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageObrigacaoOut;
 };
@@ -4340,6 +4683,12 @@ export type ListObrigacoesData = {
          */
         ordering?: string | null;
         /**
+         * Formato
+         *
+         * csv or xlsx: the whole filtered list as a file (page and page_size are ignored)
+         */
+        formato?: 'csv' | 'xlsx' | null;
+        /**
          * Page
          *
          * 1-based page number
@@ -4366,7 +4715,7 @@ export type ListObrigacoesError = ListObrigacoesErrors[keyof ListObrigacoesError
 
 export type ListObrigacoesResponses = {
     /**
-     * Successful Response
+     * The JSON page; with `formato`, the whole filtered list as a CSV or XLSX attachment
      */
     200: PageObrigacaoOut;
 };
@@ -4725,3 +5074,162 @@ export type ListMensagensResponses = {
 };
 
 export type ListMensagensResponse = ListMensagensResponses[keyof ListMensagensResponses];
+
+export type DashboardResponsaveisData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+    };
+    url: '/api/v1/dashboard/responsaveis/';
+};
+
+export type DashboardResponsaveisErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DashboardResponsaveisError = DashboardResponsaveisErrors[keyof DashboardResponsaveisErrors];
+
+export type DashboardResponsaveisResponses = {
+    /**
+     * Successful Response
+     */
+    200: DashboardResponsaveis;
+};
+
+export type DashboardResponsaveisResponse = DashboardResponsaveisResponses[keyof DashboardResponsaveisResponses];
+
+export type DashboardGargalosData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+    };
+    url: '/api/v1/dashboard/gargalos/';
+};
+
+export type DashboardGargalosErrors = {
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DashboardGargalosError = DashboardGargalosErrors[keyof DashboardGargalosErrors];
+
+export type DashboardGargalosResponses = {
+    /**
+     * Successful Response
+     */
+    200: DashboardGargalos;
+};
+
+export type DashboardGargalosResponse = DashboardGargalosResponses[keyof DashboardGargalosResponses];
+
+export type ListRelatoriosData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/relatorios/';
+};
+
+export type ListRelatoriosResponses = {
+    /**
+     * Response List Relatorios
+     *
+     * Successful Response
+     */
+    200: Array<RelatorioOut>;
+};
+
+export type ListRelatoriosResponse = ListRelatoriosResponses[keyof ListRelatoriosResponses];
+
+export type DownloadRelatorioData = {
+    body?: never;
+    path: {
+        /**
+         * Relatorio Id
+         */
+        relatorio_id: number;
+    };
+    query?: never;
+    url: '/api/v1/relatorios/{relatorio_id}/arquivo/';
+};
+
+export type DownloadRelatorioErrors = {
+    /**
+     * No such report
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type DownloadRelatorioError = DownloadRelatorioErrors[keyof DownloadRelatorioErrors];
+
+export type DownloadRelatorioResponses = {
+    /**
+     * The workbook (attachment)
+     */
+    200: Blob | File;
+};
+
+export type DownloadRelatorioResponse = DownloadRelatorioResponses[keyof DownloadRelatorioResponses];
+
+export type RelatorioDaCompetenciaData = {
+    body?: never;
+    path: {
+        /**
+         * Comp
+         *
+         * MM-YYYY (or YYYY-MM)
+         */
+        comp: string;
+    };
+    query?: {
+        /**
+         * Formato
+         *
+         * Only xlsx: a workbook of several sheets
+         */
+        formato?: 'xlsx';
+    };
+    url: '/api/v1/relatorios/competencia/{comp}/';
+};
+
+export type RelatorioDaCompetenciaErrors = {
+    /**
+     * No such report
+     */
+    404: unknown;
+    /**
+     * Validation Error
+     */
+    422: HttpValidationError;
+};
+
+export type RelatorioDaCompetenciaError = RelatorioDaCompetenciaErrors[keyof RelatorioDaCompetenciaErrors];
+
+export type RelatorioDaCompetenciaResponses = {
+    /**
+     * The workbook (attachment)
+     */
+    200: Blob | File;
+};
+
+export type RelatorioDaCompetenciaResponse = RelatorioDaCompetenciaResponses[keyof RelatorioDaCompetenciaResponses];

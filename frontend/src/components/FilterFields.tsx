@@ -1,6 +1,8 @@
 // Filter inputs that only send the API values it accepts (a half-typed competência would be a 422).
 import { useEffect, useMemo, useState } from 'react';
 import { Autocomplete, FormControl, InputLabel, MenuItem, Select, TextField } from '@mui/material';
+import { DatePicker } from '@mui/x-date-pickers/DatePicker';
+import dayjs from 'dayjs';
 import { useDashboardRegimes } from '../features/dashboard/hooks';
 import { useEmpresa, useEmpresaBusca } from '../features/empresas/hooks';
 import { formatCnpj } from '../lib/format';
@@ -66,5 +68,21 @@ export function EmpresaPicker({ value, onChange }: { value: string; onChange: (i
         <li {...props} key={o.id}>{o.nome}{o.cnpj ? ` · ${formatCnpj(o.cnpj)}` : ''}</li>
       )}
       renderInput={(params) => <TextField {...params} label="Empresa" placeholder="Nome ou CNPJ" />} />
+  );
+}
+
+/** A date as dd/mm/aaaa (pt-BR picker); reported as YYYY-MM-DD when complete and valid, '' when cleared. */
+export function DateFilter({ label, value, onChange }: { label: string; value: string; onChange: (iso: string) => void }) {
+  const parsed = value ? dayjs(value) : null;
+  return (
+    <DatePicker label={label} format="DD/MM/YYYY" value={parsed && parsed.isValid() ? parsed : null}
+      onChange={(d) => {
+        if (d === null) onChange('');
+        else if (d.isValid()) onChange(d.format('YYYY-MM-DD'));
+      }}
+      slotProps={{
+        textField: { size: 'small', sx: { width: 170 } },
+        field: { clearable: true },
+      }} />
   );
 }

@@ -12,8 +12,13 @@ import ObrigacoesIcon from '@mui/icons-material/EventNoteOutlined';
 import ContratosIcon from '@mui/icons-material/DescriptionOutlined';
 import SyncIcon from '@mui/icons-material/SyncOutlined';
 import WhatsAppIcon from '@mui/icons-material/WhatsApp';
+import ResponsaveisIcon from '@mui/icons-material/GroupsOutlined';
+import RelatoriosIcon from '@mui/icons-material/AssessmentOutlined';
+import DarkModeIcon from '@mui/icons-material/DarkModeOutlined';
+import LightModeIcon from '@mui/icons-material/LightModeOutlined';
 import LogoutIcon from '@mui/icons-material/LogoutOutlined';
 import { useAuth } from '../auth/AuthContext';
+import { useThemeMode } from '../contexts/ThemeContext';
 import { Loading } from './QueryState';
 import { useMe } from '../features/auth/hooks';
 import { useSyncRefresh } from '../features/sincronizacao/useSyncRefresh';
@@ -26,6 +31,8 @@ export const NAV = [
   { to: '/empresas', label: 'Empresas', icon: <EmpresasIcon /> },
   { to: '/obrigacoes', label: 'Obrigações', icon: <ObrigacoesIcon /> },
   { to: '/contratos', label: 'Contratos', icon: <ContratosIcon /> },
+  { to: '/responsaveis', label: 'Responsáveis', icon: <ResponsaveisIcon /> },
+  { to: '/relatorios', label: 'Relatórios', icon: <RelatoriosIcon /> },
   { to: '/sincronizacao', label: 'Sincronização', icon: <SyncIcon /> },
   { to: '/whatsapp', label: 'WhatsApp', icon: <WhatsAppIcon /> },
 ];
@@ -53,6 +60,7 @@ export function Layout() {
   const desktop = useMediaQuery(theme.breakpoints.up('md'));
   const [open, setOpen] = useState(false);
   const { signOut } = useAuth();
+  const { mode, toggle } = useThemeMode();
   const me = useMe();
   useSyncRefresh();
 
@@ -86,6 +94,12 @@ export function Layout() {
               <Chip size="small" label={me.data.role} />
             </>
           )}
+          <Tooltip title={mode === 'dark' ? 'Tema claro' : 'Tema escuro'}>
+            <IconButton aria-label={mode === 'dark' ? 'Usar tema claro' : 'Usar tema escuro'} onClick={toggle}
+              data-testid="alternar-tema">
+              {mode === 'dark' ? <LightModeIcon /> : <DarkModeIcon />}
+            </IconButton>
+          </Tooltip>
           <Tooltip title="Sair">
             <IconButton aria-label="Sair" onClick={signOut}><LogoutIcon /></IconButton>
           </Tooltip>

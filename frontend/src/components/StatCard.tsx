@@ -6,7 +6,7 @@ import TrendingFlatIcon from '@mui/icons-material/TrendingFlat';
 import { formatChange } from '../lib/format';
 
 /** A dashboard number with its change against the previous competência ("+N % vs. mês anterior"). */
-export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = true, icon, testId }: {
+export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = true, icon, testId, note }: {
   label: string;
   value: ReactNode;
   change?: number | null;
@@ -14,6 +14,7 @@ export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = 
   goodWhenUp?: boolean;
   icon?: ReactNode;
   testId?: string;
+  note?: ReactNode;
 }) {
   const text = formatChange(change, changeUnit);
   const up = (change ?? 0) > 0;
@@ -39,6 +40,7 @@ export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = 
           <Typography variant="body2" color="text.secondary">sem comparação com o mês anterior</Typography>
         )}
       </Box>
+      {note && <Typography variant="caption" color="text.secondary" component="div" sx={{ mt: 0.5 }}>{note}</Typography>}
     </Paper>
   );
 }

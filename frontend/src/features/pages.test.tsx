@@ -29,6 +29,13 @@ describe('dashboard', () => {
       media_dias: { anterior: null, diferenca: null, percentual: null },
     },
     calculada_em: '2026-11-23T15:00:00Z',
+    mesmo_dia_anterior: {
+      competencia: '10/2026', dia_do_ciclo: 22, data_corte: '2026-11-23', total: 1000, concluidos: 412, taxa_conclusao: 41.2,
+    },
+  };
+  const gargalos = {
+    competencia: '11/2026', data: '2026-11-23', em_andamento: 617, sem_passo_pendente: 17,
+    items: [{ modelo: 'Fechamento Contábil', passo: 'Conciliação bancária', processos: 600, mediana_dias: 4.5, max_dias: 12 }],
   };
 
   it('shows the API\'s numbers in Brazilian format with the change against the previous competência', async () => {
@@ -36,6 +43,7 @@ describe('dashboard', () => {
       'GET /api/v1/dashboard/metricas/': () => json(metricas),
       'GET /api/v1/dashboard/regimes/': () => json({ competencia: '11/2026', items: [], total_processos: 0, calculada_em: metricas.calculada_em }),
       'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
+      'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
       'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
     });
     renderAt('/', '/', <DashboardPage />);
@@ -47,6 +55,11 @@ describe('dashboard', () => {
     expect(screen.getByTestId('stat-concluidos')).toHaveTextContent('−11,9 % vs. mês anterior');
     expect(screen.getByTestId('stat-taxa')).toHaveTextContent('−20 p.p. vs. mês anterior');
     expect(screen.getByTestId('stat-media-dias')).toHaveTextContent('sem comparação com o mês anterior');
+    // The rate the previous competência had on the same day of its cycle.
+    expect(screen.getByTestId('taxa-mesmo-dia')).toHaveTextContent('10/2026 no mesmo dia do ciclo (dia 22): 41,2%');
+    const stuck = await screen.findByTestId('tabela-gargalos');
+    expect(within(stuck).getByText('Conciliação bancária')).toBeInTheDocument();
+    expect(within(stuck).getByText('4,5')).toBeInTheDocument();
     expect(screen.getByTestId('metricas-calculadas')).toHaveTextContent('Métricas calculadas em 23/11/2026 12:00');
     expect(screen.getByTestId('ultima-sincronizacao')).toHaveTextContent('Última sincronização: nenhuma');
     expect(await screen.findAllByText('Sem processos nesta competência.')).toHaveLength(1);
@@ -59,6 +72,7 @@ describe('dashboard', () => {
       'GET /api/v1/dashboard/metricas/': () => json({ error: 'invalid_input', detail: 'competencia: bad' }, 422),
       'GET /api/v1/dashboard/regimes/': () => json({ competencia: null, items: [], total_processos: 0, calculada_em: metricas.calculada_em }),
       'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
+      'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
       'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
     });
     renderAt('/', '/', <DashboardPage />);
@@ -72,6 +86,7 @@ describe('dashboard', () => {
       'GET /api/v1/dashboard/metricas/': () => json({ ...metricas, competencia: null, variacao: null }),
       'GET /api/v1/dashboard/regimes/': () => json({ competencia: null, items: [], total_processos: 0, calculada_em: metricas.calculada_em }),
       'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
+      'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
       'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
     });
     renderAt('/', '/', <DashboardPage />);

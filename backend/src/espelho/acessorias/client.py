@@ -35,6 +35,7 @@ PAGE_CAP = 400  # hard stop against a list that never ends (reference §5.4)
 PROCESS_PAGE_SIZE = 20
 COMPANY_PAGE_SIZE = 20
 DELIVERY_PAGE_SIZE = 50
+USER_PAGE_SIZE = 20
 MAX_IN_FLIGHT = 5  # the issue's bound, whatever the settings say
 
 
@@ -183,6 +184,20 @@ class AcessoriasClient:
         )
         rows = self._dedupe((row for page in pages for row in page), "ID", stats)
         return ListResult(rows, stats)
+
+    def users(self) -> ListResult:
+        """The office's users, deduplicated by id. The list skips some people: see `user`."""
+        stats = ListStats()
+        pages = self._pages(
+            "/users/ListAll/", {}, page_size=USER_PAGE_SIZE, short_page_ends=False, stats=stats
+        )
+        return ListResult(self._dedupe((row for page in pages for row in page), "id", stats), stats)
+
+    def user(self, user_id: int) -> dict[str, Any] | None:
+        """One user by id (for ids the list skipped), or None when the upstream has none."""
+        empty, payload, _erro = self._fetch_confirmed(f"/users/{user_id}", None)
+        item = payload[0] if isinstance(payload, list) and payload else payload
+        return None if empty or not isinstance(item, dict) else item
 
     def process_list(self, *, changed_since: datetime | None = None) -> ListResult:
         """Process headers (no steps), optionally only those changed after `changed_since`."""

@@ -73,6 +73,11 @@ class Competencia(str):
     def first_day(self) -> date:
         return date(self.year, self.month, 1)
 
+    @property
+    def inicio_do_ciclo(self) -> date:
+        """Day 0 of its cycle: a competência is worked in the month after it (its DAS, its closing)."""
+        return self.plus_months(1).first_day
+
     def plus_months(self, months: int) -> Competencia:
         index = self.year * 12 + self.month - 1 + months
         return Competencia.of(index % 12 + 1, index // 12)

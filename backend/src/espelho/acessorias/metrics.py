@@ -55,7 +55,7 @@ from espelho.acessorias.queries import (
     INDEFINIDO,
     regime_condition,
 )
-from espelho.clock import now_utc
+from espelho.clock import now_utc, today_sao_paulo
 from espelho.db import Database, upsert
 from espelho.syncs.models import Sincronizacao
 
@@ -63,6 +63,7 @@ RESUMO = "resumo"
 REGIMES = "regimes"
 TIMELINE = "timeline"
 TIMELINE_DIARIA = "timeline_diaria"
+MESMO_DIA = "mesmo_dia"
 RESUMO_FIELDS = (
     "total_processos",
     "concluidos",
@@ -80,7 +81,7 @@ def _active() -> ColumnElement[bool]:
     return and_(Processo.removido_em.is_(None), func.coalesce(Processo.status, "") != EXCLUIDO)
 
 
-def _count_if(condition: ColumnElement[bool]) -> Any:
+def count_if(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
@@ -92,7 +93,7 @@ def _rate(done: int, total: int) -> float:
     return round(done * 100.0 / total, 2) if total else 0.0
 
 
-def _scope(competencia: str | None, regime: str | None) -> list[ColumnElement[bool]]:
+def scope(competencia: str | None, regime: str | None) -> list[ColumnElement[bool]]:
     conditions = [_active()]
     if competencia is not None:
         conditions.append(Processo.competencia == competencia)
@@ -111,12 +112,12 @@ def compute_resumo(session: Session, competencia: str | None, regime: str | None
     row = session.execute(
         select(
             func.count(),
-            _count_if(_concluido),
-            _count_if(Processo.status == EM_ANDAMENTO),
+            count_if(_concluido),
+            count_if(Processo.status == EM_ANDAMENTO),
             func.avg(Processo.porcentagem_conclusao),
             func.avg(case((_concluido, Processo.dias_corridos))),
             func.count(distinct(Processo.empresa_id)),
-        ).where(*_scope(competencia, regime))
+        ).where(*scope(competencia, regime))
     ).one()
     total, concluidos, andamento = int(row[0]), int(row[1]), int(row[2])
     return {
@@ -140,12 +141,12 @@ def compute_regimes(session: Session, competencia: str | None) -> list[dict[str,
         select(
             label,
             func.count(),
-            _count_if(_concluido),
-            _count_if(Processo.status == EM_ANDAMENTO),
+            count_if(_concluido),
+            count_if(Processo.status == EM_ANDAMENTO),
             func.avg(Processo.porcentagem_conclusao),
             func.avg(case((_concluido, Processo.dias_corridos))),
         )
-        .where(*_scope(competencia, None))
+        .where(*scope(competencia, None))
         .group_by(label)
     ).all()
     items = [
@@ -172,7 +173,7 @@ def compute_timeline(session: Session, de: Competencia | None,
     if ate:
         conditions.append(ate.ordem >= COMPETENCIA_ORDEM)
     rows = session.execute(
-        select(Processo.competencia, func.count(), _count_if(_concluido))
+        select(Processo.competencia, func.count(), count_if(_concluido))
         .where(*conditions)
         .group_by(Processo.competencia)
     ).all()
@@ -190,13 +191,13 @@ def compute_timeline(session: Session, de: Competencia | None,
 
 def compute_timeline_diaria(session: Session, competencia: str) -> list[dict[str, Any]]:
     """Inside one competência, per day: processes started (`total`) and concluded (`concluidos`) that day."""
-    scope = _scope(competencia, None)
+    in_scope = scope(competencia, None)
     started = select(
         Processo.data_inicio.label("dia"), literal(1).label("ini"), literal(0).label("fim")
-    ).where(*scope, Processo.data_inicio.is_not(None))
+    ).where(*in_scope, Processo.data_inicio.is_not(None))
     ended = select(
         Processo.data_conclusao.label("dia"), literal(0).label("ini"), literal(1).label("fim")
-    ).where(*scope, _concluido, Processo.data_conclusao.is_not(None))
+    ).where(*in_scope, _concluido, Processo.data_conclusao.is_not(None))
     both = union_all(started, ended).subquery()
     rows = session.execute(
         select(both.c.dia, func.sum(cast(both.c.ini, Integer)), func.sum(cast(both.c.fim, Integer)))
@@ -373,13 +374,50 @@ def dashboard_metricas(
         **current,
         "competencia_anterior": anterior,
         "variacao": None,
+        "mesmo_dia_anterior": None,
     }
     if anterior is not None:
         previous, previous_at = found[anterior]
         result["variacao"] = _variacao(current, previous)
         calculada_em = min(calculada_em, previous_at)
+    if competencia is not None:
+        result["mesmo_dia_anterior"] = mesmo_dia_anterior(session, competencia, regime)
     result["calculada_em"] = calculada_em
     return result
+
+
+def compute_mesmo_dia(
+    session: Session, competencia: str, corte: date, regime: str | None
+) -> dict[str, Any]:
+    """The competência's conclusion rate as it stood on `corte`: processes concluded on or before it."""
+    row = session.execute(
+        select(
+            func.count().label("total"),
+            count_if(and_(_concluido, Processo.data_conclusao <= corte)).label("concluidos"),
+        ).where(*scope(competencia, regime))
+    ).one()
+    total, concluidos = int(row.total), int(row.concluidos)
+    return {"total": total, "concluidos": concluidos, "taxa_conclusao": _rate(concluidos, total)}
+
+
+def mesmo_dia_anterior(
+    session: Session, competencia: Competencia, regime: str | None
+) -> dict[str, Any] | None:
+    """The previous competência on the same day of its cycle as today is of this one's (a fair comparison
+    on day 10, not against a finished month). None before this competência's cycle began."""
+    dia = (today_sao_paulo() - competencia.inicio_do_ciclo).days
+    if dia < 0:
+        return None
+    anterior = competencia.anterior()
+    corte = anterior.inicio_do_ciclo + timedelta(days=dia)
+    value, _, _ = cached(
+        session,
+        anterior,
+        regime,
+        f"{MESMO_DIA}:{dia}",
+        lambda: compute_mesmo_dia(session, anterior, corte, regime),
+    )
+    return {"competencia": anterior, "dia_do_ciclo": dia, "data_corte": corte.isoformat(), **value}
 
 
 def dashboard_regimes(session: Session, competencia: str | None) -> dict[str, Any]:

@@ -197,6 +197,20 @@ class Obrigacao(Base):
     sincronizada_em: Mapped[datetime]
 
 
+class UsuarioAcessorias(Base):
+    """A user of the office in Acessórias (`/users`): maps the ids the API gives (`ProcGestor`) to names."""
+
+    __tablename__ = "acessorias_usuarios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    codigo: Mapped[int] = mapped_column(BigInteger, unique=True)  # upstream `id`
+    nome: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    status: Mapped[str | None] = mapped_column(String(40))  # "Ativo"…
+    raw_json: Mapped[dict[str, Any] | None]
+    sincronizado_em: Mapped[datetime]
+
+
 class MetricaCache(Base):
     """Dashboard figures computed by the read API; syncs delete the competências they touched.
 

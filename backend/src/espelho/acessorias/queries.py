@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from espelho.acessorias.competencia import Competencia
-from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
-from espelho.api import PageParams, PageRows, paginate
+from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo, UsuarioAcessorias
+from espelho.api import Listing, PageParams, PageRows, paginate
 from espelho.errors import InvalidInput, NotFound
 
 INDEFINIDO = "Indefinido"
@@ -233,21 +233,36 @@ def list_processos(
             .order_by(*_directed(pagina.c.k, pagina.c.id, desc))
         )
     else:
-        stmt = (
-            _processo_select()
-            .where(*conditions)
-            .order_by(*_directed(key, Processo.id, desc))
-            .offset(paging.offset)
-            .limit(paging.page_size)
-        )
+        stmt = _processos_ordered(conditions, key, desc).offset(paging.offset).limit(paging.page_size)
     return PageRows([dict(row._mapping) for row in session.execute(stmt)], total)
+
+
+def _processos_ordered(conditions: list[ColumnElement[bool]], key: Any, desc: bool) -> Select[Any]:
+    return _processo_select().where(*conditions).order_by(*_directed(key, Processo.id, desc))
+
+
+def processos_select(session: Session, f: ProcessoFiltros, ordering: str | None) -> Select[Any]:
+    """Every process `list_processos` pages, in the same order (what an export streams)."""
+    key, desc = ordering_key(ordering, PROCESSO_ORDERING, "-id")
+    return _processos_ordered(processos_conditions(session, f), key, desc)
 
 
 def get_processo(session: Session, processo_id: int) -> dict[str, Any]:
     row = session.execute(_processo_select().where(Processo.id == processo_id)).first()
     if row is None:
         raise NotFound(f"processo {processo_id} not found")
-    return dict(row._mapping)
+    item = dict(row._mapping)
+    item["gestor_nome"] = gestor_nome(session, item["gestor"])
+    return item
+
+
+def gestor_nome(session: Session, gestor: str | None) -> str | None:
+    """`ProcGestor` is a user id in real data (a name in the upstream's doc): the user's name when the
+    mirror knows it, the raw value otherwise."""
+    if not gestor or not gestor.strip().isdigit():
+        return gestor
+    nome = session.scalar(select(UsuarioAcessorias.nome).where(UsuarioAcessorias.codigo == int(gestor)))
+    return nome or gestor
 
 
 def _require_processo(session: Session, processo_id: int) -> None:
@@ -321,16 +336,14 @@ def empresa_q_condition(q: str) -> ColumnElement[bool]:
     return or_(*matches)
 
 
-def list_empresas(
-    session: Session,
-    paging: PageParams,
-    *,
-    regime: str | None,
-    ativa: bool | None,
-    q: str | None,
-    ordering: str | None,
-) -> PageRows:
-    order = parse_ordering(ordering, EMPRESA_ORDERING, "nome")
+# What the API serves of a company: every column but the bulky upstream payload and the sync's hash.
+_EMPRESA_COLUMNS = [c for c in Empresa.__table__.columns if c.key not in ("raw_json", "hash_snapshot")]
+
+
+def empresas_listing(
+    *, regime: str | None, ativa: bool | None, q: str | None, ordering: str | None
+) -> Listing:
+    """The filtered companies and their order: the JSON page reads one page, the export all of them."""
     conditions: list[ColumnElement[bool]] = []
     if regime:
         conditions.append(regime_condition(Empresa.regime_tributario, regime))
@@ -338,7 +351,9 @@ def list_empresas(
         conditions.append(Empresa.ativa.is_(ativa))
     if q and q.strip():
         conditions.append(empresa_q_condition(q))
-    return paginate(session, select(Empresa).where(*conditions), paging, order)
+    return Listing(
+        select(*_EMPRESA_COLUMNS).where(*conditions), parse_ordering(ordering, EMPRESA_ORDERING, "nome")
+    )
 
 
 def get_empresa(session: Session, empresa_id: int) -> Empresa:
@@ -369,9 +384,13 @@ class ObrigacaoFiltros:
     ate: str | None = None
 
 
-def list_obrigacoes(
-    session: Session, f: ObrigacaoFiltros, paging: PageParams, ordering: str | None
-) -> PageRows:
+# What the API serves of an obligation: every column but the upstream payload and the sync's hash.
+_OBRIGACAO_COLUMNS = [c for c in Obrigacao.__table__.columns if c.key not in ("raw_json", "hash_snapshot")]
+
+
+def obrigacoes_listing(f: ObrigacaoFiltros, ordering: str | None) -> Listing:
+    """The filtered obligations (with their company's name) and their order: the JSON page reads one page,
+    the export all of them."""
     order = parse_ordering(ordering, OBRIGACAO_ORDERING, "data_vencimento")
     conditions: list[ColumnElement[bool]] = []
     if f.status:
@@ -390,11 +409,7 @@ def list_obrigacoes(
         conditions.append(Obrigacao.data_vencimento >= de)
     if ate:
         conditions.append(Obrigacao.data_vencimento <= ate)
-    stmt = select(Obrigacao, Empresa.nome).join(Empresa, Empresa.id == Obrigacao.empresa_id)
-    rows = paginate(session, stmt.where(*conditions), paging, order)
-    items = []
-    for obrigacao, empresa_nome in rows.items:
-        item = {c.key: getattr(obrigacao, c.key) for c in Obrigacao.__table__.columns}
-        item["empresa_nome"] = empresa_nome
-        items.append(item)
-    return PageRows(items, rows.total)
+    stmt = select(*_OBRIGACAO_COLUMNS, Empresa.nome.label("empresa_nome")).join(
+        Empresa, Empresa.id == Obrigacao.empresa_id
+    )
+    return Listing(stmt.where(*conditions), order)

@@ -54,7 +54,8 @@ class ProcessoOut(_Out):
 
 class ProcessoDetalhe(ProcessoOut):
     criador: str | None
-    gestor: str | None
+    gestor: str | None = Field(description="ProcGestor as the upstream gives it (a user id in real data)")
+    gestor_nome: str | None = Field(None, description="The manager's name from the office's users list")
     observacoes: str | None
     detalhe_em: datetime | None
 
@@ -136,6 +137,17 @@ class Variacao(BaseModel):
     )
 
 
+class MesmoDiaAnterior(BaseModel):
+    competencia: str = Field(description="The previous competência")
+    dia_do_ciclo: int = Field(
+        description="Days since this competência's cycle began (the 1st of the next month)"
+    )
+    data_corte: date = Field(description="The same day of the previous competência's cycle")
+    total: int
+    concluidos: int = Field(description="Concluded on or before data_corte")
+    taxa_conclusao: float = Field(description="concluidos / total × 100")
+
+
 class DashboardMetricas(BaseModel):
     competencia: str | None = Field(description="MM/YYYY, or null for every competência")
     regime: str | None
@@ -149,6 +161,11 @@ class DashboardMetricas(BaseModel):
     competencia_anterior: str | None
     variacao: dict[str, Variacao] | None = Field(
         description="Change against the previous competência, per metric"
+    )
+    mesmo_dia_anterior: MesmoDiaAnterior | None = Field(
+        None,
+        description="The previous competência on the same day of its cycle (a competência is worked in the "
+        "month after it); null without a competência or before its cycle began",
     )
     calculada_em: datetime = Field(description="When the oldest figure in this answer was computed")
 

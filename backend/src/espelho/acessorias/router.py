@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path, Query
+from fastapi.responses import FileResponse
 
 from espelho.acessorias import metrics, queries
 from espelho.acessorias.competencia import Competencia
@@ -26,6 +27,8 @@ from espelho.acessorias.responses import (
 )
 from espelho.api import Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
 from espelho.errors import InvalidInput
+from espelho.relatorios import listas
+from espelho.relatorios.export import ARQUIVO, FormatoQ
 
 router = SlashOptionalRouter(prefix="/api/v1", tags=["acessorias"])
 
@@ -40,44 +43,48 @@ Status = Annotated[
 IncluirRemovidos = Annotated[bool, Query(description="Also list processes a full sweep no longer saw")]
 Ativa = Annotated[bool | None, Query(description="true: active only; false: inactive only")]
 Tipo = Annotated[str | None, Query(max_length=300, description="DAS, EFD-REINF…")]
-ProcessoPage = Page[ProcessoOut]
+ProcessoPage = Page[ProcessoOut] | FileResponse
 
 
-def _processos_page(
-    session: SessionDep, filtros: ProcessoFiltros, paging: PageParams, ordering: str | None
-) -> Page[ProcessoOut]:
+def _processos_page(session: SessionDep, filtros: ProcessoFiltros, paging: PageParams, ordering: str | None,
+                    formato: FormatoQ) -> ProcessoPage:
+    """One page of the list, or with `formato` the whole list as a file: the same filters either way."""
+    if formato:
+        return listas.processos(session, filtros, ordering, formato)
     return Page[ProcessoOut].of(queries.list_processos(session, filtros, paging, ordering), paging)
 
 
 # ---- processos ----------------------------------------------------------------------------------------
 
 
-@router.get("/processos/", response_model=Page[ProcessoOut])
+@router.get("/processos/", response_model=Page[ProcessoOut], responses=ARQUIVO)
 def list_processos(session: SessionDep, paging: PageDep, competencia: CompetenciaQ = None,
                    status: Status = None, empresa: Empresa = None, regime: Regime = None, q: Q = None,
-                   ordering: Ordering = None, incluir_removidos: IncluirRemovidos = False) -> ProcessoPage:
+                   ordering: Ordering = None, incluir_removidos: IncluirRemovidos = False,
+                   formato: FormatoQ = None) -> ProcessoPage:
     """Processes, filtered and ordered (`ordering`: id, proc_id, nome, competencia, status,
     porcentagem_conclusao, dias_corridos, data_inicio, data_conclusao, dt_last_dh; default `-id`)."""
     filtros = ProcessoFiltros(competencia=competencia, status=status, empresa=empresa, regime=regime, q=q,
                               incluir_removidos=incluir_removidos)
-    return _processos_page(session, filtros, paging, ordering)
+    return _processos_page(session, filtros, paging, ordering, formato)
 
 
-@router.get("/processos/competencia/{comp:path}/", response_model=Page[ProcessoOut])
+@router.get("/processos/competencia/{comp:path}/", response_model=Page[ProcessoOut], responses=ARQUIVO)
 def processos_da_competencia(session: SessionDep, paging: PageDep, comp: Competencia, status: Status = None,
-                             regime: Regime = None, q: Q = None, ordering: Ordering = None) -> ProcessoPage:
+                             regime: Regime = None, q: Q = None, ordering: Ordering = None,
+                             formato: FormatoQ = None) -> ProcessoPage:
     """`comp` as MM-YYYY, YYYY-MM or an encoded MM%2FYYYY."""
     filtros = ProcessoFiltros(competencia=comp, status=status, regime=regime, q=q)
-    return _processos_page(session, filtros, paging, ordering)
+    return _processos_page(session, filtros, paging, ordering, formato)
 
 
-@router.get("/processos/empresa/{emp_id}/", response_model=Page[ProcessoOut])
+@router.get("/processos/empresa/{emp_id}/", response_model=Page[ProcessoOut], responses=ARQUIVO)
 def processos_da_empresa(session: SessionDep, paging: PageDep, emp_id: Annotated[int, Path(ge=1)],
                          competencia: CompetenciaQ = None, status: Status = None, q: Q = None,
-                         ordering: Ordering = None) -> Page[ProcessoOut]:
+                         ordering: Ordering = None, formato: FormatoQ = None) -> ProcessoPage:
     queries.get_empresa(session, emp_id)
     filtros = ProcessoFiltros(empresa=str(emp_id), competencia=competencia, status=status, q=q)
-    return _processos_page(session, filtros, paging, ordering)
+    return _processos_page(session, filtros, paging, ordering, formato)
 
 
 @router.get("/processos/{processo_id}/", response_model=ProcessoDetalhe)
@@ -103,12 +110,15 @@ def desdobramentos_do_processo(
 # ---- empresas -----------------------------------------------------------------------------------------
 
 
-@router.get("/empresas/", response_model=Page[EmpresaOut])
-def list_empresas(session: SessionDep, paging: PageDep, regime: Regime = None,
-                  ativa: Ativa = None, q: Q = None, ordering: Ordering = None) -> Page[EmpresaOut]:
+@router.get("/empresas/", response_model=Page[EmpresaOut], responses=ARQUIVO)
+def list_empresas(session: SessionDep, paging: PageDep, regime: Regime = None, ativa: Ativa = None,
+                  q: Q = None, ordering: Ordering = None,
+                  formato: FormatoQ = None) -> Page[EmpresaOut] | FileResponse:
     """Companies (`ordering`: nome (default), id, codigo, regime_tributario)."""
-    rows = queries.list_empresas(session, paging, regime=regime, ativa=ativa, q=q, ordering=ordering)
-    return Page[EmpresaOut].of(rows, paging)
+    listing = queries.empresas_listing(regime=regime, ativa=ativa, q=q, ordering=ordering)
+    if formato:
+        return listas.empresas(session, listing, formato, regime)
+    return Page[EmpresaOut].of(listing.page(session, paging), paging)
 
 
 @router.get("/empresas/{empresa_id}/", response_model=EmpresaOut)
@@ -116,33 +126,39 @@ def get_empresa(session: SessionDep, empresa_id: Annotated[int, Path(ge=1)]) -> 
     return EmpresaOut.model_validate(queries.get_empresa(session, empresa_id))
 
 
-@router.get("/empresas/{empresa_id}/processos/", response_model=Page[ProcessoOut])
+@router.get("/empresas/{empresa_id}/processos/", response_model=Page[ProcessoOut], responses=ARQUIVO)
 def processos_de_empresa(session: SessionDep, paging: PageDep, empresa_id: Annotated[int, Path(ge=1)],
                          competencia: CompetenciaQ = None, status: Status = None, q: Q = None,
-                         ordering: Ordering = None) -> Page[ProcessoOut]:
-    return processos_da_empresa(session, paging, empresa_id, competencia, status, q, ordering)
+                         ordering: Ordering = None, formato: FormatoQ = None) -> ProcessoPage:
+    return processos_da_empresa(session, paging, empresa_id, competencia, status, q, ordering, formato)
 
 
 # ---- obrigações ---------------------------------------------------------------------------------------
 
 
-def _obrigacoes_page(
-    session: SessionDep, filtros: ObrigacaoFiltros, paging: PageParams, ordering: str | None
-) -> Page[ObrigacaoOut]:
-    return Page[ObrigacaoOut].of(queries.list_obrigacoes(session, filtros, paging, ordering), paging)
+ObrigacaoPage = Page[ObrigacaoOut] | FileResponse
 
 
-@router.get("/obrigacoes/vencimento/{dia}/", response_model=Page[ObrigacaoOut])
+def _obrigacoes_page(session: SessionDep, filtros: ObrigacaoFiltros, paging: PageParams, ordering: str | None,
+                     formato: FormatoQ) -> ObrigacaoPage:
+    """One page of the list, or with `formato` the whole list as a file: the same filters either way."""
+    listing = queries.obrigacoes_listing(filtros, ordering)
+    if formato:
+        return listas.obrigacoes(session, listing, formato, filtros)
+    return Page[ObrigacaoOut].of(listing.page(session, paging), paging)
+
+
+@router.get("/obrigacoes/vencimento/{dia}/", response_model=Page[ObrigacaoOut], responses=ARQUIVO)
 def obrigacoes_do_vencimento(session: SessionDep, paging: PageDep, dia: str, status: Status = None,
-                             tipo: Tipo = None, empresa: Empresa = None,
-                             ordering: Ordering = None) -> Page[ObrigacaoOut]:
+                             tipo: Tipo = None, empresa: Empresa = None, ordering: Ordering = None,
+                             formato: FormatoQ = None) -> ObrigacaoPage:
     """Obligations due on `dia` (YYYY-MM-DD)."""
     iso = queries.parse_date(dia, "dia").isoformat()
     filtros = ObrigacaoFiltros(status=status, tipo=tipo, empresa=empresa, de=iso, ate=iso)
-    return _obrigacoes_page(session, filtros, paging, ordering)
+    return _obrigacoes_page(session, filtros, paging, ordering, formato)
 
 
-@router.get("/obrigacoes/", response_model=Page[ObrigacaoOut])
+@router.get("/obrigacoes/", response_model=Page[ObrigacaoOut], responses=ARQUIVO)
 def list_obrigacoes(
     session: SessionDep,
     paging: PageDep,
@@ -153,12 +169,13 @@ def list_obrigacoes(
     de: Annotated[str | None, Query(max_length=10, description="Due on or after (YYYY-MM-DD)")] = None,
     ate: Annotated[str | None, Query(max_length=10, description="Due on or before (YYYY-MM-DD)")] = None,
     ordering: Ordering = None,
-) -> Page[ObrigacaoOut]:
+    formato: FormatoQ = None,
+) -> ObrigacaoPage:
     """Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id)."""
     filtros = ObrigacaoFiltros(
         status=status, tipo=tipo, empresa=empresa, competencia=competencia, de=de, ate=ate
     )
-    return _obrigacoes_page(session, filtros, paging, ordering)
+    return _obrigacoes_page(session, filtros, paging, ordering, formato)
 
 
 # ---- dashboards ---------------------------------------------------------------------------------------

@@ -51,6 +51,17 @@ class UpstreamCompany(_Upstream):
     _coerce = field_validator("*", mode="before")(lambda cls, v: _lenient(v))
 
 
+class UpstreamUser(_Upstream):
+    """`/users/ListAll` and `/users/{id}`: lower-case keys, unlike every other resource (reference §4)."""
+
+    id: str
+    nome: str | None = None
+    email: str | None = None
+    status: str | None = None
+
+    _coerce = field_validator("*", mode="before")(lambda cls, v: _lenient(v))
+
+
 class UpstreamProcessHeader(_Upstream):
     ProcID: str
     ProcNome: str | None = None
@@ -215,6 +226,21 @@ def empresa_row(company: UpstreamCompany, raw: dict[str, Any], now: datetime) ->
         "raw_json": raw,
         "completa": True,
         "sincronizada_em": now,
+    }
+
+
+def usuario_row(user: UpstreamUser, raw: dict[str, Any], now: datetime) -> dict[str, Any] | None:
+    codigo = parsing.integer(user.id)
+    nome = parsing.text(user.nome)
+    if codigo is None or not nome:
+        return None
+    return {
+        "codigo": codigo,
+        "nome": nome,
+        "email": parsing.text(user.email),
+        "status": parsing.text(user.status),
+        "raw_json": raw,
+        "sincronizado_em": now,
     }
 
 

@@ -225,6 +225,7 @@ class _Planner:
         candidates |= alive - listed  # stored but not listed: refresh by id, remove only if confirmed
         self._fetch_and_write(sorted(candidates), removable=(alive - listed) if complete else set())
         self._probe_above(max([self._max_proc_id(), *listed, *candidates]))
+        self._users(listing=True)
         self._sync_company_deliveries()
         self._invalidate()
 
@@ -267,6 +268,7 @@ class _Planner:
             self.writers.deliveries([block], default=None)
         if self.writers.placeholders:
             self._companies()  # a company new to the mirror was named by a process or a delivery
+        self._users(listing=False)
         self._invalidate()
 
     def _since(self, last_run: datetime | None, newest_column: Any) -> datetime | None:
@@ -301,6 +303,19 @@ class _Planner:
         listing = self.client.companies()
         self.counts.add_list(listing.stats)
         self.writers.companies(listing.rows)
+
+    def _users(self, *, listing: bool) -> None:
+        """The users list (full sync), then each manager (`ProcGestor`) id still unknown, one by one: the
+        list skips people. Only this run's processes' ids are asked for, so an id the upstream never
+        resolves costs one lookup per run that touches its process, not one per run."""
+        if listing:
+            users = self.client.users()
+            self.counts.add_list(users.stats)
+            self.writers.users(users.rows)
+        for codigo in self.writers.unknown_gestores():
+            raw = self.client.user(codigo)
+            if raw is not None:
+                self.writers.users([raw])
 
     # --- processos --------------------------------------------------------------------------------------
     def _parse_headers(self, rows: list[dict[str, Any]]) -> list[schemas.UpstreamProcessHeader]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from espelho.acessorias import schemas
 from espelho.acessorias.client import ListStats, parse_block, parse_company
 from espelho.acessorias.competencia import Competencia
-from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
+from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo, UsuarioAcessorias
 from espelho.db import Database, upsert
 from espelho.logging_setup import get_logger
 
@@ -113,6 +113,7 @@ class Writers:
     _empresas: dict[int, EmpresaRef] = field(default_factory=dict)  # by upstream codigo
     _empresas_by_cnpj: dict[str, int] = field(default_factory=dict)
     _links: dict[int, list[ProcessLink]] | None = None  # by empresa id
+    _gestores: set[int] = field(default_factory=set)  # ProcGestor user ids of the processes written
 
     # --- empresas ---------------------------------------------------------------------------------------
     def companies(self, raws: list[dict[str, Any]]) -> None:
@@ -177,6 +178,31 @@ class Writers:
                 self._empresas_by_cnpj[placeholder["cnpj"]] = id_
         return self._empresas[codigo]
 
+    # --- usuários (ProcGestor gives a user id) ----------------------------------------------------------
+    def users(self, raws: list[dict[str, Any]]) -> None:
+        """Write users (`/users`) that parse; a malformed one is skipped and logged."""
+        rows = []
+        for raw in raws:
+            try:
+                row = schemas.usuario_row(schemas.UpstreamUser.model_validate(raw), raw, self.now)
+            except (ValueError, TypeError) as exc:
+                log.warning("acessorias.user_malformed", error=str(exc), user_id=raw.get("id"))
+                continue
+            if row is not None:
+                rows.append(row)
+        if rows:
+            with self.database.session() as session:
+                upsert(session, UsuarioAcessorias, rows, index_elements=["codigo"])
+
+    def unknown_gestores(self) -> list[int]:
+        """The manager ids of the processes this run wrote that the mirror has no user for."""
+        if not self._gestores:
+            return []
+        with self.database.session() as session:
+            known = set(session.scalars(select(UsuarioAcessorias.codigo)
+                                        .where(UsuarioAcessorias.codigo.in_(self._gestores))))
+        return sorted(self._gestores - known)
+
     # --- processos --------------------------------------------------------------------------------------
     def mark_removed(self, proc_id: int) -> None:
         with self.database.session() as session:
@@ -230,6 +256,8 @@ class Writers:
                 sincronizado_em=self.now,
             )
             upsert(session, Processo, [row], index_elements=["proc_id"])
+            if row["gestor"] and row["gestor"].isdigit():
+                self._gestores.add(int(row["gestor"]))
             processo_id = int(existing.id if existing is not None else session.scalar(  # type: ignore[arg-type]
                 select(Processo.id).where(Processo.proc_id == row["proc_id"])))
             self._steps(session, processo_id, row["proc_id"], steps, observed=existing is not None)

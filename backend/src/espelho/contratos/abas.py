@@ -10,6 +10,7 @@ from typing import Any, get_args
 
 from espelho.contratos import schemas
 from espelho.contratos.models import ArquivoContrato, Empenho, HistoricoContrato, ItemContrato
+from espelho.relatorios.colunas import Coluna, tabela
 
 AbaModel = type[HistoricoContrato] | type[Empenho] | type[ItemContrato] | type[ArquivoContrato]
 
@@ -24,6 +25,7 @@ class AbaSpec:
     freshness: str  # the contract's column stamped when the tab was last fetched
     stat_key: str  # the tab's row count in a sync's statistics
     order: tuple[str, ...]  # how its rows are listed (after the contract id): column, "-column" descending
+    colunas: tuple[Coluna, ...]  # its export (CSV/XLSX): the columns its web table shows (colunas.toml)
 
     def order_by(self) -> list[Any]:
         columns = [getattr(self.model, name.lstrip("-")) for name in self.order]
@@ -33,13 +35,13 @@ class AbaSpec:
 
 ABAS: dict[str, AbaSpec] = {spec.aba: spec for spec in (
     AbaSpec("historico", "Histórico", HistoricoContrato, schemas.UpstreamHistorico, schemas.HistoricoOut,
-            "historico_atualizado_em", "historicos", ("-data_assinatura", "id")),
+            "historico_atualizado_em", "historicos", ("-data_assinatura", "id"), tabela("aba_historico")),
     AbaSpec("empenhos", "Empenhos", Empenho, schemas.UpstreamEmpenho, schemas.EmpenhoOut,
-            "empenhos_atualizados_em", "empenhos", ("-data_emissao", "id")),
+            "empenhos_atualizados_em", "empenhos", ("-data_emissao", "id"), tabela("aba_empenhos")),
     AbaSpec("itens", "Itens", ItemContrato, schemas.UpstreamItem, schemas.ItemOut,
-            "itens_atualizados_em", "itens", ("numero_item_compra", "id")),
+            "itens_atualizados_em", "itens", ("numero_item_compra", "id"), tabela("aba_itens")),
     AbaSpec("arquivos", "Arquivos", ArquivoContrato, schemas.UpstreamArquivo, schemas.ArquivoOut,
-            "arquivos_atualizados_em", "arquivos", ("-id",)),
+            "arquivos_atualizados_em", "arquivos", ("-id",), tabela("aba_arquivos")),
 )}
 # The API's `Aba` type is a Literal (a static type for the schemas); it must name exactly these tabs.
 assert tuple(ABAS) == get_args(schemas.Aba), "contratos.schemas.Aba and contratos.abas.ABAS disagree"

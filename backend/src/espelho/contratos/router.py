@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import Body, Depends, Path, Query, Request
+from fastapi.responses import FileResponse
 
 from espelho.api import Page, PageDep, PageParams, SessionDep, SettingsDep, SlashOptionalRouter
 from espelho.auth.deps import SyncRoleDep
@@ -26,6 +27,8 @@ from espelho.contratos.schemas import (
     UasgOut,
 )
 from espelho.contratos.tasks import CONTRATO_SYNC, ContratoArgs, contrato_scope, uasg_scope
+from espelho.relatorios import listas
+from espelho.relatorios.export import ARQUIVO, FormatoQ
 from espelho.syncs.exclusive import holding
 from espelho.syncs.spec import run_now
 
@@ -52,20 +55,26 @@ class Filtros:
 
 
 FiltrosDep = Annotated[Filtros, Depends()]
+ContratosPage = Page[ContratoResumo] | FileResponse
 
 
 def _contratos(session: SessionDep, page: PageParams, filtros: Filtros, vigencia: Vigencia | None,
-               dias: int) -> Page[ContratoResumo]:
-    rows = service.list_contratos(session, uasg=filtros.uasg, q=filtros.q, tipo=filtros.tipo,
-                                  vigencia=vigencia, dias=dias, paging=page)
-    return Page[ContratoResumo].of(rows, page)
+               dias: int, formato: FormatoQ) -> ContratosPage:
+    """One page of the list, or with `formato` the whole list as a file: the same filters either way."""
+    listing = service.contratos_listing(uasg=filtros.uasg, q=filtros.q, tipo=filtros.tipo, vigencia=vigencia,
+                                        dias=dias)
+    if formato:
+        return listas.contratos(session, listing, formato, filtros.uasg, vigencia)
+    return Page[ContratoResumo].of(listing.page(session, page), page)
 
 
-@router.get(P + "/", response_model=Page[ContratoResumo], summary="List mirrored contracts")
+@router.get(P + "/", response_model=Page[ContratoResumo], summary="List mirrored contracts",
+            responses=ARQUIVO)
 def list_contratos(session: SessionDep, settings: SettingsDep, page: PageDep, filtros: FiltrosDep,
-                   vigencia: Vigencia | None = None, dias: DiasQ = None) -> Page[ContratoResumo]:
+                   vigencia: Vigencia | None = None, dias: DiasQ = None,
+                   formato: FormatoQ = None) -> ContratosPage:
     return _contratos(session, page, filtros, vigencia,
-                      settings.contratos_proximos_vencer_dias if dias is None else dias)
+                      settings.contratos_proximos_vencer_dias if dias is None else dias, formato)
 
 
 @router.get(P + "/uasgs/", response_model=list[UasgOut], summary="Mirrored UASGs with their contract counts")
@@ -75,36 +84,41 @@ def list_uasgs(session: SessionDep) -> list[UasgOut]:
 
 
 @router.get(P + "/vencidos/", response_model=Page[ContratoResumo],
-            summary="Contracts whose vigência has ended")
-def vencidos(session: SessionDep, settings: SettingsDep, page: PageDep,
-             filtros: FiltrosDep) -> Page[ContratoResumo]:
-    return _contratos(session, page, filtros, "vencidos", settings.contratos_proximos_vencer_dias)
+            summary="Contracts whose vigência has ended", responses=ARQUIVO)
+def vencidos(session: SessionDep, settings: SettingsDep, page: PageDep, filtros: FiltrosDep,
+             formato: FormatoQ = None) -> ContratosPage:
+    return _contratos(session, page, filtros, "vencidos", settings.contratos_proximos_vencer_dias, formato)
 
 
 @router.get(P + "/proximos_vencer/", response_model=Page[ContratoResumo],
-            summary="Contracts ending within `dias` days (default 30)")
+            summary="Contracts ending within `dias` days (default 30)", responses=ARQUIVO)
 def proximos_vencer(session: SessionDep, settings: SettingsDep, page: PageDep, filtros: FiltrosDep,
-                    dias: DiasQ = None) -> Page[ContratoResumo]:
+                    dias: DiasQ = None, formato: FormatoQ = None) -> ContratosPage:
     return _contratos(session, page, filtros, "proximos_vencer",
-                      settings.contratos_proximos_vencer_dias if dias is None else dias)
+                      settings.contratos_proximos_vencer_dias if dias is None else dias, formato)
 
 
 @router.get(P + "/ativos/", response_model=Page[ContratoResumo],
-            summary="Contracts in force by their dates (no end, or ending today or later)")
-def ativos(session: SessionDep, settings: SettingsDep, page: PageDep,
-           filtros: FiltrosDep) -> Page[ContratoResumo]:
-    return _contratos(session, page, filtros, "ativos", settings.contratos_proximos_vencer_dias)
+            summary="Contracts in force by their dates (no end, or ending today or later)", responses=ARQUIVO)
+def ativos(session: SessionDep, settings: SettingsDep, page: PageDep, filtros: FiltrosDep,
+           formato: FormatoQ = None) -> ContratosPage:
+    return _contratos(session, page, filtros, "ativos", settings.contratos_proximos_vencer_dias, formato)
 
 
 def _add_tab_route(spec: AbaSpec) -> None:
-    """GET /api/contratos/{aba}/: a tab's stored rows (of one contract, or of all)."""
+    """GET /api/contratos/{aba}/: a tab's stored rows (of one contract, or of all), or with `formato` all of
+    them as a file."""
 
-    def list_tab(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
-        return Page[spec.out].of(  # type: ignore[name-defined]
-            service.list_aba(session, spec.aba, contrato_id=contrato, paging=page), page)
+    def list_tab(session: SessionDep, page: PageDep, contrato: ContratoQ = None,
+                 formato: FormatoQ = None) -> Any:
+        listing = service.aba_listing(session, spec.aba, contrato_id=contrato)
+        if formato:
+            return listas.aba(session, spec, listing, formato, contrato)
+        return Page[spec.out].of(listing.page(session, page), page)  # type: ignore[name-defined]
 
     router.get(f"{P}/{spec.aba}/", response_model=Page[spec.out],  # type: ignore[name-defined]
-               summary=f"Stored {spec.label} rows (database only)", name=f"list_{spec.aba}")(list_tab)
+               summary=f"Stored {spec.label} rows (database only)", name=f"list_{spec.aba}",
+               responses=ARQUIVO)(list_tab)
 
 
 for _spec in ABAS.values():
@@ -135,7 +149,7 @@ def sincronizar_aba(id: ContratoIdPath, aba: Aba, request: Request, session: Ses
     with (holding(request.app.state.jobs.ctx, contrato_scope(id)),
           request.app.state.database.session() as writer):
         done = service.sync_aba(writer, settings, id, aba)
-    rows = service.list_aba(session, aba, contrato_id=id, paging=page)
+    rows = service.aba_listing(session, aba, contrato_id=id).page(session, page)
     items = [ABAS[aba].out.model_validate(i).model_dump(mode="json") for i in rows.items]
     return AbaSyncOut(items=items, total=rows.total, page=page.page, page_size=page.page_size, contrato_id=id,
                       aba=aba, atualizado_em=done.atualizado_em, api_calls=done.api_calls,

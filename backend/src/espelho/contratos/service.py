@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import BigInteger, Integer, Numeric, Select, String, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from espelho.api import PageParams, PageRows, paginate
+from espelho.api import Listing
 from espelho.clock import now_utc, today_sao_paulo
 from espelho.config import Settings
 from espelho.contratos.abas import ABAS
@@ -443,16 +443,15 @@ def _vigencia_filter(stmt: Select[Any], vigencia: str | None, today: date, dias:
     return stmt
 
 
-def list_contratos(
-    session: Session,
+def contratos_listing(
     *,
     uasg: str | None = None,
     q: str | None = None,
     vigencia: str | None = None,
     tipo: str | None = None,
     dias: int,
-    paging: PageParams,
-) -> PageRows:
+) -> Listing:
+    """The filtered contracts and their order: the JSON page reads one page, the export all of them."""
     stmt = select(Contrato)
     if uasg:
         stmt = stmt.where(Contrato.uasg_codigo == uasg.strip())
@@ -484,7 +483,7 @@ def list_contratos(
         order = [Contrato.vigencia_fim.desc(), Contrato.id]
     else:
         order = [Contrato.vigencia_fim.desc().nulls_first(), Contrato.id.desc()]
-    return paginate(session, stmt, paging, order)
+    return Listing(stmt, order)
 
 
 def get_contrato(session: Session, contrato_id: int) -> Contrato:
@@ -507,13 +506,14 @@ def aba_totals(session: Session, contrato_id: int) -> dict[str, int]:
     }
 
 
-def list_aba(session: Session, aba: str, *, contrato_id: int | None, paging: PageParams) -> PageRows:
+def aba_listing(session: Session, aba: str, *, contrato_id: int | None) -> Listing:
+    """One tab's stored rows (of one contract, or of all) and their order; 404 for an unknown contract."""
     spec = ABAS[validate_abas([aba])[0]]
     stmt = select(spec.model)
     if contrato_id is not None:
         get_contrato(session, contrato_id)
         stmt = stmt.where(spec.model.contrato_id == contrato_id)
-    return paginate(session, stmt, paging, [spec.model.contrato_id, *spec.order_by()])
+    return Listing(stmt, [spec.model.contrato_id, *spec.order_by()])
 
 
 def list_uasgs(session: Session) -> list[dict[str, Any]]:

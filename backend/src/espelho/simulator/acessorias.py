@@ -44,6 +44,11 @@ REGIMES = [
 ]
 DEPARTAMENTOS = ["Fiscal", "Contábil", "Pessoal", "Financeiro"]
 RESPONSAVEIS = ["Joana Lima", "Rafael Costa", "Gilciane L.", "Pedro A.", "Maria F."]
+# The office's users (`/users`): ProcGestor gives one of these ids. The list skips the last one, as the
+# real list skips people (reference §4): a client must fetch a referenced id on its own.
+USUARIOS = {176900 + i: nome for i, nome in enumerate([*RESPONSAVEIS, "Carlos Menezes", "Beatriz Souza"])}
+USUARIOS_FORA_DA_LISTA = {176906}
+USER_PAGE = 20
 NOMES = [
     "PADARIA",
     "COMERCIAL",
@@ -558,7 +563,7 @@ def process_header(proc: Processo, today: date) -> dict[str, Any]:
         "ProcNome": template["nome"],
         "ProcTitulo": proc.titulo,
         "ProcCriador": RESPONSAVEIS[proc.id % 3],
-        "ProcGestor": str(176900 + proc.id % 7),
+        "ProcGestor": str(176900 + proc.id % len(USUARIOS)),
         "ProcObservacoes": "",
         "ProcInicio": _br(proc.inicio),
         "ProcDiasCorridos": str(max(dias, 0)),
@@ -592,6 +597,15 @@ def company_json(emp: Empresa, flags: set[str]) -> dict[str, Any]:
         out["Regime"] = emp.regime
         out["GrupoDeEmpresas"] = ""
     return out
+
+
+def user_json(user_id: int, nome: str) -> dict[str, Any]:
+    return {
+        "id": str(user_id),
+        "nome": nome,
+        "email": f"usuario{user_id}@escritorio.example",
+        "status": "Ativo",
+    }
 
 
 def delivery_json(ent: Entrega, with_config: bool) -> dict[str, Any]:
@@ -876,6 +890,26 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
         if not chunk:
             return Response(status_code=204)
         return JSONResponse([process_header(p, today) for p in chunk])
+
+    # --- users ----------------------------------------------------------------------------------
+    @app.get("/users/{ident}")
+    @app.get("/users/{ident}/")
+    async def users(ident: str, request: Request) -> Response:
+        is_list = ident == "ListAll"
+        refused, _kind = await _gate(request, "users_list" if is_list else "user", is_list)
+        if refused:
+            return refused
+        if not is_list:
+            user_id = int(ident) if ident.isdigit() else None
+            if user_id not in USUARIOS:
+                return JSONResponse({"Erro": "Usuário não encontrado"})
+            return JSONResponse(user_json(user_id, USUARIOS[user_id]))
+        listed = [(i, n) for i, n in USUARIOS.items() if i not in USUARIOS_FORA_DA_LISTA]
+        page = _page(request)
+        chunk = listed[(page - 1) * USER_PAGE : page * USER_PAGE]
+        if not chunk:
+            return Response(status_code=204)
+        return JSONResponse([user_json(i, n) for i, n in chunk])
 
     # --- deliveries -----------------------------------------------------------------------------
     @app.get("/deliveries/{ident}")

@@ -6,16 +6,20 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
-from espelho.api import Page, PageDep, SessionDep, SlashOptionalRouter, paginate
+from espelho.api import Listing, Page, PageDep, SessionDep, SlashOptionalRouter
+from espelho.relatorios import listas
+from espelho.relatorios.export import ARQUIVO, FormatoQ
 from espelho.syncs.models import Sincronizacao
 
 router = SlashOptionalRouter(prefix="/api/v1/sync", tags=["sync"])
 
 Origem = Literal["ACESSORIAS", "COMPRASNET"]
 Status = Literal["INICIADA", "CONCLUIDA", "ERRO"]
+HISTORY_ORDER = (Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc())
 
 
 class SincronizacaoOut(BaseModel):
@@ -55,7 +59,7 @@ def sync_status(session: SessionDep, origem: Origem | None = None) -> SyncStatus
         func.row_number()
         .over(
             partition_by=(Sincronizacao.origem, Sincronizacao.escopo),
-            order_by=(Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc()),
+            order_by=HISTORY_ORDER,
         )
         .label("rank")
     )
@@ -65,23 +69,18 @@ def sync_status(session: SessionDep, origem: Origem | None = None) -> SyncStatus
         finished = finished.where(Sincronizacao.origem == origem)
     ranked = finished.subquery()
     last = select(Sincronizacao).join(ranked, and_(Sincronizacao.id == ranked.c.id, ranked.c.rank == 1))
-    order = (Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc())
+    running, last = running.order_by(*HISTORY_ORDER), last.order_by(*HISTORY_ORDER)
     return SyncStatus(
-        em_andamento=[SincronizacaoOut.model_validate(r) for r in session.scalars(running.order_by(*order))],
-        ultimas=[SincronizacaoOut.model_validate(r) for r in session.scalars(last.order_by(*order))],
+        em_andamento=[SincronizacaoOut.model_validate(r) for r in session.scalars(running)],
+        ultimas=[SincronizacaoOut.model_validate(r) for r in session.scalars(last)],
     )
 
 
-@router.get("/history/", response_model=Page[SincronizacaoOut])
-def sync_history(
-    session: SessionDep,
-    paging: PageDep,
-    origem: Origem | None = None,
-    status: Status | None = None,
-    tipo: Annotated[str | None, Query(max_length=20, description="FULL, INCREMENTAL, MANUAL, UASG…")] = None,
-    escopo: Annotated[str | None, Query(max_length=60)] = None,
-) -> Page[SincronizacaoOut]:
-    conditions = []
+def history_listing(
+    origem: str | None, status: str | None, tipo: str | None, escopo: str | None
+) -> Listing:
+    """The filtered runs, newest first: the JSON page reads one page, the export all of them."""
+    conditions: list[ColumnElement[bool]] = []
     if origem:
         conditions.append(Sincronizacao.origem == origem)
     if status:
@@ -90,6 +89,20 @@ def sync_history(
         conditions.append(Sincronizacao.tipo == tipo.upper())
     if escopo:
         conditions.append(Sincronizacao.escopo == escopo)
-    order = [Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc()]
-    return Page[SincronizacaoOut].of(
-        paginate(session, select(Sincronizacao).where(*conditions), paging, order), paging)
+    return Listing(select(Sincronizacao).where(*conditions), HISTORY_ORDER)
+
+
+@router.get("/history/", response_model=Page[SincronizacaoOut], responses=ARQUIVO)
+def sync_history(
+    session: SessionDep,
+    paging: PageDep,
+    origem: Origem | None = None,
+    status: Status | None = None,
+    tipo: Annotated[str | None, Query(max_length=20, description="FULL, INCREMENTAL, MANUAL, UASG…")] = None,
+    escopo: Annotated[str | None, Query(max_length=60)] = None,
+    formato: FormatoQ = None,
+) -> Page[SincronizacaoOut] | FileResponse:
+    listing = history_listing(origem, status, tipo, escopo)
+    if formato:
+        return listas.sincronizacoes(session, listing, formato)
+    return Page[SincronizacaoOut].of(listing.page(session, paging), paging)

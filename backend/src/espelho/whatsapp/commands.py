@@ -105,8 +105,9 @@ def _resumo(session: Session, _v: Vinculado, argumento: str) -> str:
 def _empresa(session: Session, _v: Vinculado, argumento: str) -> str:
     if not argumento:
         return "Envie *empresa <nome ou CNPJ>*, por exemplo *empresa padaria*."
-    empresas, total = queries.list_empresas(session, PageParams(page=1, page_size=5), regime=None, ativa=None,
-                                            q=argumento, ordering="nome")
+    found = queries.empresas_listing(regime=None, ativa=None, q=argumento, ordering="nome").page(
+        session, PageParams(page=1, page_size=5))
+    empresas, total = found.items, found.total
     if not empresas:
         return f"Nenhuma empresa encontrada para “{argumento}”."
     if total > 1:

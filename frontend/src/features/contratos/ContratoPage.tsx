@@ -11,7 +11,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { EmptyState, errorMessage, QueryState } from '../../components/QueryState';
 import { useCanSync } from '../auth/hooks';
 import { useRegras } from '../../hooks/useRegras';
-import { atualizadoEm, syncedThisSession, useContrato, useContratoAba, useSincronizarAba } from './hooks';
+import { ExportButton } from '../../components/ExportButton';
+import { atualizadoEm, exportarAba, syncedThisSession, useContrato, useContratoAba, useSincronizarAba } from './hooks';
 import { formatCnpj, formatDate, formatDateTime, formatDecimal, formatMoney } from '../../lib/format';
 import { periodo, VigenciaChip } from './vigencia';
 
@@ -94,12 +95,15 @@ export function AbaPanel({ contrato, regra }: { contrato: Contrato; regra: AbaRe
           {sync.isPending ? 'Buscando no Comprasnet…' : carregadaEm || sync.data?.atualizado_em
             ? `Atualizado em ${formatDateTime(sync.data?.atualizado_em ?? carregadaEm)}` : 'Ainda não carregado'}
         </Typography>
-        {(carregada || sync.isSuccess) && canSync && (
-          <Button size="small" variant="outlined" onClick={atualizar} disabled={sync.isPending}
-            startIcon={sync.isPending ? <CircularProgress size={16} /> : <RefreshIcon />} data-testid="atualizar">
-            Atualizar
-          </Button>
-        )}
+        <Stack direction="row" spacing={1}>
+          {data && data.total > 0 && <ExportButton exportar={exportarAba(id, aba)} />}
+          {(carregada || sync.isSuccess) && canSync && (
+            <Button size="small" variant="outlined" onClick={atualizar} disabled={sync.isPending}
+              startIcon={sync.isPending ? <CircularProgress size={16} /> : <RefreshIcon />} data-testid="atualizar">
+              Atualizar
+            </Button>
+          )}
+        </Stack>
       </Stack>
       {sync.isError && (
         <Alert severity={upstream ? 'warning' : 'error'} sx={{ mb: 2 }} data-testid="erro-aba"

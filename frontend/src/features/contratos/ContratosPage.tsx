@@ -11,7 +11,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { PagedList } from '../../components/PagedList';
 import { errorMessage } from '../../components/QueryState';
 import { useCanSync } from '../auth/hooks';
-import { useContratos, useSyncUasg, useUasgs } from './hooks';
+import { exportarContratos, useContratos, useSyncUasg, useUasgs } from './hooks';
 import { useSyncStatus } from '../sincronizacao/hooks';
 import { useSearchState } from '../../hooks/useSearchState';
 import { formatCnpj, formatInteger, formatMoney } from '../../lib/format';
@@ -75,10 +75,11 @@ export function ContratosPage() {
   const canSync = useCanSync();
   const syncUasg = useSyncUasg();
   const status = useSyncStatus();
-  const query = useContratos({
+  const filtros = {
     uasg: f.uasg, q: f.q, vigencia: f.vigencia as '' | 'ativos', tipo: f.tipo,
     page: Number(f.page), page_size: Number(f.page_size),
-  });
+  };
+  const query = useContratos(filtros);
 
   // UASGs already mirrored, and the ones this browser typed before.
   const uasgs = useUasgs();
@@ -136,6 +137,7 @@ export function ContratosPage() {
         <TextField size="small" label="Tipo" placeholder="Contrato, Empenho…" value={f.tipo} onChange={(e) => set({ tipo: e.target.value })} />
       </FilterBar>
       <PagedList query={query} testId="tabela-contratos" label="Contratos" columns={columns}
+        exportar={exportarContratos(filtros)}
         empty={f.uasg ? `Nenhum contrato da UASG ${f.uasg} com esses filtros.` : 'Nenhum contrato. Escolha uma UASG e sincronize.'}
         onRowClick={(c) => navigate(`/contratos/${c.id}`)}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />

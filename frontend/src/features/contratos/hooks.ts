@@ -1,4 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { exportar, type Exportar } from '../../api/download';
 import { clean, unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
 import type { Aba, AbaRegra, AbaRow, Contrato, Page } from '../../api/types';
@@ -17,14 +18,20 @@ export interface ContratoFiltros {
   page_size: number;
 }
 
+/** The filters as the API reads them: the page and its export send the same. */
+const contratosQuery = (filtros: ContratoFiltros) => clean({ ...filtros, vigencia: filtros.vigencia || undefined });
+
 export function useContratos(filtros: ContratoFiltros) {
   return useQuery({
     queryKey: keys.contratos.list(filtros),
-    queryFn: () => unwrap(listContratos({
-      query: clean({ ...filtros, vigencia: filtros.vigencia || undefined }) as never,
-    })),
+    queryFn: () => unwrap(listContratos({ query: contratosQuery(filtros) as never })),
     placeholderData: keepPreviousData,
   });
+}
+
+/** Every contract of the filters, as a file. */
+export function exportarContratos(filtros: ContratoFiltros): Exportar {
+  return exportar('contratos', listContratos, contratosQuery(filtros));
 }
 
 export function useContrato(id: string | number) {
@@ -53,6 +60,11 @@ export function useContratoAba(id: string | number, aba: Aba, enabled: boolean) 
     queryFn: () => unwrap<Page<AbaRow>>(LISTAR_ABA[aba]({ query: { contrato: Number(id), page_size: 500 } }) as never),
     enabled,
   });
+}
+
+/** Every stored row of one contract's tab, as a file. */
+export function exportarAba(id: string | number, aba: Aba): Exportar {
+  return exportar(`contrato-${id}_${aba}`, LISTAR_ABA[aba], { contrato: Number(id) });
 }
 
 /** When the contract's `regra` tab was last fetched (null: never). */

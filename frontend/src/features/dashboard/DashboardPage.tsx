@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import {
-  Alert, Box, FormControl, Grid, InputLabel, MenuItem, Paper, Select, Stack, Typography,
+  Alert, Box, FormControl, Grid, InputLabel, MenuItem, Paper, Select, Stack, Table, TableBody, TableCell, TableHead,
+  TableRow, Typography,
 } from '@mui/material';
 import AssignmentIcon from '@mui/icons-material/AssignmentOutlined';
 import DoneAllIcon from '@mui/icons-material/DoneAll';
@@ -9,11 +10,11 @@ import ScheduleIcon from '@mui/icons-material/Schedule';
 import {
   Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis,
 } from 'recharts';
-import type { Metricas, RegimeMetrica, TimelinePonto } from '../../api/types';
+import type { Gargalo, Metricas, RegimeMetrica, TimelinePonto } from '../../api/types';
 import { PageHeader } from '../../components/PageHeader';
 import { EmptyState, ErrorState, Loading } from '../../components/QueryState';
 import { StatCard } from '../../components/StatCard';
-import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline } from './hooks';
+import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline, useGargalos } from './hooks';
 import { useSyncStatus } from '../sincronizacao/hooks';
 import {
   competenciaOf, formatCompetencia, formatDate, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
@@ -77,6 +78,36 @@ function TimelineChart({ data }: { data: TimelinePonto[] }) {
   );
 }
 
+function GargalosTable({ data, emAndamento }: { data: Gargalo[]; emAndamento: number }) {
+  return (
+    <Table size="small" data-testid="tabela-gargalos" aria-label="Gargalos">
+      <TableHead>
+        <TableRow>
+          <TableCell>Passo</TableCell>
+          <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>Modelo</TableCell>
+          <TableCell align="right">Processos parados</TableCell>
+          <TableCell align="right">Mediana (dias)</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {data.map((g) => (
+          <TableRow key={`${g.modelo}|${g.passo}`}>
+            <TableCell>{g.passo}</TableCell>
+            <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>{g.modelo}</TableCell>
+            <TableCell align="right">
+              {formatInteger(g.processos)}
+              <Typography component="span" variant="caption" color="text.secondary">
+                {' '}({formatPercent((g.processos * 100) / Math.max(emAndamento, 1))})
+              </Typography>
+            </TableCell>
+            <TableCell align="right">{formatDecimal(g.mediana_dias)}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
 function lastSyncOf(runs: { origem: string; status: string; concluida_em: string | null; iniciada_em: string }[]) {
   return runs
     .filter((r) => r.origem === 'ACESSORIAS')
@@ -88,6 +119,7 @@ export function DashboardPage() {
   const [competencia, setCompetencia] = useState(options[0]);
   const metricas = useDashboardMetricas(competencia);
   const regimes = useDashboardRegimes(competencia);
+  const gargalos = useGargalos(competencia);
   // The timeline covers the 12 competências up to the chosen one (up to this month for "Todas").
   const fim = competencia || options[0];
   const de = isoMonth(competenciaOf(new Date(Number(fim.slice(3)), Number(fim.slice(0, 2)) - 1, 15), -11));
@@ -143,7 +175,13 @@ export function DashboardPage() {
             </Grid>
             <Grid size={{ xs: 6, lg: 3 }}>
               <StatCard testId="stat-taxa" label="Taxa de conclusão" value={formatPercent(m.taxa_conclusao)}
-                change={variacao(m, 'taxa_conclusao', 'diferenca')} changeUnit="p.p." icon={<PercentIcon />} />
+                change={variacao(m, 'taxa_conclusao', 'diferenca')} changeUnit="p.p." icon={<PercentIcon />}
+                note={m.mesmo_dia_anterior ? (
+                  <span data-testid="taxa-mesmo-dia">
+                    {m.mesmo_dia_anterior.competencia} no mesmo dia do ciclo (dia {m.mesmo_dia_anterior.dia_do_ciclo}):{' '}
+                    {formatPercent(m.mesmo_dia_anterior.taxa_conclusao)}
+                  </span>
+                ) : undefined} />
             </Grid>
             <Grid size={{ xs: 6, lg: 3 }}>
               <StatCard testId="stat-media-dias" label="Média de dias"
@@ -153,6 +191,13 @@ export function DashboardPage() {
           </Grid>
         </>
       )}
+
+      <Paper sx={{ p: 2, mb: 2 }}>
+        <Typography variant="h6" sx={{ mb: 1 }}>Onde os processos estão parados</Typography>
+        {gargalos.isPending ? <Loading /> : gargalos.isError ? <ErrorState error={gargalos.error} onRetry={() => gargalos.refetch()} /> :
+          gargalos.data.items.length === 0 ? <EmptyState message="Nenhum processo em andamento parado num passo." /> :
+            <GargalosTable data={gargalos.data.items.slice(0, 8)} emAndamento={gargalos.data.em_andamento} />}
+      </Paper>
 
       <Grid container spacing={2}>
         <Grid size={{ xs: 12, lg: 5 }}>

@@ -2,7 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
 import {
-  dashboardMetricas, dashboardRegimes,
+  dashboardGargalos, dashboardMetricas, dashboardRegimes,
   dashboardTimeline,
 } from '../../client/sdk.gen';
 
@@ -28,6 +28,15 @@ export function useDashboardTimeline(de: string, ate: string) {
   return useQuery({
     queryKey: keys.dashboard.timeline(de, ate),
     queryFn: () => unwrap(dashboardTimeline({ query: { de: de || undefined, ate: ate || undefined } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** The passos where the competência's open processes stand still. */
+export function useGargalos(competencia: string) {
+  return useQuery({
+    queryKey: keys.dashboard.gargalos(competencia),
+    queryFn: () => unwrap(dashboardGargalos({ query: { competencia: competencia || undefined } })),
     placeholderData: keepPreviousData,
   });
 }

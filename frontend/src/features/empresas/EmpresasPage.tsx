@@ -13,7 +13,7 @@ import { StatusChip } from '../../components/StatusChip';
 import { useSearchState } from '../../hooks/useSearchState';
 import { formatCnpj, formatInteger } from '../../lib/format';
 import { processoColumns } from '../processos/columns';
-import { useEmpresaProcessos, useEmpresas } from './hooks';
+import { exportarEmpresas, useEmpresaProcessos, useEmpresas } from './hooks';
 
 function EmpresaProcessos({ empresa }: { empresa: Empresa }) {
   const navigate = useNavigate();
@@ -58,7 +58,8 @@ const DEFAULTS = { regime: '', ativa: '', q: '', page: '1', page_size: '25', emp
 
 export function EmpresasPage() {
   const [f, set] = useSearchState(DEFAULTS);
-  const query = useEmpresas({ regime: f.regime, ativa: f.ativa as '' | 'true' | 'false', q: f.q, page: Number(f.page), page_size: Number(f.page_size) });
+  const filtros = { regime: f.regime, ativa: f.ativa as '' | 'true' | 'false', q: f.q, page: Number(f.page), page_size: Number(f.page_size) };
+  const query = useEmpresas(filtros);
   const aberta = f.empresa ? Number(f.empresa) : null;
   const toggle = (e: Empresa) => set({ empresa: aberta === e.id ? '' : String(e.id) }, false);
 
@@ -79,7 +80,7 @@ export function EmpresasPage() {
         </FormControl>
       </FilterBar>
       <PagedList query={query} empty="Nenhuma empresa com esses filtros." testId="tabela-empresas" label="Empresas"
-        columns={empresaColumns(aberta)} onRowClick={toggle}
+        columns={empresaColumns(aberta)} onRowClick={toggle} exportar={exportarEmpresas(filtros)}
         details={{ expanded: (e) => aberta === e.id, render: (e) => <EmpresaProcessos empresa={e} /> }}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>

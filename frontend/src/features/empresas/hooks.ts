@@ -1,4 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { exportar, type Exportar } from '../../api/download';
 import { clean, unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
 import { getEmpresa, listEmpresas, processosDeEmpresa } from '../../client/sdk.gen';
@@ -11,14 +12,21 @@ export interface EmpresaFiltros {
   page_size: number;
 }
 
-export function useEmpresas({ ativa, ...filtros }: EmpresaFiltros) {
+/** The filters as the API reads them: the page and its export send the same. */
+const empresasQuery = ({ ativa, ...filtros }: EmpresaFiltros) =>
+  clean({ ...filtros, ativa: ativa ? ativa === 'true' : undefined });
+
+export function useEmpresas(filtros: EmpresaFiltros) {
   return useQuery({
-    queryKey: keys.empresas.list({ ativa, ...filtros }),
-    queryFn: () => unwrap(listEmpresas({
-      query: clean({ ...filtros, ativa: ativa ? ativa === 'true' : undefined }),
-    })),
+    queryKey: keys.empresas.list(filtros),
+    queryFn: () => unwrap(listEmpresas({ query: empresasQuery(filtros) })),
     placeholderData: keepPreviousData,
   });
+}
+
+/** Every empresa of the filters, as a file. */
+export function exportarEmpresas(filtros: EmpresaFiltros): Exportar {
+  return exportar('empresas', listEmpresas, empresasQuery(filtros));
 }
 
 /** The first empresas matching a name or CNPJ (an empresa picker's options). */

@@ -1,12 +1,12 @@
-import { Box, Chip, FormControl, InputLabel, MenuItem, Paper, Select, Stack, TextField, Typography } from '@mui/material';
+import { Box, Chip, FormControl, InputLabel, MenuItem, Paper, Select, Stack, Typography } from '@mui/material';
 import type { Obrigacao } from '../../api/types';
 import type { Column } from '../../components/DataTable';
-import { CompetenciaField, EmpresaPicker } from '../../components/FilterFields';
+import { CompetenciaField, DateFilter, EmpresaPicker } from '../../components/FilterFields';
 import { FilterBar, SearchField } from '../../components/Filters';
 import { PageHeader } from '../../components/PageHeader';
 import { PagedList } from '../../components/PagedList';
 import { StatusChip } from '../../components/StatusChip';
-import { useObrigacoes } from './hooks';
+import { exportarObrigacoes, useObrigacoes } from './hooks';
 import { useSearchState } from '../../hooks/useSearchState';
 import { daysUntil, formatCnpj, formatCompetencia, formatDate, formatInteger, todayIso } from '../../lib/format';
 
@@ -83,7 +83,8 @@ function atalhos(hoje: string): { label: string; filtros: Partial<typeof DEFAULT
 
 export function ObrigacoesPage() {
   const [f, set] = useSearchState(DEFAULTS);
-  const query = useObrigacoes({ ...f, page: Number(f.page), page_size: Number(f.page_size) });
+  const filtros = { ...f, page: Number(f.page), page_size: Number(f.page_size) };
+  const query = useObrigacoes(filtros);
   const hoje = todayIso();
   return (
     <>
@@ -111,13 +112,12 @@ export function ObrigacoesPage() {
         </FormControl>
         <EmpresaPicker value={f.empresa} onChange={(empresa) => set({ empresa })} />
         <CompetenciaField value={f.competencia} onChange={(competencia) => set({ competencia })} />
-        <TextField size="small" type="date" label="Vencimento de" value={f.de} onChange={(e) => set({ de: e.target.value })}
-          slotProps={{ inputLabel: { shrink: true } }} />
-        <TextField size="small" type="date" label="até" value={f.ate} onChange={(e) => set({ ate: e.target.value })}
-          slotProps={{ inputLabel: { shrink: true } }} />
+        <DateFilter label="Vencimento de" value={f.de} onChange={(de) => set({ de })} />
+        <DateFilter label="até" value={f.ate} onChange={(ate) => set({ ate })} />
       </FilterBar>
       <PagedList query={query} empty="Nenhuma obrigação com esses filtros." testId="tabela-obrigacoes" label="Obrigações"
         columns={columns} rowSx={(o) => (isAtrasada(o) ? { bgcolor: 'rgba(211, 47, 47, 0.06)' } : undefined)}
+        exportar={exportarObrigacoes(filtros)}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>
   );

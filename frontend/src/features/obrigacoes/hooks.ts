@@ -1,4 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { exportar, type Exportar } from '../../api/download';
 import { clean, unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
 import { listObrigacoes } from '../../client/sdk.gen';
@@ -14,11 +15,18 @@ export interface ObrigacaoFiltros {
   page_size: number;
 }
 
-/** By due date, the earliest first. */
+/** The filters as the API reads them, by due date (the earliest first): the page and its export send the same. */
+const obrigacoesQuery = (filtros: ObrigacaoFiltros) => clean({ ordering: 'data_vencimento', ...filtros });
+
 export function useObrigacoes(filtros: ObrigacaoFiltros) {
   return useQuery({
     queryKey: keys.obrigacoes.list(filtros),
-    queryFn: () => unwrap(listObrigacoes({ query: clean({ ordering: 'data_vencimento', ...filtros }) })),
+    queryFn: () => unwrap(listObrigacoes({ query: obrigacoesQuery(filtros) })),
     placeholderData: keepPreviousData,
   });
+}
+
+/** Every obligation of the filters, as a file. */
+export function exportarObrigacoes(filtros: ObrigacaoFiltros): Exportar {
+  return exportar('obrigacoes', listObrigacoes, obrigacoesQuery(filtros));
 }

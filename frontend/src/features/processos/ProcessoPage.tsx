@@ -42,7 +42,7 @@ function Cabecalho({ p }: { p: Processo }) {
         <Grid size={{ xs: 6, md: 2 }}><Info label="Departamento">{p.departamento || '—'}</Info></Grid>
         <Grid size={{ xs: 6, md: 2 }}><Info label="Regime">{p.regime_tributario || '—'}</Info></Grid>
         <Grid size={{ xs: 6, md: 2 }}><Info label="Dias corridos">{p.dias_corridos ?? '—'}</Info></Grid>
-        <Grid size={{ xs: 6, md: 2 }}><Info label="Gestor">{p.gestor || '—'}</Info></Grid>
+        <Grid size={{ xs: 6, md: 2 }}><Info label="Gestor">{p.gestor_nome || p.gestor || '—'}</Info></Grid>
         <Grid size={{ xs: 12, md: 4 }}>
           <Info label={`Progresso${p.total_passos ? ` (${p.passos_concluidos ?? 0} de ${p.total_passos} passos)` : ''}`}>
             <Progresso value={p.porcentagem_conclusao} />

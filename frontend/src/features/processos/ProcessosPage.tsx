@@ -4,7 +4,7 @@ import { useNavigate } from 'react-router-dom';
 import { FilterBar, SearchField } from '../../components/Filters';
 import { PageHeader } from '../../components/PageHeader';
 import { PagedList } from '../../components/PagedList';
-import { useProcessos } from './hooks';
+import { exportarProcessos, useProcessos } from './hooks';
 import { useRegras } from '../../hooks/useRegras';
 import { useSearchState } from '../../hooks/useSearchState';
 import { processoColumns } from './columns';
@@ -18,10 +18,11 @@ export function ProcessosPage() {
   const navigate = useNavigate();
   const [f, set] = useSearchState(DEFAULTS);
   const regras = useRegras();
-  const query = useProcessos({
+  const filtros = {
     competencia: f.competencia, status: f.status, empresa: f.empresa, regime: f.regime, q: f.q,
     page: Number(f.page), page_size: Number(f.page_size),
-  });
+  };
+  const query = useProcessos(filtros);
 
   return (
     <>
@@ -42,7 +43,7 @@ export function ProcessosPage() {
         <RegimeSelect value={f.regime} onChange={(regime) => set({ regime })} />
       </FilterBar>
       <PagedList query={query} empty="Nenhum processo com esses filtros." testId="tabela-processos" label="Processos"
-        columns={processoColumns} onRowClick={(p) => navigate(`/processos/${p.id}`)}
+        columns={processoColumns} onRowClick={(p) => navigate(`/processos/${p.id}`)} exportar={exportarProcessos(filtros)}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>
   );

@@ -1,4 +1,5 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { exportar, type Exportar } from '../../api/download';
 import { clean, unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
 import {
@@ -16,12 +17,20 @@ export interface ProcessoFiltros {
   page_size: number;
 }
 
+/** The filters as the API reads them: the page and its export send the same. */
+const processosQuery = (filtros: ProcessoFiltros) => clean({ ...filtros });
+
 export function useProcessos(filtros: ProcessoFiltros) {
   return useQuery({
     queryKey: keys.processos.list(filtros),
-    queryFn: () => unwrap(listProcessos({ query: clean({ ...filtros }) })),
+    queryFn: () => unwrap(listProcessos({ query: processosQuery(filtros) })),
     placeholderData: keepPreviousData,
   });
+}
+
+/** Every process of the filters, as a file. */
+export function exportarProcessos(filtros: ProcessoFiltros): Exportar {
+  return exportar('processos', listProcessos, processosQuery(filtros));
 }
 
 export function useProcesso(id: string | number) {

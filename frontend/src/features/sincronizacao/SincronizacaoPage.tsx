@@ -12,7 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { ErrorState, errorMessage, Loading } from '../../components/QueryState';
 import { StatusChip } from '../../components/StatusChip';
 import { useCanSync } from '../auth/hooks';
-import { useManualSync, useSyncHistory, useSyncStatus } from './hooks';
+import { exportarHistorico, useManualSync, useSyncHistory, useSyncStatus } from './hooks';
 import { formatDateTime, formatDecimal, formatInteger } from '../../lib/format';
 
 const ORIGEM: Record<string, string> = { ACESSORIAS: 'Acessórias', COMPRASNET: 'Comprasnet' };
@@ -177,7 +177,7 @@ export function SincronizacaoPage() {
       <PagedList query={history} loadingRows={6} empty="Nenhuma sincronização registrada ainda."
         testId="tabela-sincronizacoes" label="Histórico de sincronizações" columns={columns}
         rowSx={(s) => (s.status === 'ERRO' ? { bgcolor: 'rgba(211, 47, 47, 0.05)' } : undefined)}
-        onPage={(p, s) => { setPage(p); setPageSize(s); }} />
+        exportar={exportarHistorico()} onPage={(p, s) => { setPage(p); setPageSize(s); }} />
     </>
   );
 }

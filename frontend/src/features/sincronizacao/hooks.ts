@@ -1,4 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { exportar, type Exportar } from '../../api/download';
 import { unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
 import { syncHistory, syncManual, syncStatus } from '../../client/sdk.gen';
@@ -19,6 +20,11 @@ export function useSyncHistory(page: number, pageSize: number, origem?: 'ACESSOR
     queryFn: () => unwrap(syncHistory({ query: { page, page_size: pageSize, origem } })),
     placeholderData: keepPreviousData,
   });
+}
+
+/** The whole sync log, as a file. */
+export function exportarHistorico(): Exportar {
+  return exportar('sincronizacoes', syncHistory, {});
 }
 
 export function useManualSync() {

@@ -1,0 +1,1 @@
+"""Exports (CSV, XLSX) of every list and the competência report."""

@@ -1,0 +1,150 @@
+"""Workload per responsável and the passos where open processes stand still, for one competência.
+
+Definitions (the API documents them; the totals are computed by their own statements, so a test can check
+that the rows add up):
+
+* a process is in scope as on the dashboards (`metrics.scope`: not removed, not Excluído, of the
+  competência); an *open* process has status "Em andamento";
+* a passo is *pendente* when its status is "Pendente" and *concluído* when it is done (sub-process
+  nodes carry no status and count as neither); its responsável is the step's `Responsavel`;
+* an obrigação of the competência is *pendente* while it has no delivery date, *atrasada* when it is
+  pendente and its deadline (`data_vencimento`, the office's) is before today, *entregue* otherwise;
+  its responsável is the delivery's;
+* a person without a name is grouped under "Sem responsável";
+* an open process *stands* on its first pending passo in tree order, since its last upstream change
+  (`DtLastDH`; the start date when there is none): the upstream dates no step, and every step done
+  moves `DtLastDH`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from statistics import median
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session
+
+from espelho.acessorias.metrics import count_if, scope
+from espelho.acessorias.models import Obrigacao, Passo, Processo
+from espelho.acessorias.queries import EM_ANDAMENTO
+from espelho.clock import SAO_PAULO, today_sao_paulo
+
+SEM_RESPONSAVEL = "Sem responsável"
+PENDENTE = "Pendente"
+CAMPOS = (
+    "passos_pendentes",
+    "passos_concluidos",
+    "obrigacoes_pendentes",
+    "obrigacoes_atrasadas",
+    "obrigacoes_entregues",
+)
+
+
+def _pessoa(column: Any) -> Any:
+    return func.coalesce(func.nullif(func.trim(column), ""), SEM_RESPONSAVEL)
+
+
+def _obrigacoes_scope(competencia: str | None) -> list[ColumnElement[bool]]:
+    return [Obrigacao.competencia == competencia] if competencia else []
+
+
+def _passos_stmt(competencia: str | None, grouped: bool) -> Any:
+    pessoa = _pessoa(Passo.responsavel).label("pessoa")
+    columns = [
+        count_if(Passo.status == PENDENTE),
+        count_if(and_(Passo.concluido.is_(True), Passo.status.is_not(None))),
+    ]
+    stmt = select(*([pessoa] if grouped else []), *columns).join(Processo, Processo.id == Passo.processo_id)
+    stmt = stmt.where(*scope(competencia, None))
+    return stmt.group_by(pessoa) if grouped else stmt
+
+
+def _obrigacoes_stmt(competencia: str | None, hoje: date, grouped: bool) -> Any:
+    pessoa = _pessoa(Obrigacao.responsavel).label("pessoa")
+    pendente = Obrigacao.data_entrega.is_(None)
+    columns = [
+        count_if(pendente),
+        count_if(and_(pendente, Obrigacao.data_vencimento < hoje)),
+        count_if(Obrigacao.data_entrega.is_not(None)),
+    ]
+    stmt = select(*([pessoa] if grouped else []), *columns).where(*_obrigacoes_scope(competencia))
+    return stmt.group_by(pessoa) if grouped else stmt
+
+
+def responsaveis(session: Session, competencia: str | None) -> dict[str, Any]:
+    hoje = today_sao_paulo()
+    people: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CAMPOS, 0))
+    for nome, pendentes, concluidos in session.execute(_passos_stmt(competencia, True)):
+        people[nome].update(passos_pendentes=int(pendentes), passos_concluidos=int(concluidos))
+    for nome, pendentes, atrasadas, entregues in session.execute(_obrigacoes_stmt(competencia, hoje, True)):
+        people[nome].update(
+            obrigacoes_pendentes=int(pendentes),
+            obrigacoes_atrasadas=int(atrasadas),
+            obrigacoes_entregues=int(entregues),
+        )
+    passos = session.execute(_passos_stmt(competencia, False)).one()
+    obrigacoes = session.execute(_obrigacoes_stmt(competencia, hoje, False)).one()
+    totais = dict(zip(CAMPOS, (int(v) for v in (*passos, *obrigacoes)), strict=True))
+    items: list[dict[str, Any]] = [
+        {
+            "responsavel": nome,
+            **counts,
+            "concluidos": counts["passos_concluidos"] + counts["obrigacoes_entregues"],
+        }
+        for nome, counts in people.items()
+        if any(counts.values())
+    ]
+    items.sort(key=lambda i: (-(i["passos_pendentes"] + i["obrigacoes_pendentes"]), i["responsavel"]))
+    totais["concluidos"] = totais["passos_concluidos"] + totais["obrigacoes_entregues"]
+    return {"competencia": competencia, "data": hoje, "items": items, "totais": totais}
+
+
+def gargalos(session: Session, competencia: str | None) -> dict[str, Any]:
+    hoje = today_sao_paulo()
+    abertos = [*scope(competencia, None), Processo.status == EM_ANDAMENTO]
+    ordem = (
+        func.row_number().over(partition_by=Passo.processo_id, order_by=(Passo.ordem, Passo.id)).label("n")
+    )
+    pendentes = (
+        select(
+            Processo.nome.label("modelo"),
+            Passo.nome.label("passo"),
+            Processo.dt_last_dh,
+            Processo.data_inicio,
+            ordem,
+        )
+        .join(Processo, Processo.id == Passo.processo_id)
+        .where(*abertos, Passo.status == PENDENTE)
+        .subquery()
+    )
+    waiting: dict[tuple[str, str], list[int]] = defaultdict(list)
+    rows = session.execute(
+        select(pendentes.c.modelo, pendentes.c.passo, pendentes.c.dt_last_dh, pendentes.c.data_inicio).where(
+            pendentes.c.n == 1
+        )
+    )
+    for modelo, passo, last_change, inicio in rows:
+        since = last_change.astimezone(SAO_PAULO).date() if last_change is not None else inicio
+        waiting[(modelo, passo)].append(max((hoje - since).days, 0) if since else 0)
+    total_abertos = session.scalar(select(func.count()).select_from(Processo).where(*abertos)) or 0
+    items: list[dict[str, Any]] = [
+        {
+            "modelo": modelo,
+            "passo": passo,
+            "processos": len(days),
+            "mediana_dias": float(median(days)),
+            "max_dias": max(days),
+        }
+        for (modelo, passo), days in waiting.items()
+    ]
+    items.sort(key=lambda i: (-i["processos"], -i["mediana_dias"], i["modelo"], i["passo"]))
+    parados = sum(i["processos"] for i in items)
+    return {
+        "competencia": competencia,
+        "data": hoje,
+        "em_andamento": total_abertos,
+        "sem_passo_pendente": total_abertos - parados,
+        "items": items,
+    }
