@@ -79,11 +79,11 @@ def test_missing_malformed_or_expired_tokens_get_401(anon_api: TestClient, setti
     from tests.helpers import create_user_with_token
 
     user_id, _ = create_user_with_token(database, settings, "ADMIN")
-    expired = create_access_token(settings, user_id, "ADMIN", expires_in=timedelta(seconds=-5))
+    expired = create_access_token(settings, user_id, "ADMIN", 0, expires_in=timedelta(seconds=-5))
     response = anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401 and "expired" in response.text
     other_key = settings.model_copy(update={"secret_key": settings.secret_key.__class__("x" * 40)})
-    forged = create_access_token(other_key, user_id, "ADMIN")
+    forged = create_access_token(other_key, user_id, "ADMIN", 0)
     assert anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
@@ -91,12 +91,62 @@ def test_public_routes_need_no_token(anon_api: TestClient) -> None:
     assert anon_api.get("/api/v1/health").status_code == 200
 
 
-def test_deactivated_user_token_stops_working(api: TestClient, anon_api: TestClient) -> None:
+def _login(anon_api: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    response = anon_api.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_deactivated_user_token_stops_working_for_good(api: TestClient, anon_api: TestClient) -> None:
     user = _create(api, "sai@example.com")
-    token = anon_api.post("/api/v1/auth/login", json={"email": "sai@example.com", "password": PASSWORD}
-                          ).json()["access_token"]
+    token = _login(anon_api, "sai@example.com")
     assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"ativo": False}).status_code == 200
-    assert anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert anon_api.get("/api/v1/auth/me", headers=token).status_code == 401
+    # Reactivation does not revive the tokens of before: the user signs in again.
+    assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"ativo": True}).status_code == 200
+    assert anon_api.get("/api/v1/auth/me", headers=token).status_code == 401
+    assert anon_api.get("/api/v1/auth/me", headers=_login(anon_api, "sai@example.com")).status_code == 200
+
+
+def test_a_deleted_users_token_never_opens_the_next_user(api: TestClient, anon_api: TestClient) -> None:
+    deleted = _create(api, "apagado@example.com", "USER")  # the highest id, the one SQLite used to reuse
+    token = _login(anon_api, "apagado@example.com")
+    assert api.delete(f"/api/v1/usuarios/{deleted['id']}").status_code == 204
+    successor = _create(api, "novo-admin@example.com", "ADMIN")
+    assert successor["id"] != deleted["id"]
+    response = anon_api.get("/api/v1/auth/me", headers=token)
+    assert response.status_code == 401 and response.json()["error"] == "unauthorized"
+    assert anon_api.post("/api/v1/usuarios/", headers=token,
+                         json={"email": "intruso@example.com", "password": PASSWORD, "role": "ADMIN"}
+                         ).status_code == 401
+
+
+def test_tokens_from_before_a_password_change_get_401(api: TestClient, anon_api: TestClient) -> None:
+    user = _create(api, "troca@example.com", "MANAGER")
+    before = _login(anon_api, "troca@example.com")
+    assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"password": "new-Passw0rd!"}).status_code == 200
+    assert anon_api.get("/api/v1/auth/me", headers=before).status_code == 401
+    after = _login(anon_api, "troca@example.com", "new-Passw0rd!")
+    assert anon_api.get("/api/v1/auth/me", headers=after).status_code == 200
+    # A name change revokes nothing; a role change does (the token must not carry the old rights).
+    assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"nome": "Troca"}).status_code == 200
+    assert anon_api.get("/api/v1/auth/me", headers=after).status_code == 200
+    assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"role": "USER"}).status_code == 200
+    assert anon_api.get("/api/v1/auth/me", headers=after).status_code == 401
+
+
+def test_a_token_without_a_version_gets_401(anon_api: TestClient, settings: Settings,
+                                            database: Database) -> None:
+    """Tokens signed before token versions existed carry none: they die with the upgrade."""
+    import jwt
+
+    from espelho.clock import now_utc
+    from tests.helpers import create_user_with_token
+
+    user_id, _ = create_user_with_token(database, settings, "ADMIN")
+    claims = {"sub": str(user_id), "role": "ADMIN", "iat": now_utc(), "exp": now_utc() + timedelta(hours=1)}
+    old = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm="HS256")
+    assert anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
 
 
 def test_roles_give_403_not_401(api: TestClient) -> None:

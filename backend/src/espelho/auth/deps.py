@@ -37,8 +37,9 @@ def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Usuario | None:
-    """The signed-in user, or None on public paths. The user row is re-read so a deactivated user or a
-    changed role takes effect at once, not when the token expires."""
+    """The signed-in user, or None on public paths. The user row is re-read, so a token dies at once, not
+    when it expires: with its user (ids are never reused), or when the user's `token_version` moved on
+    (password, role or deactivation change)."""
     if is_public(request.url.path):
         return None
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
@@ -51,6 +52,8 @@ def authenticate(
         user = session.get(Usuario, int(claims["sub"]))
         if user is None or not user.ativo:
             raise _unauthorized("user unknown or inactive")
+        if user.token_version != claims["ver"]:
+            raise _unauthorized("token revoked: the user's password, role or status changed")
         session.expunge(user)
     request.state.user = user
     return user

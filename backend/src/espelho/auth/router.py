@@ -92,7 +92,7 @@ def login(body: LoginRequest, request: Request, session: SessionDep, settings: S
         raise HTTPException(401, "wrong email or password", headers={"WWW-Authenticate": "Bearer"})
     throttle.succeeded(keys[0])  # the address keeps its count: one good account must not reset it
     log.info("auth.login", user_id=user.id)
-    token = create_access_token(settings, user.id, user.role)
+    token = create_access_token(settings, user.id, user.role, user.token_version)
     return TokenResponse(access_token=token, expires_in=settings.access_token_expire_minutes * 60)
 
 

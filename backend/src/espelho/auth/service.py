@@ -52,14 +52,21 @@ def update_user(session: Session, user: Usuario, *, acting_admin_id: int | None 
     demotes = ("role" in changes and changes["role"] != "ADMIN") or changes.get("ativo") is False
     if user.role == "ADMIN" and demotes and _other_active_admins(session, user) == 0:
         raise Conflict("refusing to demote or deactivate the last active ADMIN")
+    revoke = False  # the user's tokens must die: they would keep an old password's or role's access
     if changes.get("password") is not None:
         user.senha_hash = hash_password(changes["password"])
+        revoke = True
     if changes.get("role") is not None:
-        user.role = normalize_role(changes["role"])
+        role = normalize_role(changes["role"])
+        revoke = revoke or role != user.role
+        user.role = role
     if "nome" in changes:
         user.nome = changes["nome"]
     if changes.get("ativo") is not None:
+        revoke = revoke or (user.ativo and not changes["ativo"])
         user.ativo = changes["ativo"]
+    if revoke:
+        user.token_version += 1
     session.flush()
     return user
 
