@@ -188,6 +188,53 @@ def test_the_last_admin_cannot_be_removed(api: TestClient) -> None:
     assert api.delete(f"/api/v1/usuarios/{me['id']}").status_code == 409
 
 
+_REMOVALS = [("PATCH", {"ativo": False}), ("PATCH", {"role": "USER"}), ("DELETE", None)]
+
+
+def _at_once(*calls: tuple[TestClient, str, str, dict | None]) -> list[int]:
+    """Send the requests from threads released together; their statuses."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    statuses: list[int] = []
+
+    def send(client: TestClient, method: str, url: str, body: dict | None) -> None:
+        barrier.wait()
+        statuses.append(client.request(method, url, **({"json": body} if body else {})).status_code)
+
+    threads = [threading.Thread(target=send, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return sorted(statuses)
+
+
+def test_two_admins_removing_each_other_at_once_always_leave_one(settings: Settings,
+                                                                  database: Database) -> None:
+    """Each of the only two active ADMINs deactivates, demotes or deletes the other at the same instant:
+    whatever wins, an active ADMIN is left (the guard counts inside the write lock / row locks)."""
+    from sqlalchemy import func, update
+
+    from tests.helpers import create_user_with_token
+
+    with TestClient(create_app(settings)) as app_client:
+        for trial in range(9):
+            with database.session() as session:  # the pair below are the only active ADMINs
+                session.execute(update(Usuario).values(ativo=False))
+            (a, token_a), (b, token_b) = (create_user_with_token(database, settings, "ADMIN") for _ in "ab")
+            as_a, as_b = (TestClient(app_client.app, headers={"Authorization": f"Bearer {t}"})
+                          for t in (token_a, token_b))
+            first, second = _REMOVALS[trial % 3], _REMOVALS[(trial + trial // 3) % 3]
+            statuses = _at_once((as_a, first[0], f"/api/v1/usuarios/{b}", first[1]),
+                                (as_b, second[0], f"/api/v1/usuarios/{a}", second[1]))
+            with database.session() as session:
+                left = session.scalar(select(func.count()).select_from(Usuario).where(
+                    Usuario.role == "ADMIN", Usuario.ativo.is_(True)))
+            assert left == 1, (trial, statuses)
+            assert statuses[0] in (200, 204) and statuses[1] in (401, 409), statuses
+
+
 def test_passwords_are_not_echoed_in_validation_errors(anon_api: TestClient, api: TestClient) -> None:
     response = anon_api.post("/api/v1/auth/login", json={"password": "hunter2-secret"})
     assert response.status_code == 422 and "hunter2-secret" not in response.text
