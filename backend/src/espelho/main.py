@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,8 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from espelho import __version__
 from espelho.config import Settings
 from espelho.db import Database
-from espelho.errors import EspelhoError, UpstreamError
-from espelho.logging_setup import configure_logging, get_logger
+from espelho.errors import EspelhoError, InvalidInput, UpstreamError
+from espelho.logging_setup import configure_logging, get_logger, is_secret_key
 
 log = get_logger(__name__)
 
@@ -24,17 +25,19 @@ def _error(status: int, error: str, detail: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": error, "detail": detail})
 
 
-_SECRET_FIELDS = ("password", "senha", "token", "secret")
+_MAX_ECHO_CHARS = 200
 
 
-def _redact(value: Any, loc: Any = ()) -> Any:
-    """Validation errors echo their input: never echo a password or token back."""
-    if any(s in str(p).lower() for p in loc for s in _SECRET_FIELDS):
-        return "***"
-    if isinstance(value, dict):
-        return {k: "***" if any(s in str(k).lower() for s in _SECRET_FIELDS) else _redact(v)
-                for k, v in value.items()}
-    return value
+def _problem(field: str, message: str, value: Any) -> dict[str, Any]:
+    """One entry of a 422's detail. It echoes the input only when it is a JSON scalar outside any secret
+    field (logging_setup.is_secret_key), texts shortened: never a password, a raw body or a whole object."""
+    echoed: Any = None
+    if not any(is_secret_key(part) for part in field.split(".")):
+        if isinstance(value, str):
+            echoed = value if len(value) <= _MAX_ECHO_CHARS else value[:_MAX_ECHO_CHARS] + "…"
+        elif isinstance(value, bool | int) or (isinstance(value, float) and math.isfinite(value)):
+            echoed = value
+    return {"field": field, "message": message, "input": echoed}
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -43,15 +46,21 @@ def _install_error_handlers(app: FastAPI) -> None:
         detail: Any = exc.message if exc.detail is None else {"message": exc.message, "info": exc.detail}
         if isinstance(exc, UpstreamError):
             detail = {"message": exc.message, "upstream": exc.upstream, "upstream_status": exc.status}
+        if isinstance(exc, InvalidInput):  # the same shape as a request validation error
+            info = exc.detail if isinstance(exc.detail, dict) else {}
+            detail = [_problem(str(info.get("field", "")), exc.message, info.get("input"))]
         return _error(exc.status_code, exc.error, detail)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body")),
-             "message": e.get("msg"), "input": _redact(e.get("input"), e.get("loc", ()))}
-            for e in exc.errors()
-        ]
+        problems = []
+        for e in exc.errors():
+            field = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
+            if isinstance(e.get("input"), bytes):  # the body was not JSON (a form, text): FastAPI kept it raw
+                problems.append(_problem(field, "expected a JSON body (Content-Type: application/json)",
+                                         None))
+            else:
+                problems.append(_problem(field, str(e.get("msg")), e.get("input")))
         return _error(422, "invalid_input", problems)
 
     @app.exception_handler(StarletteHTTPException)

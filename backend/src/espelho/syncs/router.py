@@ -48,7 +48,8 @@ def sync_manual(body: ManualSyncRequest, request: Request, _: SyncRoleDep) -> Sy
     """Start an Acessórias sync (FULL or INCREMENTAL) in the background."""
     competencia = body.competencia
     if competencia is not None and not re.fullmatch(r"(0[1-9]|1[0-2])/\d{4}", competencia.strip()):
-        raise InvalidInput("competencia must be MM/YYYY")
+        raise InvalidInput("competencia must be MM/YYYY",
+                           detail={"field": "competencia", "input": competencia})
     task = "acessorias.sync_full" if body.tipo == "FULL" else "acessorias.sync_incremental"
     kwargs = {"competencia": competencia.strip()} if competencia and body.tipo == "FULL" else {}
     run_id = trigger(_jobs(request), name=task, scope=ACESSORIAS_SCOPE, origem="ACESSORIAS", tipo=body.tipo,
@@ -66,7 +67,7 @@ def sync_contratos(
     """Start the base sync of a UASG's contracts in the background."""
     uasg = uasg.strip()
     if not re.fullmatch(r"\d{6}", uasg):
-        raise InvalidInput("uasg must be a 6-digit code")
+        raise InvalidInput("uasg must be a 6-digit code", detail={"field": "uasg", "input": uasg})
     scope = uasg_scope(uasg)
     run_id = trigger(_jobs(request), name="contratos.sync_uasg", scope=scope, origem="COMPRASNET",
                      tipo="UASG", kwargs={"uasg": uasg})
