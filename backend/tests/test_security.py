@@ -58,3 +58,21 @@ def test_log_lines_never_carry_secret_keys(capfd: pytest.CaptureFixture[str]) ->
                                 kept="visible")
         err = capfd.readouterr().err
         assert "visible" in err and SECRET not in err
+
+
+def test_a_2_mb_body_is_refused_with_413_before_it_is_read(anon_api: TestClient, api: TestClient) -> None:
+    big = b'{"email": "a@example.com", "password": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    declared = anon_api.post("/api/v1/auth/login", content=big, headers={"Content-Type": "application/json"})
+    assert declared.status_code == 413, declared.text[:200]
+    assert declared.json()["error"] == "payload_too_large"
+    # Streamed without a Content-Length: counted as it arrives.
+    chunks = (big[i:i + 65536] for i in range(0, len(big), 65536))
+    streamed = anon_api.post("/api/v1/auth/login", content=chunks,
+                             headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 413 and streamed.json()["error"] == "payload_too_large"
+    # A route that reads no body does not run either.
+    assert api.post("/api/contratos/sync/?uasg=160001", content=big).status_code == 413
+    assert api.get("/api/v1/sync/history").json()["total"] == 0
+    # Under the cap, nothing changes.
+    assert anon_api.post("/api/v1/auth/login", json={"email": "a@example.com", "password": "x" * 1000}
+                         ).status_code == 401

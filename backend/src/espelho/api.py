@@ -1,4 +1,5 @@
-"""Shared HTTP pieces: the session dependency, a router with optional trailing slashes, list envelopes."""
+"""Shared HTTP pieces: the session dependency, a router with optional trailing slashes, list envelopes, the
+error envelope and the request-body size limit."""
 
 from __future__ import annotations
 
@@ -6,11 +7,16 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from espelho.config import Settings
 from espelho.db import Database
+from espelho.errors import HTTP_ERROR_NAMES
 
 
 def get_database(request: Request) -> Database:
@@ -88,3 +94,41 @@ def page_params(
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def error_response(status: int, error: str, detail: Any) -> JSONResponse:
+    """The one error envelope every error answers with."""
+    return JSONResponse(status_code=status, content={"error": error, "detail": detail})
+
+
+class BodySizeLimit:
+    """Caps request bodies at `max_bytes` (ESPELHO_MAX_BODY_BYTES) before anything parses them: a declared
+    Content-Length over the cap is answered 413 without running the app (FastAPI's own `max_body_size`
+    would run a route that reads no body and then swap its answer for a plain-text 413); a body streamed
+    without one is counted as it arrives and refused when it crosses the cap, through the HTTPException
+    handler."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.message = f"request body larger than {max_bytes} bytes"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
+            await error_response(413, HTTP_ERROR_NAMES[413], self.message)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise HTTPException(413, self.message)
+            return message
+
+        await self.app(scope, counted, send)

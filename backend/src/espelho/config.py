@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     web_dist_dir: str | None = str(Path(__file__).resolve().parents[3] / "frontend" / "dist")
     log_level: str = "INFO"
     log_json: bool = False
+    # Request bodies larger than this are refused (413) before they are read (the API takes a few KB at most).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
 
     # Comprasnet Contratos
     comprasnet_base_url: str = "https://contratos.comprasnet.gov.br/api"

@@ -78,3 +78,18 @@ class UpstreamMalformed(UpstreamError):
 
     status_code = 502
     error = "upstream_malformed"
+
+
+# The `error` of the HTTP errors raised as Starlette HTTPExceptions rather than as EspelhoErrors: routing
+# (404, 405), authentication (401, 403), the body-size limit (413) and login throttling (429).
+HTTP_ERROR_NAMES = {
+    400: "bad_request",
+    401: Unauthorized.error,
+    403: Forbidden.error,
+    404: NotFound.error,
+    405: "method_not_allowed",
+    409: Conflict.error,
+    413: "payload_too_large",
+    422: InvalidInput.error,
+    429: "rate_limited",
+}

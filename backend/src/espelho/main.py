@@ -13,16 +13,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from espelho import __version__
+from espelho.api import BodySizeLimit, error_response
 from espelho.config import Settings
 from espelho.db import Database
-from espelho.errors import EspelhoError, InvalidInput, UpstreamError
+from espelho.errors import HTTP_ERROR_NAMES, EspelhoError, InvalidInput, UpstreamError
 from espelho.logging_setup import configure_logging, get_logger, is_secret_key
 
 log = get_logger(__name__)
-
-
-def _error(status: int, error: str, detail: Any) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": error, "detail": detail})
 
 
 _MAX_ECHO_CHARS = 200
@@ -42,17 +39,17 @@ def _problem(field: str, message: str, value: Any) -> dict[str, Any]:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EspelhoError)
-    async def espelho_error(_: Request, exc: EspelhoError) -> JSONResponse:
+    async def espelhoerror_response(_: Request, exc: EspelhoError) -> JSONResponse:
         detail: Any = exc.message if exc.detail is None else {"message": exc.message, "info": exc.detail}
         if isinstance(exc, UpstreamError):
             detail = {"message": exc.message, "upstream": exc.upstream, "upstream_status": exc.status}
         if isinstance(exc, InvalidInput):  # the same shape as a request validation error
             info = exc.detail if isinstance(exc.detail, dict) else {}
             detail = [_problem(str(info.get("field", "")), exc.message, info.get("input"))]
-        return _error(exc.status_code, exc.error, detail)
+        return error_response(exc.status_code, exc.error, detail)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validationerror_response(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
         for e in exc.errors():
             field = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
@@ -61,13 +58,12 @@ def _install_error_handlers(app: FastAPI) -> None:
                                          None))
             else:
                 problems.append(_problem(field, str(e.get("msg")), e.get("input")))
-        return _error(422, "invalid_input", problems)
+        return error_response(422, "invalid_input", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        names = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                 409: "conflict"}
-        response = _error(exc.status_code, names.get(exc.status_code, "http_error"), exc.detail)
+    async def httperror_response(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        response = error_response(exc.status_code, HTTP_ERROR_NAMES.get(exc.status_code, "http_error"),
+                                  exc.detail)
         if exc.headers:
             response.headers.update(exc.headers)
         return response
@@ -106,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(authenticate)],
     )
     _install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     from espelho.acessorias.router import router as acessorias_router
     from espelho.auth.router import router as auth_router

@@ -61,7 +61,7 @@ def test_repeated_failures_are_slowed_down(api: TestClient, anon_api: TestClient
                              json={"email": "alvo@example.com", "password": "guess"}).status_code == 401
     # Locked out now, even with the right password, until the delay passes.
     blocked = anon_api.post("/api/v1/auth/login", json={"email": "alvo@example.com", "password": PASSWORD})
-    assert blocked.status_code == 429
+    assert blocked.status_code == 429 and blocked.json()["error"] == "rate_limited"
     assert int(blocked.headers["Retry-After"]) >= 1
 
 
