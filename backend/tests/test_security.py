@@ -76,3 +76,42 @@ def test_a_2_mb_body_is_refused_with_413_before_it_is_read(anon_api: TestClient,
     # Under the cap, nothing changes.
     assert anon_api.post("/api/v1/auth/login", json={"email": "a@example.com", "password": "x" * 1000}
                          ).status_code == 401
+
+
+INT32, INT64 = 2**31 - 1, 2**63 - 1  # INTEGER on PostgreSQL (the mirror's ids); BIGINT (upstream ids)
+ID_ROUTES = [
+    ("GET", "/api/v1/usuarios/{}", INT32), ("PATCH", "/api/v1/usuarios/{}", INT32),
+    ("DELETE", "/api/v1/usuarios/{}", INT32), ("GET", "/api/v1/processos/{}", INT32),
+    ("GET", "/api/v1/processos/{}/passos", INT32), ("GET", "/api/v1/processos/{}/desdobramentos", INT32),
+    ("GET", "/api/v1/processos/empresa/{}", INT32), ("GET", "/api/v1/empresas/{}", INT32),
+    ("GET", "/api/v1/empresas/{}/processos", INT32), ("GET", "/api/contratos/{}", INT64),
+    ("POST", "/api/contratos/{}/sincronizar", INT64),
+    ("POST", "/api/contratos/{}/sincronizar/empenhos", INT64),
+    ("GET", "/api/contratos/itens/?contrato={}", INT64),
+]
+PAGED_ROUTES = [
+    "/api/v1/processos", "/api/v1/empresas", "/api/v1/obrigacoes", "/api/v1/usuarios", "/api/v1/sync/history",
+    "/api/v1/processos/competencia/01-2026", "/api/v1/obrigacoes/vencimento/2026-01-10",
+    "/api/contratos/", "/api/contratos/vencidos", "/api/contratos/ativos", "/api/contratos/proximos_vencer",
+    "/api/contratos/historico", "/api/contratos/empenhos",
+]
+
+
+def test_ids_and_pages_past_their_columns_range_are_422_not_500(api: TestClient) -> None:
+    for method, path, largest in ID_ROUTES:
+        for value, expected in ((largest + 1, 422), (2**63, 422), (largest, 404), (0, 422), (-1, 422)):
+            response = api.request(method, path.format(value), json={} if method == "PATCH" else None)
+            assert response.status_code == expected, (method, path, value, response.text)
+            assert response.json()["error"] in ("invalid_input", "not_found")
+    for path in PAGED_ROUTES:
+        assert api.get(path, params={"page": 2**63}).status_code == 422, path
+        last = api.get(path, params={"page": INT64 // 500, "page_size": 500})
+        assert last.status_code == 200 and last.json()["items"] == [], (path, last.text)
+
+
+def test_numeric_search_texts_never_overflow(api: TestClient) -> None:
+    for path in ("/api/v1/processos", "/api/v1/empresas"):
+        for q in (str(2**63), str(INT64), "9" * 200, "²", "٣"):
+            assert api.get(path, params={"q": q}).status_code == 200, (path, q)
+    for empresa in ("²", str(INT32 + 1)):
+        assert api.get("/api/v1/processos", params={"empresa": empresa}).status_code == 422

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Generic, TypeVar
 
+from annotated_types import Ge, Le
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
@@ -38,6 +39,26 @@ def get_session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# Every integer a client sends is bounded by the column it is compared with, so a bigger one is a 422 and
+# never a driver overflow (a 500). The mirror's own ids are INTEGER, 32-bit on PostgreSQL; upstream ids
+# (a Comprasnet contract, a ProcID) are BIGINT, like SQLite's INTEGER.
+MAX_INT32 = 2**31 - 1
+MAX_INT64 = 2**63 - 1
+# A row id of the mirror, in a path or a query: `Annotated[Id, Path(description=...)]`.
+Id = Annotated[int, Ge(1), Le(MAX_INT32)]
+# An id the upstream assigned (BIGINT).
+UpstreamId = Annotated[int, Ge(1), Le(MAX_INT64)]
+MAX_PAGE_SIZE = 500
+# The last page whose offset (a BIGINT) still fits.
+MAX_PAGE = MAX_INT64 // MAX_PAGE_SIZE
+
+
+def as_int(text: str, maximum: int) -> int | None:
+    """A search text that is a number comparable with a column of `maximum` (ASCII digits), or None."""
+    raw = text.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= maximum else None
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -87,8 +108,8 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500, description="Items per page (1–500)")] = 50,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (1–500)")] = 50,
 ) -> PageParams:
     return PageParams(page=page, page_size=page_size)
 

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, s
 from sqlalchemy.orm import Session
 
 from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
-from espelho.api import PageParams
+from espelho.api import MAX_INT32, MAX_INT64, PageParams, as_int
 from espelho.errors import InvalidInput, NotFound
 
 INDEFINIDO = "Indefinido"
@@ -119,8 +119,8 @@ def empresa_condition(column: Any, empresa: str) -> ColumnElement[bool]:
     """An empresa filter: the mirror's id (a short number) or a CNPJ/CPF (formatted or 11/14 digits)."""
     raw = empresa.strip()
     only_digits = re.sub(r"\D", "", raw)
-    if raw.isdigit() and len(raw) <= 10:
-        return column == int(raw)
+    if (number := as_int(raw, MAX_INT32)) is not None and len(raw) <= 10:
+        return column == number
     if len(only_digits) in (11, 14) and re.fullmatch(r"[\d./\-\s]+", raw):
         return column.in_(select(Empresa.id).where(Empresa.cnpj == only_digits).scalar_subquery())
     raise InvalidInput(
@@ -223,8 +223,8 @@ def processos_conditions(session: Session, f: ProcessoFiltros) -> list[ColumnEle
         )
         if empresa_ids:
             matches.append(Processo.empresa_id.in_(empresa_ids))
-        if f.q.strip().isdigit():
-            matches.append(Processo.proc_id == int(f.q.strip()))
+        if (number := as_int(f.q, MAX_INT64)) is not None:
+            matches.append(Processo.proc_id == number)
         conditions.append(or_(*matches))
     return conditions
 
@@ -358,8 +358,8 @@ def empresa_q_condition(q: str) -> ColumnElement[bool]:
     cnpj_digits = re.sub(r"\D", "", q)
     if len(cnpj_digits) >= 3 and re.fullmatch(r"[\d./\-\s]+", q.strip()):
         matches.append(Empresa.cnpj.startswith(cnpj_digits))
-    if q.strip().isdigit():
-        matches.append(Empresa.codigo == int(q.strip()))
+    if (number := as_int(q, MAX_INT64)) is not None:
+        matches.append(Empresa.codigo == number)
     return or_(*matches)
 
 

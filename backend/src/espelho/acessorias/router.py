@@ -23,7 +23,7 @@ from espelho.acessorias.responses import (
     ProcessoDetalhe,
     ProcessoOut,
 )
-from espelho.api import Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
+from espelho.api import Id, Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
 from espelho.errors import InvalidInput
 
 router = SlashOptionalRouter(prefix="/api/v1", tags=["acessorias"])
@@ -37,6 +37,7 @@ Status = Annotated[
     str | None, Query(max_length=40, description="Concluído, Em andamento… or a letter A/C/S/D/P/W/X")
 ]
 IncluirRemovidos = Annotated[bool, Query(description="Also list processes a full sweep no longer saw")]
+IdPath = Annotated[Id, Path()]
 
 
 def _processos_page(
@@ -101,7 +102,7 @@ def processos_da_competencia(
 def processos_da_empresa(
     session: SessionDep,
     paging: PageDep,
-    emp_id: Annotated[int, Path(ge=1)],
+    emp_id: IdPath,
     competencia: Competencia = None,
     status: Status = None,
     q: Q = None,
@@ -113,13 +114,13 @@ def processos_da_empresa(
 
 
 @router.get("/processos/{processo_id}/", response_model=ProcessoDetalhe)
-def get_processo(session: SessionDep, processo_id: Annotated[int, Path(ge=1)]) -> ProcessoDetalhe:
+def get_processo(session: SessionDep, processo_id: IdPath) -> ProcessoDetalhe:
     return ProcessoDetalhe.model_validate(queries.get_processo(session, processo_id))
 
 
 @router.get("/processos/{processo_id}/passos/", response_model=Page[PassoOut])
 def passos_do_processo(
-    session: SessionDep, paging: PageDep, processo_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, paging: PageDep, processo_id: IdPath
 ) -> Page[PassoOut]:
     """Every step node in tree order (sub-process children carry `pai_id`); `total` counts every node."""
     items, total = queries.list_passos(session, processo_id, paging)
@@ -133,7 +134,7 @@ def passos_do_processo(
 
 @router.get("/processos/{processo_id}/desdobramentos/", response_model=Page[DesdobramentoOut])
 def desdobramentos_do_processo(
-    session: SessionDep, paging: PageDep, processo_id: Annotated[int, Path(ge=1)]
+    session: SessionDep, paging: PageDep, processo_id: IdPath
 ) -> Page[DesdobramentoOut]:
     items, total = queries.list_desdobramentos(session, processo_id, paging)
     return Page[DesdobramentoOut](
@@ -167,7 +168,7 @@ def list_empresas(
 
 
 @router.get("/empresas/{empresa_id}/", response_model=EmpresaOut)
-def get_empresa(session: SessionDep, empresa_id: Annotated[int, Path(ge=1)]) -> EmpresaOut:
+def get_empresa(session: SessionDep, empresa_id: IdPath) -> EmpresaOut:
     return EmpresaOut.model_validate(queries.get_empresa(session, empresa_id))
 
 
@@ -175,7 +176,7 @@ def get_empresa(session: SessionDep, empresa_id: Annotated[int, Path(ge=1)]) -> 
 def processos_de_empresa(
     session: SessionDep,
     paging: PageDep,
-    empresa_id: Annotated[int, Path(ge=1)],
+    empresa_id: IdPath,
     competencia: Competencia = None,
     status: Status = None,
     q: Q = None,

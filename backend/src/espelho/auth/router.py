@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import Request, Response
+from fastapi import Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from starlette.exceptions import HTTPException
 
+from espelho.api import Id, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
 from espelho.api import Page as PageModel
-from espelho.api import PageDep, SessionDep, SettingsDep, SlashOptionalRouter
 from espelho.auth import service
 from espelho.auth.deps import AdminDep, CurrentUserDep
 from espelho.auth.models import Usuario
@@ -24,6 +24,7 @@ log = get_logger(__name__)
 router = SlashOptionalRouter(prefix="/api/v1", tags=["auth"])
 
 Role = Literal["ADMIN", "MANAGER", "USER"]
+UsuarioId = Annotated[Id, Path()]
 
 
 class LoginRequest(BaseModel):
@@ -124,12 +125,13 @@ def _get(session: SessionDep, usuario_id: int) -> Usuario:
 
 
 @router.get("/usuarios/{usuario_id}/", response_model=UsuarioOut)
-def get_usuario(usuario_id: int, _: AdminDep, session: SessionDep) -> Usuario:
+def get_usuario(usuario_id: UsuarioId, _: AdminDep, session: SessionDep) -> Usuario:
     return _get(session, usuario_id)
 
 
 @router.patch("/usuarios/{usuario_id}/", response_model=UsuarioOut)
-def update_usuario(usuario_id: int, body: UsuarioUpdate, admin: AdminDep, session: SessionDep) -> Usuario:
+def update_usuario(usuario_id: UsuarioId, body: UsuarioUpdate, admin: AdminDep,
+                   session: SessionDep) -> Usuario:
     user = _get(session, usuario_id)
     changes = body.model_dump(exclude_unset=True)
     service.update_user(session, user, acting_admin_id=admin.id, **changes)
@@ -137,7 +139,7 @@ def update_usuario(usuario_id: int, body: UsuarioUpdate, admin: AdminDep, sessio
 
 
 @router.delete("/usuarios/{usuario_id}/", status_code=204, response_class=Response)
-def delete_usuario(usuario_id: int, admin: AdminDep, session: SessionDep) -> Response:
+def delete_usuario(usuario_id: UsuarioId, admin: AdminDep, session: SessionDep) -> Response:
     service.delete_user(session, _get(session, usuario_id), acting_admin_id=admin.id)
     return Response(status_code=204)
 

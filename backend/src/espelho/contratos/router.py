@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Body, Path, Query
 from pydantic import BaseModel
 
-from espelho.api import DatabaseDep, Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
+from espelho.api import DatabaseDep, Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter, UpstreamId
 from espelho.auth.deps import SyncRoleDep
 from espelho.contratos import service
 from espelho.contratos.schemas import (
@@ -39,9 +39,7 @@ UasgQ = Annotated[str | None, Query(description="UASG code (6 digits)")]
 TextQ = Annotated[str | None, Query(description="Search in número, objeto, fornecedor, CNPJ/CPF, processo")]
 TipoQ = Annotated[str | None, Query(description="Instrument type, e.g. Contrato, Empenho")]
 DiasQ = Annotated[int | None, Query(ge=0, le=3650, description="Window in days (default from settings)")]
-# Ids are BIGINT in the database; a bigger number is a 422, not a driver overflow.
-MAX_ID = 2**63 - 1
-ContratoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Comprasnet contract id")]
+ContratoIdPath = Annotated[UpstreamId, Path(description="Comprasnet contract id")]
 
 
 def _page_of_contratos(session: Any, page: Any, **filters: Any) -> Page[ContratoResumo]:
@@ -140,7 +138,7 @@ def _aba_page(
     }
 
 
-ContratoQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Comprasnet contract id")]
+ContratoQ = Annotated[UpstreamId | None, Query(description="Comprasnet contract id")]
 
 
 @router.get(
