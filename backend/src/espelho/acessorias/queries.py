@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
 from espelho.api import MAX_INT32, MAX_INT64, PageParams, as_int
+from espelho.db import contains_text
 from espelho.errors import InvalidInput, NotFound
 
 INDEFINIDO = "Indefinido"
@@ -129,11 +130,6 @@ def empresa_condition(column: Any, empresa: str) -> ColumnElement[bool]:
     )
 
 
-def _like(q: str) -> str:
-    escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def ordering_key(value: str | None, allowed: dict[str, Any], default: str) -> tuple[Any, bool]:
     """`ordering=campo` or `-campo` → (column, descending)."""
     raw = (value or default).strip()
@@ -211,15 +207,14 @@ def processos_conditions(session: Session, f: ProcessoFiltros) -> list[ColumnEle
     if f.regime:
         conditions.append(regime_condition(Processo.regime_tributario, f.regime))
     if f.q and f.q.strip():
-        pattern = _like(f.q)
         matches: list[ColumnElement[bool]] = [
-            Processo.nome.ilike(pattern, escape="\\"),
-            Processo.titulo.ilike(pattern, escape="\\"),
+            contains_text(Processo.nome, f.q),
+            contains_text(Processo.titulo, f.q),
         ]
         # The matching empresas first (their own trigram index): a literal id list keeps every branch of
         # the OR indexable on processos, where a sub-select would force a sequential scan.
         empresa_ids = list(
-            session.scalars(select(Empresa.id).where(Empresa.nome.ilike(pattern, escape="\\")))
+            session.scalars(select(Empresa.id).where(contains_text(Empresa.nome, f.q)))
         )
         if empresa_ids:
             matches.append(Processo.empresa_id.in_(empresa_ids))
@@ -350,11 +345,7 @@ EMPRESA_ORDERING: dict[str, Any] = {
 
 def empresa_q_condition(q: str) -> ColumnElement[bool]:
     """Text search over nome and fantasia; a CNPJ prefix (digits or formatted); the upstream code."""
-    pattern = _like(q)
-    matches: list[ColumnElement[bool]] = [
-        Empresa.nome.ilike(pattern, escape="\\"),
-        Empresa.fantasia.ilike(pattern, escape="\\"),
-    ]
+    matches: list[ColumnElement[bool]] = [contains_text(Empresa.nome, q), contains_text(Empresa.fantasia, q)]
     cnpj_digits = re.sub(r"\D", "", q)
     if len(cnpj_digits) >= 3 and re.fullmatch(r"[\d./\-\s]+", q.strip()):
         matches.append(Empresa.cnpj.startswith(cnpj_digits))

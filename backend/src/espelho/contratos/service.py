@@ -23,7 +23,7 @@ from espelho.config import Settings
 from espelho.contratos.client import UPSTREAM, ComprasnetClient, LinkGone, get_client
 from espelho.contratos.models import ArquivoContrato, Contrato, Empenho, HistoricoContrato, ItemContrato, Uasg
 from espelho.contratos.schemas import ABAS, UPSTREAM_ABA_SCHEMAS, AbaResultado, UpstreamContrato
-from espelho.db import Base, Database, upsert
+from espelho.db import Base, Database, contains_text, upsert
 from espelho.errors import InvalidInput, NotFound, UpstreamError, UpstreamMalformed, UpstreamRejected
 from espelho.logging_setup import get_logger
 from espelho.syncs.service import ERRO, finish_run, recorded_run
@@ -500,22 +500,16 @@ def list_contratos(
     if tipo:
         stmt = stmt.where(func.lower(Contrato.tipo) == tipo.strip().lower())
     if q and q.strip():
-        term = f"%{q.strip()}%"
-        conditions = [
-            Contrato.numero.ilike(term),
-            Contrato.objeto.ilike(term),
-            Contrato.fornecedor_nome.ilike(term),
-            Contrato.fornecedor_cnpj_cpf.ilike(term),
-            Contrato.processo.ilike(term),
-            Contrato.licitacao_numero.ilike(term),
-        ]
+        searched = (Contrato.numero, Contrato.objeto, Contrato.fornecedor_nome, Contrato.fornecedor_cnpj_cpf,
+                    Contrato.processo, Contrato.licitacao_numero)
+        conditions = [contains_text(column, q) for column in searched]
         only_digits = re.sub(r"\D", "", q)
         if len(only_digits) >= 6 and not re.search(r"[A-Za-z]", q):
             # "12345678000190" finds "12.345.678/0001-90".
             bare = func.replace(
                 func.replace(func.replace(Contrato.fornecedor_cnpj_cpf, ".", ""), "/", ""), "-", ""
             )
-            conditions.append(bare.like(f"%{only_digits}%"))
+            conditions.append(contains_text(bare, only_digits))
         stmt = stmt.where(or_(*conditions))
     today = today_sao_paulo()
     stmt = _vigencia_filter(stmt, vigencia, today, dias)
