@@ -109,9 +109,14 @@ def parse_status(value: str) -> str:
     return label
 
 
+def canonical_regime(regime: str) -> str:
+    """The label a regime filter stands for: every spelling of Indefinido is Indefinido."""
+    return INDEFINIDO if _fold(regime) == _fold(INDEFINIDO) else regime
+
+
 def regime_condition(column: Any, regime: str) -> ColumnElement[bool]:
     """`Indefinido` selects rows without a regime label; anything else is an exact label match."""
-    if _fold(regime) == _fold(INDEFINIDO):
+    if canonical_regime(regime) == INDEFINIDO:
         return or_(column.is_(None), column == "")
     return column == regime
 
