@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from espelho.config import Settings
 from espelho.logging_setup import configure_logging, get_logger
 
 SECRET = "Form-Secret-Passw0rd"
@@ -115,3 +117,39 @@ def test_numeric_search_texts_never_overflow(api: TestClient) -> None:
             assert api.get(path, params={"q": q}).status_code == 200, (path, q)
     for empresa in ("²", str(INT32 + 1)):
         assert api.get("/api/v1/processos", params={"empresa": empresa}).status_code == 422
+
+
+def test_x_forwarded_for_is_believed_only_from_trusted_proxies(settings: Settings) -> None:
+    """Spoofed X-Forwarded-For headers must not spread one client's failed logins over many addresses."""
+    from espelho.auth.security import LoginThrottle
+    from espelho.cli import proxy_options
+    from espelho.main import create_app
+    from tests.helpers import free_port, serve_in_thread
+
+    for trusted, last in (([], 429), (["127.0.0.1"], 401)):
+        app_settings = settings.model_copy(update={"trusted_proxies": trusted, "login_max_failures": 1})
+        with serve_in_thread(create_app(app_settings), free_port(), **proxy_options(app_settings)) as base:
+            for i in range(LoginThrottle.ADDRESS_FACTOR + 1):
+                response = httpx.post(f"{base}/api/v1/auth/login",
+                                      headers={"X-Forwarded-For": f"203.0.113.{i}"},
+                                      json={"email": f"x{i}@example.com", "password": "wrong"})
+        assert response.status_code == last, (trusted, response.text)
+
+
+def test_serve_takes_its_proxies_from_the_setting(settings: Settings,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from espelho.cli import app
+    from tests.conftest import settings_env
+
+    seen: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.append(kwargs))
+    for proxies in ("", "10.0.0.1, 10.0.1.0/24"):
+        env = {**os.environ, **settings_env(settings), "ESPELHO_TRUSTED_PROXIES": proxies}
+        assert CliRunner().invoke(app, ["serve"], env=env).exit_code == 0
+    assert [(s["proxy_headers"], s["forwarded_allow_ips"]) for s in seen] == [
+        (False, None), (True, ["10.0.0.1", "10.0.1.0/24"])]

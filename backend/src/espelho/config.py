@@ -78,8 +78,11 @@ class Settings(BaseSettings):
     contratos_uasgs: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # More modules registering jobs (comma-separated), imported by workers and the in-process runner.
     extra_job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Addresses (or CIDRs) of the reverse proxies whose X-Forwarded-For/-Proto `espelho serve` believes,
+    # comma-separated; none by default, so no client can choose the address the login throttle counts.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("contratos_uasgs", "extra_job_modules", mode="before")
+    @field_validator("contratos_uasgs", "extra_job_modules", "trusted_proxies", mode="before")
     @classmethod
     def _split_uasgs(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().startswith("["):
