@@ -51,6 +51,28 @@ def test_manual_sync_runs_in_background_and_a_second_trigger_gets_409(
         assert [r.tipo for r in recorded_runs(database)] == ["FULL", "INCREMENTAL"]
 
 
+def test_a_409_always_names_the_run_holding_the_scope(api: Any, database: Database) -> None:
+    """A holder records its run just after taking the lock: the 409 waits for that record instead of
+    answering `run_id: null`; and a scope freed meanwhile is simply taken."""
+    import threading
+
+    locks = api.app.state.jobs.ctx.locks
+    assert locks.acquire("acessorias", "holder", ttl_s=60)
+    recorded: list[int] = []
+    threading.Timer(0.3, lambda: recorded.append(
+        runs.start_run(database, origem="ACESSORIAS", tipo="FULL", escopo="acessorias"))).start()
+    response = api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"]["info"] == {"escopo": "acessorias", "run_id": recorded[0]}
+
+    with database.session() as session:
+        session.get(Sincronizacao, recorded[0]).status = "CONCLUIDA"  # type: ignore[union-attr]
+    threading.Timer(0.3, lambda: locks.release("acessorias", "holder")).start()
+    freed = api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
+    assert freed.status_code == 202, freed.text
+    assert api.app.state.jobs.dispatcher.wait_idle(120)
+
+
 def test_manual_sync_validates_its_body(api: Any) -> None:
     assert api.post("/api/v1/sync/manual", json={"tipo": "SOMETIMES"}).status_code == 422
     assert api.post("/api/v1/sync/manual", json={"tipo": "FULL", "competencia": "2024-13"}).status_code == 422

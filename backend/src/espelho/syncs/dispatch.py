@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -265,8 +266,6 @@ class InProcessRunner:
 
     def wait_idle(self, timeout_s: float) -> bool:
         """Join the running jobs (tests, shutdown); True when none is left."""
-        import time
-
         deadline = time.monotonic() + timeout_s
         while True:
             with self._guard:
@@ -322,18 +321,36 @@ def send_after_commit(session: Session, dispatcher: Dispatcher, name: str, kwarg
     event.listen(session, "after_commit", lambda _s: dispatcher.send(name, kwargs), once=True)
 
 
+# Every holder of a scope records its run right after taking the lock: a refused caller waits this long for
+# that record, so its 409 can name the run (`run_id`).
+HOLDER_RECORD_WAIT_S = 2.0
+
+
+def take_scope(ctx: JobContext, scope: str, token: str, ttl_s: float) -> None:
+    """Take `scope`, or raise Conflict naming the run that holds it. A holder that has not recorded its run
+    yet is waited for (HOLDER_RECORD_WAIT_S), and a scope freed meanwhile is taken. `run_id` is null only
+    when the holder died between taking the lock and recording its run; its lock then expires within
+    sync_lock_ttl_s."""
+    deadline = time.monotonic() + HOLDER_RECORD_WAIT_S
+    while not ctx.locks.acquire(scope, token, ttl_s):
+        running = current_run_id(ctx.database, scope)
+        if running is not None or time.monotonic() >= deadline:
+            raise Conflict(f"a sync of {scope} is already running",
+                           detail={"escopo": scope, "run_id": running})
+        time.sleep(0.05)
+
+
 def trigger(jobs: BackgroundJobs, *, name: str, scope: str, origem: str, tipo: str,
             competencia: str | None = None, kwargs: dict[str, Any] | None = None) -> int:
     """Take `scope`, record the run (committed), send job `name`; the run id, or Conflict (409)."""
     ctx = jobs.ctx
     token = new_token()
-    # The reservation covers the wait in the queue; the worker resets it to sync_lock_ttl_s on adoption.
-    if not ctx.locks.acquire(scope, token, ctx.settings.sync_stale_after_s):
-        running = current_run_id(ctx.database, scope)
-        raise Conflict(f"a sync of {scope} is already running", detail={"escopo": scope, "run_id": running})
+    take_scope(ctx, scope, token, ctx.settings.sync_lock_ttl_s)
     try:
         mark_orphans(ctx.database, scope, silent_for_s=orphan_silence_s(ctx.settings))
         run_id = runs.start_run(ctx.database, origem=origem, tipo=tipo, escopo=scope, competencia=competencia)
+        # Recorded: now the reservation covers the wait in the queue; the worker resets it on adoption.
+        ctx.locks.extend(scope, token, ctx.settings.sync_stale_after_s)
     except BaseException:
         ctx.locks.release(scope, token)
         raise
@@ -351,11 +368,10 @@ def run_locked(settings: Settings, database: Database, scope: str,
                work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """A sync started outside the job system (the CLI) takes the same scope lock as a job, so it never
     overlaps a triggered or scheduled run; Conflict when the scope is busy."""
-    result = run_exclusive(JobContext(settings, database), scope, lambda _run_id: work())
-    if result.get("status") == "SKIPPED" and result.get("reason") == "locked":
-        raise Conflict(f"a sync of {scope} is already running",
-                       detail={"escopo": scope, "run_id": current_run_id(database, scope)})
-    return result
+    ctx = JobContext(settings, database)
+    token = new_token()
+    take_scope(ctx, scope, token, settings.sync_lock_ttl_s)
+    return run_exclusive(ctx, scope, lambda _run_id: work(), lock_token=token)
 
 
 def current_run_id(database: Database, scope: str) -> int | None:
