@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     celery_queue: str = "espelho"
     # A running sync holds its scope's lock for this long, extended by a heartbeat every third of it.
     sync_lock_ttl_s: float = 60.0
-    # A triggered run may wait this long in the queue; an INICIADA run silent this long is marked ERRO.
+    # A triggered run may wait this long in the queue (its scope stays reserved meanwhile).
     sync_stale_after_s: float = 900.0
     # Run the schedule inside the API process when there is no Redis (off in tests).
     scheduler_enabled: bool = True

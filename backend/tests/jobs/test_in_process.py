@@ -73,6 +73,14 @@ def test_a_409_always_names_the_run_holding_the_scope(api: Any, database: Databa
     assert api.app.state.jobs.dispatcher.wait_idle(120)
 
 
+def test_a_contract_sync_is_refused_while_that_contract_syncs(api: Any, database: Database) -> None:
+    """The HTTP (and CLI) contract sync takes the contract's scope like the job: one run at a time."""
+    assert api.app.state.jobs.ctx.locks.acquire("contrato:42", "holder", ttl_s=60)
+    running = runs.start_run(database, origem="COMPRASNET", tipo="CONTRATO", escopo="contrato:42")
+    response = api.post("/api/contratos/42/sincronizar")
+    assert response.status_code == 409 and response.json()["detail"]["info"]["run_id"] == running
+
+
 def test_manual_sync_validates_its_body(api: Any) -> None:
     assert api.post("/api/v1/sync/manual", json={"tipo": "SOMETIMES"}).status_code == 422
     assert api.post("/api/v1/sync/manual", json={"tipo": "FULL", "competencia": "2024-13"}).status_code == 422
@@ -129,7 +137,7 @@ def test_a_crashed_runs_lock_expires_and_the_run_is_marked_failed(api: Any, data
 
 def test_stale_runs_are_reaped_only_when_their_scope_is_unlocked(database: Database,
                                                                  settings: Settings) -> None:
-    ctx = JobContext(settings.model_copy(update={"sync_stale_after_s": 60}), database)
+    ctx = JobContext(settings, database)
     held = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:111111")
     orphan = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:222222")
     fresh = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:333333")
@@ -139,6 +147,28 @@ def test_stale_runs_are_reaped_only_when_their_scope_is_unlocked(database: Datab
     assert ctx.locks.acquire("uasg:111111", "alive", ttl_s=60)
     assert reap_stale_runs(ctx) == [orphan]
     assert [_status(database, r) for r in (held, orphan, fresh)] == ["INICIADA", "ERRO", "INICIADA"]
+
+
+def test_a_crashed_run_is_marked_failed_within_the_lock_ttl(database: Database, settings: Settings) -> None:
+    """The sweep runs every heartbeat interval and fails an unlocked silent run: ERRO shows in the API about
+    one lock TTL after the crash, not after ESPELHO_SYNC_STALE_AFTER_S (15 min)."""
+    import time
+
+    ttl = 1.5
+    app_settings = settings.model_copy(update={"scheduler_enabled": True, "sync_lock_ttl_s": ttl,
+                                               "acessorias_token": None})
+    # What a process that died mid-sync leaves: its lock, and its run with its last heartbeat (now).
+    crashed_at = time.monotonic()
+    assert DatabaseLocks(database).acquire("uasg:160123", "dead-process", ttl_s=ttl)
+    dead = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:160123")
+    with signed_in_client(app_settings, database) as client:
+        failed = wait_for(
+            lambda: client.get("/api/v1/sync/history", params={"status": "ERRO"}).json()["items"],
+            timeout_s=20, interval_s=0.1, what="the crashed run to be marked ERRO")
+        elapsed = time.monotonic() - crashed_at
+        client.app.state.jobs.scheduler.shutdown(wait=False)
+    assert failed[0]["id"] == dead and "interrupted" in failed[0]["mensagem_erro"]
+    assert ttl <= elapsed <= ttl * 4 / 3 + 1.5, elapsed
 
 
 def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, settings: Settings) -> None:

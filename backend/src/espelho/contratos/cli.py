@@ -117,24 +117,24 @@ def _sync_contrato(
 ) -> dict[str, Any]:
     from espelho.contratos import service
     from espelho.contratos.schemas import ABAS
+    from espelho.syncs.dispatch import run_locked
 
     abas = data_types or list(ABAS)
+
+    def sync(on_aba: Any = None) -> dict[str, Any]:
+        # The contract's scope lock, as the job takes it: one recorded run per contract at a time.
+        return run_locked(settings, database, f"contrato:{contrato}", lambda: service.run_contrato_sync(
+            database, settings, contrato, abas, on_aba=on_aba))
+
     if as_json or not err.is_terminal:
-        result = service.run_contrato_sync(database, settings, contrato, abas)
+        result = sync()
     else:
         from espelho.cli import progress_bar
 
         with progress_bar(err) as bar:
             task = bar.add_task(f"Contract {contrato}", total=len(abas))
-            result = service.run_contrato_sync(
-                database,
-                settings,
-                contrato,
-                abas,
-                on_aba=lambda r: bar.update(
-                    task, advance=1, description=f"Contract {contrato}: {r.aba} {r.status}"
-                ),
-            )
+            result = sync(lambda r: bar.update(
+                task, advance=1, description=f"Contract {contrato}: {r.aba} {r.status}"))
     if not as_json:
         for aba, info in result["abas"].items():
             if info["status"] == "ok":

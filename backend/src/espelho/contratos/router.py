@@ -29,6 +29,7 @@ from espelho.contratos.schemas import (
     ItemOut,
     UasgOut,
 )
+from espelho.syncs.dispatch import run_locked
 
 # Full paths (no prefix) so the bare collection path also gets its slash-less twin.
 router = SlashOptionalRouter(tags=["contratos"])
@@ -184,7 +185,9 @@ def sincronizar(
     body: Annotated[ContratoSyncIn | None, Body()] = None,
 ) -> Any:
     data_types = body.data_types if body is not None else None
-    return service.run_contrato_sync(database, settings, id, data_types)
+    # The contract's scope lock, as the job takes it: one recorded run per contract at a time.
+    return run_locked(settings, database, f"contrato:{id}",
+                      lambda: service.run_contrato_sync(database, settings, id, data_types))
 
 
 @router.post(

@@ -462,6 +462,7 @@ def run_contrato_sync(
             "api_calls": calls.calls,
             "duration_s": round(time.perf_counter() - started, 3),
             "detalhes_atualizados_em": detalhes.isoformat() if detalhes else None,
+            "run_id": run.id,
         }
         run.result.update(stats, total_processos=sum(r.registros for r in resultados.values()))
         if first_error is not None and all(r.status == "erro" for r in resultados.values()):

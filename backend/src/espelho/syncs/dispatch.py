@@ -106,9 +106,10 @@ def _fail(session: Session, rows: list[Sincronizacao], message: str) -> None:
 
 
 def reap_stale_runs(ctx: JobContext) -> list[int]:
-    """INICIADA runs whose heartbeat is older than `sync_stale_after_s` and whose scope is not locked
-    belong to a crashed process: mark them ERRO."""
-    cutoff = now_utc() - timedelta(seconds=ctx.settings.sync_stale_after_s)
+    """INICIADA runs silent for a heartbeat interval whose scope is not locked belong to a crashed process
+    (a live or queued run holds its scope's lock): mark them ERRO. Swept every heartbeat interval, so a
+    crashed run is marked within about one lock TTL of its last heartbeat, when its lock expires."""
+    cutoff = now_utc() - timedelta(seconds=orphan_silence_s(ctx.settings))
     with ctx.database.session() as session:
         stale = list(session.scalars(select(Sincronizacao).where(
             Sincronizacao.status == runs.INICIADA,
