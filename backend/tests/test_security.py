@@ -38,7 +38,7 @@ def test_a_form_encoded_body_is_a_4xx_and_its_password_goes_nowhere(
 @pytest.mark.parametrize(
     "content",
     [b'{"email": "a@example.com", "password": NaN}', b'{"email": 1e999, "password": "x"}', b"\xff\xfe",
-     b"[1, 2"],
+     b"[1, 2", b"o5\x7f\xff\xfe<\xd3\xa7P"],
 )
 def test_odd_json_bodies_are_422_in_the_envelope(anon_api: TestClient, content: bytes) -> None:
     response = anon_api.post("/api/v1/auth/login", content=content,

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from annotated_types import Ge, Le
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 from starlette.datastructures import Headers
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.errors import HTTP_ERROR_NAMES
+from espelho.openapi import shared_error_responses
 
 
 def get_database(request: Request) -> Database:
@@ -83,6 +85,12 @@ class SlashOptionalRouter(APIRouter):
             return add_primary(func)
 
         return decorator
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().add_api_route(path, endpoint, **kwargs)
+        route = self.routes[-1]
+        if isinstance(route, APIRoute):  # list the errors every route shares in its OpenAPI responses
+            route.responses = {**shared_error_responses(route), **route.responses}
 
 
 T = TypeVar("T")

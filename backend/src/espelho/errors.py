@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 
 class EspelhoError(Exception):
@@ -83,13 +85,55 @@ class UpstreamMalformed(UpstreamError):
 # The `error` of the HTTP errors raised as Starlette HTTPExceptions rather than as EspelhoErrors: routing
 # (404, 405), authentication (401, 403), the body-size limit (413) and login throttling (429).
 HTTP_ERROR_NAMES = {
-    400: "bad_request",
     401: Unauthorized.error,
     403: Forbidden.error,
     404: NotFound.error,
     405: "method_not_allowed",
-    409: Conflict.error,
     413: "payload_too_large",
-    422: InvalidInput.error,
     429: "rate_limited",
 }
+
+
+# ---- the envelope's shapes, as the OpenAPI schema documents them (espelho/openapi.py) ----------------
+
+
+class ErrorInfo(BaseModel):
+    message: str
+    info: Any = Field(default=None, description="Facts about the error, e.g. the running `run_id` of a 409")
+
+
+class ErrorOut(BaseModel):
+    """The envelope of every error answer but 422 and the upstream failures."""
+
+    error: str = Field(description="unauthorized, forbidden, not_found, conflict, payload_too_large, "
+                                   "rate_limited, …")
+    detail: str | ErrorInfo
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="The parameter or body field (dotted path), or empty for the whole body")
+    message: str
+    input: str | int | float | bool | None = Field(
+        description="The value given, when it is a plain value outside any secret field (else null)")
+
+
+class ValidationErrorOut(BaseModel):
+    """422: what was wrong with the request, one entry per problem."""
+
+    error: Literal["invalid_input"]
+    detail: list[FieldProblem]
+
+
+class UpstreamDetail(BaseModel):
+    message: str
+    upstream: str = Field(description="comprasnet, acessorias, or jobs (the job queue)")
+    upstream_status: int | None = Field(description="The upstream's HTTP status, when it answered")
+
+
+class UpstreamErrorOut(BaseModel):
+    """502 (rejected or malformed), 503 (down, throttling) or 504 (timeout): the stored rows are untouched."""
+
+    error: str = Field(description="upstream_rejected, upstream_malformed, upstream_unavailable, "
+                                   "upstream_timeout")
+    detail: UpstreamDetail
+

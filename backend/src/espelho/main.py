@@ -18,11 +18,13 @@ from espelho.config import Settings
 from espelho.db import Database
 from espelho.errors import HTTP_ERROR_NAMES, EspelhoError, InvalidInput, UpstreamError
 from espelho.logging_setup import configure_logging, get_logger, is_secret_key
+from espelho.openapi import install_error_documentation
 
 log = get_logger(__name__)
 
 
 _MAX_ECHO_CHARS = 200
+_NOT_JSON = "expected a JSON body (Content-Type: application/json)"
 
 
 def _problem(field: str, message: str, value: Any) -> dict[str, Any]:
@@ -39,7 +41,7 @@ def _problem(field: str, message: str, value: Any) -> dict[str, Any]:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(EspelhoError)
-    async def espelhoerror_response(_: Request, exc: EspelhoError) -> JSONResponse:
+    async def espelho_error(_: Request, exc: EspelhoError) -> JSONResponse:
         detail: Any = exc.message if exc.detail is None else {"message": exc.message, "info": exc.detail}
         if isinstance(exc, UpstreamError):
             detail = {"message": exc.message, "upstream": exc.upstream, "upstream_status": exc.status}
@@ -49,19 +51,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status_code, exc.error, detail)
 
     @app.exception_handler(RequestValidationError)
-    async def validationerror_response(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
         for e in exc.errors():
             field = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
             if isinstance(e.get("input"), bytes):  # the body was not JSON (a form, text): FastAPI kept it raw
-                problems.append(_problem(field, "expected a JSON body (Content-Type: application/json)",
-                                         None))
+                problems.append(_problem(field, _NOT_JSON, None))
             else:
                 problems.append(_problem(field, str(e.get("msg")), e.get("input")))
         return error_response(422, "invalid_input", problems)
 
     @app.exception_handler(StarletteHTTPException)
-    async def httperror_response(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's only 400: a body it could not decode (not UTF-8 JSON)
+            return error_response(422, "invalid_input", [_problem("", _NOT_JSON, None)])
         response = error_response(exc.status_code, HTTP_ERROR_NAMES.get(exc.status_code, "http_error"),
                                   exc.detail)
         if exc.headers:
@@ -119,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(contratos_router)
     app.include_router(acessorias_router)
     _mount_web_app(app, settings)
+    install_error_documentation(app)
     return app
 
 

@@ -25,6 +25,7 @@ from espelho.acessorias.responses import (
 )
 from espelho.api import Id, Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
 from espelho.errors import InvalidInput
+from espelho.openapi import error_responses
 
 router = SlashOptionalRouter(prefix="/api/v1", tags=["acessorias"])
 
@@ -98,7 +99,7 @@ def processos_da_competencia(
     return _processos_page(session, filtros, paging, ordering)
 
 
-@router.get("/processos/empresa/{emp_id}/", response_model=Page[ProcessoOut])
+@router.get("/processos/empresa/{emp_id}/", response_model=Page[ProcessoOut], responses=error_responses(404))
 def processos_da_empresa(
     session: SessionDep,
     paging: PageDep,
@@ -113,12 +114,12 @@ def processos_da_empresa(
     return _processos_page(session, filtros, paging, ordering)
 
 
-@router.get("/processos/{processo_id}/", response_model=ProcessoDetalhe)
+@router.get("/processos/{processo_id}/", response_model=ProcessoDetalhe, responses=error_responses(404))
 def get_processo(session: SessionDep, processo_id: IdPath) -> ProcessoDetalhe:
     return ProcessoDetalhe.model_validate(queries.get_processo(session, processo_id))
 
 
-@router.get("/processos/{processo_id}/passos/", response_model=Page[PassoOut])
+@router.get("/processos/{processo_id}/passos/", response_model=Page[PassoOut], responses=error_responses(404))
 def passos_do_processo(
     session: SessionDep, paging: PageDep, processo_id: IdPath
 ) -> Page[PassoOut]:
@@ -132,7 +133,11 @@ def passos_do_processo(
     )
 
 
-@router.get("/processos/{processo_id}/desdobramentos/", response_model=Page[DesdobramentoOut])
+@router.get(
+    "/processos/{processo_id}/desdobramentos/",
+    response_model=Page[DesdobramentoOut],
+    responses=error_responses(404),
+)
 def desdobramentos_do_processo(
     session: SessionDep, paging: PageDep, processo_id: IdPath
 ) -> Page[DesdobramentoOut]:
@@ -167,12 +172,14 @@ def list_empresas(
     )
 
 
-@router.get("/empresas/{empresa_id}/", response_model=EmpresaOut)
+@router.get("/empresas/{empresa_id}/", response_model=EmpresaOut, responses=error_responses(404))
 def get_empresa(session: SessionDep, empresa_id: IdPath) -> EmpresaOut:
     return EmpresaOut.model_validate(queries.get_empresa(session, empresa_id))
 
 
-@router.get("/empresas/{empresa_id}/processos/", response_model=Page[ProcessoOut])
+@router.get(
+    "/empresas/{empresa_id}/processos/", response_model=Page[ProcessoOut], responses=error_responses(404)
+)
 def processos_de_empresa(
     session: SessionDep,
     paging: PageDep,

@@ -68,18 +68,21 @@ def current_user(user: Annotated[Usuario | None, Depends(authenticate)]) -> Usua
 CurrentUserDep = Annotated[Usuario, Depends(current_user)]
 
 
-def require_roles(*roles: str):  # noqa: ANN201 - returns a dependency callable
-    def check(user: CurrentUserDep) -> Usuario:
-        if user.role not in roles:
-            raise HTTPException(403, f"requires role {' or '.join(roles)}")
+class RequireRoles:
+    """A dependency admitting the signed-in user only with one of `roles` (403 otherwise); the OpenAPI
+    schema documents 403 on the routes that declare one (espelho/openapi.py)."""
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = roles
+
+    def __call__(self, user: CurrentUserDep) -> Usuario:
+        if user.role not in self.roles:
+            raise HTTPException(403, f"requires role {' or '.join(self.roles)}")
         return user
 
-    check.__name__ = f"require_{'_or_'.join(r.lower() for r in roles)}"
-    return check
 
-
-require_sync_role = require_roles("ADMIN", "MANAGER")
-require_admin = require_roles("ADMIN")
+require_sync_role = RequireRoles("ADMIN", "MANAGER")
+require_admin = RequireRoles("ADMIN")
 
 # Sync triggers (both upstreams, contract tab syncs included): ADMIN or MANAGER.
 SyncRoleDep = Annotated[Usuario, Depends(require_sync_role)]

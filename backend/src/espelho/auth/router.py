@@ -19,6 +19,7 @@ from espelho.auth.models import Usuario
 from espelho.auth.security import LoginThrottle, create_access_token
 from espelho.errors import NotFound
 from espelho.logging_setup import get_logger
+from espelho.openapi import error_responses
 
 log = get_logger(__name__)
 router = SlashOptionalRouter(prefix="/api/v1", tags=["auth"])
@@ -50,7 +51,8 @@ class UsuarioOut(BaseModel):
 
 
 class UsuarioCreate(BaseModel):
-    email: str = Field(max_length=320)
+    # Checked by email-validator (auth/security.py); the format tells clients and generators what is meant.
+    email: str = Field(max_length=320, json_schema_extra={"format": "email"})
     password: str = Field(min_length=8, max_length=1024)
     role: Role = "USER"
     nome: str | None = Field(default=None, max_length=200)
@@ -76,7 +78,7 @@ def _client_key(request: Request) -> str:
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
-@router.post("/auth/login", response_model=TokenResponse, responses={401: {}, 429: {}})
+@router.post("/auth/login", response_model=TokenResponse, responses=error_responses(401, 429))
 def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep) -> TokenResponse:
     """Exchange email + password for a bearer token. Repeated failures lock the email and client out for a
     growing delay (429 with Retry-After)."""
@@ -111,7 +113,7 @@ def list_usuarios(_: AdminDep, session: SessionDep, page: PageDep) -> PageModel[
                                  page=page.page, page_size=page.page_size)
 
 
-@router.post("/usuarios/", response_model=UsuarioOut, status_code=201)
+@router.post("/usuarios/", response_model=UsuarioOut, status_code=201, responses=error_responses(409))
 def create_usuario(body: UsuarioCreate, _: AdminDep, session: SessionDep) -> Usuario:
     return service.create_user(session, email=body.email, password=body.password, role=body.role,
                                nome=body.nome)
@@ -124,12 +126,12 @@ def _get(session: SessionDep, usuario_id: int) -> Usuario:
     return user
 
 
-@router.get("/usuarios/{usuario_id}/", response_model=UsuarioOut)
+@router.get("/usuarios/{usuario_id}/", response_model=UsuarioOut, responses=error_responses(404))
 def get_usuario(usuario_id: UsuarioId, _: AdminDep, session: SessionDep) -> Usuario:
     return _get(session, usuario_id)
 
 
-@router.patch("/usuarios/{usuario_id}/", response_model=UsuarioOut)
+@router.patch("/usuarios/{usuario_id}/", response_model=UsuarioOut, responses=error_responses(404, 409))
 def update_usuario(usuario_id: UsuarioId, body: UsuarioUpdate, admin: AdminDep,
                    session: SessionDep) -> Usuario:
     user = _get(session, usuario_id)
@@ -138,7 +140,8 @@ def update_usuario(usuario_id: UsuarioId, body: UsuarioUpdate, admin: AdminDep,
     return user
 
 
-@router.delete("/usuarios/{usuario_id}/", status_code=204, response_class=Response)
+@router.delete("/usuarios/{usuario_id}/", status_code=204, response_class=Response,
+               responses=error_responses(404, 409))
 def delete_usuario(usuario_id: UsuarioId, admin: AdminDep, session: SessionDep) -> Response:
     service.delete_user(session, _get(session, usuario_id), acting_admin_id=admin.id)
     return Response(status_code=204)

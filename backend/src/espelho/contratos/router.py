@@ -29,6 +29,7 @@ from espelho.contratos.schemas import (
     ItemOut,
     UasgOut,
 )
+from espelho.openapi import error_responses
 from espelho.syncs.dispatch import run_locked
 
 # Full paths (no prefix) so the bare collection path also gets its slash-less twin.
@@ -143,28 +144,35 @@ ContratoQ = Annotated[UpstreamId | None, Query(description="Comprasnet contract 
 
 
 @router.get(
-    P + "/historico/", response_model=Page[HistoricoOut], summary="Stored Histórico rows (database only)"
+    P + "/historico/",
+    response_model=Page[HistoricoOut],
+    summary="Stored Histórico rows (database only)",
+    responses=error_responses(404),
 )
 def list_historico(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
     return _aba_page(session, "historico", contrato, page, HistoricoOut)
 
 
-@router.get(P + "/empenhos/", response_model=Page[EmpenhoOut], summary="Stored Empenhos rows (database only)")
+@router.get(P + "/empenhos/", response_model=Page[EmpenhoOut], summary="Stored Empenhos rows (database only)",
+            responses=error_responses(404))
 def list_empenhos(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
     return _aba_page(session, "empenhos", contrato, page, EmpenhoOut)
 
 
-@router.get(P + "/itens/", response_model=Page[ItemOut], summary="Stored Itens rows (database only)")
+@router.get(P + "/itens/", response_model=Page[ItemOut], summary="Stored Itens rows (database only)",
+            responses=error_responses(404))
 def list_itens(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
     return _aba_page(session, "itens", contrato, page, ItemOut)
 
 
-@router.get(P + "/arquivos/", response_model=Page[ArquivoOut], summary="Stored Arquivos rows (database only)")
+@router.get(P + "/arquivos/", response_model=Page[ArquivoOut], summary="Stored Arquivos rows (database only)",
+            responses=error_responses(404))
 def list_arquivos(session: SessionDep, page: PageDep, contrato: ContratoQ = None) -> Any:
     return _aba_page(session, "arquivos", contrato, page, ArquivoOut)
 
 
-@router.get(P + "/{id}/", response_model=ContratoDetalhe, summary="One contract with its tabs' freshness")
+@router.get(P + "/{id}/", response_model=ContratoDetalhe, summary="One contract with its tabs' freshness",
+            responses=error_responses(404))
 def detalhe(id: ContratoIdPath, session: SessionDep) -> ContratoDetalhe:
     contrato = service.get_contrato(session, id)
     out = ContratoDetalhe.model_validate(contrato)
@@ -176,6 +184,7 @@ def detalhe(id: ContratoIdPath, session: SessionDep) -> ContratoDetalhe:
     P + "/{id}/sincronizar/",
     response_model=ContratoSyncOut,
     summary="Fetch several tabs now (default: all four)",
+    responses=error_responses(404, 409, 502, 503, 504),
 )
 def sincronizar(
     id: ContratoIdPath,
@@ -194,6 +203,7 @@ def sincronizar(
     P + "/{id}/sincronizar/{aba}/",
     response_model=AbaSyncOut,
     summary="Fetch one tab now and answer with its stored rows",
+    responses=error_responses(404, 502, 503, 504),
 )
 def sincronizar_aba(
     id: ContratoIdPath,

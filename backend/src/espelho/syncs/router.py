@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from espelho.api import SlashOptionalRouter
 from espelho.auth.deps import SyncRoleDep
 from espelho.errors import InvalidInput
+from espelho.openapi import error_responses
 from espelho.syncs.dispatch import BackgroundJobs, trigger
 
 router = SlashOptionalRouter(tags=["sync"])
@@ -40,10 +41,9 @@ def _jobs(request: Request) -> BackgroundJobs:
     return request.app.state.jobs
 
 
-_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "A run of this scope is going"}}
-
-
-@router.post("/api/v1/sync/manual/", status_code=202, response_model=SyncAccepted, responses=_CONFLICT)
+# 409 while a run of the scope is queued or going; 503 when the job queue (Redis) is down.
+@router.post("/api/v1/sync/manual/", status_code=202, response_model=SyncAccepted,
+             responses=error_responses(409, 503))
 def sync_manual(body: ManualSyncRequest, request: Request, _: SyncRoleDep) -> SyncAccepted:
     """Start an Acessórias sync (FULL or INCREMENTAL) in the background."""
     competencia = body.competencia
@@ -57,8 +57,8 @@ def sync_manual(body: ManualSyncRequest, request: Request, _: SyncRoleDep) -> Sy
     return SyncAccepted(run_id=run_id, origem="ACESSORIAS", tipo=body.tipo, escopo=ACESSORIAS_SCOPE)
 
 
-@router.post("/api/contratos/sync/", status_code=202, response_model=SyncAccepted, responses=_CONFLICT,
-             tags=["contratos"])
+@router.post("/api/contratos/sync/", status_code=202, response_model=SyncAccepted,
+             responses=error_responses(409, 503), tags=["contratos"])
 def sync_contratos(
     request: Request,
     _: SyncRoleDep,
