@@ -911,16 +911,6 @@ export type EmpresaOut = {
 };
 
 /**
- * HTTPValidationError
- */
-export type HttpValidationError = {
-    /**
-     * Detail
-     */
-    detail?: Array<ValidationError>;
-};
-
-/**
  * HistoricoOut
  */
 export type HistoricoOut = {
@@ -2169,34 +2159,6 @@ export type UsuarioUpdate = {
 };
 
 /**
- * ValidationError
- */
-export type ValidationError = {
-    /**
-     * Location
-     */
-    loc: Array<string | number>;
-    /**
-     * Message
-     */
-    msg: string;
-    /**
-     * Error Type
-     */
-    type: string;
-    /**
-     * Input
-     */
-    input?: unknown;
-    /**
-     * Context
-     */
-    ctx?: {
-        [key: string]: unknown;
-    };
-};
-
-/**
  * Variacao
  */
 export type Variacao = {
@@ -2218,6 +2180,115 @@ export type Variacao = {
      * (current − previous) / previous × 100; null when previous is 0
      */
     percentual: number | null;
+};
+
+/**
+ * ErrorInfo
+ */
+export type ErrorInfo = {
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Info
+     *
+     * Facts about the error, e.g. the running `run_id` of a 409
+     */
+    info?: unknown;
+};
+
+/**
+ * ErrorOut
+ *
+ * The envelope of every error answer but 422 and the upstream failures.
+ */
+export type ErrorOut = {
+    /**
+     * Error
+     *
+     * unauthorized, forbidden, not_found, conflict, payload_too_large, rate_limited, …
+     */
+    error: string;
+    /**
+     * Detail
+     */
+    detail: string | ErrorInfo;
+};
+
+/**
+ * FieldProblem
+ */
+export type FieldProblem = {
+    /**
+     * Field
+     *
+     * The parameter or body field (dotted path), or empty for the whole body
+     */
+    field: string;
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Input
+     *
+     * The value given, when it is a plain value outside any secret field (else null)
+     */
+    input: string | number | number | boolean | null;
+};
+
+/**
+ * ValidationErrorOut
+ *
+ * 422: what was wrong with the request, one entry per problem.
+ */
+export type ValidationErrorOut = {
+    /**
+     * Error
+     */
+    error: 'invalid_input';
+    /**
+     * Detail
+     */
+    detail: Array<FieldProblem>;
+};
+
+/**
+ * UpstreamDetail
+ */
+export type UpstreamDetail = {
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Upstream
+     *
+     * comprasnet, acessorias, or jobs (the job queue)
+     */
+    upstream: string;
+    /**
+     * Upstream Status
+     *
+     * The upstream's HTTP status, when it answered
+     */
+    upstream_status: number | null;
+};
+
+/**
+ * UpstreamErrorOut
+ *
+ * 502 (rejected or malformed), 503 (down, throttling) or 504 (timeout): the stored rows are untouched.
+ */
+export type UpstreamErrorOut = {
+    /**
+     * Error
+     *
+     * upstream_rejected, upstream_malformed, upstream_unavailable, upstream_timeout
+     */
+    error: string;
+    detail: UpstreamDetail;
 };
 
 /**
@@ -2585,17 +2656,21 @@ export type LoginApiV1AuthLoginPostData = {
 
 export type LoginApiV1AuthLoginPostErrors = {
     /**
-     * Unauthorized
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    401: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
      */
-    422: HttpValidationError;
+    413: ErrorOut;
     /**
-     * Too Many Requests
+     * Invalid parameters or body
      */
-    429: unknown;
+    422: ValidationErrorOut;
+    /**
+     * Too many failed logins: retry after the Retry-After header's seconds
+     */
+    429: ErrorOut;
 };
 
 export type LoginApiV1AuthLoginPostError = LoginApiV1AuthLoginPostErrors[keyof LoginApiV1AuthLoginPostErrors];
@@ -2615,6 +2690,15 @@ export type MeApiV1AuthMeGetData = {
     query?: never;
     url: '/api/v1/auth/me';
 };
+
+export type MeApiV1AuthMeGetErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+};
+
+export type MeApiV1AuthMeGetError = MeApiV1AuthMeGetErrors[keyof MeApiV1AuthMeGetErrors];
 
 export type MeApiV1AuthMeGetResponses = {
     /**
@@ -2647,9 +2731,17 @@ export type ListUsuariosApiV1UsuariosGetData = {
 
 export type ListUsuariosApiV1UsuariosGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListUsuariosApiV1UsuariosGetError = ListUsuariosApiV1UsuariosGetErrors[keyof ListUsuariosApiV1UsuariosGetErrors];
@@ -2672,9 +2764,25 @@ export type CreateUsuarioApiV1UsuariosPostData = {
 
 export type CreateUsuarioApiV1UsuariosPostErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type CreateUsuarioApiV1UsuariosPostError = CreateUsuarioApiV1UsuariosPostErrors[keyof CreateUsuarioApiV1UsuariosPostErrors];
@@ -2702,9 +2810,25 @@ export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteData = {
 
 export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DeleteUsuarioApiV1UsuariosUsuarioIdDeleteError = DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors[keyof DeleteUsuarioApiV1UsuariosUsuarioIdDeleteErrors];
@@ -2732,9 +2856,21 @@ export type GetUsuarioApiV1UsuariosUsuarioIdGetData = {
 
 export type GetUsuarioApiV1UsuariosUsuarioIdGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type GetUsuarioApiV1UsuariosUsuarioIdGetError = GetUsuarioApiV1UsuariosUsuarioIdGetErrors[keyof GetUsuarioApiV1UsuariosUsuarioIdGetErrors];
@@ -2762,9 +2898,29 @@ export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchData = {
 
 export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type UpdateUsuarioApiV1UsuariosUsuarioIdPatchError = UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors[keyof UpdateUsuarioApiV1UsuariosUsuarioIdPatchErrors];
@@ -2787,13 +2943,29 @@ export type SyncManualApiV1SyncManualPostData = {
 
 export type SyncManualApiV1SyncManualPostErrors = {
     /**
-     * A run of this scope is going
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    409: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * The signed-in user's role may not do this
      */
-    422: HttpValidationError;
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
 
 export type SyncManualApiV1SyncManualPostError = SyncManualApiV1SyncManualPostErrors[keyof SyncManualApiV1SyncManualPostErrors];
@@ -2823,13 +2995,25 @@ export type SyncContratosApiContratosSyncPostData = {
 
 export type SyncContratosApiContratosSyncPostErrors = {
     /**
-     * A run of this scope is going
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    409: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * The signed-in user's role may not do this
      */
-    422: HttpValidationError;
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
 
 export type SyncContratosApiContratosSyncPostError = SyncContratosApiContratosSyncPostErrors[keyof SyncContratosApiContratosSyncPostErrors];
@@ -2857,9 +3041,13 @@ export type SyncStatusApiV1SyncStatusGetData = {
 
 export type SyncStatusApiV1SyncStatusGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type SyncStatusApiV1SyncStatusGetError = SyncStatusApiV1SyncStatusGetErrors[keyof SyncStatusApiV1SyncStatusGetErrors];
@@ -2913,9 +3101,13 @@ export type SyncHistoryApiV1SyncHistoryGetData = {
 
 export type SyncHistoryApiV1SyncHistoryGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type SyncHistoryApiV1SyncHistoryGetError = SyncHistoryApiV1SyncHistoryGetErrors[keyof SyncHistoryApiV1SyncHistoryGetErrors];
@@ -2979,9 +3171,13 @@ export type ListContratosApiContratosGetData = {
 
 export type ListContratosApiContratosGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListContratosApiContratosGetError = ListContratosApiContratosGetErrors[keyof ListContratosApiContratosGetErrors];
@@ -3001,6 +3197,15 @@ export type ListUasgsApiContratosUasgsGetData = {
     query?: never;
     url: '/api/contratos/uasgs/';
 };
+
+export type ListUasgsApiContratosUasgsGetErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+};
+
+export type ListUasgsApiContratosUasgsGetError = ListUasgsApiContratosUasgsGetErrors[keyof ListUasgsApiContratosUasgsGetErrors];
 
 export type ListUasgsApiContratosUasgsGetResponses = {
     /**
@@ -3053,9 +3258,13 @@ export type VencidosApiContratosVencidosGetData = {
 
 export type VencidosApiContratosVencidosGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type VencidosApiContratosVencidosGetError = VencidosApiContratosVencidosGetErrors[keyof VencidosApiContratosVencidosGetErrors];
@@ -3115,9 +3324,13 @@ export type ProximosVencerApiContratosProximosVencerGetData = {
 
 export type ProximosVencerApiContratosProximosVencerGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProximosVencerApiContratosProximosVencerGetError = ProximosVencerApiContratosProximosVencerGetErrors[keyof ProximosVencerApiContratosProximosVencerGetErrors];
@@ -3171,9 +3384,13 @@ export type AtivosApiContratosAtivosGetData = {
 
 export type AtivosApiContratosAtivosGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type AtivosApiContratosAtivosGetError = AtivosApiContratosAtivosGetErrors[keyof AtivosApiContratosAtivosGetErrors];
@@ -3215,9 +3432,17 @@ export type ListHistoricoApiContratosHistoricoGetData = {
 
 export type ListHistoricoApiContratosHistoricoGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListHistoricoApiContratosHistoricoGetError = ListHistoricoApiContratosHistoricoGetErrors[keyof ListHistoricoApiContratosHistoricoGetErrors];
@@ -3259,9 +3484,17 @@ export type ListEmpenhosApiContratosEmpenhosGetData = {
 
 export type ListEmpenhosApiContratosEmpenhosGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListEmpenhosApiContratosEmpenhosGetError = ListEmpenhosApiContratosEmpenhosGetErrors[keyof ListEmpenhosApiContratosEmpenhosGetErrors];
@@ -3303,9 +3536,17 @@ export type ListItensApiContratosItensGetData = {
 
 export type ListItensApiContratosItensGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListItensApiContratosItensGetError = ListItensApiContratosItensGetErrors[keyof ListItensApiContratosItensGetErrors];
@@ -3347,9 +3588,17 @@ export type ListArquivosApiContratosArquivosGetData = {
 
 export type ListArquivosApiContratosArquivosGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListArquivosApiContratosArquivosGetError = ListArquivosApiContratosArquivosGetErrors[keyof ListArquivosApiContratosArquivosGetErrors];
@@ -3379,9 +3628,17 @@ export type DetalheApiContratosIdGetData = {
 
 export type DetalheApiContratosIdGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DetalheApiContratosIdGetError = DetalheApiContratosIdGetErrors[keyof DetalheApiContratosIdGetErrors];
@@ -3414,9 +3671,41 @@ export type SincronizarApiContratosIdSincronizarPostData = {
 
 export type SincronizarApiContratosIdSincronizarPostErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream rejected the request or answered malformed data
+     */
+    502: UpstreamErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
+    /**
+     * The upstream timed out
+     */
+    504: UpstreamErrorOut;
 };
 
 export type SincronizarApiContratosIdSincronizarPostError = SincronizarApiContratosIdSincronizarPostErrors[keyof SincronizarApiContratosIdSincronizarPostErrors];
@@ -3463,9 +3752,33 @@ export type SincronizarAbaApiContratosIdSincronizarAbaPostData = {
 
 export type SincronizarAbaApiContratosIdSincronizarAbaPostErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream rejected the request or answered malformed data
+     */
+    502: UpstreamErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
+    /**
+     * The upstream timed out
+     */
+    504: UpstreamErrorOut;
 };
 
 export type SincronizarAbaApiContratosIdSincronizarAbaPostError = SincronizarAbaApiContratosIdSincronizarAbaPostErrors[keyof SincronizarAbaApiContratosIdSincronizarAbaPostErrors];
@@ -3543,9 +3856,13 @@ export type ListProcessosApiV1ProcessosGetData = {
 
 export type ListProcessosApiV1ProcessosGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListProcessosApiV1ProcessosGetError = ListProcessosApiV1ProcessosGetErrors[keyof ListProcessosApiV1ProcessosGetErrors];
@@ -3610,9 +3927,13 @@ export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetData = {
 
 export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetError = ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors[keyof ProcessosDaCompetenciaApiV1ProcessosCompetenciaCompGetErrors];
@@ -3677,9 +3998,17 @@ export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetData = {
 
 export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetError = ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors[keyof ProcessosDaEmpresaApiV1ProcessosEmpresaEmpIdGetErrors];
@@ -3707,9 +4036,17 @@ export type GetProcessoApiV1ProcessosProcessoIdGetData = {
 
 export type GetProcessoApiV1ProcessosProcessoIdGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type GetProcessoApiV1ProcessosProcessoIdGetError = GetProcessoApiV1ProcessosProcessoIdGetErrors[keyof GetProcessoApiV1ProcessosProcessoIdGetErrors];
@@ -3750,9 +4087,17 @@ export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetData = {
 
 export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type PassosDoProcessoApiV1ProcessosProcessoIdPassosGetError = PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors[keyof PassosDoProcessoApiV1ProcessosProcessoIdPassosGetErrors];
@@ -3793,9 +4138,17 @@ export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetDat
 
 export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetError = DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors[keyof DesdobramentosDoProcessoApiV1ProcessosProcessoIdDesdobramentosGetErrors];
@@ -3855,9 +4208,13 @@ export type ListEmpresasApiV1EmpresasGetData = {
 
 export type ListEmpresasApiV1EmpresasGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListEmpresasApiV1EmpresasGetError = ListEmpresasApiV1EmpresasGetErrors[keyof ListEmpresasApiV1EmpresasGetErrors];
@@ -3885,9 +4242,17 @@ export type GetEmpresaApiV1EmpresasEmpresaIdGetData = {
 
 export type GetEmpresaApiV1EmpresasEmpresaIdGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type GetEmpresaApiV1EmpresasEmpresaIdGetError = GetEmpresaApiV1EmpresasEmpresaIdGetErrors[keyof GetEmpresaApiV1EmpresasEmpresaIdGetErrors];
@@ -3952,9 +4317,17 @@ export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetData = {
 
 export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetError = ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors[keyof ProcessosDeEmpresaApiV1EmpresasEmpresaIdProcessosGetErrors];
@@ -4017,9 +4390,13 @@ export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetData = {
 
 export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetError = ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors[keyof ObrigacoesDoVencimentoApiV1ObrigacoesVencimentoDiaGetErrors];
@@ -4097,9 +4474,13 @@ export type ListObrigacoesApiV1ObrigacoesGetData = {
 
 export type ListObrigacoesApiV1ObrigacoesGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListObrigacoesApiV1ObrigacoesGetError = ListObrigacoesApiV1ObrigacoesGetErrors[keyof ListObrigacoesApiV1ObrigacoesGetErrors];
@@ -4135,9 +4516,13 @@ export type DashboardMetricasApiV1DashboardMetricasGetData = {
 
 export type DashboardMetricasApiV1DashboardMetricasGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardMetricasApiV1DashboardMetricasGetError = DashboardMetricasApiV1DashboardMetricasGetErrors[keyof DashboardMetricasApiV1DashboardMetricasGetErrors];
@@ -4167,9 +4552,13 @@ export type DashboardRegimesApiV1DashboardRegimesGetData = {
 
 export type DashboardRegimesApiV1DashboardRegimesGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardRegimesApiV1DashboardRegimesGetError = DashboardRegimesApiV1DashboardRegimesGetErrors[keyof DashboardRegimesApiV1DashboardRegimesGetErrors];
@@ -4211,9 +4600,13 @@ export type DashboardTimelineApiV1DashboardTimelineGetData = {
 
 export type DashboardTimelineApiV1DashboardTimelineGetErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardTimelineApiV1DashboardTimelineGetError = DashboardTimelineApiV1DashboardTimelineGetErrors[keyof DashboardTimelineApiV1DashboardTimelineGetErrors];
