@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from espelho.config import Settings
 from espelho.logging_setup import get_logger
+from espelho.syncs.dispatch import orphan_silence_s
 
 log = get_logger(__name__)
-
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,6 @@ def cron_fields(expression: str) -> list[str]:
 
 
 def schedule_entries(settings: Settings) -> list[ScheduleEntry]:
-    from espelho.syncs.dispatch import orphan_silence_s
-
     # Crashed runs are swept every heartbeat interval, so one is marked ERRO soon after its lock expires.
     entries = [ScheduleEntry("syncs.reap_stale", "syncs.reap_stale", str(orphan_silence_s(settings))),
                ScheduleEntry("acessorias.calcular_metricas_diarias", "acessorias.calcular_metricas_diarias",
