@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListUasgsData, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, RegrasData, RegrasResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, VencidosData, VencidosErrors, VencidosResponses } from './types.gen';
+import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListUasgsData, ListUasgsErrors, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeErrors, MeResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, RegrasData, RegrasErrors, RegrasResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, VencidosData, VencidosErrors, VencidosResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -46,7 +46,7 @@ export const login = <ThrowOnError extends boolean = false>(options: Options<Log
 /**
  * Me
  */
-export const me = <ThrowOnError extends boolean = false>(options?: Options<MeData, ThrowOnError>) => (options?.client ?? client).get<MeResponses, unknown, ThrowOnError>({
+export const me = <ThrowOnError extends boolean = false>(options?: Options<MeData, ThrowOnError>) => (options?.client ?? client).get<MeResponses, MeErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/auth/me',
     ...options
@@ -108,7 +108,7 @@ export const updateUsuario = <ThrowOnError extends boolean = false>(options: Opt
 /**
  * Regras
  */
-export const regras = <ThrowOnError extends boolean = false>(options?: Options<RegrasData, ThrowOnError>) => (options?.client ?? client).get<RegrasResponses, unknown, ThrowOnError>({
+export const regras = <ThrowOnError extends boolean = false>(options?: Options<RegrasData, ThrowOnError>) => (options?.client ?? client).get<RegrasResponses, RegrasErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/regras/',
     ...options
@@ -172,7 +172,7 @@ export const listContratos = <ThrowOnError extends boolean = false>(options?: Op
 /**
  * Mirrored UASGs with their contract counts
  */
-export const listUasgs = <ThrowOnError extends boolean = false>(options?: Options<ListUasgsData, ThrowOnError>) => (options?.client ?? client).get<ListUasgsResponses, unknown, ThrowOnError>({
+export const listUasgs = <ThrowOnError extends boolean = false>(options?: Options<ListUasgsData, ThrowOnError>) => (options?.client ?? client).get<ListUasgsResponses, ListUasgsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/uasgs/',
     ...options

@@ -931,16 +931,6 @@ export type EmpresaOut = {
 };
 
 /**
- * HTTPValidationError
- */
-export type HttpValidationError = {
-    /**
-     * Detail
-     */
-    detail?: Array<ValidationError>;
-};
-
-/**
  * HistoricoOut
  */
 export type HistoricoOut = {
@@ -2219,34 +2209,6 @@ export type UsuarioUpdate = {
 };
 
 /**
- * ValidationError
- */
-export type ValidationError = {
-    /**
-     * Location
-     */
-    loc: Array<string | number>;
-    /**
-     * Message
-     */
-    msg: string;
-    /**
-     * Error Type
-     */
-    type: string;
-    /**
-     * Input
-     */
-    input?: unknown;
-    /**
-     * Context
-     */
-    ctx?: {
-        [key: string]: unknown;
-    };
-};
-
-/**
  * Variacao
  */
 export type Variacao = {
@@ -2268,6 +2230,115 @@ export type Variacao = {
      * (current − previous) / previous × 100; null when previous is 0
      */
     percentual: number | null;
+};
+
+/**
+ * ErrorInfo
+ */
+export type ErrorInfo = {
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Info
+     *
+     * Facts about the error, e.g. the running `run_id` of a 409
+     */
+    info?: unknown;
+};
+
+/**
+ * ErrorOut
+ *
+ * The envelope of every error answer but 422 and the upstream failures.
+ */
+export type ErrorOut = {
+    /**
+     * Error
+     *
+     * unauthorized, forbidden, not_found, conflict, payload_too_large, too_many_requests, …
+     */
+    error: string;
+    /**
+     * Detail
+     */
+    detail: string | ErrorInfo;
+};
+
+/**
+ * FieldProblem
+ */
+export type FieldProblem = {
+    /**
+     * Field
+     *
+     * The parameter or body field (dotted path), or empty for the whole body
+     */
+    field: string;
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Input
+     *
+     * The value given, when it is a plain value outside any secret field (else null)
+     */
+    input: string | number | number | boolean | null;
+};
+
+/**
+ * ValidationErrorOut
+ *
+ * 422: what was wrong with the request, one entry per problem.
+ */
+export type ValidationErrorOut = {
+    /**
+     * Error
+     */
+    error: 'invalid_input';
+    /**
+     * Detail
+     */
+    detail: Array<FieldProblem>;
+};
+
+/**
+ * UpstreamDetail
+ */
+export type UpstreamDetail = {
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Upstream
+     *
+     * comprasnet, acessorias, or jobs (the job queue)
+     */
+    upstream: string;
+    /**
+     * Upstream Status
+     *
+     * The upstream's HTTP status, when it answered
+     */
+    upstream_status: number | null;
+};
+
+/**
+ * UpstreamErrorOut
+ *
+ * 502 (rejected or malformed), 503 (down, throttling) or 504 (timeout): the stored rows are untouched.
+ */
+export type UpstreamErrorOut = {
+    /**
+     * Error
+     *
+     * upstream_rejected, upstream_malformed, upstream_unavailable, upstream_timeout
+     */
+    error: string;
+    detail: UpstreamDetail;
 };
 
 /**
@@ -2635,17 +2706,21 @@ export type LoginData = {
 
 export type LoginErrors = {
     /**
-     * Unauthorized
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    401: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
      */
-    422: HttpValidationError;
+    413: ErrorOut;
     /**
-     * Too Many Requests
+     * Invalid parameters or body
      */
-    429: unknown;
+    422: ValidationErrorOut;
+    /**
+     * Too many failed logins: retry after the Retry-After header's seconds
+     */
+    429: ErrorOut;
 };
 
 export type LoginError = LoginErrors[keyof LoginErrors];
@@ -2665,6 +2740,15 @@ export type MeData = {
     query?: never;
     url: '/api/v1/auth/me';
 };
+
+export type MeErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+};
+
+export type MeError = MeErrors[keyof MeErrors];
 
 export type MeResponses = {
     /**
@@ -2697,9 +2781,17 @@ export type ListUsuariosData = {
 
 export type ListUsuariosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListUsuariosError = ListUsuariosErrors[keyof ListUsuariosErrors];
@@ -2722,9 +2814,25 @@ export type CreateUsuarioData = {
 
 export type CreateUsuarioErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type CreateUsuarioError = CreateUsuarioErrors[keyof CreateUsuarioErrors];
@@ -2752,9 +2860,25 @@ export type DeleteUsuarioData = {
 
 export type DeleteUsuarioErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DeleteUsuarioError = DeleteUsuarioErrors[keyof DeleteUsuarioErrors];
@@ -2782,9 +2906,21 @@ export type GetUsuarioData = {
 
 export type GetUsuarioErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type GetUsuarioError = GetUsuarioErrors[keyof GetUsuarioErrors];
@@ -2812,9 +2948,29 @@ export type UpdateUsuarioData = {
 
 export type UpdateUsuarioErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type UpdateUsuarioError = UpdateUsuarioErrors[keyof UpdateUsuarioErrors];
@@ -2835,6 +2991,15 @@ export type RegrasData = {
     url: '/api/v1/regras/';
 };
 
+export type RegrasErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+};
+
+export type RegrasError = RegrasErrors[keyof RegrasErrors];
+
 export type RegrasResponses = {
     /**
      * Successful Response
@@ -2853,13 +3018,29 @@ export type SyncManualData = {
 
 export type SyncManualErrors = {
     /**
-     * A run of this scope is going
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    409: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * The signed-in user's role may not do this
      */
-    422: HttpValidationError;
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
 
 export type SyncManualError = SyncManualErrors[keyof SyncManualErrors];
@@ -2889,13 +3070,25 @@ export type SyncContratosData = {
 
 export type SyncContratosErrors = {
     /**
-     * A run of this scope is going
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    409: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * The signed-in user's role may not do this
      */
-    422: HttpValidationError;
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
 
 export type SyncContratosError = SyncContratosErrors[keyof SyncContratosErrors];
@@ -2923,9 +3116,13 @@ export type SyncStatusData = {
 
 export type SyncStatusErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type SyncStatusError = SyncStatusErrors[keyof SyncStatusErrors];
@@ -2979,9 +3176,13 @@ export type SyncHistoryData = {
 
 export type SyncHistoryErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type SyncHistoryError = SyncHistoryErrors[keyof SyncHistoryErrors];
@@ -3045,9 +3246,13 @@ export type ListContratosData = {
 
 export type ListContratosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListContratosError = ListContratosErrors[keyof ListContratosErrors];
@@ -3067,6 +3272,15 @@ export type ListUasgsData = {
     query?: never;
     url: '/api/contratos/uasgs/';
 };
+
+export type ListUasgsErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+};
+
+export type ListUasgsError = ListUasgsErrors[keyof ListUasgsErrors];
 
 export type ListUasgsResponses = {
     /**
@@ -3119,9 +3333,13 @@ export type VencidosData = {
 
 export type VencidosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type VencidosError = VencidosErrors[keyof VencidosErrors];
@@ -3181,9 +3399,13 @@ export type ProximosVencerData = {
 
 export type ProximosVencerErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProximosVencerError = ProximosVencerErrors[keyof ProximosVencerErrors];
@@ -3237,9 +3459,13 @@ export type AtivosData = {
 
 export type AtivosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type AtivosError = AtivosErrors[keyof AtivosErrors];
@@ -3281,9 +3507,17 @@ export type ListHistoricoData = {
 
 export type ListHistoricoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListHistoricoError = ListHistoricoErrors[keyof ListHistoricoErrors];
@@ -3325,9 +3559,17 @@ export type ListEmpenhosData = {
 
 export type ListEmpenhosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListEmpenhosError = ListEmpenhosErrors[keyof ListEmpenhosErrors];
@@ -3369,9 +3611,17 @@ export type ListItensData = {
 
 export type ListItensErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListItensError = ListItensErrors[keyof ListItensErrors];
@@ -3413,9 +3663,17 @@ export type ListArquivosData = {
 
 export type ListArquivosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListArquivosError = ListArquivosErrors[keyof ListArquivosErrors];
@@ -3445,9 +3703,17 @@ export type DetalheData = {
 
 export type DetalheErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DetalheError = DetalheErrors[keyof DetalheErrors];
@@ -3480,9 +3746,41 @@ export type SincronizarData = {
 
 export type SincronizarErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream rejected the request or answered malformed data
+     */
+    502: UpstreamErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
+    /**
+     * The upstream timed out
+     */
+    504: UpstreamErrorOut;
 };
 
 export type SincronizarError = SincronizarErrors[keyof SincronizarErrors];
@@ -3529,9 +3827,37 @@ export type SincronizarAbaData = {
 
 export type SincronizarAbaErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream rejected the request or answered malformed data
+     */
+    502: UpstreamErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
+    /**
+     * The upstream timed out
+     */
+    504: UpstreamErrorOut;
 };
 
 export type SincronizarAbaError = SincronizarAbaErrors[keyof SincronizarAbaErrors];
@@ -3609,9 +3935,13 @@ export type ListProcessosData = {
 
 export type ListProcessosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListProcessosError = ListProcessosErrors[keyof ListProcessosErrors];
@@ -3676,9 +4006,13 @@ export type ProcessosDaCompetenciaData = {
 
 export type ProcessosDaCompetenciaErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProcessosDaCompetenciaError = ProcessosDaCompetenciaErrors[keyof ProcessosDaCompetenciaErrors];
@@ -3743,9 +4077,17 @@ export type ProcessosDaEmpresaData = {
 
 export type ProcessosDaEmpresaErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProcessosDaEmpresaError = ProcessosDaEmpresaErrors[keyof ProcessosDaEmpresaErrors];
@@ -3773,9 +4115,17 @@ export type GetProcessoData = {
 
 export type GetProcessoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type GetProcessoError = GetProcessoErrors[keyof GetProcessoErrors];
@@ -3816,9 +4166,17 @@ export type PassosDoProcessoData = {
 
 export type PassosDoProcessoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type PassosDoProcessoError = PassosDoProcessoErrors[keyof PassosDoProcessoErrors];
@@ -3859,9 +4217,17 @@ export type DesdobramentosDoProcessoData = {
 
 export type DesdobramentosDoProcessoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DesdobramentosDoProcessoError = DesdobramentosDoProcessoErrors[keyof DesdobramentosDoProcessoErrors];
@@ -3921,9 +4287,13 @@ export type ListEmpresasData = {
 
 export type ListEmpresasErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListEmpresasError = ListEmpresasErrors[keyof ListEmpresasErrors];
@@ -3951,9 +4321,17 @@ export type GetEmpresaData = {
 
 export type GetEmpresaErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type GetEmpresaError = GetEmpresaErrors[keyof GetEmpresaErrors];
@@ -4018,9 +4396,17 @@ export type ProcessosDeEmpresaData = {
 
 export type ProcessosDeEmpresaErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProcessosDeEmpresaError = ProcessosDeEmpresaErrors[keyof ProcessosDeEmpresaErrors];
@@ -4085,9 +4471,13 @@ export type ObrigacoesDoVencimentoData = {
 
 export type ObrigacoesDoVencimentoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ObrigacoesDoVencimentoError = ObrigacoesDoVencimentoErrors[keyof ObrigacoesDoVencimentoErrors];
@@ -4165,9 +4555,13 @@ export type ListObrigacoesData = {
 
 export type ListObrigacoesErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListObrigacoesError = ListObrigacoesErrors[keyof ListObrigacoesErrors];
@@ -4203,9 +4597,13 @@ export type DashboardMetricasData = {
 
 export type DashboardMetricasErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardMetricasError = DashboardMetricasErrors[keyof DashboardMetricasErrors];
@@ -4235,9 +4633,13 @@ export type DashboardRegimesData = {
 
 export type DashboardRegimesErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardRegimesError = DashboardRegimesErrors[keyof DashboardRegimesErrors];
@@ -4279,9 +4681,13 @@ export type DashboardTimelineData = {
 
 export type DashboardTimelineErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardTimelineError = DashboardTimelineErrors[keyof DashboardTimelineErrors];
