@@ -173,7 +173,7 @@ def bearer_token(database_url: str, secret: str) -> str | None:
         session.flush()
         user_id = user.id
     database.dispose()
-    return create_access_token(settings, user_id, "ADMIN")
+    return create_access_token(settings, user_id, "ADMIN", 0)
 
 
 @contextmanager

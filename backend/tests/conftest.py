@@ -84,8 +84,13 @@ def simulator() -> Iterator[RunningSimulator]:
 
 @pytest.fixture
 def settings(database: Database, simulator: RunningSimulator) -> Settings:
+    return settings_for(database.url, simulator)
+
+
+def settings_for(database_url: str, simulator: RunningSimulator) -> Settings:
+    """What the app runs with in tests: `database_url`, the simulators, fast retries, no schedule."""
     return Settings(
-        database_url=database.url,
+        database_url=database_url,
         comprasnet_base_url=simulator.comprasnet_url,
         acessorias_base_url=simulator.acessorias_url,
         acessorias_token="test-token",

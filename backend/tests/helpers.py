@@ -55,8 +55,8 @@ def create_user_with_token(database: Database, settings: object, role: str = "AD
                        senha_hash=_fixture_hash, role=role, ativo=True, criado_em=now_utc())
         session.add(user)
         session.flush()
-        user_id = user.id
-    return user_id, create_access_token(settings, user_id, role)  # type: ignore[arg-type]
+        user_id, version = user.id, user.token_version
+    return user_id, create_access_token(settings, user_id, role, version)  # type: ignore[arg-type]
 
 
 def client_as(api: object, role: str) -> object:

@@ -75,10 +75,11 @@ def test_large_upsert_keeps_the_last_duplicate_and_untouched_columns(database: D
     assert runs[7].iniciada_em == started and runs[7].estatisticas == {"n": 7}
 
 
-def test_health(api) -> None:  # type: ignore[no-untyped-def]
-    response = api.get("/api/v1/health")
-    assert response.status_code == 200
-    assert response.json()["status"] == "ok"
+def test_health(anon_api) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/api/v1/health", "/api/v1/health/"):  # served both ways, never redirected, no token needed
+        response = anon_api.get(path, follow_redirects=False)
+        assert response.status_code == 200, path
+        assert response.json()["status"] == "ok"
 
 
 def test_unknown_route_uses_the_error_envelope(api) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 """WhatsApp and alerts: linked phones, the message log with its status callbacks, alerts already sent
 
 Revision ID: 20261129_07
-Revises: 20261123_05
+Revises: 20261129_06
 Create Date: 2026-11-29
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "20261129_07"
-down_revision: str | None = "20261123_05"
+down_revision: str | None = "20261129_06"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,5 +1,6 @@
-"""Shared HTTP pieces: the session dependency, a router with optional trailing slashes, and paging: the
-one list envelope (`Page`), its query parameters (`PageDep`) and the one COUNT + OFFSET query (`paginate`).
+"""Shared HTTP pieces: the session dependency, a router with optional trailing slashes, the bounds of every
+integer a client sends, the error envelope, the request-body size limit, and paging: the one list envelope
+(`Page`), its query parameters (`PageDep`) and the one COUNT + OFFSET query (`paginate`).
 
 A list route is `return Page[ItemOut].of(paginate(session, stmt, paging, order), paging)`, or
 `Page[ItemOut].of(service_call(..., paging), paging)` when a service builds the statement. A service whose
@@ -11,13 +12,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, Generic, NamedTuple, Self, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from annotated_types import Ge, Le
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from espelho.config import Settings
 from espelho.db import Database
+from espelho.errors import PayloadTooLarge
+from espelho.openapi import shared_error_responses
 
 
 def get_database(request: Request) -> Database:
@@ -32,6 +41,28 @@ def get_session(request: Request) -> Iterator[Session]:
     """The request is the transaction boundary: commit when the handler succeeded, roll back otherwise."""
     with request.app.state.database.session() as session:
         yield session
+
+
+# Every integer a client sends is bounded by the column it is compared with, so a bigger one is a 422 and
+# never a driver overflow (a 500). The mirror's own ids are INTEGER, 32-bit on PostgreSQL; upstream ids
+# (a Comprasnet contract, a ProcID) are BIGINT, like SQLite's INTEGER.
+MAX_INT32 = 2**31 - 1
+MAX_INT64 = 2**63 - 1
+# A row id of the mirror, in a path or a query: `Annotated[Id, Path(description=...)]`.
+Id = Annotated[int, Ge(1), Le(MAX_INT32)]
+# An id the upstream assigned (BIGINT).
+UpstreamId = Annotated[int, Ge(1), Le(MAX_INT64)]
+# The common case: a mirror row id as a path parameter (`/empresas/{empresa_id}/`).
+IdPath = Annotated[Id, Path()]
+MAX_PAGE_SIZE = 500
+# The last page whose offset (a BIGINT) still fits.
+MAX_PAGE = MAX_INT64 // MAX_PAGE_SIZE
+
+
+def as_int(text: str, maximum: int) -> int | None:
+    """A search text that is a number comparable with a column of `maximum` (ASCII digits), or None."""
+    raw = text.strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= maximum else None
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -57,6 +88,12 @@ class SlashOptionalRouter(APIRouter):
 
         return decorator
 
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().add_api_route(path, endpoint, **kwargs)
+        route = self.routes[-1]
+        if isinstance(route, APIRoute):  # list the errors every route shares in its OpenAPI responses
+            route.responses = {**shared_error_responses(route), **route.responses}
+
 
 T = TypeVar("T")
 
@@ -72,8 +109,8 @@ class PageParams(BaseModel):
 
 
 def page_params(
-    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
-    page_size: Annotated[int, Query(ge=1, le=500, description="Items per page (1–500)")] = 50,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
+    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (1–500)")] = 50,
 ) -> PageParams:
     return PageParams(page=page, page_size=page_size)
 
@@ -125,3 +162,44 @@ class Page(BaseModel, Generic[T]):
         """`Page[ItemOut].of(...)`: each item read into ItemOut (from attributes or keys)."""
         return cls.model_validate({"items": rows.items, "total": rows.total, "page": paging.page,
                                    "page_size": paging.page_size}, from_attributes=True)
+
+
+def error_response(status: int, error: str, detail: Any,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one error envelope every error answers with (main.py renders errors.py's family through it)."""
+    return JSONResponse(status_code=status, content={"error": error, "detail": detail}, headers=headers)
+
+
+class BodySizeLimit:
+    """Caps request bodies at `max_bytes` (ESPELHO_MAX_BODY_BYTES) before anything parses them: a declared
+    Content-Length over the cap is answered 413 without running the app (FastAPI's own `max_body_size`
+    would run a route that reads no body and then swap its answer for a plain-text 413); a body streamed
+    without one is counted as it arrives and refused when it crosses the cap."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.message = f"request body larger than {max_bytes} bytes"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
+            too_large = PayloadTooLarge(self.message)
+            await error_response(too_large.status_code, too_large.error, self.message)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                # Raised while FastAPI reads the body, which lets only an HTTPException through (anything
+                # else becomes its 400); main.py renders it as errors.PayloadTooLarge.
+                raise HTTPException(PayloadTooLarge.status_code, self.message)
+            return message
+
+        await self.app(scope, counted, send)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 import uvicorn
@@ -61,9 +62,16 @@ def serve(
     reload: bool = typer.Option(False, help="Reload on code changes (development)."),
 ) -> None:
     """Serve the HTTP API (and the web app bundle when it is built)."""
-    load_settings()
+    settings = load_settings()
     uvicorn.run("espelho.main:create_app", factory=True, host=host, port=port, reload=reload,
-                log_level="warning")
+                log_level="warning", **proxy_options(settings))
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn believes X-Forwarded-For/-Proto only from ESPELHO_TRUSTED_PROXIES (by default from nobody:
+    uvicorn's own default trusts any local client)."""
+    return {"proxy_headers": bool(settings.trusted_proxies),
+            "forwarded_allow_ips": settings.trusted_proxies or None}
 
 
 @app.command()

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     web_dist_dir: str | None = str(Path(__file__).resolve().parents[3] / "frontend" / "dist")
     log_level: str = "INFO"
     log_json: bool = False
+    # Request bodies larger than this are refused (413) before they are read (the API takes a few KB at most).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     # Browser origins allowed to call the API (comma-separated): only for a web app served from another
     # origin; `espelho serve` and the Vercel rewrites serve app and API from one origin and need none.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -104,7 +106,7 @@ class Settings(BaseSettings):
     celery_queue: str = "espelho"
     # A running sync holds its scope's lock for this long, extended by a heartbeat every third of it.
     sync_lock_ttl_s: float = 60.0
-    # A triggered run may wait this long in the queue; an INICIADA run silent this long is marked ERRO.
+    # A triggered run may wait this long in the queue (its scope stays reserved meanwhile).
     sync_stale_after_s: float = 900.0
     # Run the schedule inside the API process when there is no Redis (off in tests).
     scheduler_enabled: bool = True
@@ -119,6 +121,9 @@ class Settings(BaseSettings):
     contratos_uasgs: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # More modules registering jobs (comma-separated), imported by workers and the in-process runner.
     extra_job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Addresses (or CIDRs) of the reverse proxies whose X-Forwarded-For/-Proto `espelho serve` believes,
+    # comma-separated; none by default, so no client can choose the address the login throttle counts.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("database_url")
     @classmethod
@@ -128,7 +133,7 @@ class Settings(BaseSettings):
         scheme, sep, rest = url.partition("://")
         return f"postgresql+psycopg://{rest}" if sep and scheme in ("postgres", "postgresql") else url
 
-    @field_validator("contratos_uasgs", "extra_job_modules", "cors_origins", mode="before")
+    @field_validator("contratos_uasgs", "extra_job_modules", "cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_uasgs(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().startswith("["):

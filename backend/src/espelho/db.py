@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import JSON, ColumnElement, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -90,6 +90,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def contains_text(column: Any, text: str) -> ColumnElement[bool]:
+    """Case-insensitive "`column` contains `text`": the one way every search builds its LIKE. The wildcards
+    a user types (% and _) and the escape character match themselves, so `q=%` finds a literal percent
+    sign instead of everything. The ESCAPE clause is explicit: SQLite has no default escape character."""
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
 
 
 # Bounds the memory of one executemany, not a database limit.

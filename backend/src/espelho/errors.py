@@ -4,7 +4,9 @@ the API renders every one of them as {"error", "detail"}. Code raises these, nev
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 
 class EspelhoError(Exception):
@@ -46,10 +48,6 @@ class UpstreamError(EspelhoError, status=502, error="upstream_error"):
         self.status = status
 
 
-class BadRequest(EspelhoError, status=400, error="bad_request"):
-    """A request the framework could not read (a malformed body)."""
-
-
 class NotFound(EspelhoError, status=404, error="not_found"):
     """Not in the mirror, or no such route."""
 
@@ -71,7 +69,8 @@ class Forbidden(EspelhoError, status=403, error="forbidden"):
 
 
 class PayloadTooLarge(EspelhoError, status=413, error="payload_too_large"):
-    """A body past the route's size limit (read by the route itself: the WhatsApp webhook)."""
+    """A body over ESPELHO_MAX_BODY_BYTES (api.BodySizeLimit, refused before anything reads it), or past a
+    route's own smaller limit (the WhatsApp webhook)."""
 
 
 class WhatsAppDisabled(EspelhoError, status=503, error="whatsapp_disabled"):
@@ -104,13 +103,57 @@ class GraphRejected(UpstreamRejected):
 
 
 _BY_STATUS: dict[int, type[EspelhoError]] = {
-    cls.status_code: cls for cls in (BadRequest, NotFound, MethodNotAllowed, Conflict, Forbidden)
+    cls.status_code: cls for cls in (NotFound, MethodNotAllowed, Conflict, Forbidden, PayloadTooLarge)
 }
 
 
 def from_status(status: int, message: str, headers: Mapping[str, str] | None = None) -> EspelhoError:
     """The error for a status the web framework produced itself (an unknown path, a wrong method, a body
-    it could not parse); Espelho's own code raises the classes above."""
+    over the size limit); Espelho's own code raises the classes above."""
     error = _BY_STATUS.get(status, EspelhoError)(message, headers=headers)
     error.status_code = status  # the framework's status stands, even for one without a class here
     return error
+
+
+# ---- the envelope's shapes, as the OpenAPI schema documents them (espelho/openapi.py) ----------------
+
+
+class ErrorInfo(BaseModel):
+    message: str
+    info: Any = Field(default=None, description="Facts about the error, e.g. the running `run_id` of a 409")
+
+
+class ErrorOut(BaseModel):
+    """The envelope of every error answer but 422 and the upstream failures."""
+
+    error: str = Field(description="unauthorized, forbidden, not_found, conflict, payload_too_large, "
+                                   "too_many_requests, …")
+    detail: str | ErrorInfo
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="The parameter or body field (dotted path), or empty for the whole body")
+    message: str
+    input: str | int | float | bool | None = Field(
+        description="The value given, when it is a plain value outside any secret field (else null)")
+
+
+class ValidationErrorOut(BaseModel):
+    """422: what was wrong with the request, one entry per problem."""
+
+    error: Literal["invalid_input"]
+    detail: list[FieldProblem]
+
+
+class UpstreamDetail(BaseModel):
+    message: str
+    upstream: str = Field(description="comprasnet, acessorias, or jobs (the job queue)")
+    upstream_status: int | None = Field(description="The upstream's HTTP status, when it answered")
+
+
+class UpstreamErrorOut(BaseModel):
+    """502 (rejected or malformed), 503 (down, throttling) or 504 (timeout): the stored rows are untouched."""
+
+    error: str = Field(description="upstream_rejected, upstream_malformed, upstream_unavailable, "
+                                   "upstream_timeout")
+    detail: UpstreamDetail

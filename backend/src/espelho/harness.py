@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from sqlalchemy import create_engine, text
@@ -78,8 +79,9 @@ class ThreadedServer(uvicorn.Server):
 
 
 @contextmanager
-def serve_in_thread(app: object, port: int) -> Iterator[str]:
-    server = ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+def serve_in_thread(app: object, port: int, **options: Any) -> Iterator[str]:
+    server = ThreadedServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",  # type: ignore[arg-type]
+                                           **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

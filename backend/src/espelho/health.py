@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
 from sqlalchemy import text
 
 from espelho import __version__
-from espelho.api import SessionDep
+from espelho.api import SessionDep, SlashOptionalRouter
 
-router = APIRouter(prefix="/api/v1", tags=["health"])
+router = SlashOptionalRouter(prefix="/api/v1", tags=["health"])
 
 
 @router.get("/health")

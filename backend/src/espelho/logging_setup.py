@@ -4,8 +4,32 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 import structlog
+
+# A key naming any of these holds a secret: its value is never logged, nor echoed in an error answer.
+SECRET_KEY_PARTS = ("password", "senha", "token", "secret", "authorization")
+REDACTED = "***"
+
+
+def is_secret_key(key: object) -> bool:
+    name = str(key).lower()
+    return any(part in name for part in SECRET_KEY_PARTS)
+
+
+def redact(value: Any) -> Any:
+    """`value` with the value of every secret-named key replaced by REDACTED, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: REDACTED if is_secret_key(k) else redact(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    return value
+
+
+def _redact_secrets(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> Mapping[str, Any]:
+    return redact(event_dict)
 
 
 class _CurrentStderr:
@@ -28,6 +52,7 @@ def configure_logging(level: str = "INFO", json: bool = False) -> None:
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            _redact_secrets,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             renderer,

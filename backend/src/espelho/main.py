@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,16 +17,18 @@ from starlette.middleware.cors import CORSMiddleware
 
 from espelho import __version__
 from espelho.acessorias.router import router as acessorias_router
+from espelho.api import BodySizeLimit, error_response
 from espelho.auth.deps import authenticate
 from espelho.auth.router import router as auth_router
 from espelho.auth.security import secret_key_problem
 from espelho.config import Settings
 from espelho.contratos.router import router as contratos_router
 from espelho.db import Database
-from espelho.errors import EspelhoError, NotFound, UpstreamError, from_status
+from espelho.errors import EspelhoError, InvalidInput, NotFound, UpstreamError, from_status
 from espelho.health import router as health_router
-from espelho.logging_setup import configure_logging, get_logger
+from espelho.logging_setup import configure_logging, get_logger, is_secret_key
 from espelho.observability import install_metrics
+from espelho.openapi import install_error_documentation
 from espelho.regras import router as regras_router
 from espelho.relatorios.router import router as relatorios_router
 from espelho.syncs.history_router import router as sync_history_router
@@ -36,21 +39,20 @@ from espelho.whatsapp.router import router as whatsapp_router
 log = get_logger(__name__)
 
 
-def _error(status: int, error: str, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": error, "detail": detail}, headers=headers)
+_MAX_ECHO_CHARS = 200
+_NOT_JSON = "expected a JSON body (Content-Type: application/json)"
 
 
-_SECRET_FIELDS = ("password", "senha", "token", "secret")
-
-
-def _redact(value: Any, loc: Any = ()) -> Any:
-    """Validation errors echo their input: never echo a password or token back."""
-    if any(s in str(p).lower() for p in loc for s in _SECRET_FIELDS):
-        return "***"
-    if isinstance(value, dict):
-        return {k: "***" if any(s in str(k).lower() for s in _SECRET_FIELDS) else _redact(v)
-                for k, v in value.items()}
-    return value
+def _problem(field: str, message: str, value: Any) -> dict[str, Any]:
+    """One entry of a 422's detail. It echoes the input only when it is a JSON scalar outside any secret
+    field (logging_setup.is_secret_key), texts shortened: never a password, a raw body or a whole object."""
+    echoed: Any = None
+    if not any(is_secret_key(part) for part in field.split(".")):
+        if isinstance(value, str):
+            echoed = value if len(value) <= _MAX_ECHO_CHARS else value[:_MAX_ECHO_CHARS] + "…"
+        elif isinstance(value, bool | int) or (isinstance(value, float) and math.isfinite(value)):
+            echoed = value
+    return {"field": field, "message": message, "input": echoed}
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -59,20 +61,29 @@ def _install_error_handlers(app: FastAPI) -> None:
         detail: Any = exc.message if exc.detail is None else {"message": exc.message, "info": exc.detail}
         if isinstance(exc, UpstreamError):
             detail = {"message": exc.message, "upstream": exc.upstream, "upstream_status": exc.status}
-        return _error(exc.status_code, exc.error, detail, exc.headers)
+        if isinstance(exc, InvalidInput):  # the same shape as a request validation error
+            info = exc.detail if isinstance(exc.detail, dict) else {}
+            detail = [_problem(str(info.get("field", "")), exc.message, info.get("input"))]
+        return error_response(exc.status_code, exc.error, detail, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body")),
-             "message": e.get("msg"), "input": _redact(e.get("input"), e.get("loc", ()))}
-            for e in exc.errors()
-        ]
-        return _error(422, "invalid_input", problems)
+        problems = []
+        for e in exc.errors():
+            field = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
+            if isinstance(e.get("input"), bytes):  # the body was not JSON (a form, text): FastAPI kept it raw
+                problems.append(_problem(field, _NOT_JSON, None))
+            else:
+                problems.append(_problem(field, str(e.get("msg")), e.get("input")))
+        return error_response(422, "invalid_input", problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def framework_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # Only the framework raises these (an unknown path, a wrong method): rendered as our own errors.
+        # Only the framework raises these (an unknown path, a wrong method, a body over the size limit from
+        # api.BodySizeLimit): rendered as our own errors. FastAPI's only 400 is a body it could not decode
+        # (not UTF-8 JSON): one error path for bad bodies, the 422 of a body that is not JSON.
+        if exc.status_code == 400:
+            return await espelho_error(request, InvalidInput(_NOT_JSON))
         return await espelho_error(request, from_status(exc.status_code, str(exc.detail), exc.headers))
 
 
@@ -106,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     _install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(regras_router)
@@ -119,6 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_metrics(app)
     _allow_cors(app, settings)
     _mount_web_app(app, settings)
+    install_error_documentation(app)
     return app
 
 
@@ -134,6 +147,8 @@ def _allow_cors(app: FastAPI, settings: Settings) -> None:
                        allow_credentials=settings.cors_allow_credentials,
                        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                        allow_headers=["Authorization", "Content-Type"], max_age=600)
+
+
 def _operation_id(route: APIRoute) -> str:
     return route.name
 

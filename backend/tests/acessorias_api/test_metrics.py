@@ -302,3 +302,43 @@ def test_recompute_all_rebuilds_every_competencia(
     stamp = now_utc()
     answer = api.get(f"{API}/dashboard/metricas", params={"competencia": sorted(competencias)[0]}).json()
     assert ts(answer["calculada_em"]) < stamp  # served from the rebuilt cache
+
+
+def test_made_up_regimes_and_competencias_are_served_but_never_stored(
+    api: Any, database: Database, sync: Callable[..., Any]
+) -> None:
+    """A USER asking for regimes and competências no processo has must not grow metricas_cache."""
+    from sqlalchemy import func
+
+    from tests.helpers import client_as
+
+    sync("FULL")
+    rows = processos(database)
+    competencia = busiest(rows)
+    regime = next(p.regime_tributario for p in rows if p.regime_tributario and p.competencia == competencia)
+    user = client_as(api, "USER")
+
+    def cache_rows() -> int:
+        with database.session() as session:
+            return session.scalar(select(func.count()).select_from(MetricaCache)) or 0
+
+    before = cache_rows()
+    real = user.get(f"{API}/dashboard/metricas", params={"competencia": competencia, "regime": regime})
+    assert real.status_code == 200 and real.json()["total_processos"] > 0
+    assert cache_rows() > before  # values the mirror holds are cached as before
+    user.get(f"{API}/dashboard/metricas", params={"regime": "indefinido"})
+    before = cache_rows()
+
+    asks = [("metricas", {"regime": f"Regime inventado {i}"}) for i in range(5)]
+    asks += [("metricas", {"competencia": competencia, "regime": f"Outro {i}"}) for i in range(3)]
+    asks += [("metricas", {"regime": spelling}) for spelling in ("INDEFINIDO", "in-de_fi nido", "Indefinido")]
+    asks += [("metricas", {"competencia": f"{m:02d}/1901"}) for m in range(1, 4)]
+    asks += [("regimes", {"competencia": "01/1902"}), ("timeline", {"competencia": "02/1903"}),
+             ("timeline", {"de": "01/1904", "ate": "12/2999"}),
+             ("timeline", {"de": competencia, "ate": "12/2998"})]
+    for name, params in asks:
+        response = user.get(f"{API}/dashboard/{name}", params=params)
+        assert response.status_code == 200, (name, params, response.text)
+    assert cache_rows() == before
+    assert user.get(f"{API}/dashboard/metricas", params={"regime": "Regime inventado 0"}).json()[
+        "total_processos"] == 0

@@ -90,6 +90,11 @@ def test_processos_list_filters_ordering_and_pagination(
         or word in empresas[p.empresa_id].nome.lower()
     }
     assert expected_q and ids(all_items(api, "/processos", q=word)) == expected_q
+    for wildcard in ("%", "_", "\\"):  # LIKE's wildcards and escape are searched for literally
+        assert ids(all_items(api, "/processos", q=wildcard)) == {
+            p.id for p in processos
+            if wildcard in p.nome + (p.titulo or "") + empresas[p.empresa_id].nome
+        }
 
     combined = all_items(api, "/processos", competencia=competencia, status="C", regime=regime)
     assert ids(combined) == {
@@ -217,6 +222,10 @@ def test_empresas_and_obrigacoes_filters(api: Any, database: Database, sync: Cal
         e.id for e in empresas if word in e.nome.lower() or word in (e.fantasia or "").lower()
     }
     assert api.get(f"{API}/empresas/{empresas[0].id}").json()["cnpj"] == empresas[0].cnpj
+    for wildcard in ("%", "_"):
+        assert ids(all_items(api, "/empresas", q=wildcard)) == {
+            e.id for e in empresas if wildcard in e.nome + (e.fantasia or "")
+        }
 
     assert ids(all_items(api, "/obrigacoes")) == {o.id for o in obrigacoes}
     sample = obrigacoes[len(obrigacoes) // 2]

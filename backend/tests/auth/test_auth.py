@@ -61,7 +61,7 @@ def test_repeated_failures_are_slowed_down(api: TestClient, anon_api: TestClient
                              json={"email": "alvo@example.com", "password": "guess"}).status_code == 401
     # Locked out now, even with the right password, until the delay passes.
     blocked = anon_api.post("/api/v1/auth/login", json={"email": "alvo@example.com", "password": PASSWORD})
-    assert blocked.status_code == 429
+    assert blocked.status_code == 429 and blocked.json()["error"] == "too_many_requests"
     assert int(blocked.headers["Retry-After"]) >= 1
 
 
@@ -79,11 +79,11 @@ def test_missing_malformed_or_expired_tokens_get_401(anon_api: TestClient, setti
     from tests.helpers import create_user_with_token
 
     user_id, _ = create_user_with_token(database, settings, "ADMIN")
-    expired = create_access_token(settings, user_id, "ADMIN", expires_in=timedelta(seconds=-5))
+    expired = create_access_token(settings, user_id, "ADMIN", 0, expires_in=timedelta(seconds=-5))
     response = anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401 and "expired" in response.text
     other_key = settings.model_copy(update={"secret_key": settings.secret_key.__class__("x" * 40)})
-    forged = create_access_token(other_key, user_id, "ADMIN")
+    forged = create_access_token(other_key, user_id, "ADMIN", 0)
     assert anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
@@ -91,12 +91,62 @@ def test_public_routes_need_no_token(anon_api: TestClient) -> None:
     assert anon_api.get("/api/v1/health").status_code == 200
 
 
-def test_deactivated_user_token_stops_working(api: TestClient, anon_api: TestClient) -> None:
+def _login(anon_api: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    response = anon_api.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def test_deactivated_user_token_stops_working_for_good(api: TestClient, anon_api: TestClient) -> None:
     user = _create(api, "sai@example.com")
-    token = anon_api.post("/api/v1/auth/login", json={"email": "sai@example.com", "password": PASSWORD}
-                          ).json()["access_token"]
+    token = _login(anon_api, "sai@example.com")
     assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"ativo": False}).status_code == 200
-    assert anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert anon_api.get("/api/v1/auth/me", headers=token).status_code == 401
+    # Reactivation does not revive the tokens of before: the user signs in again.
+    assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"ativo": True}).status_code == 200
+    assert anon_api.get("/api/v1/auth/me", headers=token).status_code == 401
+    assert anon_api.get("/api/v1/auth/me", headers=_login(anon_api, "sai@example.com")).status_code == 200
+
+
+def test_a_deleted_users_token_never_opens_the_next_user(api: TestClient, anon_api: TestClient) -> None:
+    deleted = _create(api, "apagado@example.com", "USER")  # the highest id, the one SQLite used to reuse
+    token = _login(anon_api, "apagado@example.com")
+    assert api.delete(f"/api/v1/usuarios/{deleted['id']}").status_code == 204
+    successor = _create(api, "novo-admin@example.com", "ADMIN")
+    assert successor["id"] != deleted["id"]
+    response = anon_api.get("/api/v1/auth/me", headers=token)
+    assert response.status_code == 401 and response.json()["error"] == "unauthorized"
+    assert anon_api.post("/api/v1/usuarios/", headers=token,
+                         json={"email": "intruso@example.com", "password": PASSWORD, "role": "ADMIN"}
+                         ).status_code == 401
+
+
+def test_tokens_from_before_a_password_change_get_401(api: TestClient, anon_api: TestClient) -> None:
+    user = _create(api, "troca@example.com", "MANAGER")
+    before = _login(anon_api, "troca@example.com")
+    assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"password": "new-Passw0rd!"}).status_code == 200
+    assert anon_api.get("/api/v1/auth/me", headers=before).status_code == 401
+    after = _login(anon_api, "troca@example.com", "new-Passw0rd!")
+    assert anon_api.get("/api/v1/auth/me", headers=after).status_code == 200
+    # A name change revokes nothing; a role change does (the token must not carry the old rights).
+    assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"nome": "Troca"}).status_code == 200
+    assert anon_api.get("/api/v1/auth/me", headers=after).status_code == 200
+    assert api.patch(f"/api/v1/usuarios/{user['id']}", json={"role": "USER"}).status_code == 200
+    assert anon_api.get("/api/v1/auth/me", headers=after).status_code == 401
+
+
+def test_a_token_without_a_version_gets_401(anon_api: TestClient, settings: Settings,
+                                            database: Database) -> None:
+    """Tokens signed before token versions existed carry none: they die with the upgrade."""
+    import jwt
+
+    from espelho.clock import now_utc
+    from tests.helpers import create_user_with_token
+
+    user_id, _ = create_user_with_token(database, settings, "ADMIN")
+    claims = {"sub": str(user_id), "role": "ADMIN", "iat": now_utc(), "exp": now_utc() + timedelta(hours=1)}
+    old = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm="HS256")
+    assert anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
 
 
 def test_roles_give_403_not_401(api: TestClient) -> None:
@@ -136,6 +186,53 @@ def test_the_last_admin_cannot_be_removed(api: TestClient) -> None:
     me = api.get("/api/v1/auth/me").json()
     assert api.patch(f"/api/v1/usuarios/{me['id']}", json={"role": "USER"}).status_code == 409
     assert api.delete(f"/api/v1/usuarios/{me['id']}").status_code == 409
+
+
+_REMOVALS = [("PATCH", {"ativo": False}), ("PATCH", {"role": "USER"}), ("DELETE", None)]
+
+
+def _at_once(*calls: tuple[TestClient, str, str, dict | None]) -> list[int]:
+    """Send the requests from threads released together; their statuses."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    statuses: list[int] = []
+
+    def send(client: TestClient, method: str, url: str, body: dict | None) -> None:
+        barrier.wait()
+        statuses.append(client.request(method, url, **({"json": body} if body else {})).status_code)
+
+    threads = [threading.Thread(target=send, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return sorted(statuses)
+
+
+def test_two_admins_removing_each_other_at_once_always_leave_one(settings: Settings,
+                                                                  database: Database) -> None:
+    """Each of the only two active ADMINs deactivates, demotes or deletes the other at the same instant:
+    whatever wins, an active ADMIN is left (the guard counts inside the write lock / row locks)."""
+    from sqlalchemy import func, update
+
+    from tests.helpers import create_user_with_token
+
+    with TestClient(create_app(settings)) as app_client:
+        for trial in range(9):
+            with database.session() as session:  # the pair below are the only active ADMINs
+                session.execute(update(Usuario).values(ativo=False))
+            (a, token_a), (b, token_b) = (create_user_with_token(database, settings, "ADMIN") for _ in "ab")
+            as_a, as_b = (TestClient(app_client.app, headers={"Authorization": f"Bearer {t}"})
+                          for t in (token_a, token_b))
+            first, second = _REMOVALS[trial % 3], _REMOVALS[(trial + trial // 3) % 3]
+            statuses = _at_once((as_a, first[0], f"/api/v1/usuarios/{b}", first[1]),
+                                (as_b, second[0], f"/api/v1/usuarios/{a}", second[1]))
+            with database.session() as session:
+                left = session.scalar(select(func.count()).select_from(Usuario).where(
+                    Usuario.role == "ADMIN", Usuario.ativo.is_(True)))
+            assert left == 1, (trial, statuses)
+            assert statuses[0] in (200, 204) and statuses[1] in (401, 409), statuses
 
 
 def test_passwords_are_not_echoed_in_validation_errors(anon_api: TestClient, api: TestClient) -> None:

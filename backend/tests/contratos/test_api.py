@@ -79,6 +79,23 @@ def test_filters(api: TestClient, synced_demo: dict[str, Any], database: Databas
     )
 
 
+def test_search_wildcards_are_literal(
+    api: TestClient, synced_demo: dict[str, Any], database: Database
+) -> None:
+    """`q=%` used to match every contract: the LIKE wildcards a user types match themselves."""
+    with database.session() as session:
+        contratos = list(session.scalars(select(Contrato)))
+    assert len(contratos) > 2
+    for wildcard in ("%", "_", "\\", "%%"):
+        expected = {
+            c.id for c in contratos
+            if any(wildcard in (v or "") for v in (c.numero, c.objeto, c.fornecedor_nome,
+                                                   c.fornecedor_cnpj_cpf, c.processo, c.licitacao_numero))
+        }
+        assert {i["id"] for i in _all(api, "/api/contratos/", q=wildcard)["items"]} == expected, wildcard
+    assert _all(api, "/api/contratos/", q="%")["total"] < len(contratos)
+
+
 def test_vigencia_lists_follow_the_dates(
     api: TestClient, synced_demo: dict[str, Any], database: Database
 ) -> None:

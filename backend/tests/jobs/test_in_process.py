@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
 from espelho.clock import now_utc
 from espelho.config import Settings
+from espelho.contratos.models import Contrato, Uasg
 from espelho.contratos.tasks import UASG_SYNC, UasgArgs
 from espelho.db import Database
 from espelho.syncs import service as runs
@@ -54,6 +55,44 @@ def test_manual_sync_runs_in_background_and_a_second_trigger_gets_409(
         assert client.app.state.jobs.dispatcher.wait_idle(120)
         assert _status(database, third.json()["run_id"]) == "CONCLUIDA"
         assert [r.tipo for r in recorded_runs(database)] == ["FULL", "INCREMENTAL"]
+
+
+def test_a_409_always_names_the_run_holding_the_scope(api: Any, database: Database) -> None:
+    """A holder records its run just after taking the lock: the 409 waits for that record instead of
+    answering `run_id: null`; and a scope freed meanwhile is simply taken."""
+    import threading
+
+    locks = api.app.state.jobs.ctx.locks
+    assert locks.acquire("acessorias", "holder", ttl_s=60)
+    recorded: list[int] = []
+    threading.Timer(0.3, lambda: recorded.append(
+        runs.start_run(database, origem="ACESSORIAS", tipo="FULL", escopo="acessorias"))).start()
+    response = api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"]["info"] == {"escopo": "acessorias", "run_id": recorded[0]}
+
+    with database.session() as session:
+        session.get(Sincronizacao, recorded[0]).status = "CONCLUIDA"  # type: ignore[union-attr]
+    threading.Timer(0.3, lambda: locks.release("acessorias", "holder")).start()
+    freed = api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
+    assert freed.status_code == 202, freed.text
+    assert api.app.state.jobs.dispatcher.wait_idle(120)
+
+
+def test_a_contract_sync_is_refused_while_that_contract_syncs(api: Any, database: Database) -> None:
+    """The HTTP (and CLI) contract sync, and the one-tab sync, take the contract's scope like the job: one
+    run at a time, and the 409 names the run holding it."""
+    with database.session() as session:
+        session.add(Uasg(codigo="160123", criado_em=now_utc()))
+        session.flush()
+        session.add(Contrato(id=42, uasg_codigo="160123", raw_json={"id": 42}, criado_em=now_utc(),
+                             listado_em=now_utc()))
+    assert api.app.state.jobs.ctx.locks.acquire("contrato:42", "holder", ttl_s=60)
+    running = runs.start_run(database, origem="COMPRASNET", tipo="CONTRATO", escopo="contrato:42")
+    for path in ("/api/contratos/42/sincronizar", "/api/contratos/42/sincronizar/empenhos"):
+        response = api.post(path)
+        assert response.status_code == 409, (path, response.text)
+        assert response.json()["detail"]["info"] == {"escopo": "contrato:42", "run_id": running}
 
 
 def test_manual_sync_validates_its_body(api: Any) -> None:
@@ -113,7 +152,7 @@ def test_a_crashed_runs_lock_expires_and_the_run_is_marked_failed(api: Any, data
 
 def test_stale_runs_are_reaped_only_when_their_scope_is_unlocked(database: Database,
                                                                  settings: Settings) -> None:
-    ctx = JobContext(settings.model_copy(update={"sync_stale_after_s": 60}), database)
+    ctx = JobContext(settings, database)
     held = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:111111")
     orphan = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:222222")
     fresh = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:333333")
@@ -123,6 +162,28 @@ def test_stale_runs_are_reaped_only_when_their_scope_is_unlocked(database: Datab
     assert ctx.locks.acquire("uasg:111111", "alive", ttl_s=60)
     assert reap_stale_runs(ctx) == [orphan]
     assert [_status(database, r) for r in (held, orphan, fresh)] == ["INICIADA", "ERRO", "INICIADA"]
+
+
+def test_a_crashed_run_is_marked_failed_within_the_lock_ttl(database: Database, settings: Settings) -> None:
+    """The sweep runs every heartbeat interval and fails an unlocked silent run: ERRO shows in the API about
+    one lock TTL after the crash, not after ESPELHO_SYNC_STALE_AFTER_S (15 min)."""
+    import time
+
+    ttl = 1.5
+    app_settings = settings.model_copy(update={"scheduler_enabled": True, "sync_lock_ttl_s": ttl,
+                                               "acessorias_token": None})
+    # What a process that died mid-sync leaves: its lock, and its run with its last heartbeat (now).
+    crashed_at = time.monotonic()
+    assert DatabaseLocks(database).acquire("uasg:160123", "dead-process", ttl_s=ttl)
+    dead = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:160123")
+    with signed_in_client(app_settings, database) as client:
+        failed = wait_for(
+            lambda: client.get("/api/v1/sync/history", params={"status": "ERRO"}).json()["items"],
+            timeout_s=20, interval_s=0.1, what="the crashed run to be marked ERRO")
+        elapsed = time.monotonic() - crashed_at
+        client.app.state.jobs.scheduler.shutdown(wait=False)
+    assert failed[0]["id"] == dead and "interrupted" in failed[0]["mensagem_erro"]
+    assert ttl <= elapsed <= ttl * 4 / 3 + 1.5, elapsed
 
 
 def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, settings: Settings) -> None:

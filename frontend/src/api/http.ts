@@ -27,8 +27,13 @@ function detailMessage(detail: unknown): string | null {
   if (!detail) return null;
   if (typeof detail === 'string') return detail;
   if (Array.isArray(detail)) {
+    // A 422 lists its problems as {field, message}; an empty field is the whole body.
     return detail
-      .map((d) => (typeof d === 'object' && d ? `${(d as { field?: string }).field ?? ''}: ${(d as { message?: string }).message ?? ''}` : String(d)))
+      .map((d) => {
+        if (typeof d !== 'object' || !d) return String(d);
+        const { field, message } = d as { field?: string; message?: string };
+        return field ? `${field}: ${message ?? ''}` : (message ?? '');
+      })
       .join('; ');
   }
   if (typeof detail === 'object' && 'message' in detail) return String((detail as { message: unknown }).message);
@@ -48,8 +53,12 @@ export function describeError(status: number, body: unknown): string {
       return detail ? `Não encontrado: ${detail}` : 'Não encontrado.';
     case 409:
       return detail ? `Já existe uma sincronização em andamento: ${detail}` : 'Já existe uma sincronização em andamento.';
+    case 413:
+      return 'Os dados enviados são grandes demais.';
     case 422:
       return detail ? `Dados inválidos: ${detail}` : 'Dados inválidos.';
+    case 429:
+      return 'Muitas tentativas sem sucesso. Aguarde um pouco e tente de novo.';
     case 502:
     case 503:
     case 504:

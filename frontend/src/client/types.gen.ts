@@ -1092,16 +1092,6 @@ export type Gargalo = {
 };
 
 /**
- * HTTPValidationError
- */
-export type HttpValidationError = {
-    /**
-     * Detail
-     */
-    detail?: Array<ValidationError>;
-};
-
-/**
  * HistoricoOut
  */
 export type HistoricoOut = {
@@ -2614,34 +2604,6 @@ export type UsuarioUpdate = {
 };
 
 /**
- * ValidationError
- */
-export type ValidationError = {
-    /**
-     * Location
-     */
-    loc: Array<string | number>;
-    /**
-     * Message
-     */
-    msg: string;
-    /**
-     * Error Type
-     */
-    type: string;
-    /**
-     * Input
-     */
-    input?: unknown;
-    /**
-     * Context
-     */
-    ctx?: {
-        [key: string]: unknown;
-    };
-};
-
-/**
  * Variacao
  */
 export type Variacao = {
@@ -2713,6 +2675,115 @@ export type WebhookAck = {
      * Reenvios
      */
     reenvios: number;
+};
+
+/**
+ * ErrorInfo
+ */
+export type ErrorInfo = {
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Info
+     *
+     * Facts about the error, e.g. the running `run_id` of a 409
+     */
+    info?: unknown;
+};
+
+/**
+ * ErrorOut
+ *
+ * The envelope of every error answer but 422 and the upstream failures.
+ */
+export type ErrorOut = {
+    /**
+     * Error
+     *
+     * unauthorized, forbidden, not_found, conflict, payload_too_large, too_many_requests, …
+     */
+    error: string;
+    /**
+     * Detail
+     */
+    detail: string | ErrorInfo;
+};
+
+/**
+ * FieldProblem
+ */
+export type FieldProblem = {
+    /**
+     * Field
+     *
+     * The parameter or body field (dotted path), or empty for the whole body
+     */
+    field: string;
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Input
+     *
+     * The value given, when it is a plain value outside any secret field (else null)
+     */
+    input: string | number | number | boolean | null;
+};
+
+/**
+ * ValidationErrorOut
+ *
+ * 422: what was wrong with the request, one entry per problem.
+ */
+export type ValidationErrorOut = {
+    /**
+     * Error
+     */
+    error: 'invalid_input';
+    /**
+     * Detail
+     */
+    detail: Array<FieldProblem>;
+};
+
+/**
+ * UpstreamDetail
+ */
+export type UpstreamDetail = {
+    /**
+     * Message
+     */
+    message: string;
+    /**
+     * Upstream
+     *
+     * comprasnet, acessorias, or jobs (the job queue)
+     */
+    upstream: string;
+    /**
+     * Upstream Status
+     *
+     * The upstream's HTTP status, when it answered
+     */
+    upstream_status: number | null;
+};
+
+/**
+ * UpstreamErrorOut
+ *
+ * 502 (rejected or malformed), 503 (down, throttling) or 504 (timeout): the stored rows are untouched.
+ */
+export type UpstreamErrorOut = {
+    /**
+     * Error
+     *
+     * upstream_rejected, upstream_malformed, upstream_unavailable, upstream_timeout
+     */
+    error: string;
+    detail: UpstreamDetail;
 };
 
 /**
@@ -3080,17 +3151,21 @@ export type LoginData = {
 
 export type LoginErrors = {
     /**
-     * Unauthorized
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    401: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
      */
-    422: HttpValidationError;
+    413: ErrorOut;
     /**
-     * Too Many Requests
+     * Invalid parameters or body
      */
-    429: unknown;
+    422: ValidationErrorOut;
+    /**
+     * Too many failed logins: retry after the Retry-After header's seconds
+     */
+    429: ErrorOut;
 };
 
 export type LoginError = LoginErrors[keyof LoginErrors];
@@ -3110,6 +3185,15 @@ export type MeData = {
     query?: never;
     url: '/api/v1/auth/me';
 };
+
+export type MeErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+};
+
+export type MeError = MeErrors[keyof MeErrors];
 
 export type MeResponses = {
     /**
@@ -3142,9 +3226,17 @@ export type ListUsuariosData = {
 
 export type ListUsuariosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListUsuariosError = ListUsuariosErrors[keyof ListUsuariosErrors];
@@ -3167,9 +3259,25 @@ export type CreateUsuarioData = {
 
 export type CreateUsuarioErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type CreateUsuarioError = CreateUsuarioErrors[keyof CreateUsuarioErrors];
@@ -3197,9 +3305,25 @@ export type DeleteUsuarioData = {
 
 export type DeleteUsuarioErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DeleteUsuarioError = DeleteUsuarioErrors[keyof DeleteUsuarioErrors];
@@ -3227,9 +3351,21 @@ export type GetUsuarioData = {
 
 export type GetUsuarioErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type GetUsuarioError = GetUsuarioErrors[keyof GetUsuarioErrors];
@@ -3257,9 +3393,29 @@ export type UpdateUsuarioData = {
 
 export type UpdateUsuarioErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type UpdateUsuarioError = UpdateUsuarioErrors[keyof UpdateUsuarioErrors];
@@ -3280,6 +3436,15 @@ export type RegrasData = {
     url: '/api/v1/regras/';
 };
 
+export type RegrasErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+};
+
+export type RegrasError = RegrasErrors[keyof RegrasErrors];
+
 export type RegrasResponses = {
     /**
      * Successful Response
@@ -3298,13 +3463,29 @@ export type SyncManualData = {
 
 export type SyncManualErrors = {
     /**
-     * A run of this scope is going
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    409: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * The signed-in user's role may not do this
      */
-    422: HttpValidationError;
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
 
 export type SyncManualError = SyncManualErrors[keyof SyncManualErrors];
@@ -3334,13 +3515,25 @@ export type SyncContratosData = {
 
 export type SyncContratosErrors = {
     /**
-     * A run of this scope is going
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    409: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * The signed-in user's role may not do this
      */
-    422: HttpValidationError;
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
 
 export type SyncContratosError = SyncContratosErrors[keyof SyncContratosErrors];
@@ -3368,9 +3561,13 @@ export type SyncStatusData = {
 
 export type SyncStatusErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type SyncStatusError = SyncStatusErrors[keyof SyncStatusErrors];
@@ -3430,9 +3627,13 @@ export type SyncHistoryData = {
 
 export type SyncHistoryErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type SyncHistoryError = SyncHistoryErrors[keyof SyncHistoryErrors];
@@ -3502,9 +3703,13 @@ export type ListContratosData = {
 
 export type ListContratosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListContratosError = ListContratosErrors[keyof ListContratosErrors];
@@ -3524,6 +3729,15 @@ export type ListUasgsData = {
     query?: never;
     url: '/api/contratos/uasgs/';
 };
+
+export type ListUasgsErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+};
+
+export type ListUasgsError = ListUasgsErrors[keyof ListUasgsErrors];
 
 export type ListUasgsResponses = {
     /**
@@ -3582,9 +3796,13 @@ export type VencidosData = {
 
 export type VencidosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type VencidosError = VencidosErrors[keyof VencidosErrors];
@@ -3650,9 +3868,13 @@ export type ProximosVencerData = {
 
 export type ProximosVencerErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProximosVencerError = ProximosVencerErrors[keyof ProximosVencerErrors];
@@ -3712,9 +3934,13 @@ export type AtivosData = {
 
 export type AtivosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type AtivosError = AtivosErrors[keyof AtivosErrors];
@@ -3762,9 +3988,17 @@ export type ListHistoricoData = {
 
 export type ListHistoricoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListHistoricoError = ListHistoricoErrors[keyof ListHistoricoErrors];
@@ -3812,9 +4046,17 @@ export type ListEmpenhosData = {
 
 export type ListEmpenhosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListEmpenhosError = ListEmpenhosErrors[keyof ListEmpenhosErrors];
@@ -3862,9 +4104,17 @@ export type ListItensData = {
 
 export type ListItensErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListItensError = ListItensErrors[keyof ListItensErrors];
@@ -3912,9 +4162,17 @@ export type ListArquivosData = {
 
 export type ListArquivosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListArquivosError = ListArquivosErrors[keyof ListArquivosErrors];
@@ -3944,9 +4202,17 @@ export type DetalheData = {
 
 export type DetalheErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DetalheError = DetalheErrors[keyof DetalheErrors];
@@ -3979,9 +4245,41 @@ export type SincronizarData = {
 
 export type SincronizarErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream rejected the request or answered malformed data
+     */
+    502: UpstreamErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
+    /**
+     * The upstream timed out
+     */
+    504: UpstreamErrorOut;
 };
 
 export type SincronizarError = SincronizarErrors[keyof SincronizarErrors];
@@ -4028,9 +4326,37 @@ export type SincronizarAbaData = {
 
 export type SincronizarAbaErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream rejected the request or answered malformed data
+     */
+    502: UpstreamErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
+    /**
+     * The upstream timed out
+     */
+    504: UpstreamErrorOut;
 };
 
 export type SincronizarAbaError = SincronizarAbaErrors[keyof SincronizarAbaErrors];
@@ -4114,9 +4440,13 @@ export type ListProcessosData = {
 
 export type ListProcessosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListProcessosError = ListProcessosErrors[keyof ListProcessosErrors];
@@ -4187,9 +4517,13 @@ export type ProcessosDaCompetenciaData = {
 
 export type ProcessosDaCompetenciaErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProcessosDaCompetenciaError = ProcessosDaCompetenciaErrors[keyof ProcessosDaCompetenciaErrors];
@@ -4260,9 +4594,17 @@ export type ProcessosDaEmpresaData = {
 
 export type ProcessosDaEmpresaErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProcessosDaEmpresaError = ProcessosDaEmpresaErrors[keyof ProcessosDaEmpresaErrors];
@@ -4290,9 +4632,17 @@ export type GetProcessoData = {
 
 export type GetProcessoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type GetProcessoError = GetProcessoErrors[keyof GetProcessoErrors];
@@ -4333,9 +4683,17 @@ export type PassosDoProcessoData = {
 
 export type PassosDoProcessoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type PassosDoProcessoError = PassosDoProcessoErrors[keyof PassosDoProcessoErrors];
@@ -4376,9 +4734,17 @@ export type DesdobramentosDoProcessoData = {
 
 export type DesdobramentosDoProcessoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DesdobramentosDoProcessoError = DesdobramentosDoProcessoErrors[keyof DesdobramentosDoProcessoErrors];
@@ -4444,9 +4810,13 @@ export type ListEmpresasData = {
 
 export type ListEmpresasErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListEmpresasError = ListEmpresasErrors[keyof ListEmpresasErrors];
@@ -4474,9 +4844,17 @@ export type GetEmpresaData = {
 
 export type GetEmpresaErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type GetEmpresaError = GetEmpresaErrors[keyof GetEmpresaErrors];
@@ -4547,9 +4925,17 @@ export type ProcessosDeEmpresaData = {
 
 export type ProcessosDeEmpresaErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ProcessosDeEmpresaError = ProcessosDeEmpresaErrors[keyof ProcessosDeEmpresaErrors];
@@ -4620,9 +5006,13 @@ export type ObrigacoesDoVencimentoData = {
 
 export type ObrigacoesDoVencimentoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ObrigacoesDoVencimentoError = ObrigacoesDoVencimentoErrors[keyof ObrigacoesDoVencimentoErrors];
@@ -4706,9 +5096,13 @@ export type ListObrigacoesData = {
 
 export type ListObrigacoesErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ListObrigacoesError = ListObrigacoesErrors[keyof ListObrigacoesErrors];
@@ -4744,9 +5138,13 @@ export type DashboardMetricasData = {
 
 export type DashboardMetricasErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardMetricasError = DashboardMetricasErrors[keyof DashboardMetricasErrors];
@@ -4776,9 +5174,13 @@ export type DashboardRegimesData = {
 
 export type DashboardRegimesErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardRegimesError = DashboardRegimesErrors[keyof DashboardRegimesErrors];
@@ -4820,9 +5222,13 @@ export type DashboardTimelineData = {
 
 export type DashboardTimelineErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardTimelineError = DashboardTimelineErrors[keyof DashboardTimelineErrors];
@@ -4858,17 +5264,17 @@ export type VerificarWebhookData = {
 
 export type VerificarWebhookErrors = {
     /**
-     * Wrong verify token or mode
+     * The signed-in user's role may not do this
      */
-    403: unknown;
+    403: ErrorOut;
     /**
-     * Validation Error
+     * Invalid parameters or body
      */
-    422: HttpValidationError;
+    422: ValidationErrorOut;
     /**
-     * WhatsApp is not configured
+     * The upstream (or the job queue) is unavailable or throttling
      */
-    503: unknown;
+    503: UpstreamErrorOut;
 };
 
 export type VerificarWebhookError = VerificarWebhookErrors[keyof VerificarWebhookErrors];
@@ -4891,26 +5297,28 @@ export type ReceberWebhookData = {
 
 export type ReceberWebhookErrors = {
     /**
-     * No X-Hub-Signature-256
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    401: unknown;
+    401: ErrorOut;
     /**
-     * X-Hub-Signature-256 does not match the body
+     * The signed-in user's role may not do this
      */
-    403: unknown;
+    403: ErrorOut;
     /**
-     * Body too large
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
      */
-    413: unknown;
+    413: ErrorOut;
     /**
-     * Not a webhook event
+     * Invalid parameters or body
      */
-    422: unknown;
+    422: ValidationErrorOut;
     /**
-     * WhatsApp is not configured
+     * The upstream (or the job queue) is unavailable or throttling
      */
-    503: unknown;
+    503: UpstreamErrorOut;
 };
+
+export type ReceberWebhookError = ReceberWebhookErrors[keyof ReceberWebhookErrors];
 
 export type ReceberWebhookResponses = {
     /**
@@ -4930,10 +5338,16 @@ export type RemoverVinculoData = {
 
 export type RemoverVinculoErrors = {
     /**
-     * WhatsApp is not configured
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    503: unknown;
+    401: ErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
+
+export type RemoverVinculoError = RemoverVinculoErrors[keyof RemoverVinculoErrors];
 
 export type RemoverVinculoResponses = {
     /**
@@ -4953,10 +5367,16 @@ export type MeuVinculoData = {
 
 export type MeuVinculoErrors = {
     /**
-     * WhatsApp is not configured
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    503: unknown;
+    401: ErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
+
+export type MeuVinculoError = MeuVinculoErrors[keyof MeuVinculoErrors];
 
 export type MeuVinculoResponses = {
     /**
@@ -4976,13 +5396,21 @@ export type UpdateVinculoData = {
 
 export type UpdateVinculoErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
     /**
-     * WhatsApp is not configured
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
      */
-    503: unknown;
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
 
 export type UpdateVinculoError = UpdateVinculoErrors[keyof UpdateVinculoErrors];
@@ -5005,10 +5433,16 @@ export type CriarCodigoData = {
 
 export type CriarCodigoErrors = {
     /**
-     * WhatsApp is not configured
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    503: unknown;
+    401: ErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
+
+export type CriarCodigoError = CriarCodigoErrors[keyof CriarCodigoErrors];
 
 export type CriarCodigoResponses = {
     /**
@@ -5055,13 +5489,21 @@ export type ListMensagensData = {
 
 export type ListMensagensErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
     /**
-     * WhatsApp is not configured
+     * The signed-in user's role may not do this
      */
-    503: unknown;
+    403: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
 };
 
 export type ListMensagensError = ListMensagensErrors[keyof ListMensagensErrors];
@@ -5091,9 +5533,13 @@ export type DashboardResponsaveisData = {
 
 export type DashboardResponsaveisErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardResponsaveisError = DashboardResponsaveisErrors[keyof DashboardResponsaveisErrors];
@@ -5123,9 +5569,13 @@ export type DashboardGargalosData = {
 
 export type DashboardGargalosErrors = {
     /**
-     * Validation Error
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    422: HttpValidationError;
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DashboardGargalosError = DashboardGargalosErrors[keyof DashboardGargalosErrors];
@@ -5145,6 +5595,15 @@ export type ListRelatoriosData = {
     query?: never;
     url: '/api/v1/relatorios/';
 };
+
+export type ListRelatoriosErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+};
+
+export type ListRelatoriosError = ListRelatoriosErrors[keyof ListRelatoriosErrors];
 
 export type ListRelatoriosResponses = {
     /**
@@ -5171,13 +5630,17 @@ export type DownloadRelatorioData = {
 
 export type DownloadRelatorioErrors = {
     /**
-     * No such report
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    404: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * No such resource in the mirror
      */
-    422: HttpValidationError;
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type DownloadRelatorioError = DownloadRelatorioErrors[keyof DownloadRelatorioErrors];
@@ -5214,13 +5677,17 @@ export type RelatorioDaCompetenciaData = {
 
 export type RelatorioDaCompetenciaErrors = {
     /**
-     * No such report
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
-    404: unknown;
+    401: ErrorOut;
     /**
-     * Validation Error
+     * No such resource in the mirror
      */
-    422: HttpValidationError;
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type RelatorioDaCompetenciaError = RelatorioDaCompetenciaErrors[keyof RelatorioDaCompetenciaErrors];

@@ -53,6 +53,7 @@ from espelho.acessorias.queries import (
     EM_ANDAMENTO,
     EXCLUIDO,
     INDEFINIDO,
+    canonical_regime,
     regime_condition,
 )
 from espelho.clock import now_utc, today_sao_paulo
@@ -323,16 +324,32 @@ def store(
         pass
 
 
+def _held(session: Session, competencias: Sequence[str | None], regime: str | None = None) -> bool:
+    """Every given competência and the regime belong to some processo. The cache is keyed by them, so only
+    values the mirror holds become keys: made-up ones a client asks for cannot grow the table (their
+    figures, zeros, are computed and served but not stored)."""
+    conditions = [Processo.competencia == c for c in competencias if c is not None]
+    if regime is not None:
+        conditions.append(regime_condition(Processo.regime_tributario, regime))
+    return all(session.scalar(select(Processo.id).where(c).limit(1)) is not None for c in conditions)
+
+
 def cached(
-    session: Session, competencia: str | None, regime: str | None, metrica_tipo: str, compute: Any
+    session: Session,
+    competencia: str | None,
+    regime: str | None,
+    metrica_tipo: str,
+    compute: Any,
+    key_competencias: Sequence[str | None],
 ) -> tuple[Any, datetime, bool]:
-    """(value, calculada_em, hit) — computed with `compute()` and stored when missing or untrusted."""
+    """(value, calculada_em, hit) — computed with `compute()` and stored when missing or untrusted, if the
+    competências the key is made of are `_held`."""
     found = read_cached(session, [competencia], regime, metrica_tipo).get(competencia)
     if found is not None:
         return found[0], found[1], True
     calculada_em = now_utc()
     value = compute()
-    if not run_in_progress(session):
+    if not run_in_progress(session) and _held(session, key_competencias, regime):
         store(session, competencia, regime, metrica_tipo, value, calculada_em)
     return value, calculada_em, False
 
@@ -356,6 +373,7 @@ def _variacao(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, di
 def dashboard_metricas(
     session: Session, competencia: Competencia | None, regime: str | None = None
 ) -> dict[str, Any]:
+    regime = canonical_regime(regime) if regime else None  # one cache key per regime, however spelled
     anterior = competencia.anterior() if competencia else None
     keys: list[str | None] = [competencia] if anterior is None else [competencia, anterior]
     found = read_cached(session, keys, regime, RESUMO)
@@ -364,7 +382,7 @@ def dashboard_metricas(
     for key in missing:
         calculada_em = now_utc()
         value = compute_resumo(session, key, regime)
-        if keep:
+        if keep and _held(session, [key], regime):
             store(session, key, regime, RESUMO, value, calculada_em)
         found[key] = (value, calculada_em)
     current, calculada_em = found[competencia]
@@ -416,13 +434,14 @@ def mesmo_dia_anterior(
         regime,
         f"{MESMO_DIA}:{dia}",
         lambda: compute_mesmo_dia(session, anterior, corte, regime),
+        [anterior],
     )
     return {"competencia": anterior, "dia_do_ciclo": dia, "data_corte": corte.isoformat(), **value}
 
 
 def dashboard_regimes(session: Session, competencia: str | None) -> dict[str, Any]:
     items, calculada_em, _ = cached(
-        session, competencia, None, REGIMES, lambda: compute_regimes(session, competencia)
+        session, competencia, None, REGIMES, lambda: compute_regimes(session, competencia), [competencia]
     )
     return {
         "competencia": competencia,
@@ -435,7 +454,9 @@ def dashboard_regimes(session: Session, competencia: str | None) -> dict[str, An
 def dashboard_timeline(session: Session, de: Competencia | None, ate: Competencia | None) -> dict[str, Any]:
     # Cross-competência: cached under competencia NULL, which every changing sync drops.
     tipo = f"{TIMELINE}:{de.ordem if de else ''}:{ate.ordem if ate else ''}"
-    items, calculada_em, _ = cached(session, None, None, tipo, lambda: compute_timeline(session, de, ate))
+    items, calculada_em, _ = cached(
+        session, None, None, tipo, lambda: compute_timeline(session, de, ate), [de, ate]
+    )
     return {
         "granularidade": "competencia",
         "de": de,
@@ -447,7 +468,12 @@ def dashboard_timeline(session: Session, de: Competencia | None, ate: Competenci
 
 def dashboard_timeline_diaria(session: Session, competencia: str) -> dict[str, Any]:
     items, calculada_em, _ = cached(
-        session, competencia, None, TIMELINE_DIARIA, lambda: compute_timeline_diaria(session, competencia)
+        session,
+        competencia,
+        None,
+        TIMELINE_DIARIA,
+        lambda: compute_timeline_diaria(session, competencia),
+        [competencia],
     )
     return {"granularidade": "dia", "competencia": competencia, "items": items, "calculada_em": calculada_em}
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo, UsuarioAcessorias
-from espelho.api import Listing, PageParams, PageRows, paginate
+from espelho.api import MAX_INT32, MAX_INT64, Listing, PageParams, PageRows, as_int, paginate
+from espelho.db import contains_text
 from espelho.errors import InvalidInput, NotFound
 
 INDEFINIDO = "Indefinido"
@@ -77,9 +78,14 @@ def parse_status(value: str) -> str:
     return label
 
 
+def canonical_regime(regime: str) -> str:
+    """The label a regime filter stands for: every spelling of Indefinido is Indefinido."""
+    return INDEFINIDO if fold(regime) == fold(INDEFINIDO) else regime
+
+
 def regime_condition(column: Any, regime: str) -> ColumnElement[bool]:
     """`Indefinido` selects rows without a regime label; anything else is an exact label match."""
-    if fold(regime) == fold(INDEFINIDO):
+    if canonical_regime(regime) == INDEFINIDO:
         return or_(column.is_(None), column == "")
     return column == regime
 
@@ -88,19 +94,14 @@ def empresa_condition(column: Any, empresa: str) -> ColumnElement[bool]:
     """An empresa filter: the mirror's id (a short number) or a CNPJ/CPF (formatted or 11/14 digits)."""
     raw = empresa.strip()
     only_digits = re.sub(r"\D", "", raw)
-    if raw.isdigit() and len(raw) <= 10:
-        return column == int(raw)
+    if (number := as_int(raw, MAX_INT32)) is not None and len(raw) <= 10:
+        return column == number
     if len(only_digits) in (11, 14) and re.fullmatch(r"[\d./\-\s]+", raw):
         return column.in_(select(Empresa.id).where(Empresa.cnpj == only_digits).scalar_subquery())
     raise InvalidInput(
         f"empresa: expected the empresa's id or a CNPJ/CPF, got {empresa!r}",
         detail={"field": "empresa", "input": empresa},
     )
-
-
-def _like(q: str) -> str:
-    escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def ordering_key(value: str | None, allowed: dict[str, Any], default: str) -> tuple[Any, bool]:
@@ -171,20 +172,19 @@ def processos_conditions(session: Session, f: ProcessoFiltros) -> list[ColumnEle
     if f.regime:
         conditions.append(regime_condition(Processo.regime_tributario, f.regime))
     if f.q and f.q.strip():
-        pattern = _like(f.q)
         matches: list[ColumnElement[bool]] = [
-            Processo.nome.ilike(pattern, escape="\\"),
-            Processo.titulo.ilike(pattern, escape="\\"),
+            contains_text(Processo.nome, f.q),
+            contains_text(Processo.titulo, f.q),
         ]
         # The matching empresas first (their own trigram index): a literal id list keeps every branch of
         # the OR indexable on processos, where a sub-select would force a sequential scan.
         empresa_ids = list(
-            session.scalars(select(Empresa.id).where(Empresa.nome.ilike(pattern, escape="\\")))
+            session.scalars(select(Empresa.id).where(contains_text(Empresa.nome, f.q)))
         )
         if empresa_ids:
             matches.append(Processo.empresa_id.in_(empresa_ids))
-        if f.q.strip().isdigit():
-            matches.append(Processo.proc_id == int(f.q.strip()))
+        if (number := as_int(f.q, MAX_INT64)) is not None:
+            matches.append(Processo.proc_id == number)
         conditions.append(or_(*matches))
     return conditions
 
@@ -323,16 +323,12 @@ EMPRESA_ORDERING: dict[str, Any] = {
 
 def empresa_q_condition(q: str) -> ColumnElement[bool]:
     """Text search over nome and fantasia; a CNPJ prefix (digits or formatted); the upstream code."""
-    pattern = _like(q)
-    matches: list[ColumnElement[bool]] = [
-        Empresa.nome.ilike(pattern, escape="\\"),
-        Empresa.fantasia.ilike(pattern, escape="\\"),
-    ]
+    matches: list[ColumnElement[bool]] = [contains_text(Empresa.nome, q), contains_text(Empresa.fantasia, q)]
     cnpj_digits = re.sub(r"\D", "", q)
     if len(cnpj_digits) >= 3 and re.fullmatch(r"[\d./\-\s]+", q.strip()):
         matches.append(Empresa.cnpj.startswith(cnpj_digits))
-    if q.strip().isdigit():
-        matches.append(Empresa.codigo == int(q.strip()))
+    if (number := as_int(q, MAX_INT64)) is not None:
+        matches.append(Empresa.codigo == number)
     return or_(*matches)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Query
 from fastapi.responses import FileResponse
 
 from espelho.acessorias import metrics, queries
@@ -25,8 +25,9 @@ from espelho.acessorias.responses import (
     ProcessoDetalhe,
     ProcessoOut,
 )
-from espelho.api import Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
+from espelho.api import IdPath, Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
 from espelho.errors import InvalidInput
+from espelho.openapi import error_responses
 from espelho.relatorios import listas
 from espelho.relatorios.export import ARQUIVO, FormatoQ
 
@@ -78,8 +79,9 @@ def processos_da_competencia(session: SessionDep, paging: PageDep, comp: Compete
     return _processos_page(session, filtros, paging, ordering, formato)
 
 
-@router.get("/processos/empresa/{emp_id}/", response_model=Page[ProcessoOut], responses=ARQUIVO)
-def processos_da_empresa(session: SessionDep, paging: PageDep, emp_id: Annotated[int, Path(ge=1)],
+@router.get("/processos/empresa/{emp_id}/", response_model=Page[ProcessoOut],
+            responses={**ARQUIVO, **error_responses(404)})
+def processos_da_empresa(session: SessionDep, paging: PageDep, emp_id: IdPath,
                          competencia: CompetenciaQ = None, status: Status = None, q: Q = None,
                          ordering: Ordering = None, formato: FormatoQ = None) -> ProcessoPage:
     queries.get_empresa(session, emp_id)
@@ -87,23 +89,21 @@ def processos_da_empresa(session: SessionDep, paging: PageDep, emp_id: Annotated
     return _processos_page(session, filtros, paging, ordering, formato)
 
 
-@router.get("/processos/{processo_id}/", response_model=ProcessoDetalhe)
-def get_processo(session: SessionDep, processo_id: Annotated[int, Path(ge=1)]) -> ProcessoDetalhe:
+@router.get("/processos/{processo_id}/", response_model=ProcessoDetalhe, responses=error_responses(404))
+def get_processo(session: SessionDep, processo_id: IdPath) -> ProcessoDetalhe:
     return ProcessoDetalhe.model_validate(queries.get_processo(session, processo_id))
 
 
-@router.get("/processos/{processo_id}/passos/", response_model=Page[PassoOut])
-def passos_do_processo(
-    session: SessionDep, paging: PageDep, processo_id: Annotated[int, Path(ge=1)]
-) -> Page[PassoOut]:
+@router.get("/processos/{processo_id}/passos/", response_model=Page[PassoOut], responses=error_responses(404))
+def passos_do_processo(session: SessionDep, paging: PageDep, processo_id: IdPath) -> Page[PassoOut]:
     """Every step node in tree order (sub-process children carry `pai_id`); `total` counts every node."""
     return Page[PassoOut].of(queries.list_passos(session, processo_id, paging), paging)
 
 
-@router.get("/processos/{processo_id}/desdobramentos/", response_model=Page[DesdobramentoOut])
-def desdobramentos_do_processo(
-    session: SessionDep, paging: PageDep, processo_id: Annotated[int, Path(ge=1)]
-) -> Page[DesdobramentoOut]:
+@router.get("/processos/{processo_id}/desdobramentos/", response_model=Page[DesdobramentoOut],
+            responses=error_responses(404))
+def desdobramentos_do_processo(session: SessionDep, paging: PageDep,
+                               processo_id: IdPath) -> Page[DesdobramentoOut]:
     return Page[DesdobramentoOut].of(queries.list_desdobramentos(session, processo_id, paging), paging)
 
 
@@ -121,13 +121,14 @@ def list_empresas(session: SessionDep, paging: PageDep, regime: Regime = None, a
     return Page[EmpresaOut].of(listing.page(session, paging), paging)
 
 
-@router.get("/empresas/{empresa_id}/", response_model=EmpresaOut)
-def get_empresa(session: SessionDep, empresa_id: Annotated[int, Path(ge=1)]) -> EmpresaOut:
+@router.get("/empresas/{empresa_id}/", response_model=EmpresaOut, responses=error_responses(404))
+def get_empresa(session: SessionDep, empresa_id: IdPath) -> EmpresaOut:
     return EmpresaOut.model_validate(queries.get_empresa(session, empresa_id))
 
 
-@router.get("/empresas/{empresa_id}/processos/", response_model=Page[ProcessoOut], responses=ARQUIVO)
-def processos_de_empresa(session: SessionDep, paging: PageDep, empresa_id: Annotated[int, Path(ge=1)],
+@router.get("/empresas/{empresa_id}/processos/", response_model=Page[ProcessoOut],
+            responses={**ARQUIVO, **error_responses(404)})
+def processos_de_empresa(session: SessionDep, paging: PageDep, empresa_id: IdPath,
                          competencia: CompetenciaQ = None, status: Status = None, q: Q = None,
                          ordering: Ordering = None, formato: FormatoQ = None) -> ProcessoPage:
     return processos_da_empresa(session, paging, empresa_id, competencia, status, q, ordering, formato)

@@ -30,8 +30,9 @@ def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Usuario | None:
-    """The signed-in user, or None on public paths. The user row is re-read so a deactivated user or a
-    changed role takes effect at once, not when the token expires."""
+    """The signed-in user, or None on public paths. The user row is re-read, so a token dies at once, not
+    when it expires: with its user (ids are never reused), or when the user's `token_version` moved on
+    (password, role or deactivation change)."""
     if is_public(request.url.path):
         return None
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
@@ -44,6 +45,8 @@ def authenticate(
         user = session.get(Usuario, int(claims["sub"]))
         if user is None or not user.ativo:
             raise Unauthorized("user unknown or inactive")
+        if user.token_version != claims["ver"]:
+            raise Unauthorized("token revoked: the user's password, role or status changed")
         session.expunge(user)
     request.state.user = user
     return user
@@ -58,18 +61,21 @@ def current_user(user: Annotated[Usuario | None, Depends(authenticate)]) -> Usua
 CurrentUserDep = Annotated[Usuario, Depends(current_user)]
 
 
-def require_roles(*roles: str):  # noqa: ANN201 - returns a dependency callable
-    def check(user: CurrentUserDep) -> Usuario:
-        if user.role not in roles:
-            raise Forbidden(f"requires role {' or '.join(roles)}")
+class RequireRoles:
+    """A dependency admitting the signed-in user only with one of `roles` (403 otherwise); the OpenAPI
+    schema documents 403 on the routes that declare one (espelho/openapi.py)."""
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = roles
+
+    def __call__(self, user: CurrentUserDep) -> Usuario:
+        if user.role not in self.roles:
+            raise Forbidden(f"requires role {' or '.join(self.roles)}")
         return user
 
-    check.__name__ = f"require_{'_or_'.join(r.lower() for r in roles)}"
-    return check
 
-
-require_sync_role = require_roles("ADMIN", "MANAGER")
-require_admin = require_roles("ADMIN")
+require_sync_role = RequireRoles("ADMIN", "MANAGER")
+require_admin = RequireRoles("ADMIN")
 
 # Sync triggers (both upstreams, contract tab syncs included): ADMIN or MANAGER.
 SyncRoleDep = Annotated[Usuario, Depends(require_sync_role)]

@@ -10,6 +10,8 @@ from espelho.db import Base
 
 class Usuario(Base):
     __tablename__ = "usuarios"
+    # SQLite would otherwise give a deleted user's id, and so the deleted user's tokens, to the next user.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -19,3 +21,5 @@ class Usuario(Base):
     ativo: Mapped[bool] = mapped_column(default=True)
     criado_em: Mapped[datetime]
     ultimo_acesso: Mapped[datetime | None]
+    # Carried by every token (`ver`); bumped when the user's tokens must die (password, role, deactivation).
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -10,14 +10,15 @@ from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from espelho.api import IdPath, PageDep, SessionDep, SettingsDep, SlashOptionalRouter, paginate
 from espelho.api import Page as PageModel
-from espelho.api import PageDep, SessionDep, SettingsDep, SlashOptionalRouter, paginate
 from espelho.auth import service
 from espelho.auth.deps import AdminDep, CurrentUserDep
 from espelho.auth.models import Usuario
 from espelho.auth.security import LoginThrottle, create_access_token
 from espelho.errors import NotFound, TooManyRequests, Unauthorized
 from espelho.logging_setup import get_logger
+from espelho.openapi import error_responses
 
 log = get_logger(__name__)
 router = SlashOptionalRouter(prefix="/api/v1", tags=["auth"])
@@ -48,7 +49,8 @@ class UsuarioOut(BaseModel):
 
 
 class UsuarioCreate(BaseModel):
-    email: str = Field(max_length=320)
+    # Checked by email-validator (auth/security.py); the format tells clients and generators what is meant.
+    email: str = Field(max_length=320, json_schema_extra={"format": "email"})
     password: str = Field(min_length=8, max_length=1024)
     role: Role = "USER"
     nome: str | None = Field(default=None, max_length=200)
@@ -74,7 +76,7 @@ def _client_key(request: Request) -> str:
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
-@router.post("/auth/login", response_model=TokenResponse, responses={401: {}, 429: {}})
+@router.post("/auth/login", response_model=TokenResponse, responses=error_responses(401, 429))
 def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep) -> TokenResponse:
     """Exchange email + password for a bearer token. Repeated failures lock the email and client out for a
     growing delay (429 with Retry-After)."""
@@ -90,7 +92,7 @@ def login(body: LoginRequest, request: Request, session: SessionDep, settings: S
         raise Unauthorized("wrong email or password")
     throttle.succeeded(keys[0])  # the address keeps its count: one good account must not reset it
     log.info("auth.login", user_id=user.id)
-    token = create_access_token(settings, user.id, user.role)
+    token = create_access_token(settings, user.id, user.role, user.token_version)
     return TokenResponse(access_token=token, expires_in=settings.access_token_expire_minutes * 60)
 
 
@@ -104,7 +106,7 @@ def list_usuarios(_: AdminDep, session: SessionDep, page: PageDep) -> PageModel[
     return PageModel[UsuarioOut].of(paginate(session, select(Usuario), page, [Usuario.id]), page)
 
 
-@router.post("/usuarios/", response_model=UsuarioOut, status_code=201)
+@router.post("/usuarios/", response_model=UsuarioOut, status_code=201, responses=error_responses(409))
 def create_usuario(body: UsuarioCreate, _: AdminDep, session: SessionDep) -> Usuario:
     return service.create_user(session, email=body.email, password=body.password, role=body.role,
                                nome=body.nome)
@@ -117,21 +119,22 @@ def _get(session: SessionDep, usuario_id: int) -> Usuario:
     return user
 
 
-@router.get("/usuarios/{usuario_id}/", response_model=UsuarioOut)
-def get_usuario(usuario_id: int, _: AdminDep, session: SessionDep) -> Usuario:
+@router.get("/usuarios/{usuario_id}/", response_model=UsuarioOut, responses=error_responses(404))
+def get_usuario(usuario_id: IdPath, _: AdminDep, session: SessionDep) -> Usuario:
     return _get(session, usuario_id)
 
 
-@router.patch("/usuarios/{usuario_id}/", response_model=UsuarioOut)
-def update_usuario(usuario_id: int, body: UsuarioUpdate, _: AdminDep, session: SessionDep) -> Usuario:
+@router.patch("/usuarios/{usuario_id}/", response_model=UsuarioOut, responses=error_responses(404, 409))
+def update_usuario(usuario_id: IdPath, body: UsuarioUpdate, _: AdminDep, session: SessionDep) -> Usuario:
     user = _get(session, usuario_id)
     changes = body.model_dump(exclude_unset=True)
     service.update_user(session, user, **changes)
     return user
 
 
-@router.delete("/usuarios/{usuario_id}/", status_code=204, response_class=Response)
-def delete_usuario(usuario_id: int, _: AdminDep, session: SessionDep) -> Response:
+@router.delete("/usuarios/{usuario_id}/", status_code=204, response_class=Response,
+               responses=error_responses(404, 409))
+def delete_usuario(usuario_id: IdPath, _: AdminDep, session: SessionDep) -> Response:
     service.delete_user(session, _get(session, usuario_id))
     return Response(status_code=204)
 

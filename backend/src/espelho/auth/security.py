@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -65,13 +66,14 @@ def secret_key_problem(settings: Settings) -> str | None:
     return None
 
 
-def create_access_token(settings: Settings, user_id: int, role: str, *,
+def create_access_token(settings: Settings, user_id: int, role: str, token_version: int, *,
                         expires_in: timedelta | None = None) -> str:
+    """A signed token for the user; it dies with the user's `token_version` (see auth/deps.py)."""
     issued = now_utc()
     if expires_in is None:
         expires_in = timedelta(minutes=settings.access_token_expire_minutes)
-    lifetime = expires_in
-    claims = {"sub": str(user_id), "role": role, "iat": issued, "exp": issued + lifetime}
+    claims = {"sub": str(user_id), "role": role, "ver": token_version, "iat": issued,
+              "exp": issued + expires_in}
     return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
 
 
@@ -83,12 +85,12 @@ def decode_access_token(settings: Settings, token: str) -> dict[str, Any]:
     """The token's claims; `InvalidToken` when malformed, badly signed or expired."""
     try:
         claims = jwt.decode(token, settings.secret_key.get_secret_value(), algorithms=[ALGORITHM],
-                            options={"require": ["sub", "exp"]})
+                            options={"require": ["sub", "exp", "ver"]})
     except jwt.ExpiredSignatureError:
         raise InvalidToken("token expired") from None
     except jwt.InvalidTokenError:
         raise InvalidToken("invalid token") from None
-    if not str(claims.get("sub", "")).isdigit():
+    if not re.fullmatch(r"[0-9]{1,18}", str(claims["sub"])) or type(claims["ver"]) is not int:
         raise InvalidToken("invalid token")
     return claims
 

@@ -42,29 +42,59 @@ def authenticate_user(session: Session, email: str, password: str) -> Usuario | 
     return user
 
 
-def _other_active_admins(session: Session, user: Usuario) -> int:
-    return session.scalar(select(func.count()).select_from(Usuario).where(
-        Usuario.role == "ADMIN", Usuario.ativo.is_(True), Usuario.id != user.id)) or 0
+def _lock_active_admins(session: Session) -> None:
+    """Hold every active ADMIN row until the transaction ends (PostgreSQL, in id order so two guards never
+    deadlock): a concurrent guard waits here and then counts what this one left. SQLite has no row locks;
+    there the guarded write itself takes the database's single write lock before the count."""
+    session.execute(select(Usuario.id).where(Usuario.role == "ADMIN", Usuario.ativo.is_(True))
+                    .order_by(Usuario.id).with_for_update())
+
+
+def _refuse_if_no_active_admin(session: Session, message: str) -> None:
+    """After the change is written (and the write lock or the row locks held): none left → Conflict, which
+    rolls the change back. Counting after writing, not before, is what makes the guard atomic."""
+    left = session.scalar(select(func.count()).select_from(Usuario).where(
+        Usuario.role == "ADMIN", Usuario.ativo.is_(True))) or 0
+    if left == 0:
+        raise Conflict(message)
+
+
+def _is_active_admin(user: Usuario) -> bool:
+    return user.role == "ADMIN" and user.ativo
 
 
 def update_user(session: Session, user: Usuario, **changes: Any) -> Usuario:
-    demotes = ("role" in changes and changes["role"] != "ADMIN") or changes.get("ativo") is False
-    if user.role == "ADMIN" and demotes and _other_active_admins(session, user) == 0:
-        raise Conflict("refusing to demote or deactivate the last active ADMIN")
+    demotes = _is_active_admin(user) and (
+        ("role" in changes and changes["role"] != "ADMIN") or changes.get("ativo") is False)
+    if demotes:
+        _lock_active_admins(session)
+    revoke = False  # the user's tokens must die: they would keep an old password's or role's access
     if changes.get("password") is not None:
         user.senha_hash = hash_password(changes["password"])
+        revoke = True
     if changes.get("role") is not None:
-        user.role = normalize_role(changes["role"])
+        role = normalize_role(changes["role"])
+        revoke = revoke or role != user.role
+        user.role = role
     if "nome" in changes:
         user.nome = changes["nome"]
     if changes.get("ativo") is not None:
+        revoke = revoke or (user.ativo and not changes["ativo"])
         user.ativo = changes["ativo"]
+    if revoke:
+        # In SQL, so a concurrent bump of the same user is never lost.
+        user.token_version = Usuario.token_version + 1
     session.flush()
+    if demotes:
+        _refuse_if_no_active_admin(session, "refusing to demote or deactivate the last active ADMIN")
     return user
 
 
 def delete_user(session: Session, user: Usuario) -> None:
-    if user.role == "ADMIN" and _other_active_admins(session, user) == 0:
-        raise Conflict("refusing to delete the last active ADMIN")
+    removes_admin = _is_active_admin(user)
+    if removes_admin:
+        _lock_active_admins(session)
     session.delete(user)
     session.flush()
+    if removes_admin:
+        _refuse_if_no_active_admin(session, "refusing to delete the last active ADMIN")

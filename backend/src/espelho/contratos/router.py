@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Body, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
 
-from espelho.api import Page, PageDep, PageParams, SessionDep, SettingsDep, SlashOptionalRouter
+from espelho.api import Page, PageDep, PageParams, SessionDep, SettingsDep, SlashOptionalRouter, UpstreamId
 from espelho.auth.deps import SyncRoleDep
 from espelho.contratos import service
 from espelho.contratos.abas import ABAS, AbaSpec
@@ -27,6 +27,7 @@ from espelho.contratos.schemas import (
     UasgOut,
 )
 from espelho.contratos.tasks import CONTRATO_SYNC, ContratoArgs, contrato_scope, uasg_scope
+from espelho.openapi import error_responses
 from espelho.relatorios import listas
 from espelho.relatorios.export import ARQUIVO, FormatoQ
 from espelho.syncs.exclusive import holding
@@ -38,10 +39,8 @@ P = "/api/contratos"
 
 Vigencia = Literal["ativos", "vencidos", "proximos_vencer"]
 DiasQ = Annotated[int | None, Query(ge=0, le=3650, description="Window in days (default from settings)")]
-# Ids are BIGINT in the database; a bigger number is a 422, not a driver overflow.
-MAX_ID = 2**63 - 1
-ContratoIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Comprasnet contract id")]
-ContratoQ = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Comprasnet contract id")]
+ContratoIdPath = Annotated[UpstreamId, Path(description="Comprasnet contract id")]
+ContratoQ = Annotated[UpstreamId | None, Query(description="Comprasnet contract id")]
 
 
 @dataclass
@@ -118,14 +117,15 @@ def _add_tab_route(spec: AbaSpec) -> None:
 
     router.get(f"{P}/{spec.aba}/", response_model=Page[spec.out],  # type: ignore[name-defined]
                summary=f"Stored {spec.label} rows (database only)", name=f"list_{spec.aba}",
-               responses=ARQUIVO)(list_tab)
+               responses={**ARQUIVO, **error_responses(404)})(list_tab)
 
 
 for _spec in ABAS.values():
     _add_tab_route(_spec)
 
 
-@router.get(P + "/{id}/", response_model=ContratoDetalhe, summary="One contract with its tabs' freshness")
+@router.get(P + "/{id}/", response_model=ContratoDetalhe, summary="One contract with its tabs' freshness",
+            responses=error_responses(404))
 def detalhe(id: ContratoIdPath, session: SessionDep) -> ContratoDetalhe:
     contrato = service.get_contrato(session, id)
     out = ContratoDetalhe.model_validate(contrato)
@@ -134,7 +134,8 @@ def detalhe(id: ContratoIdPath, session: SessionDep) -> ContratoDetalhe:
 
 
 @router.post(P + "/{id}/sincronizar/", response_model=ContratoSyncOut,
-             summary="Fetch several tabs now (default: all four)")
+             summary="Fetch several tabs now (default: all four)",
+             responses=error_responses(404, 409, 502, 503, 504))
 def sincronizar(id: ContratoIdPath, request: Request, _role: SyncRoleDep,
                 body: Annotated[ContratoSyncIn | None, Body()] = None) -> Any:
     abas = tuple(body.data_types) if body is not None and body.data_types is not None else None
@@ -142,7 +143,8 @@ def sincronizar(id: ContratoIdPath, request: Request, _role: SyncRoleDep,
 
 
 @router.post(P + "/{id}/sincronizar/{aba}/", response_model=AbaSyncOut,
-             summary="Fetch one tab now and answer with its stored rows")
+             summary="Fetch one tab now and answer with its stored rows",
+             responses=error_responses(404, 409, 502, 503, 504))
 def sincronizar_aba(id: ContratoIdPath, aba: Aba, request: Request, session: SessionDep,
                     settings: SettingsDep, _role: SyncRoleDep, page: PageDep) -> AbaSyncOut:
     # The contract's lock, as a sync of all its tabs takes it; the tab is written and committed under it.

@@ -31,7 +31,7 @@ from espelho.contratos.schemas import (
     UasgSyncResult,
     UpstreamContrato,
 )
-from espelho.db import Base, Database, upsert
+from espelho.db import Base, Database, contains_text, upsert
 from espelho.errors import InvalidInput, NotFound, UpstreamError, UpstreamMalformed, UpstreamRejected
 from espelho.logging_setup import get_logger
 from espelho.syncs.service import Progress, RunCounts, recorded_run
@@ -51,7 +51,8 @@ def validate_uasg(code: str) -> str:
     """A UASG code is exactly 6 digits ("153165", leading zeros kept)."""
     value = (code or "").strip()
     if not _UASG_RE.fullmatch(value):
-        raise InvalidInput(f"invalid UASG code {code!r}: a UASG code is exactly 6 digits, e.g. 153165")
+        raise InvalidInput(f"invalid UASG code {code!r}: a UASG code is exactly 6 digits, e.g. 153165",
+                           detail={"field": "uasg", "input": code})
     return value
 
 
@@ -458,22 +459,16 @@ def contratos_listing(
     if tipo:
         stmt = stmt.where(func.lower(Contrato.tipo) == tipo.strip().lower())
     if q and q.strip():
-        term = f"%{q.strip()}%"
-        conditions = [
-            Contrato.numero.ilike(term),
-            Contrato.objeto.ilike(term),
-            Contrato.fornecedor_nome.ilike(term),
-            Contrato.fornecedor_cnpj_cpf.ilike(term),
-            Contrato.processo.ilike(term),
-            Contrato.licitacao_numero.ilike(term),
-        ]
+        searched = (Contrato.numero, Contrato.objeto, Contrato.fornecedor_nome, Contrato.fornecedor_cnpj_cpf,
+                    Contrato.processo, Contrato.licitacao_numero)
+        conditions = [contains_text(column, q) for column in searched]
         only_digits = re.sub(r"\D", "", q)
         if len(only_digits) >= 6 and not re.search(r"[A-Za-z]", q):
             # "12345678000190" finds "12.345.678/0001-90".
             bare = func.replace(
                 func.replace(func.replace(Contrato.fornecedor_cnpj_cpf, ".", ""), "/", ""), "-", ""
             )
-            conditions.append(bare.like(f"%{only_digits}%"))
+            conditions.append(contains_text(bare, only_digits))
         stmt = stmt.where(or_(*conditions))
     today = today_sao_paulo()
     stmt = _vigencia_filter(stmt, vigencia, today, dias)

@@ -3,12 +3,14 @@
 `run_exclusive(...)` is what every sync goes through once it runs: adopt (or take) the scope's lock, mark
 runs of the scope left INICIADA by a crashed process as ERRO, heartbeat the lock and the run while working,
 release at the end. A job delivered twice finds its run already finished (or the lock held) and does
-nothing. `reap_stale_runs` (a job every minute) fails runs whose process died without a successor.
+nothing. `reap_stale_runs` (a job every heartbeat interval) fails runs whose process died without a
+successor, so a crashed run is marked ERRO about one lock TTL after its last heartbeat.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,9 +71,10 @@ def _fail(session: Session, rows: list[Sincronizacao], message: str) -> None:
 
 
 def reap_stale_runs(ctx: JobContext) -> list[int]:
-    """INICIADA runs whose heartbeat is older than `sync_stale_after_s` and whose scope is not locked
-    belong to a crashed process: mark them ERRO."""
-    cutoff = now_utc() - timedelta(seconds=ctx.settings.sync_stale_after_s)
+    """INICIADA runs silent for a heartbeat interval whose scope is not locked belong to a crashed process
+    (a live or queued run holds its scope's lock): mark them ERRO. Swept every heartbeat interval, so a
+    crashed run is marked within about one lock TTL of its last heartbeat, when its lock expires."""
+    cutoff = now_utc() - timedelta(seconds=orphan_silence_s(ctx.settings))
     with ctx.database.session() as session:
         stale = list(session.scalars(select(Sincronizacao).where(
             Sincronizacao.status == runs.INICIADA,
@@ -181,13 +184,31 @@ def busy(database: Database, scope: str) -> Conflict:
                     detail={"escopo": scope, "run_id": current_run_id(database, scope)})
 
 
+# Every holder of a scope records its run right after taking the lock: a refused caller waits this long for
+# that record, so its 409 can name the run (`run_id`).
+HOLDER_RECORD_WAIT_S = 2.0
+
+
+def take_scope(ctx: JobContext, scope: str, token: str, ttl_s: float) -> None:
+    """Take `scope` for `token`, or raise Conflict (409) naming the run that holds it. A holder that has not
+    recorded its run yet is waited for (HOLDER_RECORD_WAIT_S), and a scope freed meanwhile is taken.
+    `run_id` is null only when the holder records no run (one tab of a contract) or died between taking
+    the lock and recording its run; its lock then expires within sync_lock_ttl_s."""
+    deadline = time.monotonic() + HOLDER_RECORD_WAIT_S
+    while not ctx.locks.acquire(scope, token, ttl_s):
+        running = current_run_id(ctx.database, scope)
+        if running is not None or time.monotonic() >= deadline:
+            raise Conflict(f"a sync of {scope} is already running",
+                           detail={"escopo": scope, "run_id": running})
+        time.sleep(0.05)
+
+
 @contextmanager
 def holding(ctx: JobContext, scope: str) -> Iterator[None]:
     """Hold `scope`'s lock (heartbeat included) around work done in the caller's process and not recorded
     as a run (one tab of a contract, for a request); Conflict when another run holds it."""
     token = new_token()
-    if not ctx.locks.acquire(scope, token, ctx.settings.sync_lock_ttl_s):
-        raise busy(ctx.database, scope)
+    take_scope(ctx, scope, token, ctx.settings.sync_lock_ttl_s)
     try:
         with Heartbeat(ctx, scope, token, None):
             yield

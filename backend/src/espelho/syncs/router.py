@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Query, Request
 from pydantic import BaseModel, Field
@@ -12,6 +12,7 @@ from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
 from espelho.api import SlashOptionalRouter
 from espelho.auth.deps import SyncRoleDep
 from espelho.contratos.tasks import UASG_SYNC, UasgArgs
+from espelho.openapi import error_responses
 from espelho.syncs.spec import SyncAccepted, trigger
 
 router = SlashOptionalRouter(tags=["sync"])
@@ -23,10 +24,9 @@ class ManualSyncRequest(BaseModel):
                                             description="MM/YYYY (FULL only: restrict to a competência)")
 
 
-_CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "A run of this scope is going"}}
-
-
-@router.post("/api/v1/sync/manual/", status_code=202, response_model=SyncAccepted, responses=_CONFLICT)
+# 409 while a run of the scope is queued or going; 503 when the job queue (Redis) is down.
+@router.post("/api/v1/sync/manual/", status_code=202, response_model=SyncAccepted,
+             responses=error_responses(409, 503))
 def sync_manual(body: ManualSyncRequest, request: Request, _: SyncRoleDep) -> SyncAccepted:
     """Start an Acessórias sync (FULL or INCREMENTAL) in the background."""
     args = OfficeArgs(competencia=body.competencia if body.tipo == "FULL" else None)
@@ -34,8 +34,8 @@ def sync_manual(body: ManualSyncRequest, request: Request, _: SyncRoleDep) -> Sy
     return trigger(jobs.ctx, jobs.dispatcher, OFFICE_SYNC, body.tipo, args)
 
 
-@router.post("/api/contratos/sync/", status_code=202, response_model=SyncAccepted, responses=_CONFLICT,
-             tags=["contratos"])
+@router.post("/api/contratos/sync/", status_code=202, response_model=SyncAccepted,
+             responses=error_responses(409, 503), tags=["contratos"])
 def sync_contratos(
     request: Request,
     _: SyncRoleDep,

@@ -12,11 +12,9 @@ from zoneinfo import ZoneInfo
 
 from espelho.config import Settings
 from espelho.logging_setup import get_logger
+from espelho.syncs.exclusive import orphan_silence_s
 
 log = get_logger(__name__)
-
-# Crashed runs are swept every minute whatever the other schedules are.
-REAP_SCHEDULE = "* * * * *"
 
 
 @dataclass(frozen=True)
@@ -42,7 +40,8 @@ def cron_fields(expression: str) -> list[str]:
 
 
 def schedule_entries(settings: Settings) -> list[ScheduleEntry]:
-    entries = [ScheduleEntry("syncs.reap_stale", "syncs.reap_stale", REAP_SCHEDULE),
+    # Crashed runs are swept every heartbeat interval, so one is marked ERRO soon after its lock expires.
+    entries = [ScheduleEntry("syncs.reap_stale", "syncs.reap_stale", str(orphan_silence_s(settings))),
                ScheduleEntry("acessorias.calcular_metricas_diarias", "acessorias.calcular_metricas_diarias",
                              settings.schedule_metricas_diarias)]
     # Without a token every incremental run would only record an error.

@@ -25,7 +25,15 @@ from pydantic import BaseModel
 from espelho.errors import InvalidInput, UpstreamUnavailable
 from espelho.logging_setup import get_logger
 from espelho.syncs import service as runs
-from espelho.syncs.exclusive import Skipped, busy, fail_run, mark_orphans, orphan_silence_s, run_exclusive
+from espelho.syncs.exclusive import (
+    Skipped,
+    busy,
+    fail_run,
+    mark_orphans,
+    orphan_silence_s,
+    run_exclusive,
+    take_scope,
+)
 from espelho.syncs.jobs import Dispatcher, JobContext, job
 from espelho.syncs.locks import new_token
 from espelho.syncs.service import Progress, RunReport
@@ -101,7 +109,13 @@ def run(ctx: JobContext, spec: SyncSpec[A, R], tipo: str, args: A, *, run_id: in
     """Run one sync holding its scope's lock (see the module docstring); Skipped when the scope is busy
     or the triggered run already ended (a job delivered twice). `recorded(run_id)` is called once the run
     is recorded (a caller that reports a failure names its run)."""
-    args = _checked(ctx, spec, tipo, args)
+    return _run_checked(ctx, spec, tipo, _checked(ctx, spec, tipo, args), run_id=run_id,
+                        lock_token=lock_token, progress=progress, recorded=recorded)
+
+
+def _run_checked(ctx: JobContext, spec: SyncSpec[A, R], tipo: str, args: A, *, run_id: int | None,
+                 lock_token: str | None, progress: Progress | None,
+                 recorded: Callable[[int], None] | None) -> R | Skipped:
     scope = spec.scope(args)
 
     def new_run() -> int:
@@ -120,9 +134,14 @@ def run(ctx: JobContext, spec: SyncSpec[A, R], tipo: str, args: A, *, run_id: in
 
 def run_now(ctx: JobContext, spec: SyncSpec[A, R], tipo: str, args: A, *, progress: Progress | None = None,
             recorded: Callable[[int], None] | None = None) -> R:
-    """`run` for a caller that waits for the result: Conflict (409) when the scope is busy."""
-    done = run(ctx, spec, tipo, args, progress=progress, recorded=recorded)
-    if isinstance(done, Skipped):
+    """`run` for a caller that waits for the result: Conflict (409) naming the run that holds the scope
+    when it is busy."""
+    args = _checked(ctx, spec, tipo, args)
+    token = new_token()
+    take_scope(ctx, spec.scope(args), token, ctx.settings.sync_lock_ttl_s)
+    done = _run_checked(ctx, spec, tipo, args, run_id=None, lock_token=token, progress=progress,
+                        recorded=recorded)
+    if isinstance(done, Skipped):  # the lock expired before it was adopted: someone else holds it now
         raise busy(ctx.database, done.escopo)
     return done
 
@@ -144,13 +163,13 @@ def trigger(ctx: JobContext, dispatcher: Dispatcher, spec: SyncSpec[A, R], tipo:
         raise InvalidInput(f"a {tipo} sync runs only in the caller's process", detail=tipo)
     scope = spec.scope(args)
     token = new_token()
-    # The reservation covers the wait in the queue; the worker resets it to sync_lock_ttl_s on adoption.
-    if not ctx.locks.acquire(scope, token, ctx.settings.sync_stale_after_s):
-        raise busy(ctx.database, scope)
+    take_scope(ctx, scope, token, ctx.settings.sync_lock_ttl_s)
     try:
         mark_orphans(ctx.database, scope, silent_for_s=orphan_silence_s(ctx.settings))
         run_id = runs.start_run(ctx.database, origem=spec.origem, tipo=tipo, escopo=scope,
                                 competencia=spec.competencia(args))
+        # Recorded: now the reservation covers the wait in the queue; the worker resets it on adoption.
+        ctx.locks.extend(scope, token, ctx.settings.sync_stale_after_s)
     except BaseException:
         ctx.locks.release(scope, token)
         raise
