@@ -73,7 +73,7 @@ class PayloadTooLarge(EspelhoError, status=413, error="payload_too_large"):
     route's own smaller limit (the WhatsApp webhook)."""
 
 
-class WhatsAppDisabled(EspelhoError, status=503, error="whatsapp_disabled"):
+class WhatsAppDisabled(EspelhoError, status=404, error="whatsapp_disabled"):
     """A WhatsApp route or send while ESPELHO_WHATSAPP_* is not configured."""
 
 

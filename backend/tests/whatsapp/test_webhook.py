@@ -234,11 +234,11 @@ def test_parar_and_voltar_from_the_phone_and_the_web(api: TestClient, graph: Gra
     assert web.json()["alertas_ativos"] is False
 
 
-def test_whatsapp_off_answers_503_in_the_envelope(settings: Settings, database: Database) -> None:
+def test_whatsapp_off_answers_404_in_the_envelope(settings: Settings, database: Database) -> None:
     off = settings.model_copy(update={"whatsapp_access_token": None})
     with TestClient(create_app(off)) as client:
         answer = post_event(client, text_message(PHONE, "ajuda", "wamid.OFF"))
-        assert answer.status_code == 503
+        assert answer.status_code == 404
         assert answer.json()["error"] == "whatsapp_disabled"
         assert "ESPELHO_WHATSAPP" in answer.json()["detail"]
-        assert client.get(WEBHOOK, params={"hub.mode": "subscribe"}).status_code == 503
+        assert client.get(WEBHOOK, params={"hub.mode": "subscribe"}).status_code == 404

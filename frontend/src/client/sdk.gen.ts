@@ -433,10 +433,14 @@ export const verificarWebhook = <ThrowOnError extends boolean = false>(options?:
  *
  * Meta's events: messages are stored once each and answered by a background job; statuses recorded.
  */
-export const receberWebhook = <ThrowOnError extends boolean = false>(options?: Options<ReceberWebhookData, ThrowOnError>) => (options?.client ?? client).post<ReceberWebhookResponses, ReceberWebhookErrors, ThrowOnError>({
+export const receberWebhook = <ThrowOnError extends boolean = false>(options: Options<ReceberWebhookData, ThrowOnError>) => (options.client ?? client).post<ReceberWebhookResponses, ReceberWebhookErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/webhooks/whatsapp/',
-    ...options
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

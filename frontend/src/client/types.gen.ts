@@ -3313,7 +3313,7 @@ export type DeleteUsuarioErrors = {
      */
     403: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -3359,7 +3359,7 @@ export type GetUsuarioErrors = {
      */
     403: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -3401,7 +3401,7 @@ export type UpdateUsuarioErrors = {
      */
     403: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -3992,7 +3992,7 @@ export type ListHistoricoErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4050,7 +4050,7 @@ export type ListEmpenhosErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4108,7 +4108,7 @@ export type ListItensErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4166,7 +4166,7 @@ export type ListArquivosErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4206,7 +4206,7 @@ export type DetalheErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4253,7 +4253,7 @@ export type SincronizarErrors = {
      */
     403: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4334,7 +4334,7 @@ export type SincronizarAbaErrors = {
      */
     403: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4521,6 +4521,10 @@ export type ProcessosDaCompetenciaErrors = {
      */
     401: ErrorOut;
     /**
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
+     */
+    404: ErrorOut;
+    /**
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
@@ -4598,7 +4602,7 @@ export type ProcessosDaEmpresaErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4636,7 +4640,7 @@ export type GetProcessoErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4687,7 +4691,7 @@ export type PassosDoProcessoErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4738,7 +4742,7 @@ export type DesdobramentosDoProcessoErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4848,7 +4852,7 @@ export type GetEmpresaErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -4929,7 +4933,7 @@ export type ProcessosDeEmpresaErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -5268,13 +5272,13 @@ export type VerificarWebhookErrors = {
      */
     403: ErrorOut;
     /**
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
+     */
+    404: ErrorOut;
+    /**
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
-    /**
-     * The upstream (or the job queue) is unavailable or throttling
-     */
-    503: UpstreamErrorOut;
 };
 
 export type VerificarWebhookError = VerificarWebhookErrors[keyof VerificarWebhookErrors];
@@ -5289,7 +5293,12 @@ export type VerificarWebhookResponses = {
 export type VerificarWebhookResponse = VerificarWebhookResponses[keyof VerificarWebhookResponses];
 
 export type ReceberWebhookData = {
-    body?: never;
+    /**
+     * Meta's webhook event, signed
+     */
+    body: {
+        [key: string]: unknown;
+    };
     path?: never;
     query?: never;
     url: '/api/v1/webhooks/whatsapp/';
@@ -5305,6 +5314,10 @@ export type ReceberWebhookErrors = {
      */
     403: ErrorOut;
     /**
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
+     */
+    404: ErrorOut;
+    /**
      * Request body larger than ESPELHO_MAX_BODY_BYTES
      */
     413: ErrorOut;
@@ -5312,10 +5325,6 @@ export type ReceberWebhookErrors = {
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
-    /**
-     * The upstream (or the job queue) is unavailable or throttling
-     */
-    503: UpstreamErrorOut;
 };
 
 export type ReceberWebhookError = ReceberWebhookErrors[keyof ReceberWebhookErrors];
@@ -5342,9 +5351,9 @@ export type RemoverVinculoErrors = {
      */
     401: ErrorOut;
     /**
-     * The upstream (or the job queue) is unavailable or throttling
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
-    503: UpstreamErrorOut;
+    404: ErrorOut;
 };
 
 export type RemoverVinculoError = RemoverVinculoErrors[keyof RemoverVinculoErrors];
@@ -5371,9 +5380,9 @@ export type MeuVinculoErrors = {
      */
     401: ErrorOut;
     /**
-     * The upstream (or the job queue) is unavailable or throttling
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
-    503: UpstreamErrorOut;
+    404: ErrorOut;
 };
 
 export type MeuVinculoError = MeuVinculoErrors[keyof MeuVinculoErrors];
@@ -5400,6 +5409,10 @@ export type UpdateVinculoErrors = {
      */
     401: ErrorOut;
     /**
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
+     */
+    404: ErrorOut;
+    /**
      * Request body larger than ESPELHO_MAX_BODY_BYTES
      */
     413: ErrorOut;
@@ -5407,10 +5420,6 @@ export type UpdateVinculoErrors = {
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
-    /**
-     * The upstream (or the job queue) is unavailable or throttling
-     */
-    503: UpstreamErrorOut;
 };
 
 export type UpdateVinculoError = UpdateVinculoErrors[keyof UpdateVinculoErrors];
@@ -5437,9 +5446,9 @@ export type CriarCodigoErrors = {
      */
     401: ErrorOut;
     /**
-     * The upstream (or the job queue) is unavailable or throttling
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
-    503: UpstreamErrorOut;
+    404: ErrorOut;
 };
 
 export type CriarCodigoError = CriarCodigoErrors[keyof CriarCodigoErrors];
@@ -5497,13 +5506,13 @@ export type ListMensagensErrors = {
      */
     403: ErrorOut;
     /**
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
+     */
+    404: ErrorOut;
+    /**
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
-    /**
-     * The upstream (or the job queue) is unavailable or throttling
-     */
-    503: UpstreamErrorOut;
 };
 
 export type ListMensagensError = ListMensagensErrors[keyof ListMensagensErrors];
@@ -5634,7 +5643,7 @@ export type DownloadRelatorioErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
@@ -5681,7 +5690,7 @@ export type RelatorioDaCompetenciaErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**

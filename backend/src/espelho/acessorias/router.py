@@ -70,7 +70,9 @@ def list_processos(session: SessionDep, paging: PageDep, competencia: Competenci
     return _processos_page(session, filtros, paging, ordering, formato)
 
 
-@router.get("/processos/competencia/{comp:path}/", response_model=Page[ProcessoOut], responses=ARQUIVO)
+# A `comp` with a slash of its own can miss the route: 404.
+@router.get("/processos/competencia/{comp:path}/", response_model=Page[ProcessoOut],
+            responses={**ARQUIVO, **error_responses(404)})
 def processos_da_competencia(session: SessionDep, paging: PageDep, comp: Competencia, status: Status = None,
                              regime: Regime = None, q: Q = None, ordering: Ordering = None,
                              formato: FormatoQ = None) -> ProcessoPage:

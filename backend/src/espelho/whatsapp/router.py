@@ -6,7 +6,7 @@ Every route answers 503 `whatsapp_disabled` while WhatsApp is not configured.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
@@ -18,6 +18,7 @@ from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.errors import Forbidden, InvalidInput, PayloadTooLarge
 from espelho.logging_setup import get_logger
+from espelho.openapi import error_responses
 from espelho.syncs.jobs import send_after_commit
 from espelho.whatsapp import service
 from espelho.whatsapp.models import WhatsAppVinculo
@@ -36,7 +37,8 @@ router = SlashOptionalRouter(prefix="/api/v1", tags=["whatsapp"])
 
 # Meta's event batches are a few kilobytes; anything far bigger is not Meta.
 MAX_WEBHOOK_BYTES = 1_000_000
-_DISABLED: dict[int | str, dict[str, Any]] = {503: {"description": "WhatsApp is not configured"}}
+# Off until configured: its routes are not there (404, not a 5xx: nothing is failing).
+_DISABLED = error_responses(404)
 
 
 def whatsapp_enabled(settings: SettingsDep) -> None:
@@ -82,7 +84,10 @@ async def _raw_body(request: Request) -> bytes:
              responses={401: {"description": "No X-Hub-Signature-256"},
                         403: {"description": "X-Hub-Signature-256 does not match the body"},
                         413: {"description": "Body too large"}, 422: {"description": "Not a webhook event"},
-                        **_DISABLED})
+                        **_DISABLED},
+             # Read raw (the signature covers the exact bytes), so FastAPI cannot see the body: say it.
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                 "schema": {"type": "object", "description": "Meta's webhook event, signed"}}}}})
 def receber_webhook(request: Request, session: SessionDep, settings: SettingsDep,
                     raw: Annotated[bytes, Depends(_raw_body)]) -> WebhookAck:
     """Meta's events: messages are stored once each and answered by a background job; statuses recorded."""

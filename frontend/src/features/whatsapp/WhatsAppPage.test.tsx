@@ -52,7 +52,7 @@ describe('WhatsApp page', () => {
   it('says so when WhatsApp is not configured', async () => {
     mockApi({
       'GET /api/v1/auth/me': me('USER'),
-      'GET /api/v1/whatsapp/vinculo/': () => json({ error: 'whatsapp_disabled', detail: 'WhatsApp is not configured' }, 503),
+      'GET /api/v1/whatsapp/vinculo/': () => json({ error: 'whatsapp_disabled', detail: 'WhatsApp is not configured' }, 404),
     });
     renderAt('/whatsapp', '/whatsapp', <WhatsAppPage />);
     expect(await screen.findByTestId('whatsapp-desligado')).toBeInTheDocument();

@@ -126,7 +126,7 @@ function Mensagens() {
 export function WhatsAppPage() {
   const vinculo = useVinculo();
   const me = useMe();
-  const desligado = vinculo.error instanceof ApiError && vinculo.error.status === 503;
+  const desligado = vinculo.error instanceof ApiError && vinculo.error.error === 'whatsapp_disabled';
   return (
     <>
       <PageHeader title="WhatsApp" subtitle="Consulte o Espelho pelo celular e receba os alertas que importam" />

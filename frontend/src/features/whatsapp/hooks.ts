@@ -9,7 +9,7 @@ export function useVinculo() {
     queryKey: keys.whatsapp.vinculo(),
     queryFn: () => unwrap(meuVinculo()),
     refetchInterval: (query) => (query.state.data?.codigo_pendente ? 3_000 : false),
-    retry: (count, error) => (error as { status?: number }).status !== 503 && count < 2,
+    retry: (count, error) => (error as { error?: string }).error !== 'whatsapp_disabled' && count < 2,
   });
 }
 
