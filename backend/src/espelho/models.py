@@ -6,5 +6,7 @@ from espelho.contratos import models as contratos_models
 from espelho.db import Base
 from espelho.syncs import locks as syncs_locks
 from espelho.syncs import models as syncs_models
+from espelho.upstream import ratelimit as upstream_ratelimit
 
-__all__ = ["Base", "acessorias_models", "auth_models", "contratos_models", "syncs_locks", "syncs_models"]
+__all__ = ["Base", "acessorias_models", "auth_models", "contratos_models", "syncs_locks", "syncs_models",
+           "upstream_ratelimit"]

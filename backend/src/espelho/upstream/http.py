@@ -168,9 +168,9 @@ class UpstreamHttp:
     def _send_once(self, url: str, params: dict[str, Any] | None, timeout: float,
                    accept_statuses: tuple[int, ...]) -> UpstreamResponse:
         with self._in_flight:
-            # The rate slot is taken once a connection is free, so its timestamp is the real send time.
-            if self.rate_limiter is not None:
-                self.rate_limiter.acquire()
+            # The rate slot is taken once a connection is free, so its timestamp is the real send time;
+            # it is settled when the answer is back (see upstream/ratelimit.py: arrivals, not sends).
+            slot = self.rate_limiter.acquire(hold_s=timeout) if self.rate_limiter is not None else None
             for counter in _current_counters.get():
                 counter.add()
             started = time.perf_counter()
@@ -182,6 +182,9 @@ class UpstreamHttp:
             except httpx.TransportError as exc:
                 raise _Retryable(UpstreamUnavailable(f"{self.name} is unreachable: {exc.__class__.__name__}",
                                                      upstream=self.name, url=url)) from exc
+            finally:
+                if slot is not None:
+                    self.rate_limiter.settle(slot)  # type: ignore[union-attr]
             elapsed_ms = (time.perf_counter() - started) * 1000
         status = response.status_code
         log.debug("upstream.call", upstream=self.name, url=url, status=status, ms=round(elapsed_ms, 1))
