@@ -24,10 +24,11 @@ from espelho.acessorias.schemas import (
 )
 from espelho.clock import SAO_PAULO
 from espelho.config import Settings
+from espelho.db import Database
 from espelho.errors import UpstreamMalformed
 from espelho.logging_setup import get_logger
 from espelho.upstream.http import UpstreamHttp, UpstreamResponse
-from espelho.upstream.ratelimit import RateLimiter, shared_rate_limiter
+from espelho.upstream.ratelimit import RateLimiter, durable_rate_limiter
 
 log = get_logger(__name__)
 
@@ -81,13 +82,15 @@ class AcessoriasClient:
         settings: Settings,
         *,
         rate_limiter: RateLimiter | None = None,
+        database: Database | None = None,
         confirm_pause_s: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`database` keeps the rate window there when Redis is not configured (see durable_rate_limiter)."""
         token = settings.acessorias_token.get_secret_value() if settings.acessorias_token else ""
         if rate_limiter is None:
-            rate_limiter = shared_rate_limiter(
-                "acessorias", settings.acessorias_rate_limit, settings.redis_url
+            rate_limiter = durable_rate_limiter(
+                "acessorias", settings.acessorias_rate_limit, settings.redis_url, database
             )
         self.http = UpstreamHttp(
             "acessorias",

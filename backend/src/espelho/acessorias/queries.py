@@ -8,15 +8,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from espelho.acessorias.competencia import Competencia
-from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
+from espelho.acessorias.models import Alteracao, Desdobramento, Empresa, Obrigacao, Passo, Processo
 from espelho.api import PageParams, PageRows, paginate
+from espelho.clock import SAO_PAULO
 from espelho.errors import InvalidInput, NotFound
 
 INDEFINIDO = "Indefinido"
@@ -396,5 +397,44 @@ def list_obrigacoes(
     for obrigacao, empresa_nome in rows.items:
         item = {c.key: getattr(obrigacao, c.key) for c in Obrigacao.__table__.columns}
         item["empresa_nome"] = empresa_nome
+        items.append(item)
+    return PageRows(items, rows.total)
+
+
+# ---- change history -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlteracaoFiltros:
+    processo_id: int | None = None
+    desde: datetime | None = None  # a bare date or time means Brasília time
+    empresa: str | None = None
+    tipo: str | None = None
+
+
+def list_alteracoes(session: Session, f: AlteracaoFiltros, paging: PageParams) -> PageRows:
+    """Changes the syncs saw, newest first, with the process and empresa they concern."""
+    conditions: list[ColumnElement[bool]] = []
+    if f.processo_id is not None:
+        _require_processo(session, f.processo_id)
+        conditions.append(Alteracao.processo_id == f.processo_id)
+    if f.desde is not None:
+        desde = f.desde if f.desde.tzinfo else f.desde.replace(tzinfo=SAO_PAULO)
+        conditions.append(Alteracao.visto_em >= desde)
+    if f.empresa:
+        conditions.append(empresa_condition(Alteracao.empresa_id, f.empresa))
+    if f.tipo:
+        conditions.append(Alteracao.tipo == f.tipo)
+    stmt = (
+        select(Alteracao, Processo.proc_id, func.coalesce(Processo.titulo, Processo.nome), Empresa.nome)
+        .outerjoin(Processo, Processo.id == Alteracao.processo_id)
+        .outerjoin(Empresa, Empresa.id == Alteracao.empresa_id)
+        .where(*conditions)
+    )
+    rows = paginate(session, stmt, paging, [Alteracao.visto_em.desc(), Alteracao.id.desc()])
+    items = []
+    for alteracao, proc_id, processo_titulo, empresa_nome in rows.items:
+        item = {c.key: getattr(alteracao, c.key) for c in Alteracao.__table__.columns}
+        item.update(proc_id=proc_id, processo_titulo=processo_titulo, empresa_nome=empresa_nome)
         items.append(item)
     return PageRows(items, rows.total)

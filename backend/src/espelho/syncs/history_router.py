@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, func, select
 
 from espelho.api import Page, PageDep, SessionDep, SlashOptionalRouter, paginate
 from espelho.syncs.models import Sincronizacao
+from espelho.syncs.service import Progresso
 
 router = SlashOptionalRouter(prefix="/api/v1/sync", tags=["sync"])
 
@@ -38,6 +39,7 @@ class SincronizacaoOut(BaseModel):
     iniciada_em: datetime
     concluida_em: datetime | None
     heartbeat_em: datetime | None
+    progresso: Progresso | None = Field(default=None, description="Where a running run is (null once ended)")
 
 
 class SyncStatus(BaseModel):
