@@ -53,6 +53,9 @@ class ListStats:
 class ListResult:
     rows: list[dict[str, Any]]
     stats: ListStats
+    # The keys on either side of each page break (last of a page, first of the next): where rows the
+    # unstable pagination skipped hide.
+    page_breaks: list[tuple[Any, Any]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -207,8 +210,19 @@ class AcessoriasClient:
         pages = self._pages(
             "/processes/ListAll/", params, page_size=PROCESS_PAGE_SIZE, short_page_ends=False, stats=stats
         )
-        rows = self._dedupe((row for page in pages for row in page), "ProcID", stats)
-        return ListResult(rows, stats)
+        breaks: list[tuple[Any, Any]] = []
+        last: list[Any] = []
+
+        def rows_noting_breaks() -> Iterator[dict[str, Any]]:
+            for page in pages:
+                keys = [row.get("ProcID") for row in page if isinstance(row, dict)]
+                if last and keys:
+                    breaks.append((last[-1], keys[0]))
+                last[:] = keys[-1:] or last
+                yield from page
+
+        rows = self._dedupe(rows_noting_breaks(), "ProcID", stats)
+        return ListResult(rows, stats, breaks)
 
     def process_detail(self, proc_id: int, *, confirm_empty: bool = True) -> dict[str, Any] | None:
         """One process with its steps, or None when it does not exist (204/Erro, confirmed by default)."""

@@ -47,6 +47,7 @@ from espelho.logging_setup import get_logger
 from espelho.syncs import service as runs
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import Progress, Progresso, RunCounts
+from espelho.upstream import parsing
 from espelho.upstream.http import CallCounter, counting_calls
 
 log = get_logger(__name__)
@@ -146,6 +147,15 @@ def _priority(header: schemas.UpstreamProcessHeader) -> tuple[bool, int, int]:
     """Open processes first, newest competências first, newest processes first."""
     competencia = competencia_processo(header.ProcTitulo, header.ProcInicio, header.ProcNome)
     return (not header.aberto, -int(competencia.ordem if competencia else 0), -header.proc_id)
+
+
+def _between_breaks(proc_id: int, breaks: list[tuple[Any, Any]]) -> bool:
+    """The id lies between the last row of a page and the first of the next (in either order)."""
+    for before, after in breaks:
+        low, high = sorted((parsing.integer(before) or 0, parsing.integer(after) or 0))
+        if low < proc_id < high:
+            return True
+    return False
 
 
 def _parallel(items: Iterable[T], fn: Callable[[T], R]) -> Iterator[tuple[T, R]]:
@@ -274,27 +284,30 @@ class _Planner:
         in_gaps: set[int] = set()
         if listed and self.competencia is None:
             # Ids the unstable pagination skipped hide in the gaps of the listed range; their detail is
-            # their header, so they are fetched now.
+            # their header. Skipped rows sit at page breaks (a page shifted by a row): those are fetched
+            # now, for the dashboards; gaps inside a page are holes or excluded processes, fetched first
+            # thing in phase 2.
             in_gaps = set(range(min(listed), max(listed) + 1)) - listed
         fresh = self._fresh(stored, swept_since)
-        gaps = in_gaps - fresh
+        at_breaks = {pid for pid in in_gaps - fresh if _between_breaks(pid, listing.page_breaks)}
+        inside_pages = sorted(in_gaps - fresh - at_breaks)
         unlisted = sorted(alive - listed - in_gaps)  # stored, not listed: refresh by id, remove if confirmed
         todo = [h.proc_id for h in sorted(headers, key=_priority)
                 if h.proc_id not in fresh or stored[h.proc_id].hash_snapshot != schemas.process_hash(h)]
         self.counts.detalhes_pulados = len(headers) - len(todo) + len(in_gaps & fresh)
         companies = self._companies_with_cnpj()
-        self.later_calls = len(todo) + len(unlisted) + PROBES + len(companies)
-        self._fetch_and_write(sorted(gaps), removable=set(), fase="processos fora da lista")
+        self.later_calls = len(inside_pages) + len(todo) + len(unlisted) + PROBES + len(companies)
+        self._fetch_and_write(sorted(at_breaks), removable=set(), fase="processos fora da lista")
         self._invalidate()
         self.counts.chamadas_ate_paineis = self.calls.calls
         self.counts.segundos_ate_paineis = round(time.perf_counter() - self.started, 3)
         # Phase 2: the details, most useful first, then obrigações.
         self.later_calls = len(unlisted) + PROBES + len(companies)
-        self._fetch_and_write(todo, removable=set(), fase="detalhes")
+        self._fetch_and_write(inside_pages + todo, removable=set(), fase="detalhes")
         self.later_calls = PROBES + len(companies)
         self._fetch_and_write(unlisted, removable=set(unlisted) if complete else set(), fase="detalhes")
         self.later_calls = len(companies)
-        self._probe_above(max([self._max_proc_id(), *listed, *gaps]))
+        self._probe_above(max([self._max_proc_id(), *listed, *in_gaps]))
         self.later_calls = 0
         self._sync_company_deliveries(companies)
         self._invalidate()
