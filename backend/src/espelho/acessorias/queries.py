@@ -426,7 +426,8 @@ def list_alteracoes(session: Session, f: AlteracaoFiltros, paging: PageParams) -
     if f.tipo:
         conditions.append(Alteracao.tipo == f.tipo)
     stmt = (
-        select(Alteracao, Processo.proc_id, func.coalesce(Processo.titulo, Processo.nome), Empresa.nome)
+        select(Alteracao, Processo.proc_id, func.coalesce(Processo.titulo, Processo.nome).label("titulo"),
+               Empresa.nome)
         .outerjoin(Processo, Processo.id == Alteracao.processo_id)
         .outerjoin(Empresa, Empresa.id == Alteracao.empresa_id)
         .where(*conditions)

@@ -461,8 +461,10 @@ class Writers:
                 return
             stored = select(Obrigacao.chave, Obrigacao.id, Obrigacao.hash_snapshot, Obrigacao.processo_id,
                             Obrigacao.competencia, Obrigacao.status, Obrigacao.data_entrega)
-            existing = {r.chave: StoredObrigacao(*r[1:])
-                        for r in session.execute(stored.where(Obrigacao.chave.in_(list(rows))))}
+            existing = {
+                r.chave: StoredObrigacao(r.id, r.hash_snapshot, r.processo_id, r.competencia, r.status,
+                                         r.data_entrega)
+                for r in session.execute(stored.where(Obrigacao.chave.in_(list(rows))))}
             changed, events = [], []
             for chave, row in rows.items():
                 row["processo_id"] = self._link(session, row)
