@@ -85,7 +85,7 @@ def seed_postgresql(
         text(f"""
         INSERT INTO processos (proc_id, empresa_id, nome, titulo, competencia, status, porcentagem_conclusao,
                                total_passos, passos_concluidos, dias_corridos, data_inicio, data_conclusao,
-                               regime_tributario, departamento, sincronizado_em, detalhe_em)
+                               regime_tributario, departamento, sincronizado_em, detalhes_atualizados_em)
         SELECT g, e.id, m.nome, m.nome || ' ' || c.comp, c.comp, s.status,
                CASE WHEN s.status = 'Concluído' THEN 100 ELSE {_hash("pct", 100)} END,
                {passos_por_processo}, {_hash("feitos", passos_por_processo + 1)}, 1 + {_hash("dias", 40)},

@@ -166,6 +166,20 @@ def test_with_redis_the_window_gauge_counts_every_workers_requests(settings: Set
     assert value(samples, "espelho_ratelimit_window_seconds", upstream="acessorias") == 60
 
 
+def test_without_redis_the_acessorias_window_gauge_reads_the_database(settings: Settings,
+                                                                      database: Database) -> None:
+    """The Acessórias window lives in `rate_limit_slots` without Redis (a CLI sync next to the server
+    draws on it): /metrics reports those rows, not this process's empty memory."""
+    assert settings.redis_url is None
+    cli_run = upstream_rate_limiter("acessorias", settings, database)  # what run_sync's client draws on
+    cli_run.settle(cli_run.acquire())
+    cli_run.acquire(hold_s=30.0)  # still in flight: it counts too
+    with TestClient(create_app(settings)) as client:
+        samples = scrape(client)
+    assert value(samples, "espelho_ratelimit_window_requests", upstream="acessorias") == 2
+    assert value(samples, "espelho_ratelimit_window_requests", upstream="whatsapp") == 0
+
+
 def test_the_grafana_dashboard_queries_only_exported_metrics(anon_api: TestClient) -> None:
     exported = {line.split()[2] for line in anon_api.get("/metrics").text.splitlines()
                 if line.startswith("# TYPE espelho_")}

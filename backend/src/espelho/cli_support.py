@@ -9,7 +9,16 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from espelho.config import Settings
 from espelho.db import Database
@@ -38,10 +47,21 @@ def job_context() -> Iterator[JobContext]:
         database.dispose()
 
 
+class _EtaColumn(ProgressColumn):
+    """The sync's own estimate (`eta` field: seconds, from the calls left and the rate limit), when given."""
+
+    def render(self, task: Task) -> Text:
+        eta = task.fields.get("eta")
+        if eta is None:
+            return Text("")
+        minutes, seconds = divmod(int(eta), 60)
+        return Text(f"ETA {minutes}:{seconds:02d}", style="progress.remaining")
+
+
 def progress_bar() -> Progress:
     """The bar long syncs show on a terminal."""
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
+                    _EtaColumn(), console=console, transient=True)
 
 
 def print_json(payload: Any) -> None:

@@ -8,6 +8,7 @@ from espelho.db import Base
 from espelho.relatorios import models as relatorios_models
 from espelho.syncs import locks as syncs_locks
 from espelho.syncs import models as syncs_models
+from espelho.upstream import ratelimit as upstream_ratelimit
 from espelho.whatsapp import models as whatsapp_models
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "relatorios_models",
     "syncs_locks",
     "syncs_models",
+    "upstream_ratelimit",
     "whatsapp_models",
 ]

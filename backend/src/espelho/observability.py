@@ -25,6 +25,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from espelho.clock import now_utc
@@ -127,7 +128,7 @@ class ScrapeCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         yield from REGISTRY.collect()
         yield from sync_log_metrics(self.database)
-        yield from ratelimit_window_metrics(self.settings)
+        yield from ratelimit_window_metrics(self.settings, self.database)
 
 
 def sync_log_metrics(database: Database) -> list[Metric]:
@@ -186,19 +187,20 @@ def sync_log_metrics(database: Database) -> list[Metric]:
     return [runs, duration, rows, calls, running, age]
 
 
-def ratelimit_window_metrics(settings: Settings) -> list[Metric]:
+def ratelimit_window_metrics(settings: Settings, database: Database | None = None) -> list[Metric]:
     used = GaugeMetricFamily("espelho_ratelimit_window_requests",
-                             "Requests sent to an upstream in its current rate-limit window (every worker "
-                             "with Redis; this process without)", labels=["upstream"])
+                             "Requests sent to an upstream in its current rate-limit window (every process "
+                             "with Redis or a window kept in the database; this process otherwise)",
+                             labels=["upstream"])
     limit = GaugeMetricFamily("espelho_ratelimit_limit", "Requests an upstream's window allows",
                               labels=["upstream"])
     window = GaugeMetricFamily("espelho_ratelimit_window_seconds", "Length of an upstream's sliding window",
                                labels=["upstream"])
     for upstream in UPSTREAMS:
-        limiter = upstream_rate_limiter(upstream, settings)
+        limiter = upstream_rate_limiter(upstream, settings, database)
         try:
             used.add_metric([upstream], limiter.in_window())
-        except redis.RedisError as exc:  # the rest of the scrape is still worth answering
+        except (redis.RedisError, SQLAlchemyError) as exc:  # the rest of the scrape is still worth answering
             log.warning("metrics.ratelimit_unreadable", upstream=upstream, error=str(exc))
         limit.add_metric([upstream], limiter.limit)
         window.add_metric([upstream], limiter.window_s)

@@ -14,6 +14,7 @@ from espelho.config import Settings
 from espelho.db import Database
 from espelho.errors import InvalidInput, UpstreamUnavailable
 from espelho.syncs.models import Sincronizacao
+from espelho.syncs.service import Progresso
 from tests.acessorias.conftest import SimControl, snapshot
 from tests.conftest import on_month_days
 
@@ -256,14 +257,22 @@ def test_new_company_named_by_a_process_is_completed(
 
 
 def test_progress_reports_each_phase(database: Database, settings: Settings, sim: SimControl) -> None:
-    seen: list[tuple[int, int, str]] = []
-    run_sync(
-        database, settings, "FULL", progress=lambda done, total, label: seen.append((done, total, label))
-    )
-    labels = {label for _, _, label in seen}
-    assert {"empresas", "lista de processos", "processos", "obrigações"} <= labels
-    processos = [(d, t) for d, t, label in seen if label == "processos"]
-    assert processos[-1][0] == processos[-1][1] > 0  # ends at total
+    seen: list[Progresso] = []
+    run_sync(database, settings, "FULL", progress=seen.append)
+    fases = [at.fase for at in seen]
+    assert set(fases) >= {"empresas", "lista de processos", "processos fora da lista", "detalhes",
+                          "obrigações"}
+    # Phase 1 (everything the dashboards read) before phase 2 (details), then obrigações.
+    assert fases.index("processos fora da lista") < fases.index("detalhes") < fases.index("obrigações")
+    detalhes = [at for at in seen if at.fase == "detalhes"]
+    first = detalhes[0]
+    assert first.feitos == 0 and first.total and first.total > 0
+    # The ETA counts what is left (details, later details, probes, obrigações) at the rate limit.
+    assert first.chamadas_restantes is not None and first.chamadas_restantes > first.total
+    rate = settings.acessorias_rate_limit
+    assert first.eta_s == pytest.approx(first.chamadas_restantes * 60 / rate, abs=0.1)
+    last = seen[-1]
+    assert last.fase == "obrigações" and last.feitos == last.total and last.chamadas_restantes == 0
 
 
 def test_silently_empty_first_sync_is_not_taken_as_a_cursor(

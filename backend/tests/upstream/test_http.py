@@ -14,7 +14,7 @@ from fastapi import FastAPI, Response
 
 from espelho.errors import UpstreamMalformed, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 from espelho.upstream.http import UpstreamHttp, counting_calls
-from espelho.upstream.ratelimit import MemoryRateLimiter
+from espelho.upstream.ratelimit import MemoryRateLimiter, Slot
 from tests.helpers import free_port, serve_in_thread
 
 hits: Counter[str] = Counter()
@@ -135,11 +135,13 @@ def test_rate_limiter_is_consulted_for_every_attempt(server: str) -> None:
     acquired = threading.Event()
     original = limiter.acquire
 
-    def spy() -> float:
+    def spy(hold_s: float = 0.0) -> Slot:
         acquired.set()
-        return original()
+        return original(hold_s)
 
     limiter.acquire = spy  # type: ignore[method-assign]
+    before = time.monotonic()
     _client(server, rate_limiter=limiter).get("/ok")
     assert acquired.is_set()
-    assert len(limiter._sent) == 1
+    # One slot, settled when the answer came back (not left counting from send + the timeout).
+    assert len(limiter._slots) == 1 and before <= next(iter(limiter._slots.values())) <= time.monotonic()

@@ -24,6 +24,7 @@ export const keys = {
     one: (id: string | number) => ['processo', String(id)] as const,
     passos: (id: string | number) => ['processo', String(id), 'passos'] as const,
     desdobramentos: (id: string | number) => ['processo', String(id), 'desdobramentos'] as const,
+    historico: (id: string | number) => ['processo', String(id), 'historico'] as const,
   },
   empresas: {
     all: ['empresas'] as const,
@@ -36,6 +37,7 @@ export const keys = {
     processos: (id: number | null, page: number, pageSize: number) => ['empresa', id, 'processos', page, pageSize] as const,
   },
   obrigacoes: { all: ['obrigacoes'] as const, list: (filtros: object) => ['obrigacoes', filtros] as const },
+  alteracoes: { all: ['alteracoes'] as const, list: (filtros: object) => ['alteracoes', filtros] as const },
   contratos: { all: ['contratos'] as const, list: (filtros: object) => ['contratos', filtros] as const },
   contrato: {
     all: ['contrato'] as const,
@@ -54,6 +56,6 @@ export const keys = {
 /** What a finished sync of each upstream may have changed on screen. */
 export const changedBySync: Record<string, Key[]> = {
   ACESSORIAS: [keys.dashboard.all, keys.processos.all, keys.processo.all, keys.empresas.all, keys.empresa.all,
-    keys.obrigacoes.all],
+    keys.obrigacoes.all, keys.alteracoes.all],
   COMPRASNET: [keys.contratos.all, keys.contrato.all, keys.uasgs],
 };

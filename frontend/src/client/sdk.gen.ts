@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, CriarCodigoData, CriarCodigoErrors, CriarCodigoResponses, DashboardGargalosData, DashboardGargalosErrors, DashboardGargalosResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardResponsaveisData, DashboardResponsaveisErrors, DashboardResponsaveisResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, DownloadRelatorioData, DownloadRelatorioErrors, DownloadRelatorioResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListMensagensData, ListMensagensErrors, ListMensagensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListRelatoriosData, ListRelatoriosErrors, ListRelatoriosResponses, ListUasgsData, ListUasgsErrors, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeErrors, MeResponses, MeuVinculoData, MeuVinculoErrors, MeuVinculoResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, ReceberWebhookData, ReceberWebhookErrors, ReceberWebhookResponses, RegrasData, RegrasErrors, RegrasResponses, RelatorioDaCompetenciaData, RelatorioDaCompetenciaErrors, RelatorioDaCompetenciaResponses, RemoverVinculoData, RemoverVinculoErrors, RemoverVinculoResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, UpdateVinculoData, UpdateVinculoErrors, UpdateVinculoResponses, VencidosData, VencidosErrors, VencidosResponses, VerificarWebhookData, VerificarWebhookErrors, VerificarWebhookResponses } from './types.gen';
+import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, CriarCodigoData, CriarCodigoErrors, CriarCodigoResponses, DashboardGargalosData, DashboardGargalosErrors, DashboardGargalosResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardResponsaveisData, DashboardResponsaveisErrors, DashboardResponsaveisResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, DownloadRelatorioData, DownloadRelatorioErrors, DownloadRelatorioResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, HistoricoDoProcessoData, HistoricoDoProcessoErrors, HistoricoDoProcessoResponses, ListAlteracoesData, ListAlteracoesErrors, ListAlteracoesResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListMensagensData, ListMensagensErrors, ListMensagensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListRelatoriosData, ListRelatoriosErrors, ListRelatoriosResponses, ListUasgsData, ListUasgsErrors, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeErrors, MeResponses, MeuVinculoData, MeuVinculoErrors, MeuVinculoResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, ReceberWebhookData, ReceberWebhookErrors, ReceberWebhookResponses, RegrasData, RegrasErrors, RegrasResponses, RelatorioDaCompetenciaData, RelatorioDaCompetenciaErrors, RelatorioDaCompetenciaResponses, RemoverVinculoData, RemoverVinculoErrors, RemoverVinculoResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, UpdateVinculoData, UpdateVinculoErrors, UpdateVinculoResponses, VencidosData, VencidosErrors, VencidosResponses, VerificarWebhookData, VerificarWebhookErrors, VerificarWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -325,6 +325,17 @@ export const passosDoProcesso = <ThrowOnError extends boolean = false>(options: 
 });
 
 /**
+ * Historico Do Processo
+ *
+ * What the syncs saw change on this process (and its obrigações), newest first.
+ */
+export const historicoDoProcesso = <ThrowOnError extends boolean = false>(options: Options<HistoricoDoProcessoData, ThrowOnError>) => (options.client ?? client).get<HistoricoDoProcessoResponses, HistoricoDoProcessoErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/processos/{processo_id}/historico/',
+    ...options
+});
+
+/**
  * Desdobramentos Do Processo
  */
 export const desdobramentosDoProcesso = <ThrowOnError extends boolean = false>(options: Options<DesdobramentosDoProcessoData, ThrowOnError>) => (options.client ?? client).get<DesdobramentosDoProcessoResponses, DesdobramentosDoProcessoErrors, ThrowOnError>({
@@ -381,6 +392,17 @@ export const obrigacoesDoVencimento = <ThrowOnError extends boolean = false>(opt
 export const listObrigacoes = <ThrowOnError extends boolean = false>(options?: Options<ListObrigacoesData, ThrowOnError>) => (options?.client ?? client).get<ListObrigacoesResponses, ListObrigacoesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/obrigacoes/',
+    ...options
+});
+
+/**
+ * List Alteracoes
+ *
+ * Every change the syncs saw (processos and obrigações), newest first: the dashboard's feed.
+ */
+export const listAlteracoes = <ThrowOnError extends boolean = false>(options?: Options<ListAlteracoesData, ThrowOnError>) => (options?.client ?? client).get<ListAlteracoesResponses, ListAlteracoesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/alteracoes/',
     ...options
 });
 

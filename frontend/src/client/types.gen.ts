@@ -107,6 +107,74 @@ export type AbaSyncOut = {
 };
 
 /**
+ * AlteracaoOut
+ */
+export type AlteracaoOut = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Tipo
+     */
+    tipo: 'processo_novo' | 'processo_status' | 'processo_porcentagem' | 'passo_concluido' | 'desdobramento_respondido' | 'processo_removido' | 'obrigacao_entregue' | 'obrigacao_atrasada';
+    /**
+     * Processo Id
+     */
+    processo_id: number | null;
+    /**
+     * Proc Id
+     *
+     * Upstream ProcID of the process
+     */
+    proc_id?: number | null;
+    /**
+     * Processo Titulo
+     */
+    processo_titulo?: string | null;
+    /**
+     * Obrigacao Id
+     */
+    obrigacao_id: number | null;
+    /**
+     * Empresa Id
+     */
+    empresa_id: number | null;
+    /**
+     * Empresa Nome
+     */
+    empresa_nome?: string | null;
+    /**
+     * Competencia
+     */
+    competencia: string | null;
+    /**
+     * Descricao
+     *
+     * The passo, the question or the obrigação concerned
+     */
+    descricao: string | null;
+    /**
+     * Valor Anterior
+     */
+    valor_anterior: string | null;
+    /**
+     * Valor Novo
+     */
+    valor_novo: string | null;
+    /**
+     * Visto Em
+     *
+     * When a sync saw the change (the upstream keeps no history)
+     */
+    visto_em: string;
+    /**
+     * Sincronizacao Id
+     */
+    sincronizacao_id: number | null;
+};
+
+/**
  * ArquivoOut
  */
 export type ArquivoOut = {
@@ -1582,6 +1650,28 @@ export type ObrigacaoOut = {
 };
 
 /**
+ * Page[AlteracaoOut]
+ */
+export type PageAlteracaoOut = {
+    /**
+     * Items
+     */
+    items: Array<AlteracaoOut>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
  * Page[ArquivoOut]
  */
 export type PageArquivoOut = {
@@ -2058,6 +2148,12 @@ export type ProcessoDetalhe = {
      */
     sincronizado_em: string;
     /**
+     * Detalhes Atualizados Em
+     *
+     * When the passos and desdobramentos were last stored; null while only the list header is mirrored (a full sync fetches details after every header)
+     */
+    detalhes_atualizados_em: string | null;
+    /**
      * Criador
      */
     criador: string | null;
@@ -2077,10 +2173,6 @@ export type ProcessoDetalhe = {
      * Observacoes
      */
     observacoes: string | null;
-    /**
-     * Detalhe Em
-     */
-    detalhe_em: string | null;
 };
 
 /**
@@ -2175,6 +2267,44 @@ export type ProcessoOut = {
      * Sincronizado Em
      */
     sincronizado_em: string;
+    /**
+     * Detalhes Atualizados Em
+     *
+     * When the passos and desdobramentos were last stored; null while only the list header is mirrored (a full sync fetches details after every header)
+     */
+    detalhes_atualizados_em: string | null;
+};
+
+/**
+ * Progresso
+ *
+ * Where a running sync is: the CLI draws it as a bar, `/sync/status` serves it on the running run.
+ */
+export type Progresso = {
+    /**
+     * Fase
+     */
+    fase: string;
+    /**
+     * Feitos
+     */
+    feitos?: number;
+    /**
+     * Total
+     */
+    total?: number | null;
+    /**
+     * Chamadas Restantes
+     *
+     * Upstream calls still to make
+     */
+    chamadas_restantes?: number | null;
+    /**
+     * Eta S
+     *
+     * chamadas_restantes ÷ the upstream's rate limit
+     */
+    eta_s?: number | null;
 };
 
 /**
@@ -2345,6 +2475,10 @@ export type SincronizacaoOut = {
      * Heartbeat Em
      */
     heartbeat_em: string | null;
+    /**
+     * Where a running run is (null once ended)
+     */
+    progresso?: Progresso | null;
 };
 
 /**
@@ -4711,6 +4845,57 @@ export type PassosDoProcessoResponses = {
 
 export type PassosDoProcessoResponse = PassosDoProcessoResponses[keyof PassosDoProcessoResponses];
 
+export type HistoricoDoProcessoData = {
+    body?: never;
+    path: {
+        /**
+         * Processo Id
+         */
+        processo_id: number;
+    };
+    query?: {
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/processos/{processo_id}/historico/';
+};
+
+export type HistoricoDoProcessoErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * No such resource in the mirror
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+};
+
+export type HistoricoDoProcessoError = HistoricoDoProcessoErrors[keyof HistoricoDoProcessoErrors];
+
+export type HistoricoDoProcessoResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAlteracaoOut;
+};
+
+export type HistoricoDoProcessoResponse = HistoricoDoProcessoResponses[keyof HistoricoDoProcessoResponses];
+
 export type DesdobramentosDoProcessoData = {
     body?: never;
     path: {
@@ -5119,6 +5304,66 @@ export type ListObrigacoesResponses = {
 };
 
 export type ListObrigacoesResponse = ListObrigacoesResponses[keyof ListObrigacoesResponses];
+
+export type ListAlteracoesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Desde
+         *
+         * Seen at or after (ISO date or time; without an offset, Brasília time)
+         */
+        desde?: string | null;
+        /**
+         * Empresa
+         *
+         * The empresa's id, or a CNPJ/CPF
+         */
+        empresa?: string | null;
+        /**
+         * Tipo
+         *
+         * One kind of change
+         */
+        tipo?: 'processo_novo' | 'processo_status' | 'processo_porcentagem' | 'passo_concluido' | 'desdobramento_respondido' | 'processo_removido' | 'obrigacao_entregue' | 'obrigacao_atrasada' | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/alteracoes/';
+};
+
+export type ListAlteracoesErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+};
+
+export type ListAlteracoesError = ListAlteracoesErrors[keyof ListAlteracoesErrors];
+
+export type ListAlteracoesResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageAlteracaoOut;
+};
+
+export type ListAlteracoesResponse = ListAlteracoesResponses[keyof ListAlteracoesResponses];
 
 export type DashboardMetricasData = {
     body?: never;

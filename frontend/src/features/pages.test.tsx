@@ -6,6 +6,7 @@ import { DashboardPage, variacao } from './dashboard/DashboardPage';
 import { isAtrasada, ObrigacoesPage } from './obrigacoes/ObrigacoesPage';
 import { DesdobramentoCard, ProcessoPage } from './processos/ProcessoPage';
 import { ProcessosPage } from './processos/ProcessosPage';
+import { formatEta, ProgressoDaSincronizacao, SincronizacaoPage } from './sincronizacao/SincronizacaoPage';
 
 beforeEach(() => sessionStorage.setItem('espelho.token', 'token'));
 
@@ -15,7 +16,16 @@ const PROCESSO = {
   porcentagem_conclusao: 45, total_passos: 4, passos_concluidos: 2, dias_corridos: 11, data_inicio: '2026-11-01',
   data_conclusao: '2026-11-20', regime_tributario: 'Simples Nacional - Serviços', departamento: 'Fiscal',
   dt_last_dh: null, removido_em: null, sincronizado_em: '2026-11-23T16:00:00Z',
+  detalhes_atualizados_em: '2026-11-23T16:00:00Z',
 };
+const ALTERACOES = [
+  { id: 2, tipo: 'processo_status', processo_id: 5, proc_id: 6729, processo_titulo: 'Simples Nacional — Mensal', obrigacao_id: null,
+    empresa_id: 3, empresa_nome: 'GERING LTDA', competencia: '10/2026', descricao: null, valor_anterior: 'Em andamento',
+    valor_novo: 'Concluído', visto_em: '2026-11-23T16:00:00Z', sincronizacao_id: 7 },
+  { id: 1, tipo: 'passo_concluido', processo_id: 5, proc_id: 6729, processo_titulo: 'Simples Nacional — Mensal', obrigacao_id: null,
+    empresa_id: 3, empresa_nome: 'GERING LTDA', competencia: '10/2026', descricao: 'Apurar', valor_anterior: 'Pendente',
+    valor_novo: 'OK', visto_em: '2026-11-23T15:45:00Z', sincronizacao_id: 7 },
+];
 const envelope = (items: unknown[]) => ({ items, total: items.length, page: 1, page_size: 25 });
 
 describe('dashboard', () => {
@@ -45,6 +55,7 @@ describe('dashboard', () => {
       'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
       'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
       'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
+      'GET /api/v1/alteracoes/': () => json(envelope(ALTERACOES)),
     });
     renderAt('/', '/', <DashboardPage />);
     expect(await screen.findByTestId('stat-total-value')).toHaveTextContent('1.234');
@@ -63,6 +74,13 @@ describe('dashboard', () => {
     expect(screen.getByTestId('metricas-calculadas')).toHaveTextContent('Métricas calculadas em 23/11/2026 12:00');
     expect(screen.getByTestId('ultima-sincronizacao')).toHaveTextContent('Última sincronização: nenhuma');
     expect(await screen.findAllByText('Sem processos nesta competência.')).toHaveLength(1);
+    // "O que mudou": the newest changes, each with its process.
+    const feed = await screen.findByTestId('o-que-mudou');
+    const linhas = within(feed).getAllByRole('listitem');
+    expect(linhas[0]).toHaveTextContent('Status: Em andamento → Concluído');
+    expect(linhas[0]).toHaveTextContent('GERING LTDA');
+    expect(within(linhas[0]).getByRole('link', { name: 'Simples Nacional — Mensal' })).toHaveAttribute('href', '/processos/5');
+    expect(linhas[1]).toHaveTextContent('Passo concluído: Apurar');
     const asked = api.calls.find((c) => c.path === '/api/v1/dashboard/metricas/');
     expect(new URLSearchParams(asked!.search).get('competencia')).toMatch(/^\d{2}\/\d{4}$/);
   });
@@ -74,6 +92,7 @@ describe('dashboard', () => {
       'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
       'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
       'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
+      'GET /api/v1/alteracoes/': () => json(envelope([])),
     });
     renderAt('/', '/', <DashboardPage />);
     const alert = await screen.findByTestId('error');
@@ -88,6 +107,7 @@ describe('dashboard', () => {
       'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
       'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
       'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
+      'GET /api/v1/alteracoes/': () => json(envelope([])),
     });
     renderAt('/', '/', <DashboardPage />);
     await screen.findByTestId('stat-total-value');
@@ -144,9 +164,10 @@ describe('processo', () => {
 
   it('shows the header, the passos as a tree and the desdobramentos with the answer', async () => {
     mockApi({
-      'GET /api/v1/processos/5/': () => json({ ...PROCESSO, criador: 'Ana', gestor: 'Bia', observacoes: '', detalhe_em: null }),
+      'GET /api/v1/processos/5/': () => json({ ...PROCESSO, criador: 'Ana', gestor: 'Bia', observacoes: '' }),
       'GET /api/v1/processos/5/passos/': () => json(envelope(passos)),
       'GET /api/v1/processos/5/desdobramentos/': () => json(envelope([desdobramento])),
+      'GET /api/v1/processos/5/historico/': () => json(envelope(ALTERACOES)),
     });
     renderAt('/processos/5', '/processos/:id', <ProcessoPage />);
     expect(await screen.findByRole('heading', { name: 'Simples Nacional — Mensal' })).toBeInTheDocument();
@@ -158,6 +179,22 @@ describe('processo', () => {
     expect(card).toHaveTextContent('Resposta: Sim');
     expect(card).toHaveTextContent('Sim → Emitir DAS');
     expect(screen.getByText('45%')).toBeInTheDocument();
+    const historico = await screen.findByTestId('historico');
+    expect(within(historico).getAllByRole('listitem').map((li) => li.getAttribute('data-tipo')))
+      .toEqual(['processo_status', 'passo_concluido']);
+  });
+
+  it('says the passos are not loaded yet while only the list header is mirrored', async () => {
+    mockApi({
+      'GET /api/v1/processos/5/': () => json({ ...PROCESSO, criador: null, gestor: null, observacoes: null, detalhes_atualizados_em: null }),
+      'GET /api/v1/processos/5/passos/': () => json(envelope([])),
+      'GET /api/v1/processos/5/desdobramentos/': () => json(envelope([])),
+      'GET /api/v1/processos/5/historico/': () => json(envelope([])),
+    });
+    renderAt('/processos/5', '/processos/:id', <ProcessoPage />);
+    expect(await screen.findByText(/passos ainda não carregados/i)).toBeInTheDocument();
+    expect(screen.getByText('Desdobramentos ainda não carregados.')).toBeInTheDocument();
+    expect(screen.queryByText('Este processo não tem passos sincronizados.')).not.toBeInTheDocument();
   });
 
   it('a pending desdobramento lists every alternative and waits for the answer', () => {
@@ -216,5 +253,45 @@ describe('filter fields', () => {
     await screen.findByTestId('tabela-processos');
     const sent = api.calls.filter((c) => c.path === '/api/v1/processos/').map((c) => new URLSearchParams(c.search).get('competencia'));
     expect(sent.filter(Boolean)).toEqual(['10/2026']);
+  });
+});
+
+describe('sincronização', () => {
+  const run = {
+    id: 7, origem: 'ACESSORIAS', tipo: 'FULL', escopo: 'acessorias', competencia: null, status: 'INICIADA',
+    total_processos: null, processos_novos: null, processos_atualizados: null, processos_removidos: null, mensagem_erro: null,
+    tempo_execucao: null, api_calls: null, estatisticas: null, iniciada_em: '2026-11-23T16:00:00Z', concluida_em: null,
+    heartbeat_em: '2026-11-23T16:05:00Z',
+  };
+
+  it('shows the running run\'s phase, done/total and ETA, polled live', async () => {
+    let feitos = 40;
+    const api = mockApi({
+      'GET /api/v1/sync/status/': () => json({
+        em_andamento: [{ ...run, progresso: { fase: 'detalhes', feitos, total: 207, chamadas_restantes: 200 - feitos, eta_s: (200 - feitos) * 0.6 } }],
+        ultimas: [],
+      }),
+      'GET /api/v1/sync/history/': () => json(envelope([])),
+      'GET /api/v1/auth/me/': () => json({ id: 1, email: 'a@b.c', nome: 'A', role: 'ADMIN', ativo: true }),
+    });
+    renderAt('/sincronizacao', '/sincronizacao', <SincronizacaoPage />);
+    const progresso = await screen.findByTestId('progresso');
+    expect(progresso).toHaveTextContent('Fase: detalhes · 40 de 207 · faltam ~1 min 36 s (160 chamadas)');
+    expect(within(progresso).getByRole('progressbar')).toHaveAttribute('aria-valuenow', String(Math.round((40 * 100) / 207)));
+    feitos = 100;
+    await waitFor(() => expect(screen.getByTestId('progresso')).toHaveTextContent('100 de 207'), { timeout: 5_000 });
+    expect(api.count('GET', /\/sync\/status\/$/)).toBeGreaterThan(1);
+  });
+
+  it('an unknown total (the list phase) shows an indeterminate bar', () => {
+    renderAt('/', '/', <ProgressoDaSincronizacao p={{ fase: 'lista de processos', feitos: 0, total: null, chamadas_restantes: null, eta_s: null }} />);
+    expect(screen.getByTestId('progresso')).toHaveTextContent('Fase: lista de processos');
+    expect(screen.getByRole('progressbar')).not.toHaveAttribute('aria-valuenow');
+  });
+
+  it('formats the ETA', () => {
+    expect(formatEta(42.4)).toBe('42 s');
+    expect(formatEta(120)).toBe('2 min');
+    expect(formatEta(3_545)).toBe('59 min 5 s');
   });
 });

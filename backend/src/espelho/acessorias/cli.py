@@ -15,6 +15,7 @@ from espelho.cli_support import console, job_context, print_json, progress_bar
 from espelho.errors import EspelhoError
 from espelho.syncs.jobs import JobContext
 from espelho.syncs.models import Sincronizacao
+from espelho.syncs.service import Progresso
 from espelho.syncs.spec import run_now
 
 
@@ -32,17 +33,22 @@ def register(app: typer.Typer) -> None:
         competencia: str | None = typer.Option(
             None, "--competencia", help="Limit to one competência, MM/YYYY."
         ),
+        restart: bool = typer.Option(
+            False, "--restart", help="With --full: fetch every detail again, not resuming an interrupted run."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last stdout line."),
     ) -> None:
         """Mirror Acessórias into the database and record the run in `sincronizacoes`."""
         if full == incremental:
             raise typer.BadParameter("choose exactly one of --full or --incremental")
+        if restart and not full:
+            raise typer.BadParameter("--restart goes with --full")
         tipo = "FULL" if full else "INCREMENTAL"
         run_ids: list[int] = []
         with job_context() as ctx:
             try:
                 scope = Competencia.parse(competencia, slash_only=True) if competencia is not None else None
-                result = _sync(ctx, tipo, OfficeArgs(scope), run_ids.append, bar=not as_json)
+                result = _sync(ctx, tipo, OfficeArgs(scope, restart), run_ids.append, bar=not as_json)
             except (EspelhoError, OSError, SQLAlchemyError) as exc:
                 failure = {"status": "ERRO", "tipo": tipo, "competencia": competencia, "erro": str(exc)}
                 failed = _failed(ctx, run_ids[0] if run_ids else None, failure)
@@ -54,10 +60,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(result.estatisticas())
             return
+        resumed = f", resumed ({result.detalhes_pulados} details kept)" if result.retomada else ""
         console.print(
             f"[green]{tipo} sync done[/green] in {result.duration_s:.1f} s — novos {result.novos}, "
             f"atualizados {result.atualizados}, removidos {result.removidos}, "
-            f"total {result.total_processos} processos, {result.api_calls} upstream calls"
+            f"total {result.total_processos} processos, {result.api_calls} upstream calls{resumed}"
         )
 
 
@@ -69,8 +76,9 @@ def _sync(ctx: JobContext, tipo: str, args: OfficeArgs, recorded: Callable[[int]
     with progress_bar() as progress:
         task = progress.add_task("Acessórias", total=None)
 
-        def report(done: int, total: int, label: str) -> None:
-            progress.update(task, description=f"Acessórias: {label}", completed=done, total=total or None)
+        def report(at: Progresso) -> None:
+            progress.update(task, description=f"Acessórias: {at.fase}", completed=at.feitos, total=at.total,
+                            eta=at.eta_s)
 
         return run_now(ctx, OFFICE_SYNC, tipo, args, progress=report, recorded=recorded)
 

@@ -24,6 +24,7 @@ from espelho.acessorias.schemas import (
 )
 from espelho.clock import SAO_PAULO
 from espelho.config import Settings
+from espelho.db import Database
 from espelho.errors import UpstreamMalformed
 from espelho.logging_setup import get_logger
 from espelho.upstream.http import UpstreamResponse, upstream_http
@@ -53,6 +54,9 @@ class ListStats:
 class ListResult:
     rows: list[dict[str, Any]]
     stats: ListStats
+    # The keys on either side of each page break (last of a page, first of the next): where rows the
+    # unstable pagination skipped hide.
+    page_breaks: list[tuple[Any, Any]] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -82,11 +86,13 @@ class AcessoriasClient:
         settings: Settings,
         *,
         rate_limiter: RateLimiter | None = None,
+        database: Database | None = None,
         confirm_pause_s: float | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`database` keeps the rate window there when Redis is not configured (see upstream_rate_limiter)."""
         self.http = upstream_http(
-            "acessorias", settings, rate_limiter=rate_limiter,
+            "acessorias", settings, rate_limiter=rate_limiter, database=database,
             # No Retry-After upstream: back off locally, doubling up to ~20 s (reference §3).
             max_backoff_s=max(settings.acessorias_backoff_s, 20.0),
             max_in_flight=max(1, min(MAX_IN_FLIGHT, settings.acessorias_max_in_flight)),
@@ -208,8 +214,19 @@ class AcessoriasClient:
         pages = self._pages(
             "/processes/ListAll/", params, page_size=PROCESS_PAGE_SIZE, short_page_ends=False, stats=stats
         )
-        rows = self._dedupe((row for page in pages for row in page), "ProcID", stats)
-        return ListResult(rows, stats)
+        breaks: list[tuple[Any, Any]] = []
+        last: list[Any] = []
+
+        def rows_noting_breaks() -> Iterator[dict[str, Any]]:
+            for page in pages:
+                keys = [row.get("ProcID") for row in page if isinstance(row, dict)]
+                if last and keys:
+                    breaks.append((last[-1], keys[0]))
+                last[:] = keys[-1:] or last
+                yield from page
+
+        rows = self._dedupe(rows_noting_breaks(), "ProcID", stats)
+        return ListResult(rows, stats, breaks)
 
     def process_detail(self, proc_id: int, *, confirm_empty: bool = True) -> dict[str, Any] | None:
         """One process with its steps, or None when it does not exist (204/Erro, confirmed by default)."""

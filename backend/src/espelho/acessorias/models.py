@@ -90,7 +90,8 @@ class Processo(Base):
     # sha256 of the list-header fields that signal change; an incremental run compares it.
     hash_snapshot: Mapped[str | None] = mapped_column(String(64))
     raw_json: Mapped[dict[str, Any] | None]
-    detalhe_em: Mapped[datetime | None]  # when the detail (passos) was last fetched
+    # When the detail (passos, desdobramentos) was last stored; NULL while only the list header is known.
+    detalhes_atualizados_em: Mapped[datetime | None]
     # Set only by a complete, validated sweep that no longer sees the process (never by an empty page).
     removido_em: Mapped[datetime | None]
     sincronizado_em: Mapped[datetime]
@@ -231,3 +232,30 @@ class MetricaCache(Base):
     metrica_tipo: Mapped[str] = mapped_column(String(80))
     valor: Mapped[Any] = mapped_column(JSONType, nullable=True)  # any JSON: a number, a list, an object
     calculada_em: Mapped[datetime]
+
+
+class Alteracao(Base):
+    """A change a sync saw, recorded once: on a process (new, status, porcentagem, a passo done, a
+    desdobramento answered, removed) or an obrigação (delivered, became overdue). Values are as the mirror
+    shows them, as text; `visto_em` is when the sync saw the change (the upstream keeps no history)."""
+
+    __tablename__ = "alteracoes"
+    __table_args__ = (
+        Index("ix_alteracoes_visto_em", "visto_em", "id"),
+        Index("ix_alteracoes_processo_id", "processo_id", "visto_em"),
+        Index("ix_alteracoes_empresa_id", "empresa_id", "visto_em"),
+        Index("ix_alteracoes_tipo", "tipo", "visto_em"),
+        Index("ix_alteracoes_obrigacao_id", "obrigacao_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tipo: Mapped[str] = mapped_column(String(40))  # see acessorias.historico.TIPOS
+    processo_id: Mapped[int | None] = mapped_column(ForeignKey("processos.id", ondelete="CASCADE"))
+    obrigacao_id: Mapped[int | None] = mapped_column(ForeignKey("obrigacoes.id", ondelete="CASCADE"))
+    empresa_id: Mapped[int | None] = mapped_column(ForeignKey("empresas.id", ondelete="SET NULL"))
+    competencia: Mapped[str | None] = mapped_column(String(7))
+    descricao: Mapped[str | None] = mapped_column(Text)  # the passo, the question, the obrigação
+    valor_anterior: Mapped[str | None] = mapped_column(Text)
+    valor_novo: Mapped[str | None] = mapped_column(Text)
+    visto_em: Mapped[datetime]
+    sincronizacao_id: Mapped[int | None] = mapped_column(ForeignKey("sincronizacoes.id", ondelete="SET NULL"))

@@ -8,15 +8,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from espelho.acessorias.competencia import Competencia
-from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo, UsuarioAcessorias
+from espelho.acessorias.models import (
+    Alteracao,
+    Desdobramento,
+    Empresa,
+    Obrigacao,
+    Passo,
+    Processo,
+    UsuarioAcessorias,
+)
 from espelho.api import MAX_INT32, MAX_INT64, Listing, PageParams, PageRows, as_int, paginate
+from espelho.clock import SAO_PAULO
 from espelho.db import contains_text
 from espelho.errors import InvalidInput, NotFound
 
@@ -409,3 +418,38 @@ def obrigacoes_listing(f: ObrigacaoFiltros, ordering: str | None) -> Listing:
         Empresa, Empresa.id == Obrigacao.empresa_id
     )
     return Listing(stmt.where(*conditions), order)
+
+
+# ---- change history -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlteracaoFiltros:
+    processo_id: int | None = None
+    desde: datetime | None = None  # a bare date or time means Brasília time
+    empresa: str | None = None
+    tipo: str | None = None
+
+
+def list_alteracoes(session: Session, f: AlteracaoFiltros, paging: PageParams) -> PageRows:
+    """Changes the syncs saw, newest first, with the process and empresa they concern."""
+    conditions: list[ColumnElement[bool]] = []
+    if f.processo_id is not None:
+        _require_processo(session, f.processo_id)
+        conditions.append(Alteracao.processo_id == f.processo_id)
+    if f.desde is not None:
+        desde = f.desde if f.desde.tzinfo else f.desde.replace(tzinfo=SAO_PAULO)
+        conditions.append(Alteracao.visto_em >= desde)
+    if f.empresa:
+        conditions.append(empresa_condition(Alteracao.empresa_id, f.empresa))
+    if f.tipo:
+        conditions.append(Alteracao.tipo == f.tipo)
+    stmt = (
+        select(*Alteracao.__table__.columns, Processo.proc_id,
+               func.coalesce(Processo.titulo, Processo.nome).label("processo_titulo"),
+               Empresa.nome.label("empresa_nome"))
+        .outerjoin(Processo, Processo.id == Alteracao.processo_id)
+        .outerjoin(Empresa, Empresa.id == Alteracao.empresa_id)
+        .where(*conditions)
+    )
+    return paginate(session, stmt, paging, [Alteracao.visto_em.desc(), Alteracao.id.desc()])

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
+from espelho.acessorias.historico import TipoAlteracao
+
 
 class _Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -50,6 +52,9 @@ class ProcessoOut(_Out):
     dt_last_dh: datetime | None
     removido_em: datetime | None
     sincronizado_em: datetime
+    detalhes_atualizados_em: datetime | None = Field(
+        description="When the passos and desdobramentos were last stored; null while only the list header "
+        "is mirrored (a full sync fetches details after every header)")
 
 
 class ProcessoDetalhe(ProcessoOut):
@@ -57,7 +62,6 @@ class ProcessoDetalhe(ProcessoOut):
     gestor: str | None = Field(description="ProcGestor as the upstream gives it (a user id in real data)")
     gestor_nome: str | None = Field(None, description="The manager's name from the office's users list")
     observacoes: str | None
-    detalhe_em: datetime | None
 
 
 class PassoOut(_Out):
@@ -124,6 +128,23 @@ class ObrigacaoOut(_Out):
     def _plain_decimal(self, value: Decimal | None) -> str | None:
         # A plain decimal string ("1580.98"): no float rounding, no exponent notation.
         return None if value is None else format(value, "f")
+
+
+class AlteracaoOut(_Out):
+    id: int
+    tipo: TipoAlteracao
+    processo_id: int | None
+    proc_id: int | None = Field(default=None, description="Upstream ProcID of the process")
+    processo_titulo: str | None = None
+    obrigacao_id: int | None
+    empresa_id: int | None
+    empresa_nome: str | None = None
+    competencia: str | None
+    descricao: str | None = Field(description="The passo, the question or the obrigação concerned")
+    valor_anterior: str | None
+    valor_novo: str | None
+    visto_em: datetime = Field(description="When a sync saw the change (the upstream keeps no history)")
+    sincronizacao_id: int | None
 
 
 # ---- dashboards ---------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ Everything is read from the mirror (never the upstream). Fixed paths (`/processo
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Query
@@ -13,8 +14,10 @@ from fastapi.responses import FileResponse
 
 from espelho.acessorias import metrics, queries
 from espelho.acessorias.competencia import Competencia
-from espelho.acessorias.queries import ObrigacaoFiltros, ProcessoFiltros
+from espelho.acessorias.historico import TipoAlteracao
+from espelho.acessorias.queries import AlteracaoFiltros, ObrigacaoFiltros, ProcessoFiltros
 from espelho.acessorias.responses import (
+    AlteracaoOut,
     DashboardMetricas,
     DashboardRegimes,
     DashboardTimeline,
@@ -102,6 +105,18 @@ def passos_do_processo(session: SessionDep, paging: PageDep, processo_id: IdPath
     return Page[PassoOut].of(queries.list_passos(session, processo_id, paging), paging)
 
 
+def _alteracoes_page(session: SessionDep, filtros: AlteracaoFiltros,
+                     paging: PageParams) -> Page[AlteracaoOut]:
+    return Page[AlteracaoOut].of(queries.list_alteracoes(session, filtros, paging), paging)
+
+
+@router.get("/processos/{processo_id}/historico/", response_model=Page[AlteracaoOut],
+            responses=error_responses(404))
+def historico_do_processo(session: SessionDep, paging: PageDep, processo_id: IdPath) -> Page[AlteracaoOut]:
+    """What the syncs saw change on this process (and its obrigações), newest first."""
+    return _alteracoes_page(session, AlteracaoFiltros(processo_id=processo_id), paging)
+
+
 @router.get("/processos/{processo_id}/desdobramentos/", response_model=Page[DesdobramentoOut],
             responses=error_responses(404))
 def desdobramentos_do_processo(session: SessionDep, paging: PageDep,
@@ -179,6 +194,22 @@ def list_obrigacoes(
         status=status, tipo=tipo, empresa=empresa, competencia=competencia, de=de, ate=ate
     )
     return _obrigacoes_page(session, filtros, paging, ordering, formato)
+
+
+# ---- change history -----------------------------------------------------------------------------------
+
+
+@router.get("/alteracoes/", response_model=Page[AlteracaoOut])
+def list_alteracoes(
+    session: SessionDep,
+    paging: PageDep,
+    desde: Annotated[datetime | None, Query(description="Seen at or after (ISO date or time; "
+                                                        "without an offset, Brasília time)")] = None,
+    empresa: Empresa = None,
+    tipo: Annotated[TipoAlteracao | None, Query(description="One kind of change")] = None,
+) -> Page[AlteracaoOut]:
+    """Every change the syncs saw (processos and obrigações), newest first: the dashboard's feed."""
+    return _alteracoes_page(session, AlteracaoFiltros(desde=desde, empresa=empresa, tipo=tipo), paging)
 
 
 # ---- dashboards ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from espelho.upstream import parsing
 
 STATUS_OK = "OK"
 EXCLUIDO = {"excluído", "excluido"}
+FECHADO = EXCLUIDO | {"concluído", "concluido", "desistência", "desistencia"}
 
 
 def _lenient(value: Any) -> Any:
@@ -92,6 +93,11 @@ class UpstreamProcessHeader(_Upstream):
     @property
     def excluido(self) -> bool:
         return (self.ProcStatus or "").strip().lower() in EXCLUIDO
+
+    @property
+    def aberto(self) -> bool:
+        """Still moving: its passos are what people are working on (a full sync fetches these first)."""
+        return (self.ProcStatus or "").strip().lower() not in FECHADO
 
 
 class UpstreamProcess(UpstreamProcessHeader):
@@ -288,8 +294,8 @@ def block_company(block: UpstreamDeliveryBlock, now: datetime) -> BlockCompany:
     return BlockCompany(codigo, cnpj, placeholder)
 
 
-def processo_row(proc: UpstreamProcess, raw: dict[str, Any]) -> dict[str, Any]:
-    """The processo columns known from the upstream alone (empresa_id, counts and stamps come later)."""
+def header_row(proc: UpstreamProcessHeader) -> dict[str, Any]:
+    """The processo columns a list header (or a detail's header) gives."""
     return {
         "proc_id": proc.proc_id,
         "nome": parsing.text(proc.ProcNome) or parsing.text(proc.ProcTitulo) or f"Processo {proc.ProcID}",
@@ -305,9 +311,13 @@ def processo_row(proc: UpstreamProcess, raw: dict[str, Any]) -> dict[str, Any]:
         "gestor": parsing.text(proc.ProcGestor),
         "observacoes": parsing.text(proc.ProcObservacoes),
         "dt_last_dh": _safe(parsing.local_datetime, proc.DtLastDH),
-        "hash_snapshot": process_hash(proc),
-        "raw_json": raw,
     }
+
+
+def processo_row(proc: UpstreamProcess, raw: dict[str, Any]) -> dict[str, Any]:
+    """The processo columns known from the detail alone (empresa_id, counts and stamps come later);
+    `hash_snapshot` is the hash of the header the stored detail had."""
+    return {**header_row(proc), "hash_snapshot": process_hash(proc), "raw_json": raw}
 
 
 @dataclass

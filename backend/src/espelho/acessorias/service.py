@@ -1,8 +1,14 @@
 """Full and incremental sync of the Acessórias mirror.
 
-- FULL: empresas (ListAll) → process list sweep → one detail per process (listed, gaps in the id range
-  that the unstable pagination may have skipped, and stored ones the list did not show) → 2 probes above
-  the highest id → obrigações company by company over a deadline window.
+- FULL, in two phases. First what the processos list and the dashboards read: empresas (ListAll) →
+  process list sweep → every list header written (new processes, changed header fields) → the details of
+  the ids in the gaps of the listed range (rows the unstable pagination skipped: their header is the
+  detail's) → metrics cache invalidated. Then, at the rate limit's pace, one detail per listed process,
+  open processes and newest competências first → stored ones the list did not show → 2 probes above the
+  highest id → obrigações company by company over a deadline window.
+  A full sync that follows an interrupted one (its last run ERRO: killed, crashed, upstream down)
+  resumes it: the headers are re-read, and a detail is fetched again only when it was not stored since
+  the interrupted sweep began, or its header changed since. `restart` forces a fresh sweep.
 - INCREMENTAL (and MANUAL, a user-triggered incremental): process list narrowed by `DtLastDH` (last
   successful run − a safety margin, Brasília time) → details only for new or changed headers (hash of
   the fields that signal change) → 2 probes above the highest id → obrigações from the deliveries
@@ -21,7 +27,7 @@ from __future__ import annotations
 import contextvars
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, TypeVar
 
@@ -40,8 +46,9 @@ from espelho.errors import InvalidInput
 from espelho.logging_setup import get_logger
 from espelho.syncs import service as runs
 from espelho.syncs.models import Sincronizacao
-from espelho.syncs.service import Progress, RunCounts
-from espelho.upstream.http import counting_calls
+from espelho.syncs.service import Progress, Progresso, RunCounts
+from espelho.upstream import parsing
+from espelho.upstream.http import CallCounter, counting_calls
 
 log = get_logger(__name__)
 
@@ -52,6 +59,7 @@ TIPOS = ("FULL", "INCREMENTAL", "MANUAL")
 SAFETY_MARGIN = timedelta(hours=1)
 PROBES = 2  # consecutive misses above the highest known id before believing there is nothing newer
 HEARTBEAT_EVERY_S = 20.0
+PROGRESS_EVERY_S = 1.0  # how often a running run writes where it is (for /sync/status)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -80,9 +88,10 @@ class SyncResult(Counters):
 
 class StoredProcesso(NamedTuple):
     id: int
-    hash_snapshot: str | None
+    hash_snapshot: str | None  # of the header its stored detail had
     competencia: str | None
     alive: bool  # not marked removed
+    detalhes_em: datetime | None
 
 
 def run_sync(
@@ -94,9 +103,11 @@ def run_sync(
     run_id: int | None = None,
     progress: Progress | None = None,
     client: AcessoriasClient | None = None,
+    restart: bool = False,
 ) -> SyncResult:
     """Run one sync and record it in `sincronizacoes` (continuing `run_id` when given). Raises (after
-    recording the run as ERRO) when the upstream or the database fails."""
+    recording the run as ERRO) when the upstream or the database fails. `restart`: a FULL sync sweeps
+    every detail again instead of resuming an interrupted sweep."""
     tipo = (tipo or "").strip().upper()
     if tipo not in TIPOS:
         raise InvalidInput(f"tipo must be one of {', '.join(TIPOS)}", detail=tipo)
@@ -111,12 +122,12 @@ def run_sync(
         if client is None and not (token and token.get_secret_value()):
             raise InvalidInput("ESPELHO_ACESSORIAS_TOKEN is not set")
         own_client = client is None
-        active = client or AcessoriasClient(settings)
-        sync = _Planner(database, settings, active, handle.id, progress, scope)
+        active = client or AcessoriasClient(settings, database=database)
+        sync = _Planner(database, settings, active, handle.id, progress, scope, calls)
         status, erro = runs.INICIADA, None
         try:
             if tipo == "FULL":
-                sync.full()
+                sync.full(restart=restart)
             else:
                 sync.incremental()
             status = runs.CONCLUIDA
@@ -132,14 +143,45 @@ def run_sync(
     return result
 
 
+def _priority(header: schemas.UpstreamProcessHeader) -> tuple[bool, int, int]:
+    """Open processes first, newest competências first, newest processes first."""
+    competencia = competencia_processo(header.ProcTitulo, header.ProcInicio, header.ProcNome)
+    return (not header.aberto, -int(competencia.ordem if competencia else 0), -header.proc_id)
+
+
+def _between_breaks(proc_id: int, breaks: list[tuple[Any, Any]]) -> bool:
+    """The id lies between the last row of a page and the first of the next (in either order)."""
+    for before, after in breaks:
+        low, high = sorted((parsing.integer(before) or 0, parsing.integer(after) or 0))
+        if low < proc_id < high:
+            return True
+    return False
+
+
 def _parallel(items: Iterable[T], fn: Callable[[T], R]) -> Iterator[tuple[T, R]]:
     """Run `fn` over items in ≤5 worker threads (each counted as the caller's upstream calls), yielding
-    results as they finish so the caller writes them one transaction at a time. A failure cancels the rest."""
+    results as they finish so the caller writes them one transaction at a time. A failure cancels the rest.
+
+    Only ≤5 items are taken ahead of the writes: items start in their order (the priority), and a run
+    that stops (killed, failed) has fetched at most 5 answers it did not store."""
     pool = ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT, thread_name_prefix="acessorias")
+    queue = iter(items)
+    pending: dict[Future[R], T] = {}
+
+    def submit_next() -> None:
+        for item in queue:
+            pending[pool.submit(contextvars.copy_context().run, fn, item)] = item
+            return
+
     try:
-        futures = {pool.submit(contextvars.copy_context().run, fn, item): item for item in items}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        for _ in range(MAX_IN_FLIGHT):
+            submit_next()
+        while pending:
+            done, _running = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = pending.pop(future)
+                submit_next()
+                yield item, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -155,7 +197,10 @@ class _Planner:
         run_id: int,
         progress: Progress | None,
         competencia: Competencia | None,
+        calls: CallCounter,
     ) -> None:
+        self.calls = calls  # the run's upstream calls so far
+        self.started = time.perf_counter()
         self.database = database
         self.settings = settings
         self.client = client
@@ -163,8 +208,12 @@ class _Planner:
         self.progress = progress
         self.competencia = competencia
         self.counts = Counts()
-        self.writers = Writers(database, now_utc(), self.counts, competencia)
+        self.writers = Writers(database, now_utc(), self.counts, competencia, run_id=run_id,
+                               initial_load=self._last_run_start() is None)
         self._last_beat = time.monotonic()
+        self._last_report = 0.0
+        self._fase = ""
+        self.later_calls = 0  # upstream calls planned after the current phase (for the ETA)
 
     # --- bookkeeping --------------------------------------------------------------------------------
     def result(self, status: str, tipo: str, api_calls: int, elapsed_s: float,
@@ -177,12 +226,21 @@ class _Planner:
                           duration_s=round(elapsed_s, 3), competencias=sorted(self.counts.competencias),
                           erro=erro, **self.counts.counters())
 
-    def _tick(self, done: int, total: int, label: str) -> None:
-        if self.progress is not None:
-            self.progress(done, total, label)
-        if time.monotonic() - self._last_beat > HEARTBEAT_EVERY_S:
-            self._last_beat = time.monotonic()
+    def _tick(self, done: int, total: int | None, fase: str) -> None:
+        """Report progress: to the caller (the CLI's bar) every time, to the run's row every second or so
+        (and at each new phase), with an ETA of the calls left at the rate limit."""
+        restantes = None if total is None else total - done + self.later_calls
+        eta = None if restantes is None else round(restantes * 60.0 / self.settings.acessorias_rate_limit, 1)
+        at = Progresso(fase=fase, feitos=done, total=total, chamadas_restantes=restantes, eta_s=eta)
+        now = time.monotonic()
+        if fase != self._fase or now - self._last_report > PROGRESS_EVERY_S:
+            self._fase, self._last_report = fase, now
+            runs.heartbeat(self.database, self.run_id, at)
+        elif now - self._last_beat > HEARTBEAT_EVERY_S:
+            self._last_beat = now
             runs.heartbeat(self.database, self.run_id)
+        if self.progress is not None:
+            self.progress(at)
 
     def _wanted(self, header: schemas.UpstreamProcessHeader) -> bool:
         if self.competencia is None:
@@ -193,10 +251,11 @@ class _Planner:
         """The mirrored processes (of the run's competência), by upstream id."""
         with self.database.session() as session:
             query = select(Processo.proc_id, Processo.id, Processo.hash_snapshot, Processo.competencia,
-                           Processo.removido_em)
+                           Processo.removido_em, Processo.detalhes_atualizados_em)
             if self.competencia:
                 query = query.where(Processo.competencia == self.competencia)
-            return {r.proc_id: StoredProcesso(r.id, r.hash_snapshot, r.competencia, r.removido_em is None)
+            return {r.proc_id: StoredProcesso(r.id, r.hash_snapshot, r.competencia, r.removido_em is None,
+                                              r.detalhes_atualizados_em)
                     for r in session.execute(query)}
 
     def _max_proc_id(self) -> int:
@@ -204,30 +263,84 @@ class _Planner:
             return int(session.scalar(select(func.max(Processo.proc_id))) or 0)
 
     # --- the two kinds of run -------------------------------------------------------------------------
-    def full(self) -> None:
-        self._tick(0, 0, "empresas")
+    def full(self, *, restart: bool = False) -> None:
+        swept_since = None if restart or self.competencia else self._interrupted_sweep_start()
+        self.counts.retomada = swept_since is not None
+        # Phase 1: every list header, so the processos list and the dashboards are complete.
+        self._tick(0, None, "empresas")
         self._companies()
-        self._tick(0, 0, "lista de processos")
+        self._tick(0, None, "lista de processos")
         listing = self.client.process_list()
         self.counts.add_list(listing.stats)
-        headers = self._parse_headers(listing.rows)
+        headers = [h for h in self._parse_headers(listing.rows) if self._wanted(h)]
         stored = self._stored()
-        listed = {h.proc_id for h in headers if self._wanted(h)}
+        listed = {h.proc_id for h in headers}
         alive = {pid for pid, row in stored.items() if row.alive}
         # A sweep is believed only when it ran to a confirmed end and saw at least most of what we hold
         # (silent throttling can end a list early with a plausible-looking empty page).
         complete = listing.complete and (not alive or len(listed & alive) >= 0.9 * len(alive))
         self.counts.varredura_completa = complete
-        candidates = set(listed)
+        self.writers.headers(headers)
+        in_gaps: set[int] = set()
         if listed and self.competencia is None:
-            # Ids the unstable pagination skipped hide in the gaps of the listed range.
-            candidates |= set(range(min(listed), max(listed) + 1)) - listed
-        candidates |= alive - listed  # stored but not listed: refresh by id, remove only if confirmed
-        self._fetch_and_write(sorted(candidates), removable=(alive - listed) if complete else set())
-        self._probe_above(max([self._max_proc_id(), *listed, *candidates]))
-        self._users(listing=True)
-        self._sync_company_deliveries()
+            # Ids the unstable pagination skipped hide in the gaps of the listed range; their detail is
+            # their header. Skipped rows sit at page breaks (a page shifted by a row): those are fetched
+            # now, for the dashboards; gaps inside a page are holes or excluded processes, fetched first
+            # thing in phase 2.
+            in_gaps = set(range(min(listed), max(listed) + 1)) - listed
+        fresh = self._fresh(stored, swept_since)
+        at_breaks = {pid for pid in in_gaps - fresh if _between_breaks(pid, listing.page_breaks)}
+        inside_pages = sorted(in_gaps - fresh - at_breaks)
+        unlisted = sorted(alive - listed - in_gaps)  # stored, not listed: refresh by id, remove if confirmed
+        todo = [h.proc_id for h in sorted(headers, key=_priority)
+                if h.proc_id not in fresh or stored[h.proc_id].hash_snapshot != schemas.process_hash(h)]
+        self.counts.detalhes_pulados = len(headers) - len(todo) + len(in_gaps & fresh)
+        companies = self._companies_with_cnpj()
+        self.later_calls = len(inside_pages) + len(todo) + len(unlisted) + PROBES + len(companies)
+        self._fetch_and_write(sorted(at_breaks), removable=set(), fase="processos fora da lista")
+        self._users(listing=True)  # the dashboards name each process's manager
         self._invalidate()
+        self.counts.chamadas_ate_paineis = self.calls.calls
+        self.counts.segundos_ate_paineis = round(time.perf_counter() - self.started, 3)
+        # Phase 2: the details, most useful first, then obrigações.
+        self.later_calls = len(unlisted) + PROBES + len(companies)
+        self._fetch_and_write(inside_pages + todo, removable=set(), fase="detalhes")
+        self.later_calls = PROBES + len(companies)
+        self._fetch_and_write(unlisted, removable=set(unlisted) if complete else set(), fase="detalhes")
+        self.later_calls = len(companies)
+        self._probe_above(max([self._max_proc_id(), *listed, *in_gaps]))
+        self.later_calls = 0
+        self._users(listing=False)  # managers named only by a detail (a process the list skipped)
+        self._sync_company_deliveries(companies)
+        self._invalidate()
+
+    @staticmethod
+    def _fresh(stored: dict[int, StoredProcesso], swept_since: datetime | None) -> set[int]:
+        """Live processes whose detail the interrupted sweep already stored (a listed one is fetched again
+        anyway when its header changed since)."""
+        if swept_since is None:
+            return set()
+        return {pid for pid, row in stored.items()
+                if row.alive and row.detalhes_em is not None and row.detalhes_em >= swept_since}
+
+    def _interrupted_sweep_start(self) -> datetime | None:
+        """When the full sweep this run resumes began: the first of the FULL runs that failed since the last
+        one that completed (None when the last full sync completed, or there was none)."""
+        with self.database.session() as session:
+            previous = session.execute(
+                select(Sincronizacao.status, Sincronizacao.iniciada_em)
+                .where(Sincronizacao.origem == ORIGEM, Sincronizacao.tipo == "FULL",
+                       Sincronizacao.competencia.is_(None), Sincronizacao.id != self.run_id)
+                .order_by(Sincronizacao.iniciada_em.desc(), Sincronizacao.id.desc())
+                .limit(50)
+            ).all()
+        start = None
+        for status, iniciada_em in previous:
+            if status == runs.CONCLUIDA:
+                break
+            if status == runs.ERRO:
+                start = iniciada_em
+        return start
 
     def incremental(self) -> None:
         last_run = self._last_run_start()
@@ -238,7 +351,7 @@ class _Planner:
             self._since(last_run, Obrigacao.ent_last_dh), last_run - SAFETY_MARGIN if last_run else None
         )
         try:
-            self._tick(0, 0, "lista de processos")
+            self._tick(0, None, "lista de processos")
             listing = self.client.process_list(changed_since=since)
             self.counts.add_list(listing.stats)
             self.counts.varredura_completa = listing.complete if since is None else None
@@ -256,7 +369,7 @@ class _Planner:
                 # A whole-list sweep: ids its unstable pagination skipped hide in the gaps, as in a full sync.
                 alive = {p for p, r in stored.items() if r.alive}
                 changed.extend(set(range(min(listed), max(listed) + 1)) - listed - alive)
-            self._fetch_and_write(sorted(changed), removable=set())
+            self._fetch_and_write(sorted(changed), removable=set(), fase="detalhes")
             listed_max = max((h.proc_id for h in headers), default=0)
             self._probe_above(max(self._max_proc_id(), listed_max))
         except BaseException:
@@ -330,9 +443,10 @@ class _Planner:
             headers.append(header)
         return headers
 
-    def _fetch_and_write(self, proc_ids: list[int], *, removable: set[int]) -> None:
+    def _fetch_and_write(self, proc_ids: list[int], *, removable: set[int], fase: str) -> None:
+        """Fetch these details (≤5 at once, in this order as far as threads allow) and write each."""
         total = len(proc_ids)
-        self._tick(0, total, "processos")
+        self._tick(0, total, fase)
 
         def fetch(proc_id: int) -> dict[str, Any] | None:
             # Only an absence that could mean "removed" is worth a spaced confirmation.
@@ -346,7 +460,7 @@ class _Planner:
                     self.writers.mark_removed(proc_id)
             else:
                 self.writers.process(raw)
-            self._tick(done, total, "processos")
+            self._tick(done, total, fase)
 
     def _probe_above(self, highest: int) -> None:
         """New processes whose list row we may have missed: ids are sequential, so ask for the next ones."""
@@ -372,10 +486,12 @@ class _Planner:
         return (today - timedelta(days=self.settings.acessorias_obrigacoes_dias_passado),
                 today + timedelta(days=self.settings.acessorias_obrigacoes_dias_futuro))
 
-    def _sync_company_deliveries(self) -> None:
+    def _companies_with_cnpj(self) -> list[Company]:
         with self.database.session() as session:
-            companies = [Company(r.id, r.cnpj) for r in session.execute(
+            return [Company(r.id, r.cnpj) for r in session.execute(
                 select(Empresa.id, Empresa.cnpj).where(Empresa.cnpj.is_not(None)).order_by(Empresa.codigo))]
+
+    def _sync_company_deliveries(self, companies: list[Company]) -> None:
         start, end = self._window()
         total = len(companies)
         self._tick(0, total, "obrigações")

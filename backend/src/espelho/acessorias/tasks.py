@@ -19,11 +19,13 @@ from espelho.syncs.spec import SyncCall, SyncSpec, declare
 @dataclass(frozen=True)
 class OfficeArgs:
     competencia: str | None = None  # MM/YYYY: a full sync of one competência
+    restart: bool = False  # a full sync sweeps every detail again instead of resuming an interrupted one
 
 
 def _sync_office(call: SyncCall[OfficeArgs]) -> service.SyncResult:
     return service.run_sync(call.ctx.database, call.ctx.settings, call.tipo,
-                            competencia=call.args.competencia, run_id=call.run_id, progress=call.progress)
+                            competencia=call.args.competencia, run_id=call.run_id, progress=call.progress,
+                            restart=call.args.restart)
 
 
 OFFICE_SYNC = declare(SyncSpec(

@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from espelho.acessorias import schemas
+from espelho.acessorias import models, schemas
 from espelho.acessorias.client import ListStats, parse_block, parse_company
 from espelho.acessorias.competencia import Competencia
-from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo, UsuarioAcessorias
+from espelho.acessorias.historico import ATRASADA, TipoAlteracao, alteracao
+from espelho.acessorias.models import Alteracao, Desdobramento, Empresa, Obrigacao, Passo, Processo
 from espelho.db import Database, upsert
 from espelho.logging_setup import get_logger
 
@@ -41,6 +42,12 @@ class Counters(BaseModel):
     paginas: int = 0
     duplicados: int = 0
     paginas_vazias_recuperadas: int = 0
+    alteracoes: int = 0  # changes recorded in the history
+    retomada: bool = False  # a full sync that resumed an interrupted one
+    detalhes_pulados: int = 0  # details a resumed run did not fetch again (stored by the interrupted run)
+    # A full sync's phase 1 (lists and dashboards complete): its upstream calls and seconds.
+    chamadas_ate_paineis: int | None = None
+    segundos_ate_paineis: float | None = None
     varredura_completa: bool | None = None
     obrigacoes_delta_completo: bool | None = None
 
@@ -96,9 +103,22 @@ class Done(NamedTuple):
 
 
 class StoredObrigacao(NamedTuple):
+    id: int
     hash_snapshot: str | None
     processo_id: int | None
     competencia: str | None
+    status: str | None
+    data_entrega: date | None
+
+
+# The header columns a list row gives (and a detail repeats), compared to tell a change.
+HEADER_COLUMNS = ("nome", "titulo", "competencia", "status", "porcentagem_conclusao", "dias_corridos",
+                  "data_inicio", "data_conclusao", "departamento", "criador", "gestor", "observacoes",
+                  "dt_last_dh")
+# Header changes the history records, by column.
+HEADER_EVENTS: dict[str, TipoAlteracao] = {"status": "processo_status",
+                                           "porcentagem_conclusao": "processo_porcentagem"}
+_HEADER_CHUNK = 500  # list headers written per transaction
 
 
 @dataclass
@@ -109,11 +129,15 @@ class Writers:
     now: datetime
     counts: Counts
     competencia: Competencia | None = None  # a run scoped to one competência writes only its obligations
+    run_id: int | None = None  # the run the history's changes are attributed to
+    # Before the mirror's first successful sync every process is part of the initial load, not "new".
+    initial_load: bool = False
     placeholders: int = 0  # companies first seen in a process header or a delivery block
     _empresas: dict[int, EmpresaRef] = field(default_factory=dict)  # by upstream codigo
     _empresas_by_cnpj: dict[str, int] = field(default_factory=dict)
     _links: dict[int, list[ProcessLink]] | None = None  # by empresa id
     _gestores: set[int] = field(default_factory=set)  # ProcGestor user ids of the processes written
+    _gestores_pedidos: set[int] = field(default_factory=set)  # already handed out by unknown_gestores
 
     # --- empresas ---------------------------------------------------------------------------------------
     def companies(self, raws: list[dict[str, Any]]) -> None:
@@ -192,27 +216,99 @@ class Writers:
                 rows.append(row)
         if rows:
             with self.database.session() as session:
-                upsert(session, UsuarioAcessorias, rows, index_elements=["codigo"])
+                upsert(session, models.UsuarioAcessorias, rows, index_elements=["codigo"])
 
     def unknown_gestores(self) -> list[int]:
-        """The manager ids of the processes this run wrote that the mirror has no user for."""
-        if not self._gestores:
+        """The manager ids of the processes this run wrote that the mirror has no user for, each handed out
+        once per run (a full sync asks after its list pages and again after the details)."""
+        wanted = self._gestores - self._gestores_pedidos
+        if not wanted:
             return []
         with self.database.session() as session:
-            known = set(session.scalars(select(UsuarioAcessorias.codigo)
-                                        .where(UsuarioAcessorias.codigo.in_(self._gestores))))
-        return sorted(self._gestores - known)
+            users = models.UsuarioAcessorias
+            known = set(session.scalars(select(users.codigo).where(users.codigo.in_(wanted))))
+        self._gestores_pedidos |= wanted
+        return sorted(wanted - known)
+
+    # --- history ----------------------------------------------------------------------------------------
+    def _record(self, session: Session, events: list[dict[str, Any]]) -> None:
+        """Add changes to the history, in the transaction of the change itself."""
+        if events:
+            session.execute(insert(Alteracao), events)
+            self.counts.alteracoes += len(events)
+
+    def _header_events(self, before: Any, row: dict[str, Any], processo_id: int) -> list[dict[str, Any]]:
+        """Status and porcentagem changes between a stored process and its new header."""
+        return [alteracao(tipo, run_id=self.run_id, processo_id=processo_id, empresa_id=before.empresa_id,
+                          competencia=row["competencia"], antes=getattr(before, column), depois=row[column])
+                for column, tipo in HEADER_EVENTS.items() if getattr(before, column) != row[column]]
+
+    def _note_gestor(self, gestor: str | None) -> None:
+        """A header or detail names its manager by user id: remember it for `unknown_gestores`."""
+        if gestor and gestor.isdigit():
+            self._gestores.add(int(gestor))
 
     # --- processos --------------------------------------------------------------------------------------
+    def headers(self, headers: list[schemas.UpstreamProcessHeader]) -> None:
+        """Write list headers (new processes, changed header fields): everything the processos list and the
+        dashboards read. Passos wait for the detail: a process known only by its header has
+        `detalhes_atualizados_em` NULL, and `hash_snapshot` stays the hash of its stored detail's header,
+        so whatever compares it still asks for the detail."""
+        for start in range(0, len(headers), _HEADER_CHUNK):
+            self._headers_chunk(headers[start:start + _HEADER_CHUNK])
+
+    def _headers_chunk(self, headers: list[schemas.UpstreamProcessHeader]) -> None:
+        with self.database.session() as session:
+            ids = [h.proc_id for h in headers]
+            columns = [getattr(Processo, c) for c in HEADER_COLUMNS]
+            existing = {r.proc_id: r for r in session.execute(
+                select(Processo.id, Processo.proc_id, Processo.removido_em, Processo.empresa_id, *columns)
+                .where(Processo.proc_id.in_(ids)))}
+            events: list[dict[str, Any]] = []
+            for header in headers:
+                if header.excluido:
+                    continue  # a removal is believed from the detail (or a validated sweep), not a list row
+                row = schemas.header_row(header)
+                self._note_gestor(row["gestor"])
+                before = existing.get(row["proc_id"])
+                if before is None:
+                    empresa = self._empresa_for(session, schemas.empresa_placeholder(header, self.now))
+                    processo_id = session.scalar(insert(Processo).values(
+                        **row, empresa_id=empresa.id if empresa else None,
+                        regime_tributario=empresa.regime if empresa else None, total_passos=0,
+                        passos_concluidos=0, raw_json=header.model_dump(exclude_none=True),
+                        sincronizado_em=self.now).returning(Processo.id))
+                    self.counts.novos += 1
+                    self.counts.touch(row["competencia"])
+                    if not self.initial_load:
+                        events.append(alteracao("processo_novo", run_id=self.run_id, processo_id=processo_id,
+                                                empresa_id=empresa.id if empresa else None,
+                                                competencia=row["competencia"], depois=row["status"]))
+                    continue
+                revived = before.removido_em is not None
+                if not revived and all(getattr(before, c) == row[c] for c in HEADER_COLUMNS):
+                    continue
+                session.execute(update(Processo).where(Processo.id == before.id)
+                                .values(**row, removido_em=None, sincronizado_em=self.now))
+                self.counts.touch(before.competencia, row["competencia"])
+                if not revived:
+                    events.extend(self._header_events(before, row, before.id))
+            self._record(session, events)
+            self._links = None  # obligations link to processes: rebuild the lookup when next needed
+
     def mark_removed(self, proc_id: int) -> None:
         with self.database.session() as session:
-            row = session.execute(select(Processo.id, Processo.competencia).where(
+            row = session.execute(select(Processo.id, Processo.competencia, Processo.empresa_id,
+                                         Processo.status).where(
                 Processo.proc_id == proc_id, Processo.removido_em.is_(None))).first()
             if row is None:
                 return
             session.execute(update(Processo).where(Processo.id == row.id).values(removido_em=self.now))
             self.counts.removidos += 1
             self.counts.touch(row.competencia)
+            self._record(session, [alteracao("processo_removido", run_id=self.run_id, processo_id=row.id,
+                                             empresa_id=row.empresa_id, competencia=row.competencia,
+                                             antes=row.status)])
 
     def process(self, raw: dict[str, Any]) -> None:
         """Replace one process (header, passos, desdobramentos) in its own transaction."""
@@ -225,8 +321,9 @@ class Writers:
             return
         with self.database.session() as session:
             existing = session.execute(
-                select(Processo.id, Processo.raw_json, Processo.competencia, Processo.removido_em,
-                       Processo.empresa_id).where(Processo.proc_id == row["proc_id"])
+                select(Processo.id, Processo.raw_json, Processo.removido_em, Processo.empresa_id,
+                       Processo.detalhes_atualizados_em, *[getattr(Processo, c) for c in HEADER_COLUMNS])
+                .where(Processo.proc_id == row["proc_id"])
             ).first()
             if proc.excluido:
                 if existing is not None and existing.removido_em is None:
@@ -239,10 +336,16 @@ class Writers:
                     )
                     self.counts.removidos += 1
                     self.counts.touch(existing.competencia)
+                    self._record(session, [alteracao(
+                        "processo_removido", run_id=self.run_id, processo_id=existing.id,
+                        empresa_id=existing.empresa_id, competencia=existing.competencia,
+                        antes=existing.status, depois=row["status"])])
                 return
             if existing is not None and existing.removido_em is None and existing.raw_json == raw:
                 self.counts.inalterados += 1
                 return
+            # A process known before only by its list header gets its first detail: not a change.
+            had_detail = existing is not None and existing.detalhes_atualizados_em is not None
             empresa = self._empresa_for(session, schemas.empresa_placeholder(proc, self.now))
             steps = list(schemas.flatten_steps(proc.ProcPassos))
             counted = [s for s in steps if s.counts]
@@ -251,26 +354,39 @@ class Writers:
                 regime_tributario=empresa.regime if empresa else None,
                 total_passos=len(counted),
                 passos_concluidos=sum(1 for s in counted if s.concluido),
-                detalhe_em=self.now,
+                detalhes_atualizados_em=self.now,
                 removido_em=None,
                 sincronizado_em=self.now,
             )
             upsert(session, Processo, [row], index_elements=["proc_id"])
-            if row["gestor"] and row["gestor"].isdigit():
-                self._gestores.add(int(row["gestor"]))
+            self._note_gestor(row["gestor"])
             processo_id = int(existing.id if existing is not None else session.scalar(  # type: ignore[arg-type]
                 select(Processo.id).where(Processo.proc_id == row["proc_id"])))
-            self._steps(session, processo_id, row["proc_id"], steps, observed=existing is not None)
+            events = self._steps(session, processo_id, row["proc_id"], steps, observed=had_detail)
+            empresa_id = empresa.id if empresa else None
             if existing is None:
                 self.counts.novos += 1
+                if not self.initial_load:
+                    events.append(alteracao("processo_novo", run_id=self.run_id, processo_id=processo_id,
+                                            empresa_id=empresa_id, competencia=row["competencia"],
+                                            depois=row["status"]))
             else:
-                self.counts.atualizados += 1
+                if had_detail:
+                    self.counts.atualizados += 1
+                if existing.removido_em is None:
+                    events.extend(self._header_events(existing, row, processo_id))
                 self.counts.touch(existing.competencia)
+            for event in events:
+                event["empresa_id"] = empresa_id
+                event["competencia"] = row["competencia"]
+            self._record(session, events)
             self.counts.touch(row["competencia"])
             self._links = None  # obligations link to processes: rebuild the lookup when next needed
 
     def _steps(self, session: Session, processo_id: int, proc_id: int, steps: list[schemas.FlatStep], *,
-               observed: bool) -> None:
+               observed: bool) -> list[dict[str, Any]]:
+        """Replace the process's passos and desdobramentos; returns the history of what was done or
+        answered since the stored detail (`observed`: there was one)."""
         before = {r.chave: Done(r.concluido, r.data_conclusao) for r in session.execute(
             select(Passo.chave, Passo.concluido, Passo.data_conclusao)
             .where(Passo.processo_id == processo_id))}
@@ -287,10 +403,18 @@ class Writers:
                 return previous.at
             return self.now if observed else None
 
+        def newly(done: bool, previous: Done | None) -> bool:
+            return observed and done and not (previous is not None and previous.done)
+
+        events = []
         rows, keys = [], set()
         for step in steps:
             chave = f"{proc_id}:{step.caminho}"
             keys.add(chave)
+            question = (step.tipo or "").lower().startswith("desdobramento")
+            if not question and newly(step.concluido, before.get(chave)):
+                events.append(alteracao("passo_concluido", run_id=self.run_id, processo_id=processo_id,
+                                        descricao=step.nome, antes="Pendente", depois=step.status))
             rows.append({
                 "processo_id": processo_id,
                 "chave": chave,
@@ -319,13 +443,16 @@ class Writers:
         questions = [s for s in steps if (s.tipo or "").lower().startswith("desdobramento")]
         if not questions:
             session.execute(delete(Desdobramento).where(Desdobramento.processo_id == processo_id))
-            return
+            return events
         ids = {r.chave: r.id for r in session.execute(
             select(Passo.chave, Passo.id).where(Passo.processo_id == processo_id))}
         drows = []
         for step in questions:
             chave = f"{proc_id}:{step.caminho}"
             resposta, acao_tipo = schemas.answered(step)
+            if newly(step.concluido, answered_before.get(chave)):
+                events.append(alteracao("desdobramento_respondido", run_id=self.run_id,
+                                        processo_id=processo_id, descricao=step.nome, depois=resposta))
             drows.append({
                 "passo_id": ids[chave],
                 "processo_id": processo_id,
@@ -343,6 +470,7 @@ class Writers:
         if gone:
             session.execute(delete(Desdobramento).where(Desdobramento.chave.in_(gone)))
         upsert(session, Desdobramento, drows, index_elements=["chave"])
+        return events
 
     # --- obrigações -------------------------------------------------------------------------------------
     def deliveries(self, blocks: list[dict[str, Any]], *, default: Company | None) -> None:
@@ -368,11 +496,13 @@ class Writers:
                     rows[row["chave"]] = row  # deduplicated by key (EntID)
             if not rows:
                 return
-            existing = {r.chave: StoredObrigacao(r.hash_snapshot, r.processo_id, r.competencia)
-                        for r in session.execute(select(Obrigacao.chave, Obrigacao.hash_snapshot,
-                                                        Obrigacao.processo_id, Obrigacao.competencia)
-                                                 .where(Obrigacao.chave.in_(list(rows))))}
-            changed = []
+            stored = select(Obrigacao.chave, Obrigacao.id, Obrigacao.hash_snapshot, Obrigacao.processo_id,
+                            Obrigacao.competencia, Obrigacao.status, Obrigacao.data_entrega)
+            existing = {
+                r.chave: StoredObrigacao(r.id, r.hash_snapshot, r.processo_id, r.competencia, r.status,
+                                         r.data_entrega)
+                for r in session.execute(stored.where(Obrigacao.chave.in_(list(rows))))}
+            changed, events = [], []
             for chave, row in rows.items():
                 row["processo_id"] = self._link(session, row)
                 before = existing.get(chave)
@@ -384,9 +514,24 @@ class Writers:
                 else:
                     self.counts.obrigacoes_atualizadas += 1
                     self.counts.touch(before.competencia)
+                    events.extend(self._delivery_events(before, row))
                 self.counts.touch(row["competencia"])
                 changed.append(row)
             upsert(session, Obrigacao, changed, index_elements=["chave"])
+            self._record(session, events)
+
+    def _delivery_events(self, before: StoredObrigacao, row: dict[str, Any]) -> list[dict[str, Any]]:
+        """An obligation delivered (a delivery date appeared) or become overdue (the upstream's label)."""
+        tipo: TipoAlteracao | None = None
+        if before.data_entrega is None and row["data_entrega"] is not None:
+            tipo = "obrigacao_entregue"
+        elif row["status"] == ATRASADA and before.status != ATRASADA:
+            tipo = "obrigacao_atrasada"
+        if tipo is None:
+            return []
+        return [alteracao(tipo, run_id=self.run_id, obrigacao_id=before.id, processo_id=row["processo_id"],
+                          empresa_id=row["empresa_id"], competencia=row["competencia"], descricao=row["tipo"],
+                          antes=before.status, depois=row["status"])]
 
     def _block_company(self, session: Session, block: schemas.UpstreamDeliveryBlock,
                        default: Company | None) -> Company:

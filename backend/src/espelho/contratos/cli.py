@@ -12,6 +12,7 @@ from espelho.contratos.schemas import ContratoSyncResult, UasgSyncResult
 from espelho.contratos.tasks import CONTRATO_SYNC, UASG_SYNC, ContratoArgs, UasgArgs
 from espelho.errors import EspelhoError, InvalidInput, NotFound
 from espelho.syncs.jobs import JobContext
+from espelho.syncs.service import Progresso
 from espelho.syncs.spec import run_now
 
 EXIT_UPSTREAM = 1
@@ -94,8 +95,8 @@ def _sync_contrato(ctx: JobContext, as_json: bool, args: ContratoArgs) -> Contra
         with progress_bar() as bar:
             task = bar.add_task(f"Contract {args.contrato_id}", total=len(args.abas or ABAS))
 
-            def progress(done: int, _total: int, label: str) -> None:
-                bar.update(task, completed=done, description=f"Contract {args.contrato_id}: {label}")
+            def progress(at: Progresso) -> None:
+                bar.update(task, completed=at.feitos, description=f"Contract {args.contrato_id}: {at.fase}")
 
             result = run_now(ctx, CONTRATO_SYNC, "CONTRATO", args, progress=progress)
     if not as_json:

@@ -34,7 +34,7 @@ from espelho.contratos.schemas import (
 from espelho.db import Base, Database, contains_text, upsert
 from espelho.errors import InvalidInput, NotFound, UpstreamError, UpstreamMalformed, UpstreamRejected
 from espelho.logging_setup import get_logger
-from espelho.syncs.service import Progress, RunCounts, recorded_run
+from espelho.syncs.service import Progress, Progresso, RunCounts, recorded_run
 from espelho.upstream.http import counting_calls
 
 log = get_logger(__name__)
@@ -409,7 +409,7 @@ def run_contrato_sync(
                                              erro=exc.message)
             resultados[aba] = resultado
             if progress is not None:
-                progress(len(resultados), len(abas), f"{aba} {resultado.status}")
+                progress(Progresso(fase=f"{aba} {resultado.status}", feitos=len(resultados), total=len(abas)))
         with database.session() as session:
             detalhes = session.scalar(
                 select(Contrato.detalhes_atualizados_em).where(Contrato.id == contrato_id)

@@ -9,7 +9,8 @@ answers 429 (no Retry-After) or, in "silent" mode, an empty list page. Unfiltere
 pages wider than one page shift by ±1 row, so rows come duplicated and skipped, as measured upstream.
 
 Offices (by token): "test-token"/"demo-token" → ~30 empresas, ~211 processos; "big-token" → ~500
-empresas, 5,000 processos. `/_control/*` moves the world on and injects faults (see docs/acessorias.md).
+empresas, 5,000 processos; "tiny-token" → 8 empresas, 40 processos. `/_control/*` moves the world on and
+injects faults (see docs/acessorias.md).
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ PROCESS_PAGE = 20
 COMPANY_PAGE = 20
 DELIVERY_PAGE = 50
 
-OFFICES = {"test-token": "small", "demo-token": "small", "big-token": "big"}
-OFFICE_SIZES = {"small": (30, 211), "big": (500, 5000)}
+OFFICES = {"test-token": "small", "demo-token": "small", "big-token": "big", "tiny-token": "tiny"}
+# The tiny office keeps tests that run at the real pace of a rate limit (minutes per sweep) short.
+OFFICE_SIZES = {"tiny": (8, 40), "small": (30, 211), "big": (500, 5000)}
 
 REGIMES = [
     "Simples Nacional - Serviços",
@@ -693,6 +695,7 @@ class Simulator:
         deliveries_changed: int = 0,
         processes_deleted: int = 0,
         companies_created: int = 0,
+        deliveries_overdue: int = 0,
     ) -> dict[str, list[int]]:
         office = self.office(kind)
         rng = office.rng
@@ -703,6 +706,7 @@ class Simulator:
             "processes_created": [],
             "deliveries_changed": [],
             "processes_deleted": [],
+            "deliveries_overdue": [],
         }
         open_ids = sorted(p.id for p in office.processos.values() if not p.excluido and p.done < p.total)
         for proc_id in rng.sample(open_ids, min(steps_completed, len(open_ids))):
@@ -757,6 +761,12 @@ class Simulator:
             ent.status = delivery_status(today, ent.prazo, ent.atraso, today)
             ent.last = now
             changed["deliveries_changed"].append(ent.ent_id)
+        # Pending deliveries the office now shows as late (as if their legal deadline had passed).
+        pending = [e for e in office.entregas if e.entrega is None and e.status != "Atrasada!"]
+        for ent in rng.sample(pending, min(deliveries_overdue, len(pending))):
+            ent.status = "Atrasada!"
+            ent.last = now
+            changed["deliveries_overdue"].append(ent.ent_id)
         return changed
 
 
@@ -994,6 +1004,7 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
             int(body.get("deliveries_changed", 0)),
             int(body.get("processes_deleted", 0)),
             int(body.get("companies_created", 0)),
+            int(body.get("deliveries_overdue", 0)),
         )
 
     @app.post("/_control/faults")

@@ -7,13 +7,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, select
 
 from espelho.api import Listing, Page, PageDep, SessionDep, SlashOptionalRouter
 from espelho.relatorios import listas
 from espelho.relatorios.export import ARQUIVO, FormatoQ
 from espelho.syncs.models import Sincronizacao
+from espelho.syncs.service import Progresso
 
 router = SlashOptionalRouter(prefix="/api/v1/sync", tags=["sync"])
 
@@ -42,6 +43,7 @@ class SincronizacaoOut(BaseModel):
     iniciada_em: datetime
     concluida_em: datetime | None
     heartbeat_em: datetime | None
+    progresso: Progresso | None = Field(default=None, description="Where a running run is (null once ended)")
 
 
 class SyncStatus(BaseModel):

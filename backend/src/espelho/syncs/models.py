@@ -36,3 +36,5 @@ class Sincronizacao(Base):
     concluida_em: Mapped[datetime | None]
     # Touched while a run works; a run whose heartbeat went stale belongs to a crashed process.
     heartbeat_em: Mapped[datetime | None]
+    # While it runs: phase, done/total, calls left and ETA (syncs.service.Progresso), for /sync/status.
+    progresso: Mapped[dict[str, Any] | None]

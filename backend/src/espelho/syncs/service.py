@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from pydantic import BaseModel, Field
+
 from espelho.clock import now_utc
 from espelho.db import Database
 from espelho.logging_setup import get_logger
@@ -18,8 +20,20 @@ log = get_logger(__name__)
 
 INICIADA, CONCLUIDA, ERRO = "INICIADA", "CONCLUIDA", "ERRO"
 
-Progress = Callable[[int, int, str], None]
-"""(done, total, label): what a long sync reports as it goes (the CLI draws a bar)."""
+
+
+class Progresso(BaseModel):
+    """Where a running sync is: the CLI draws it as a bar, `/sync/status` serves it on the running run."""
+
+    fase: str
+    feitos: int = 0
+    total: int | None = None  # None while unknown
+    chamadas_restantes: int | None = Field(default=None, description="Upstream calls still to make")
+    eta_s: float | None = Field(default=None, description="chamadas_restantes ÷ the upstream's rate limit")
+
+
+Progress = Callable[[Progresso], None]
+"""What a long sync reports as it goes."""
 
 
 @dataclass
@@ -87,13 +101,17 @@ def finish_run(database: Database, run_id: int, *, status: str, elapsed_s: float
         run.processos_atualizados = counts.atualizados
         run.processos_removidos = counts.removidos
         run.estatisticas = (report.estatisticas() if report is not None else None) or None
+        run.progresso = None  # progress is for running runs
 
 
-def heartbeat(database: Database, run_id: int) -> None:
+def heartbeat(database: Database, run_id: int, progresso: Progresso | None = None) -> None:
+    """Touch the run (it is alive), with where it is when given."""
     with database.session() as session:
         run = session.get(Sincronizacao, run_id)
         if run is not None:
             run.heartbeat_em = now_utc()
+            if progresso is not None:
+                run.progresso = progresso.model_dump()
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from tenacity import (
 )
 
 from espelho.config import Settings
+from espelho.db import Database
 from espelho.errors import (
     UpstreamError,
     UpstreamMalformed,
@@ -194,9 +195,12 @@ class UpstreamHttp:
     def _send_once(self, method: str, url: str, params: dict[str, Any] | None, json_body: Any, timeout: float,
                    accept_statuses: tuple[int, ...]) -> UpstreamResponse:
         with self._in_flight:
-            # The rate slot is taken once a connection is free, so its timestamp is the real send time.
+            # The rate slot is taken once a connection is free, so its timestamp is the real send time;
+            # it is settled when the answer is back (see upstream/ratelimit.py: arrivals, not sends).
+            slot = None
             if self.rate_limiter is not None:
-                observe_ratelimit_wait(self.name, self.rate_limiter.acquire())
+                slot = self.rate_limiter.acquire(hold_s=timeout)
+                observe_ratelimit_wait(self.name, slot.waited)
             for counter in _current_counters.get():
                 counter.add()
             started = time.perf_counter()
@@ -210,6 +214,9 @@ class UpstreamHttp:
                 observe_upstream_request(self.name, "connection_error", time.perf_counter() - started)
                 raise _Retryable(UpstreamUnavailable(f"{self.name} is unreachable: {exc.__class__.__name__}",
                                                      upstream=self.name, url=url)) from exc
+            finally:
+                if slot is not None:
+                    self.rate_limiter.settle(slot)  # type: ignore[union-attr]
             elapsed_ms = (time.perf_counter() - started) * 1000
         status = response.status_code
         observe_upstream_request(self.name, status, elapsed_ms / 1000)
@@ -226,15 +233,17 @@ class UpstreamHttp:
 
 
 def upstream_http(upstream: str, settings: Settings, *, rate_limiter: RateLimiter | None = None,
-                  **options: Any) -> UpstreamHttp:
+                  database: Database | None = None, **options: Any) -> UpstreamHttp:
     """The machinery of one of UPSTREAMS as its settings say (`Settings.upstream`: base URL, timeout,
-    attempts, backoff, bearer token), drawing on its shared rate limiter; `options` are UpstreamHttp's
-    others (max_in_flight, max_backoff_s, …)."""
+    attempts, backoff, bearer token), drawing on its shared rate limiter (kept in the `database` when
+    `upstream_rate_limiter` says so); `options` are UpstreamHttp's others (max_in_flight, max_backoff_s,
+    …)."""
     conf = settings.upstream(upstream)
     headers = None if conf.token is None else {"Authorization": f"Bearer {conf.token.get_secret_value()}"}
     return UpstreamHttp(upstream, conf.base_url, timeout_s=conf.timeout_s, max_attempts=conf.max_attempts,
                         backoff_s=conf.backoff_s, headers=headers,
-                        rate_limiter=rate_limiter or upstream_rate_limiter(upstream, settings), **options)
+                        rate_limiter=rate_limiter or upstream_rate_limiter(upstream, settings, database),
+                        **options)
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:

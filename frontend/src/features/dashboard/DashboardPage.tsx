@@ -16,6 +16,8 @@ import { EmptyState, ErrorState, Loading } from '../../components/QueryState';
 import { StatCard } from '../../components/StatCard';
 import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline, useGargalos } from './hooks';
 import { useSyncStatus } from '../sincronizacao/hooks';
+import { AlteracoesList } from '../alteracoes/AlteracoesList';
+import { useAlteracoes } from '../alteracoes/hooks';
 import {
   competenciaOf, formatCompetencia, formatDate, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
 } from '../../lib/format';
@@ -112,6 +114,20 @@ function lastSyncOf(runs: { origem: string; status: string; concluida_em: string
   return runs
     .filter((r) => r.origem === 'ACESSORIAS')
     .sort((a, b) => (b.concluida_em ?? b.iniciada_em).localeCompare(a.concluida_em ?? a.iniciada_em))[0];
+}
+
+/** The newest changes the syncs saw, office-wide. */
+function OQueMudou() {
+  const alteracoes = useAlteracoes({ page: 1, page_size: 10 });
+  return (
+    <Paper sx={{ p: 2 }}>
+      <Typography variant="h6">O que mudou</Typography>
+      <Typography variant="caption" color="text.secondary">As mudanças mais recentes vistas pelas sincronizações</Typography>
+      {alteracoes.isPending ? <Loading /> : alteracoes.isError ? <ErrorState error={alteracoes.error} onRetry={() => alteracoes.refetch()} /> :
+        alteracoes.data.items.length === 0 ? <EmptyState message="Nenhuma mudança registrada desde a primeira sincronização." /> :
+          <AlteracoesList items={alteracoes.data.items} comProcesso testId="o-que-mudou" />}
+    </Paper>
+  );
 }
 
 export function DashboardPage() {
@@ -215,6 +231,9 @@ export function DashboardPage() {
               timeline.data.items.length === 0 ? <EmptyState message="Sem dados no período." /> :
                 <Box data-testid="chart-timeline"><TimelineChart data={timeline.data.items} /></Box>}
           </Paper>
+        </Grid>
+        <Grid size={{ xs: 12 }}>
+          <OQueMudou />
         </Grid>
       </Grid>
     </>

@@ -14,6 +14,8 @@ import { StatusChip } from '../../components/StatusChip';
 import { useDesdobramentos, usePassos, useProcesso } from './hooks';
 import { formatCnpj, formatCompetencia, formatDate, formatDateTime } from '../../lib/format';
 import { empresaDe, Progresso } from './columns';
+import { AlteracoesList } from '../alteracoes/AlteracoesList';
+import { useHistorico } from '../alteracoes/hooks';
 
 function Info({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -117,6 +119,9 @@ export function ProcessoPage() {
   const processo = useProcesso(id);
   const passos = usePassos(id);
   const desdobramentos = useDesdobramentos(id);
+  const historico = useHistorico(id);
+  // A full sync stores every list header first and the passos after: until then, say so.
+  const aguardando = processo.data?.detalhes_atualizados_em === null;
   return (
     <>
       <Breadcrumbs sx={{ mb: 1 }}>
@@ -137,7 +142,9 @@ export function ProcessoPage() {
           <Paper sx={{ p: 2 }}>
             <Typography variant="h6">Passos</Typography>
             <QueryState query={passos} loadingRows={6} isEmpty={(d) => d.items.length === 0}
-              empty={<EmptyState message="Este processo não tem passos sincronizados." />}>
+              empty={<EmptyState message={aguardando
+                ? 'Passos ainda não carregados: a sincronização completa busca os detalhes depois das listas.'
+                : 'Este processo não tem passos sincronizados.'} />}>
               {(d) => <PassosTree passos={d.items} />}
             </QueryState>
           </Paper>
@@ -146,8 +153,18 @@ export function ProcessoPage() {
           <Paper sx={{ p: 2 }}>
             <Typography variant="h6" sx={{ mb: 1 }}>Desdobramentos</Typography>
             <QueryState query={desdobramentos} loadingRows={3} isEmpty={(d) => d.items.length === 0}
-              empty={<EmptyState message="Nenhum desdobramento neste processo." />}>
+              empty={<EmptyState message={aguardando ? 'Desdobramentos ainda não carregados.' : 'Nenhum desdobramento neste processo.'} />}>
               {(d) => <Stack spacing={1.5}>{d.items.map((x) => <DesdobramentoCard key={x.id} d={x} />)}</Stack>}
+            </QueryState>
+          </Paper>
+        </Grid>
+        <Grid size={{ xs: 12 }}>
+          <Paper sx={{ p: 2 }}>
+            <Typography variant="h6">Histórico</Typography>
+            <Typography variant="caption" color="text.secondary">O que as sincronizações viram mudar neste processo</Typography>
+            <QueryState query={historico} loadingRows={3} isEmpty={(d) => d.items.length === 0}
+              empty={<EmptyState message="Nenhuma mudança registrada desde a primeira sincronização." />}>
+              {(d) => <AlteracoesList items={d.items} testId="historico" />}
             </QueryState>
           </Paper>
         </Grid>

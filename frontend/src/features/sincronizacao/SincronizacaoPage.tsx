@@ -5,7 +5,7 @@ import {
 } from '@mui/material';
 import SyncIcon from '@mui/icons-material/Sync';
 import CloudSyncIcon from '@mui/icons-material/CloudSyncOutlined';
-import type { Sincronizacao } from '../../api/types';
+import type { Progresso, Sincronizacao } from '../../api/types';
 import type { Column } from '../../components/DataTable';
 import { PagedList } from '../../components/PagedList';
 import { PageHeader } from '../../components/PageHeader';
@@ -47,6 +47,30 @@ const columns: Column<Sincronizacao>[] = [
   },
 ];
 
+/** "12 min 30 s", "45 s": the ETA the run computed (calls left ÷ the rate limit). */
+export function formatEta(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  return s % 60 ? `${min} min ${s % 60} s` : `${min} min`;
+}
+
+/** Phase, done/total and ETA of a running run, as its row says (refreshed by the 2-s poll). */
+export function ProgressoDaSincronizacao({ p }: { p: Progresso }) {
+  const feitos = p.feitos ?? 0;
+  const pct = p.total ? Math.min(100, (feitos * 100) / p.total) : null;
+  return (
+    <Box data-testid="progresso">
+      <LinearProgress sx={{ mt: 0.5 }} variant={pct === null ? 'indeterminate' : 'determinate'} value={pct ?? undefined} />
+      <Typography variant="caption" color="text.secondary">
+        Fase: {p.fase}
+        {p.total ? ` · ${formatInteger(feitos)} de ${formatInteger(p.total)}` : ''}
+        {p.eta_s !== null && p.eta_s !== undefined ? ` · faltam ~${formatEta(p.eta_s)} (${formatInteger(p.chamadas_restantes)} chamadas)` : ''}
+      </Typography>
+    </Box>
+  );
+}
+
 function EmAndamento({ runs }: { runs: Sincronizacao[] }) {
   if (runs.length === 0) {
     return <Typography color="text.secondary" data-testid="sem-sincronizacao">Nenhuma sincronização em andamento.</Typography>;
@@ -59,7 +83,7 @@ function EmAndamento({ runs }: { runs: Sincronizacao[] }) {
             <strong>{ORIGEM[r.origem] ?? r.origem}</strong> · {r.tipo} · {r.escopo} — iniciada em {formatDateTime(r.iniciada_em)}
             {r.heartbeat_em ? ` · último sinal ${formatDateTime(r.heartbeat_em)}` : ''}
           </Typography>
-          <LinearProgress sx={{ mt: 0.5 }} />
+          {r.progresso ? <ProgressoDaSincronizacao p={r.progresso} /> : <LinearProgress sx={{ mt: 0.5 }} />}
           <Typography variant="caption" color="text.secondary">
             {r.total_processos !== null ? `${formatInteger(r.total_processos)} registros até agora · ` : ''}{duracao(r)}
           </Typography>
@@ -93,7 +117,7 @@ function Disparar() {
       <Typography variant="body2" color="text.secondary">
         {tipo === 'INCREMENTAL'
           ? 'Busca detalhes apenas do que mudou desde a última sincronização.'
-          : 'Relê todas as empresas, processos e obrigações da Acessórias (pode levar minutos).'}
+          : 'Relê empresas e listas primeiro (painéis completos em poucos minutos), depois os passos de cada processo — abertos e competências recentes antes — e as obrigações. Retoma uma sincronização completa interrompida.'}
       </Typography>
       {tipo === 'FULL' && (
         <TextField size="small" label="Competência (opcional)" placeholder="MM/AAAA" value={competencia}
