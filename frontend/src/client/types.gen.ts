@@ -4876,7 +4876,7 @@ export type HistoricoDoProcessoErrors = {
      */
     401: ErrorOut;
     /**
-     * No such resource in the mirror
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
     404: ErrorOut;
     /**
