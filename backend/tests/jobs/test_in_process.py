@@ -57,6 +57,7 @@ def test_manual_sync_runs_in_background_and_a_second_trigger_gets_409(
         assert [r.tipo for r in recorded_runs(database)] == ["FULL", "INCREMENTAL"]
 
 
+@pytest.mark.real_clock  # its holder is a threading.Timer, a timed wait
 def test_a_409_always_names_the_run_holding_the_scope(api: Any, database: Database) -> None:
     """A holder records its run just after taking the lock: the 409 waits for that record instead of
     answering `run_id: null`; and a scope freed meanwhile is simply taken."""
