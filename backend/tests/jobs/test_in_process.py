@@ -165,6 +165,7 @@ def test_stale_runs_are_reaped_only_when_their_scope_is_unlocked(database: Datab
     assert [_status(database, r) for r in (held, orphan, fresh)] == ["INICIADA", "ERRO", "INICIADA"]
 
 
+@pytest.mark.real_clock  # the sweep is APScheduler's, which sleeps in a timed wait
 def test_a_crashed_run_is_marked_failed_within_the_lock_ttl(database: Database, settings: Settings) -> None:
     """The sweep runs every heartbeat interval and fails an unlocked silent run: ERRO shows in the API about
     one lock TTL after the crash, not after ESPELHO_SYNC_STALE_AFTER_S (15 min)."""
