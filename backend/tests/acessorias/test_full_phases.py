@@ -4,7 +4,11 @@ against the simulator over loopback, read back through the API and the CLI, on S
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +20,12 @@ from espelho.acessorias.models import Alteracao, Processo
 from espelho.acessorias.service import run_sync
 from espelho.config import Settings
 from espelho.db import Database
+from espelho.syncs.locks import SyncLock
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import Progresso
 from tests.acessorias.conftest import SimControl, snapshot
+from tests.conftest import settings_env
+from tests.jobs.conftest import ESPELHO, wait_for
 
 API = "/api/v1"
 
@@ -201,3 +208,35 @@ def test_changes_are_recorded_once(tipo: str, api: TestClient, database: Databas
     assert {i["tipo"] for i in history["items"]} >= {"processo_porcentagem"}
     assert all(i["processo_id"] == pct["processo_id"] for i in history["items"])
     assert api.get(f"{API}/processos/999999/historico").status_code == 404
+
+
+def test_a_new_full_sync_takes_over_at_once_after_kill_9(cli: Callable[..., Result], database: Database,
+                                                         settings: Settings, sim: SimControl,
+                                                         tmp_path: Path) -> None:
+    """The killed run's lock names a dead process of this machine: the next run takes the office at once,
+    not one lock TTL (60 s) later, marks the dead run ERRO and resumes its sweep."""
+    world = sim.world()
+    env = {**os.environ, **settings_env(settings), "ESPELHO_SYNC_LOCK_TTL_S": "60"}
+    first = subprocess.Popen([str(ESPELHO), "sync-acessorias", "--full", "--json"], env=env, cwd=tmp_path,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: first.poll() is not None or len(detail_requests(sim)) >= world["processos"] // 3,
+                 timeout_s=120, interval_s=0.01, what="the first run's detail sweep")
+        assert first.poll() is None, "the first run ended before it could be killed"
+    finally:
+        first.kill()  # SIGKILL: no cleanup, the lock stays behind
+        first.wait()
+    with database.session() as session:
+        assert session.scalar(select(SyncLock.escopo)) == "acessorias"  # still held by the dead process
+
+    started = time.monotonic()
+    result = cli("sync-acessorias", "--full", "--json")
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 60  # it did not wait for the lock's TTL
+    payload = json.loads(result.stdout.strip().splitlines()[-1])
+    assert payload["status"] == "CONCLUIDA" and payload["retomada"] is True
+    with database.session() as session:
+        runs = session.execute(select(Sincronizacao.status, Sincronizacao.mensagem_erro)
+                               .order_by(Sincronizacao.id)).all()
+    assert [r.status for r in runs] == ["ERRO", "CONCLUIDA"]
+    assert "interrupted" in (runs[0].mensagem_erro or "") and "taken over" in (runs[0].mensagem_erro or "")

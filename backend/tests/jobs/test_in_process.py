@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import timedelta
 from typing import Any
 
@@ -16,9 +18,9 @@ from espelho.contratos.models import Contrato, Uasg
 from espelho.contratos.tasks import UASG_SYNC, UasgArgs
 from espelho.db import Database
 from espelho.syncs import service as runs
-from espelho.syncs.exclusive import reap_stale_runs, run_exclusive
+from espelho.syncs.exclusive import Skipped, reap_stale_runs, run_exclusive
 from espelho.syncs.jobs import JobContext
-from espelho.syncs.locks import DatabaseLocks
+from espelho.syncs.locks import DatabaseLocks, new_token
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.runner import InProcessRunner
 from espelho.syncs.spec import trigger
@@ -188,6 +190,19 @@ def test_a_crashed_run_is_marked_failed_within_the_lock_ttl(database: Database, 
     assert ttl <= elapsed <= ttl * 4 / 3 + 1.5, elapsed
 
 
+class RecordingDispatcher:
+    """A job queue that only keeps what it was sent (the test plays the worker)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def send(self, name: str, kwargs: dict[str, Any]) -> None:
+        self.sent.append((name, kwargs))
+
+    def shutdown(self) -> None:
+        pass
+
+
 def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, settings: Settings) -> None:
     ctx = JobContext(settings, database)
     calls: list[int | None] = []
@@ -199,17 +214,9 @@ def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, 
             handle.report = runs.RunCounts(api_calls=1)
         return {"status": "CONCLUIDA"}
 
-    class Recorder:
-        sent: list[tuple[str, dict[str, Any]]] = []
-
-        def send(self, name: str, kwargs: dict[str, Any]) -> None:
-            self.sent.append((name, kwargs))
-
-        def shutdown(self) -> None:
-            pass
-
-    run_id = trigger(ctx, Recorder(), UASG_SYNC, "UASG", UasgArgs("444444")).run_id
-    (name, kwargs), = Recorder.sent
+    queue = RecordingDispatcher()
+    run_id = trigger(ctx, queue, UASG_SYNC, "UASG", UasgArgs("444444")).run_id
+    (name, kwargs), = queue.sent
     assert kwargs["run_id"] == run_id and kwargs["lock_token"]
     for _ in range(2):  # the broker delivers the same message twice
         run_exclusive(ctx, "uasg:444444", work, run_id=kwargs["run_id"], lock_token=kwargs["lock_token"])
@@ -241,3 +248,43 @@ def test_in_process_runner_rejects_unknown_jobs(database: Database, settings: Se
     with pytest.raises(KeyError):
         runner.send("nope.nothing", {})
     runner.shutdown(1)
+
+
+DEAD_PROCESS_TOKEN = "from espelho.syncs.locks import new_token; print(new_token())"
+
+
+@pytest.mark.parametrize("worker", ["died", "alive"])
+def test_a_job_redelivered_after_its_worker_died_continues_its_run(worker: str, database: Database,
+                                                                   settings: Settings) -> None:
+    """Celery requeues the job of a worker process that died (task_reject_on_worker_lost): the redelivered
+    job takes over the dead worker's lock at once and continues the same run. A live holder is never
+    taken over."""
+    ctx = JobContext(settings, database)
+    queue = RecordingDispatcher()
+    run_id = trigger(ctx, queue, UASG_SYNC, "UASG", UasgArgs("555555")).run_id
+    (_, job), = queue.sent
+    if worker == "died":  # it adopted the reservation, then was killed
+        holder = subprocess.run([sys.executable, "-c", DEAD_PROCESS_TOKEN], capture_output=True, text=True,
+                                check=True).stdout.strip()
+    else:  # another process of this machine, still running: here, this one
+        holder = new_token()
+    assert ctx.locks.adopt("uasg:555555", job["lock_token"], holder, 60)
+    calls: list[int | None] = []
+
+    def work(continued: int | None) -> str:
+        calls.append(continued)
+        with runs.recorded_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:555555",
+                               run_id=continued) as handle:
+            handle.report = runs.RunCounts(api_calls=1)
+        return "done"
+
+    done = run_exclusive(ctx, "uasg:555555", work, run_id=job["run_id"], lock_token=job["lock_token"])
+    if worker == "died":
+        assert done == "done" and calls == [run_id]
+        assert _status(database, run_id) == "CONCLUIDA"
+        assert ctx.locks.holder("uasg:555555") is None
+    else:
+        assert isinstance(done, Skipped) and calls == []
+        assert _status(database, run_id) == "ERRO"
+        assert ctx.locks.holder("uasg:555555") == holder
+        ctx.locks.release("uasg:555555", holder)

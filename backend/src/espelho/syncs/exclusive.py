@@ -3,8 +3,9 @@
 `run_exclusive(...)` is what every sync goes through once it runs: adopt (or take) the scope's lock, mark
 runs of the scope left INICIADA by a crashed process as ERRO, heartbeat the lock and the run while working,
 release at the end. A job delivered twice finds its run already finished (or the lock held) and does
-nothing. `reap_stale_runs` (a job every heartbeat interval) fails runs whose process died without a
-successor, so a crashed run is marked ERRO about one lock TTL after its last heartbeat.
+nothing. A lock whose holder was a process of this machine that died is taken at once (`acquire`), its run
+marked ERRO then; otherwise `reap_stale_runs` (a job every heartbeat interval) fails runs whose process died
+without a successor, so a crashed run is marked ERRO about one lock TTL after its last heartbeat.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from espelho.errors import Conflict
 from espelho.logging_setup import get_logger
 from espelho.syncs import service as runs
 from espelho.syncs.jobs import JobContext, job
-from espelho.syncs.locks import new_token
+from espelho.syncs.locks import holder_died, new_token
 from espelho.syncs.models import Sincronizacao
 
 log = get_logger(__name__)
@@ -132,6 +133,32 @@ class Heartbeat:
         self._thread.join(timeout=10)
 
 
+def acquire(ctx: JobContext, scope: str, token: str, ttl_s: float, *, reserved: str | None = None,
+            keep: int | None = None) -> bool:
+    """Take `scope` for `token` if it is free, expired, reserved for this job (`reserved`: the trigger's
+    reservation, adopted), or held by a process of this machine that died (kill -9, OOM: nobody need wait
+    out its TTL). A dead holder's runs are then marked ERRO, but `keep` (a run redelivered to continue).
+    False when the scope is held."""
+    def take() -> bool:
+        if reserved is not None:
+            return ctx.locks.adopt(scope, reserved, token, ttl_s)
+        return ctx.locks.acquire(scope, token, ttl_s)
+
+    if take():
+        return True
+    dead = ctx.locks.holder(scope)
+    if dead is None or not holder_died(dead):
+        return False
+    ctx.locks.release(scope, dead)  # only if the dead holder's token is still the lock's
+    if not take():
+        return False  # another caller was quicker
+    log.warning("sync.lock_taken_over", escopo=scope)
+    # The lock was the dead process's, so is every run of the scope still marked running.
+    mark_orphans(ctx.database, scope, silent_for_s=0, keep=keep,
+                 reason="interrupted: the process running it died (its lock was taken over)")
+    return True
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A job that did nothing: its scope was busy, or its run had already ended."""
@@ -153,9 +180,9 @@ def run_exclusive(ctx: JobContext, scope: str, work: Callable[[int | None], R], 
         if status != runs.INICIADA:  # delivered twice, or already marked failed: nothing to do
             log.info("sync.duplicate_delivery", run_id=run_id, status=status)
             return Skipped(f"run {run_id} is {status or 'unknown'}", scope)
-    token = lock_token or new_token()
+    token = new_token()
     ttl = ctx.settings.sync_lock_ttl_s
-    held = ctx.locks.adopt(scope, token, ttl) if lock_token else ctx.locks.acquire(scope, token, ttl)
+    held = acquire(ctx, scope, token, ttl, reserved=lock_token, keep=run_id)
     if not held:
         if run_id is not None:
             fail_run(ctx.database, run_id, f"another run of {scope} took over before this one started")
@@ -195,7 +222,7 @@ def take_scope(ctx: JobContext, scope: str, token: str, ttl_s: float) -> None:
     `run_id` is null only when the holder records no run (one tab of a contract) or died between taking
     the lock and recording its run; its lock then expires within sync_lock_ttl_s."""
     deadline = time.monotonic() + HOLDER_RECORD_WAIT_S
-    while not ctx.locks.acquire(scope, token, ttl_s):
+    while not acquire(ctx, scope, token, ttl_s):
         running = current_run_id(ctx.database, scope)
         if running is not None or time.monotonic() >= deadline:
             raise Conflict(f"a sync of {scope} is already running",

@@ -1,8 +1,11 @@
 """One sync per scope at a time ("uasg:160001", "acessorias").
 
-A lock is held under a random token with a time-to-live; the holder extends it by heartbeat while it
-works, so a lock left by a crashed process expires on its own. The token can travel with a task: the API
-acquires the lock before answering 202 and the worker that picks the task up *adopts* it (same token).
+A lock is held under a token with a time-to-live; the holder extends it by heartbeat while it works, so a
+lock left by a crashed process expires on its own. A holder's token names its process (`new_token`), so a
+lock whose holder is a process of this machine that has died (kill -9, OOM) can be taken at once
+(`holder_died`) instead of one TTL later. A trigger's lock is a *reservation* (`reservation_token`, no
+process: a queued job has none yet) that travels with the task; the worker that picks the task up
+*adopts* it, holding the scope from then on under its own token.
 
 - `RedisLocks`: redis-py `Lock` (atomic SET NX PX, token-checked extend/release) when Redis is set.
 - `DatabaseLocks`: a row per scope in `sync_locks` (primary key = scope) otherwise.
@@ -11,10 +14,15 @@ acquires the lock before answering 202 and the worker that picks the task up *ad
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
+import os
+import socket
 import uuid
 from datetime import datetime, timedelta
 from typing import Protocol
 
+import psutil
 import redis
 from redis.exceptions import LockError
 from sqlalchemy import String, delete, select, update
@@ -38,7 +46,40 @@ class SyncLock(Base):
 
 
 def new_token() -> str:
+    """A token naming the process that holds with it: `<random>.<machine>.<pid>.<process start>`."""
+    pid = os.getpid()
+    return f"{uuid.uuid4().hex[:20]}.{_machine()}.{pid}.{_started(psutil.Process(pid))}"
+
+
+def reservation_token() -> str:
+    """A token held for a job still in the queue: no process yet, so it ends only by release or TTL."""
     return uuid.uuid4().hex
+
+
+def holder_died(token: str) -> bool:
+    """The token's process ran on this machine (and since its last boot) and is gone: ended, a zombie, or
+    its pid reused by another process. False whenever that cannot be told (another machine or container,
+    a reservation, a process we may not inspect): the lock then ends by TTL."""
+    parts = token.split(".")
+    if len(parts) != 4 or parts[1] != _machine() or not (parts[2].isdigit() and parts[3].isdigit()):
+        return False
+    try:
+        process = psutil.Process(int(parts[2]))
+        return _started(process) != int(parts[3]) or process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+
+
+@functools.cache
+def _machine() -> str:
+    # The boot time tells a rebooted machine (whose pids start over) from the one that wrote the token.
+    return hashlib.sha1(f"{socket.gethostname()}|{psutil.boot_time()}".encode()).hexdigest()[:10]
+
+
+def _started(process: psutil.Process) -> int:
+    return round(process.create_time() * 100)
 
 
 class Locks(Protocol):
@@ -46,8 +87,9 @@ class Locks(Protocol):
         """Take the scope if it is free (or expired); False when someone else holds it."""
         ...
 
-    def adopt(self, scope: str, token: str, ttl_s: float) -> bool:
-        """Keep holding with `token` (resetting the TTL), or take it if free; False if another holds it."""
+    def adopt(self, scope: str, reserved: str, token: str, ttl_s: float) -> bool:
+        """Hold the scope under `token` (a fresh TTL) if it is free or held by `reserved`; False if another
+        holds it."""
         ...
 
     def extend(self, scope: str, token: str, ttl_s: float) -> bool:
@@ -55,6 +97,7 @@ class Locks(Protocol):
         ...
 
     def release(self, scope: str, token: str) -> None:
+        """Free the scope if `token` holds it (a compare-and-delete)."""
         ...
 
     def holder(self, scope: str) -> str | None:
@@ -62,13 +105,27 @@ class Locks(Protocol):
         ...
 
 
+# KEYS[1] the lock, ARGV: reserved token, new token, TTL in ms. One script, so nobody takes the scope between
+# the check and the set.
+ADOPT_SCRIPT = """
+local held = redis.call('get', KEYS[1])
+if held and held ~= ARGV[1] then return 0 end
+redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"""
+
+
 class RedisLocks:
     def __init__(self, client: redis.Redis, prefix: str = "espelho:") -> None:
         self.client = client
         self.prefix = prefix
+        self._adopt = client.register_script(ADOPT_SCRIPT)
+
+    def _key(self, scope: str) -> str:
+        return f"{self.prefix}lock:{scope}"
 
     def _lock(self, scope: str, token: str, ttl_s: float) -> redis.lock.Lock:
-        lock = self.client.lock(f"{self.prefix}lock:{scope}", timeout=ttl_s, blocking=False,
+        lock = self.client.lock(self._key(scope), timeout=ttl_s, blocking=False,
                                 thread_local=False)
         lock.local.token = token.encode()
         return lock
@@ -82,8 +139,9 @@ class RedisLocks:
         except LockError:
             return False
 
-    def adopt(self, scope: str, token: str, ttl_s: float) -> bool:
-        return self.extend(scope, token, ttl_s) or self.acquire(scope, token, ttl_s)
+    def adopt(self, scope: str, reserved: str, token: str, ttl_s: float) -> bool:
+        return bool(self._adopt(keys=[self._key(scope)],
+                                args=[reserved, token, max(1, round(ttl_s * 1000))]))
 
     def release(self, scope: str, token: str) -> None:
         # Expired or taken over meanwhile: nothing of ours to release.
@@ -91,7 +149,7 @@ class RedisLocks:
             self._lock(scope, token, 1).release()
 
     def holder(self, scope: str) -> str | None:
-        value = self.client.get(f"{self.prefix}lock:{scope}")
+        value = self.client.get(self._key(scope))
         return value.decode() if isinstance(value, bytes) else value
 
 
@@ -121,8 +179,16 @@ class DatabaseLocks:
                 .values(expira_em=now + timedelta(seconds=ttl_s)))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def adopt(self, scope: str, token: str, ttl_s: float) -> bool:
-        return self.extend(scope, token, ttl_s) or self.acquire(scope, token, ttl_s)
+    def adopt(self, scope: str, reserved: str, token: str, ttl_s: float) -> bool:
+        now = now_utc()
+        with self.database.session() as session:
+            result = session.execute(
+                update(SyncLock).where(SyncLock.escopo == scope, SyncLock.token == reserved,
+                                       SyncLock.expira_em > now)
+                .values(token=token, expira_em=now + timedelta(seconds=ttl_s)))
+            if result.rowcount:  # type: ignore[attr-defined]
+                return True
+        return self.acquire(scope, token, ttl_s)
 
     def release(self, scope: str, token: str) -> None:
         with self.database.session() as session:

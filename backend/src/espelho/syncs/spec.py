@@ -35,7 +35,7 @@ from espelho.syncs.exclusive import (
     take_scope,
 )
 from espelho.syncs.jobs import Dispatcher, JobContext, job
-from espelho.syncs.locks import new_token
+from espelho.syncs.locks import new_token, reservation_token
 from espelho.syncs.service import Progress, RunReport
 
 log = get_logger(__name__)
@@ -162,7 +162,7 @@ def trigger(ctx: JobContext, dispatcher: Dispatcher, spec: SyncSpec[A, R], tipo:
     if name is None:
         raise InvalidInput(f"a {tipo} sync runs only in the caller's process", detail=tipo)
     scope = spec.scope(args)
-    token = new_token()
+    token = reservation_token()  # the worker adopts it under its own token
     take_scope(ctx, scope, token, ctx.settings.sync_lock_ttl_s)
     try:
         mark_orphans(ctx.database, scope, silent_for_s=orphan_silence_s(ctx.settings))
