@@ -147,6 +147,26 @@ def test_restart_forces_a_fresh_sweep(cli: Callable[..., Result], database: Data
     assert cli("sync-acessorias", "--incremental", "--restart").exit_code != 0
 
 
+@pytest.mark.parametrize("restart", [False, True])
+def test_the_api_resumes_or_restarts_a_full_sync(restart: bool, api: TestClient, database: Database,
+                                                 settings: Settings, sim: SimControl) -> None:
+    with pytest.raises(Interrupted):
+        run_sync(database, settings, "FULL", progress=interrupt_after(30))
+    sim.reset_stats()
+    accepted = api.post(f"{API}/sync/manual", json={"tipo": "FULL", "restart": restart})
+    assert accepted.status_code == 202, accepted.text
+    assert api.app.state.jobs.dispatcher.wait_idle(120)  # type: ignore[attr-defined]
+    history = api.get(f"{API}/sync/history").json()["items"]
+    run = next(r for r in history if r["id"] == accepted.json()["run_id"])
+    assert run["status"] == "CONCLUIDA"
+    assert run["estatisticas"]["retomada"] is not restart
+    if restart:
+        assert run["estatisticas"]["detalhes_pulados"] == 0
+        assert len(set(detail_requests(sim))) >= sim.world()["processos"]
+    else:
+        assert run["estatisticas"]["detalhes_pulados"] >= 25
+
+
 def test_cli_says_when_it_resumed(cli: Callable[..., Result], database: Database, settings: Settings,
                                   sim: SimControl) -> None:
     with pytest.raises(Interrupted):

@@ -101,6 +101,8 @@ def test_a_contract_sync_is_refused_while_that_contract_syncs(api: Any, database
 def test_manual_sync_validates_its_body(api: Any) -> None:
     assert api.post("/api/v1/sync/manual", json={"tipo": "SOMETIMES"}).status_code == 422
     assert api.post("/api/v1/sync/manual", json={"tipo": "FULL", "competencia": "2024-13"}).status_code == 422
+    refused = api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL", "restart": True})
+    assert refused.status_code == 422 and "restart goes with tipo FULL" in refused.text
     assert api.post("/api/contratos/sync/?uasg=12").status_code == 422
     assert api.post("/api/contratos/sync/").status_code == 422
 

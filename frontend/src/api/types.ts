@@ -28,6 +28,7 @@ export type Progresso = T.Progresso;
 export type Alteracao = T.AlteracaoOut;
 export type TipoAlteracao = T.AlteracaoOut['tipo'];
 export type SyncStatus = T.SyncStatus;
+export type PedidoSync = T.ManualSyncRequest;
 export type SyncAccepted = T.SyncAccepted;
 export type Uasg = T.UasgOut;
 export type ContratoResumo = T.ContratoResumo;

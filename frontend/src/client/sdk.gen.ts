@@ -117,7 +117,8 @@ export const regras = <ThrowOnError extends boolean = false>(options?: Options<R
 /**
  * Sync Manual
  *
- * Start an Acessórias sync (FULL or INCREMENTAL) in the background.
+ * Start an Acessórias sync (FULL or INCREMENTAL) in the background. A FULL sync resumes an interrupted
+ * one unless `restart` is true.
  */
 export const syncManual = <ThrowOnError extends boolean = false>(options: Options<SyncManualData, ThrowOnError>) => (options.client ?? client).post<SyncManualResponses, SyncManualErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

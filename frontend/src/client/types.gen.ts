@@ -1451,6 +1451,12 @@ export type ManualSyncRequest = {
      * MM/YYYY (FULL only: restrict to a competência)
      */
     competencia?: string | null;
+    /**
+     * Restart
+     *
+     * FULL only: fetch every detail again instead of resuming an interrupted full sync (the CLI's --restart)
+     */
+    restart?: boolean;
 };
 
 /**

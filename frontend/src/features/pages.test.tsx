@@ -283,6 +283,33 @@ describe('sincronização', () => {
     expect(api.count('GET', /\/sync\/status\/$/)).toBeGreaterThan(1);
   });
 
+  it('a full sync resumes by default and restarts from scratch when asked', async () => {
+    const pedidos: unknown[] = [];
+    mockApi({
+      'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
+      'GET /api/v1/sync/history/': () => json(envelope([])),
+      'GET /api/v1/auth/me': () => json({ id: 1, email: 'a@b.c', nome: 'A', role: 'ADMIN', ativo: true }),
+      'POST /api/v1/sync/manual/': async (request) => {
+        pedidos.push(await request.json());
+        return json({ run_id: 8 + pedidos.length, status: 'INICIADA', origem: 'ACESSORIAS', tipo: 'FULL', escopo: 'acessorias' }, 202);
+      },
+    });
+    const user = userEvent.setup();
+    renderAt('/sincronizacao', '/sincronizacao', <SincronizacaoPage />);
+    await user.click(await screen.findByRole('button', { name: 'Completa' }));
+    const iniciar = async () => {
+      await user.click(screen.getByTestId('iniciar-sync'));
+      await user.click(await screen.findByRole('button', { name: 'Iniciar' }));
+      await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    };
+    await iniciar();
+    expect(await screen.findByText('Sincronização nº 9 iniciada.')).toBeInTheDocument();
+    await user.click(screen.getByRole('checkbox', { name: /Recomeçar do zero/ }));
+    await iniciar();
+    expect(await screen.findByText('Sincronização nº 10 iniciada.')).toBeInTheDocument();
+    expect(pedidos).toEqual([{ tipo: 'FULL', restart: false }, { tipo: 'FULL', restart: true }]);
+  });
+
   it('an unknown total (the list phase) shows an indeterminate bar', () => {
     renderAt('/', '/', <ProgressoDaSincronizacao p={{ fase: 'lista de processos', feitos: 0, total: null, chamadas_restantes: null, eta_s: null }} />);
     expect(screen.getByTestId('progresso')).toHaveTextContent('Fase: lista de processos');

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
@@ -22,14 +22,24 @@ class ManualSyncRequest(BaseModel):
     tipo: Literal["FULL", "INCREMENTAL"] = "INCREMENTAL"
     competencia: Competencia | None = Field(default=None,
                                             description="MM/YYYY (FULL only: restrict to a competência)")
+    restart: bool = Field(default=False, description=(
+        "FULL only: fetch every detail again instead of resuming an interrupted full sync "
+        "(the CLI's --restart)"))
+
+    @model_validator(mode="after")
+    def _restart_goes_with_full(self) -> ManualSyncRequest:
+        if self.restart and self.tipo != "FULL":
+            raise ValueError("restart goes with tipo FULL")
+        return self
 
 
 # 409 while a run of the scope is queued or going; 503 when the job queue (Redis) is down.
 @router.post("/api/v1/sync/manual/", status_code=202, response_model=SyncAccepted,
              responses=error_responses(409, 503))
 def sync_manual(body: ManualSyncRequest, request: Request, _: SyncRoleDep) -> SyncAccepted:
-    """Start an Acessórias sync (FULL or INCREMENTAL) in the background."""
-    args = OfficeArgs(competencia=body.competencia if body.tipo == "FULL" else None)
+    """Start an Acessórias sync (FULL or INCREMENTAL) in the background. A FULL sync resumes an interrupted
+    one unless `restart` is true."""
+    args = OfficeArgs(competencia=body.competencia if body.tipo == "FULL" else None, restart=body.restart)
     jobs = request.app.state.jobs
     return trigger(jobs.ctx, jobs.dispatcher, OFFICE_SYNC, body.tipo, args)
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import {
   Alert, Box, Button, Card, CardContent, Dialog, DialogActions, DialogContent, DialogContentText, DialogTitle, Grid,
-  LinearProgress, Paper, Stack, TextField, ToggleButton, ToggleButtonGroup, Typography,
+  Checkbox, FormControlLabel, LinearProgress, Paper, Stack, TextField, ToggleButton, ToggleButtonGroup, Typography,
 } from '@mui/material';
 import SyncIcon from '@mui/icons-material/Sync';
 import CloudSyncIcon from '@mui/icons-material/CloudSyncOutlined';
@@ -98,6 +98,7 @@ function Disparar() {
   const manual = useManualSync();
   const [tipo, setTipo] = useState<'INCREMENTAL' | 'FULL'>('INCREMENTAL');
   const [competencia, setCompetencia] = useState('');
+  const [recomecar, setRecomecar] = useState(false);
   const [confirm, setConfirm] = useState(false);
 
   if (canSync === undefined) return <Loading />;
@@ -106,7 +107,7 @@ function Disparar() {
   }
   const start = () => {
     setConfirm(false);
-    manual.mutate({ tipo, ...(tipo === 'FULL' && competencia ? { competencia } : {}) });
+    manual.mutate(tipo === 'FULL' ? { tipo, restart: recomecar, ...(competencia ? { competencia } : {}) } : { tipo });
   };
   return (
     <Stack spacing={2}>
@@ -120,8 +121,13 @@ function Disparar() {
           : 'Relê empresas e listas primeiro (painéis completos em poucos minutos), depois os passos de cada processo — abertos e competências recentes antes — e as obrigações. Retoma uma sincronização completa interrompida.'}
       </Typography>
       {tipo === 'FULL' && (
-        <TextField size="small" label="Competência (opcional)" placeholder="MM/AAAA" value={competencia}
-          onChange={(e) => setCompetencia(e.target.value)} />
+        <>
+          <TextField size="small" label="Competência (opcional)" placeholder="MM/AAAA" value={competencia}
+            onChange={(e) => setCompetencia(e.target.value)} />
+          <FormControlLabel
+            control={<Checkbox checked={recomecar} onChange={(e) => setRecomecar(e.target.checked)} />}
+            label="Recomeçar do zero (buscar de novo todos os passos, sem retomar a sincronização interrompida)" />
+        </>
       )}
       <Box>
         <Button variant="contained" startIcon={<SyncIcon />} disabled={manual.isPending}

@@ -3,6 +3,7 @@ import { exportar, type Exportar } from '../../api/download';
 import { unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
 import { syncHistory, syncManual, syncStatus } from '../../client/sdk.gen';
+import type { PedidoSync } from '../../api/types';
 
 /** Polls every 2 s while a run is going, so the page shows it live; every 30 s otherwise. */
 export function useSyncStatus() {
@@ -30,8 +31,7 @@ export function exportarHistorico(): Exportar {
 export function useManualSync() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: { tipo: 'FULL' | 'INCREMENTAL'; competencia?: string }) =>
-      unwrap(syncManual({ body })),
+    mutationFn: (body: PedidoSync) => unwrap(syncManual({ body })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: keys.sync.all }),
   });
 }
