@@ -230,6 +230,8 @@ def test_changes_are_recorded_once(tipo: str, api: TestClient, database: Databas
     assert api.get(f"{API}/processos/999999/historico").status_code == 404
 
 
+# The killed process wrote the lock's expiry with its own clock: libfaketime gives each process its own.
+@pytest.mark.real_clock
 def test_a_new_full_sync_takes_over_at_once_after_kill_9(cli: Callable[..., Result], database: Database,
                                                          settings: Settings, sim: SimControl,
                                                          tmp_path: Path) -> None:

@@ -74,6 +74,7 @@ def test_dashboards_complete_after_at_most_8_details(database: Database, paced: 
 
 
 @pytest.mark.slow
+@pytest.mark.real_clock  # two processes share the lock and the rate window, each stamped by its clock
 @pytest.mark.timeout(600)
 def test_kill_9_then_full_resumes_within_the_window(database: Database, paced: Settings,
                                                     sim: SimControl, tmp_path: Path) -> None:
