@@ -254,6 +254,36 @@ def test_database_limiter_is_shared_by_threads_and_instances(database: Database)
     assert max_in_any_window(times, 2.0) <= 4
 
 
+def test_database_limiter_stamps_slots_in_the_order_it_grants_them(database: Database) -> None:
+    """A process that read the time and then waited for the window's lock (another process held it) must
+    not stamp its slot earlier than the slot granted meanwhile: that slot would leave the window too soon,
+    and one more request could land in a real window (found as 5 slots in 2 s at a limit of 4, under load)."""
+    other_granted = threading.Event()
+    late_reads: list[float] = []
+
+    def late_clock() -> float:
+        # Its first reading is taken, then the other process is granted a slot (on PostgreSQL the reading
+        # is made under the advisory lock, so the other one waits for it instead: 2 s).
+        if not late_reads:
+            late_reads.append(1_700_000_100.0)
+            other_granted.wait(2)
+            return late_reads[0]
+        return 1_700_000_102.0
+
+    late = DatabaseRateLimiter(database, "test", 10, 60.0, clock=late_clock)
+    early = DatabaseRateLimiter(database, "test", 10, 60.0, clock=lambda: 1_700_000_101.0)
+    waiting = threading.Thread(target=late.acquire)
+    waiting.start()
+    while not late_reads:
+        time.sleep(0.01)
+    early.acquire()
+    other_granted.set()
+    waiting.join(10)
+    with database.session() as session:
+        stamps = list(session.scalars(select(RateLimitSlot.conta_de).order_by(RateLimitSlot.id)))
+    assert len(stamps) == 2 and stamps == sorted(stamps)  # in the order granted
+
+
 def test_build_and_share() -> None:
     assert isinstance(build_rate_limiter("x", 10, None), MemoryRateLimiter)
     assert isinstance(build_rate_limiter("x", 10, REDIS_URL), RedisRateLimiter)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import redis
 from sqlalchemy import Float, String, delete, func, select, text, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from espelho.clock import now_utc
 from espelho.db import Base, Database
@@ -192,11 +192,12 @@ class DatabaseRateLimiter:
     def _try(self, key: str, hold_s: float) -> float:
         """Take a slot (0.0) or say how long to wait for one."""
         with self.database.session() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._advisory_key})
+            self._lock_window(session)
+            # Read under the lock: slots are stamped in the order they are granted. A time read before
+            # waiting for the lock would stamp a slot earlier than one granted before it, and that slot would
+            # leave the window too soon.
             now = self._clock()
-            session.execute(delete(RateLimitSlot).where(RateLimitSlot.nome == self.name,
-                                                        RateLimitSlot.conta_de <= now - self.window_s))
+            self._prune(session, now)
             taken, oldest = session.execute(
                 select(func.count(), func.min(RateLimitSlot.conta_de)).where(RateLimitSlot.nome == self.name)
             ).one()
@@ -204,6 +205,18 @@ class DatabaseRateLimiter:
                 session.add(RateLimitSlot(nome=self.name, chave=key, conta_de=now + hold_s))
                 return 0.0
             return max(float(oldest) + self.window_s - now, 0.001)
+
+    def _lock_window(self, session: Session) -> None:
+        """Hold the window's lock until the transaction ends: an advisory lock on PostgreSQL; on SQLite any
+        write takes the database's single write lock, and pruning the expired slots is one."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": self._advisory_key})
+        else:
+            self._prune(session, self._clock())
+
+    def _prune(self, session: Session, now: float) -> None:
+        session.execute(delete(RateLimitSlot).where(RateLimitSlot.nome == self.name,
+                                                    RateLimitSlot.conta_de <= now - self.window_s))
 
     def acquire(self, hold_s: float = 0.0) -> Slot:
         waited = 0.0
