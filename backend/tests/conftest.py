@@ -19,6 +19,7 @@ from espelho.main import create_app
 from tests.helpers import (
     TEST_DATABASES,
     RunningSimulator,
+    Sim,
     create_user_with_token,
     empty_all_tables,
     migrated_database_url,
@@ -80,6 +81,19 @@ def simulator() -> Iterator[RunningSimulator]:
     """Both fake upstreams over loopback, with no added latency. Tests reset it through its control API."""
     with running_simulator(seed=42, latency_ms=0.0, list_delay_s=0.0, rate_limit=100_000) as sim:
         yield sim
+
+
+@pytest.fixture
+def sim(simulator: RunningSimulator) -> Iterator[Sim]:
+    """The Comprasnet simulator's control API, reset before and after each test so that faults and
+    counters never leak between tests. tests/acessorias overrides `sim` with the Acessórias one."""
+    handle = Sim(simulator)
+    handle.reset()
+    try:
+        yield handle
+    finally:
+        handle.reset()
+        handle.http.close()
 
 
 @pytest.fixture

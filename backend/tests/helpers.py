@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
+import httpx
 from sqlalchemy import text
 
 from espelho.db import Database
@@ -67,3 +69,39 @@ def client_as(api: object, role: str) -> object:
     app = api.app  # type: ignore[attr-defined]
     _, token = create_user_with_token(app.state.database, app.state.settings, role)
     return TestClient(app, headers={"Authorization": f"Bearer {token}"})
+
+
+class Sim:
+    """The Comprasnet simulator's control API (faults, overrides, request counts) and its upstream routes;
+    the `sim` fixture hands one out, reset."""
+
+    def __init__(self, simulator: RunningSimulator) -> None:
+        self.api_url = simulator.comprasnet_url
+        self.control_url = f"{simulator.base_url}/comprasnet/_control"
+        self.http = httpx.Client(timeout=30)
+
+    def reset(self) -> None:
+        self.http.post(f"{self.control_url}/reset").raise_for_status()
+
+    def fault(self, path_contains: str, **spec: Any) -> None:
+        self.http.post(
+            f"{self.control_url}/faults", json={"path_contains": path_contains, **spec}
+        ).raise_for_status()
+
+    def stats(self) -> dict[str, Any]:
+        return self.http.get(f"{self.control_url}/stats").json()
+
+    def calls(self, path_contains: str) -> int:
+        return sum(n for path, n in self.stats()["by_path"].items() if path_contains in path)
+
+    def override_uasg(self, code: str, records: list[Any]) -> None:
+        self.http.put(f"{self.control_url}/uasgs/{code}", json=records).raise_for_status()
+
+    def override_aba(self, contrato_id: int, aba: str, rows: list[Any]) -> None:
+        self.http.put(f"{self.control_url}/contratos/{contrato_id}/{aba}", json=rows).raise_for_status()
+
+    def lista(self, code: str) -> list[Any]:
+        return self.http.get(f"{self.api_url}/contrato/ug/{code}").json()
+
+    def aba(self, contrato_id: int, aba: str) -> list[Any]:
+        return self.http.get(f"{self.api_url}/contrato/{contrato_id}/{aba}").json()

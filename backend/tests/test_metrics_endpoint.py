@@ -8,11 +8,9 @@ import os
 import random
 import re
 import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
@@ -25,10 +23,9 @@ from espelho.simulator.comprasnet import DEMO_UASG
 from espelho.syncs.service import CONCLUIDA, RunCounts, finish_run, start_run
 from espelho.upstream.ratelimit import upstream_rate_limiter
 from tests.conftest import settings_env
-from tests.contratos.conftest import Sim
-from tests.helpers import TEST_REDIS, RunningSimulator
+from tests.helpers import TEST_REDIS, Sim
+from tests.jobs.conftest import ESPELHO
 
-ESPELHO = Path(sys.executable).with_name("espelho")
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -43,17 +40,6 @@ def scrape(client: TestClient, **headers: str) -> Samples:
 
 def value(samples: Samples, name: str, **labels: str) -> float | None:
     return samples.get((name, frozenset(labels.items())))
-
-
-@pytest.fixture
-def sim(simulator: RunningSimulator) -> Iterator[Sim]:
-    handle = Sim(simulator)
-    handle.reset()
-    try:
-        yield handle
-    finally:
-        handle.reset()
-        handle.http.close()
 
 
 def test_a_sync_run_by_another_process_is_counted_from_the_sync_log(

@@ -13,7 +13,7 @@ from espelho.config import Settings
 from espelho.contratos.models import Contrato
 from espelho.db import Database
 from espelho.simulator.comprasnet import DEMO_UASG
-from tests.contratos.conftest import Sim
+from tests.helpers import Sim
 
 
 def _all(api: TestClient, path: str, **params: Any) -> dict[str, Any]:

@@ -27,7 +27,8 @@ from espelho.simulator.comprasnet import (
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import start_run
 from tests.conftest import on_month_days
-from tests.contratos.conftest import Sim, last_json
+from tests.contratos.conftest import last_json
+from tests.helpers import Sim
 
 Cli = Callable[..., Result]
 

@@ -15,8 +15,8 @@ from espelho.clock import SAO_PAULO
 from espelho.contratos.models import Contrato
 from espelho.db import Database
 from tests.conftest import on_month_days
-from tests.contratos.conftest import Sim, last_json
-from tests.helpers import free_port
+from tests.contratos.conftest import last_json
+from tests.helpers import Sim, free_port
 
 ABAS = ("historico", "empenhos", "itens", "arquivos")
 

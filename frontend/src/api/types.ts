@@ -2,8 +2,6 @@
 // from its OpenAPI; see `npm run gen-client`).
 import type * as T from '../client/types.gen';
 
-export type Money = number | string | null;
-
 export interface Page<Item> {
   items: Item[];
   total: number;
@@ -11,33 +9,24 @@ export interface Page<Item> {
   page_size: number;
 }
 
-export type Usuario = T.UsuarioOut;
-export type Token = T.TokenResponse;
 export type Empresa = T.EmpresaOut;
 export type Processo = T.ProcessoOut & Partial<Pick<T.ProcessoDetalhe, 'criador' | 'gestor' | 'gestor_nome' | 'observacoes'>>;
-export type ProcessoDetalhe = T.ProcessoDetalhe;
 export type Passo = T.PassoOut;
 export type Desdobramento = T.DesdobramentoOut;
 export type Obrigacao = T.ObrigacaoOut & { empresa_cnpj?: string | null; atrasada?: boolean | null };
 export type Metricas = T.DashboardMetricas;
-export type Variacao = T.Variacao;
 export type RegimeMetrica = T.RegimeMetricas;
 export type TimelinePonto = T.TimelinePonto;
 export type Sincronizacao = T.SincronizacaoOut;
 export type Progresso = T.Progresso;
 export type Alteracao = T.AlteracaoOut;
 export type TipoAlteracao = T.AlteracaoOut['tipo'];
-export type SyncStatus = T.SyncStatus;
 export type PedidoSync = T.ManualSyncRequest;
-export type SyncAccepted = T.SyncAccepted;
-export type Uasg = T.UasgOut;
 export type ContratoResumo = T.ContratoResumo;
 export type Contrato = T.ContratoDetalhe;
 export type Aba = T.AbaSyncOut['aba'];
 export type AbaRow = { id: number } & Record<string, unknown>;
-export type AbaSincronizada = T.AbaSyncOut;
 export type AbaRegra = T.AbaRegra;
-export type Regras = T.Regras;
 export type { CargaResponsavel, Gargalo, RelatorioOut as Relatorio } from '../client/types.gen';
 
 /** One desdobramento alternative as the backend stores it. */
@@ -47,5 +36,4 @@ export interface Alternativa {
   acao_nome?: string | null;
 }
 export type WhatsAppVinculo = T.VinculoOut;
-export type WhatsAppCodigo = T.CodigoOut;
 export type WhatsAppMensagem = T.MensagemOut;

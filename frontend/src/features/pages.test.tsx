@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { json, mockApi, renderAt } from '../test/utils';
+import { type Handler, json, mockApi, renderAt } from '../test/utils';
 import type { Desdobramento, Obrigacao } from '../api/types';
 import { DashboardPage, variacao } from './dashboard/DashboardPage';
 import { isAtrasada, ObrigacoesPage } from './obrigacoes/ObrigacoesPage';
@@ -47,16 +47,19 @@ describe('dashboard', () => {
     competencia: '11/2026', data: '2026-11-23', em_andamento: 617, sem_passo_pendente: 17,
     items: [{ modelo: 'Fechamento Contábil', passo: 'Conciliação bancária', processos: 600, mediana_dias: 4.5, max_dias: 12 }],
   };
+  /** Answers every request the dashboard makes: `metricas`, `gargalos` and empty lists; `given` replaces any of them. */
+  const mockDashboard = (given: Record<string, Handler> = {}) => mockApi({
+    'GET /api/v1/dashboard/metricas/': () => json(metricas),
+    'GET /api/v1/dashboard/regimes/': () => json({ competencia: null, items: [], total_processos: 0, calculada_em: metricas.calculada_em }),
+    'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
+    'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
+    'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
+    'GET /api/v1/alteracoes/': () => json(envelope([])),
+    ...given,
+  });
 
   it('shows the API\'s numbers in Brazilian format with the change against the previous competência', async () => {
-    const api = mockApi({
-      'GET /api/v1/dashboard/metricas/': () => json(metricas),
-      'GET /api/v1/dashboard/regimes/': () => json({ competencia: '11/2026', items: [], total_processos: 0, calculada_em: metricas.calculada_em }),
-      'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
-      'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
-      'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
-      'GET /api/v1/alteracoes/': () => json(envelope(ALTERACOES)),
-    });
+    const api = mockDashboard({ 'GET /api/v1/alteracoes/': () => json(envelope(ALTERACOES)) });
     renderAt('/', '/', <DashboardPage />);
     expect(await screen.findByTestId('stat-total-value')).toHaveTextContent('1.234');
     expect(screen.getByTestId('stat-concluidos-value')).toHaveTextContent('617');
@@ -86,13 +89,8 @@ describe('dashboard', () => {
   });
 
   it('shows the error with a retry when the API fails', async () => {
-    mockApi({
+    mockDashboard({
       'GET /api/v1/dashboard/metricas/': () => json({ error: 'invalid_input', detail: 'competencia: bad' }, 422),
-      'GET /api/v1/dashboard/regimes/': () => json({ competencia: null, items: [], total_processos: 0, calculada_em: metricas.calculada_em }),
-      'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
-      'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
-      'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
-      'GET /api/v1/alteracoes/': () => json(envelope([])),
     });
     renderAt('/', '/', <DashboardPage />);
     const alert = await screen.findByTestId('error');
@@ -101,13 +99,8 @@ describe('dashboard', () => {
   });
 
   it('"Todas" asks for every competência', async () => {
-    const api = mockApi({
+    const api = mockDashboard({
       'GET /api/v1/dashboard/metricas/': () => json({ ...metricas, competencia: null, variacao: null }),
-      'GET /api/v1/dashboard/regimes/': () => json({ competencia: null, items: [], total_processos: 0, calculada_em: metricas.calculada_em }),
-      'GET /api/v1/dashboard/timeline/': () => json({ granularidade: 'competencia', items: [], calculada_em: metricas.calculada_em }),
-      'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
-      'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
-      'GET /api/v1/alteracoes/': () => json(envelope([])),
     });
     renderAt('/', '/', <DashboardPage />);
     await screen.findByTestId('stat-total-value');

@@ -187,27 +187,19 @@ TEMPLATES_BY_REGIME = {
     "Lucro Real": ["presumido", "fechamento", "folha"],
     "MEI - Sem Funcionário": ["simples"],
 }
+# Obligations as (nome, tipo, departamento): each stated once, then listed per regime.
+_DAS = ("DAS", "O", "Fiscal")
+_EFD_REINF = ("EFD-REINF", "O", "Fiscal")
+_FECHAMENTO_CONTABIL = ("FECHAMENTO CONTÁBIL", "T", "Contábil")
+_DARF_PIS_COFINS = ("DARF PIS/COFINS", "O", "Fiscal")
+_EFD_CONTRIBUICOES = ("EFD-CONTRIBUICOES", "O", "Fiscal")
+_DCTFWEB = ("DARF - DCTFWEB INSS-IRRF", "O", "Pessoal")
 OBRIGACOES_BY_REGIME = {
-    "Simples Nacional - Serviços": [
-        ("DAS", "O", "Fiscal"),
-        ("EFD-REINF", "O", "Fiscal"),
-        ("FECHAMENTO CONTÁBIL", "T", "Contábil"),
-    ],
-    "Simples Nacional - Comércio e Indústria": [
-        ("DAS", "O", "Fiscal"),
-        ("FECHAMENTO CONTÁBIL", "T", "Contábil"),
-    ],
-    "Lucro Presumido": [
-        ("DARF PIS/COFINS", "O", "Fiscal"),
-        ("EFD-CONTRIBUICOES", "O", "Fiscal"),
-        ("DARF - DCTFWEB INSS-IRRF", "O", "Pessoal"),
-    ],
-    "Lucro Real": [
-        ("DARF PIS/COFINS", "O", "Fiscal"),
-        ("DARF - DCTFWEB INSS-IRRF", "O", "Pessoal"),
-        ("FECHAMENTO CONTÁBIL", "T", "Contábil"),
-    ],
-    "MEI - Sem Funcionário": [("DAS", "O", "Fiscal")],
+    "Simples Nacional - Serviços": [_DAS, _EFD_REINF, _FECHAMENTO_CONTABIL],
+    "Simples Nacional - Comércio e Indústria": [_DAS, _FECHAMENTO_CONTABIL],
+    "Lucro Presumido": [_DARF_PIS_COFINS, _EFD_CONTRIBUICOES, _DCTFWEB],
+    "Lucro Real": [_DARF_PIS_COFINS, _DCTFWEB, _FECHAMENTO_CONTABIL],
+    "MEI - Sem Funcionário": [_DAS],
 }
 
 
