@@ -229,10 +229,16 @@ def phase1_line(office: str, run: str, result: dict[str, Any]) -> str:
             f"{seen['process_detail']} process_detail)")
 
 
+@contextmanager
+def office_run(sim_url: str, office: str, db: str, limit: int) -> Iterator[Office]:
+    """One run of `office` against the simulator at `limit`/min, on a database of its own."""
+    with tempfile.TemporaryDirectory() as tmp, fresh_database_url(db, Path(tmp), PG_ADMIN) as url:
+        yield Office(sim_url, office, url, limit)
+
+
 def run_lifted(sim_url: str, office: str, db: str, part: str) -> None:
     if part in ("fresh", "both"):
-        with tempfile.TemporaryDirectory() as tmp, fresh_database_url(db, Path(tmp), PG_ADMIN) as url:
-            bench = Office(sim_url, office, url, LIFTED)
+        with office_run(sim_url, office, db, LIFTED) as bench:
             print(f"# {office} office: {bench.world['processos']} processos, {bench.world['empresas']} "
                   f"empresas; limit lifted ({LIFTED:,}/min), {db}", flush=True)
             fresh = bench.full()
@@ -244,8 +250,7 @@ def run_lifted(sim_url: str, office: str, db: str, part: str) -> None:
             row(office, "fresh: whole run", fresh["api_calls"], True, fresh["wall_s"])
             print(phase1_line(office, "fresh", fresh), flush=True)
     if part in ("killed", "both"):
-        with tempfile.TemporaryDirectory() as tmp, fresh_database_url(db, Path(tmp), PG_ADMIN) as url:
-            bench = Office(sim_url, office, url, LIFTED)
+        with office_run(sim_url, office, db, LIFTED) as bench:
             killed_calls, _ = bench.kill_at_half()
             httpx.post(f"{bench.control}/stats/reset").raise_for_status()
             resumed = bench.full()
@@ -275,8 +280,7 @@ def seconds(value: float | None) -> str:
 
 def run_real(sim_url: str, office: str, db: str, part: str) -> None:
     if part in ("fresh", "both"):
-        with tempfile.TemporaryDirectory() as tmp, fresh_database_url(db, Path(tmp), PG_ADMIN) as url:
-            bench = Office(sim_url, office, url, REAL)
+        with office_run(sim_url, office, db, REAL) as bench:
             print(f"# {office} office ({bench.world['processos']} processos, {bench.world['empresas']} "
                   f"empresas) for real at {REAL}/min (simulator and client), {db}: fresh run", flush=True)
             fresh = bench.full()
@@ -290,8 +294,7 @@ def run_real(sim_url: str, office: str, db: str, part: str) -> None:
                   f"{stats.get('throttled', 0)}", flush=True)
             print(phase1_line(office, "fresh (real)", fresh), flush=True)
     if part in ("killed", "both"):
-        with tempfile.TemporaryDirectory() as tmp, fresh_database_url(db, Path(tmp), PG_ADMIN) as url:
-            bench = Office(sim_url, office, url, REAL)
+        with office_run(sim_url, office, db, REAL) as bench:
             print(f"# {office} office for real at {REAL}/min, {db}: killed at 50 % of the details, then a "
                   f"new --full right away", flush=True)
             first_start = time.perf_counter()
