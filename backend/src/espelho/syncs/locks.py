@@ -74,8 +74,13 @@ def holder_died(token: str) -> bool:
 
 @functools.cache
 def _machine() -> str:
-    # The boot time tells a rebooted machine (whose pids start over) from the one that wrote the token.
-    return hashlib.sha1(f"{socket.gethostname()}|{psutil.boot_time()}".encode()).hexdigest()[:10]
+    """Where a pid means the same process: one boot of one host (pids start over after a reboot), and one
+    pid namespace (two containers given the same hostname still number their processes apart)."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:  # not Linux: the hostname and the boot time have to do
+        namespace = ""
+    return hashlib.sha1(f"{socket.gethostname()}|{psutil.boot_time()}|{namespace}".encode()).hexdigest()[:10]
 
 
 def _started(process: psutil.Process) -> int:
