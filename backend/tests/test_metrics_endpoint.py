@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
@@ -42,6 +43,7 @@ def value(samples: Samples, name: str, **labels: str) -> float | None:
     return samples.get((name, frozenset(labels.items())))
 
 
+@pytest.mark.real_clock  # the age compares the CLI process's clock with this one's
 def test_a_sync_run_by_another_process_is_counted_from_the_sync_log(
     anon_api: TestClient, settings: Settings, sim: Sim
 ) -> None:

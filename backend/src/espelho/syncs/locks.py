@@ -20,9 +20,9 @@ import os
 import socket
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
-import psutil
 import redis
 from redis.exceptions import LockError
 from sqlalchemy import String, delete, select, update
@@ -46,9 +46,13 @@ class SyncLock(Base):
 
 
 def new_token() -> str:
-    """A token naming the process that holds with it: `<random>.<machine>.<pid>.<process start>`."""
-    pid = os.getpid()
-    return f"{uuid.uuid4().hex[:20]}.{_machine()}.{pid}.{_started(psutil.Process(pid))}"
+    """A token naming the process that holds with it: `<random>.<machine>.<pid>.<process start>`; where a
+    process cannot be named (not Linux), a plain random token, which ends only by release or TTL."""
+    machine, pid = _machine(), os.getpid()
+    started = _process_state(pid)
+    if machine is None or started is None:
+        return reservation_token()
+    return f"{uuid.uuid4().hex[:20]}.{machine}.{pid}.{started[0]}"
 
 
 def reservation_token() -> str:
@@ -57,34 +61,49 @@ def reservation_token() -> str:
 
 
 def holder_died(token: str) -> bool:
-    """The token's process ran on this machine (and since its last boot) and is gone: ended, a zombie, or
-    its pid reused by another process. False whenever that cannot be told (another machine or container,
-    a reservation, a process we may not inspect): the lock then ends by TTL."""
+    """The token's process ran in this machine's pid namespace (since its last boot) and is gone: ended, a
+    zombie, or its pid reused by another process. False whenever that cannot be told (another machine or
+    container, a reservation, a process of another user): the lock then ends by TTL."""
     parts = token.split(".")
-    if len(parts) != 4 or parts[1] != _machine() or not (parts[2].isdigit() and parts[3].isdigit()):
+    if (len(parts) != 4 or _machine() is None or parts[1] != _machine()
+            or not (parts[2].isdigit() and parts[3].isdigit())):
         return False
+    pid = int(parts[2])
     try:
-        process = psutil.Process(int(parts[2]))
-        return _started(process) != int(parts[3]) or process.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
         return True
-    except psutil.Error:
+    except PermissionError:  # another user's process: alive, and its start cannot be read
         return False
+    now = _process_state(pid)
+    return now is None or now[0] != int(parts[3]) or now[1] in ZOMBIE_STATES
+
+
+ZOMBIE_STATES = frozenset("ZX")  # /proc/<pid>/stat states of a process that has ended
 
 
 @functools.cache
-def _machine() -> str:
-    """Where a pid means the same process: one boot of one host (pids start over after a reboot), and one
-    pid namespace (two containers given the same hostname still number their processes apart)."""
+def _machine() -> str | None:
+    """Where a pid means the same process: one boot of one host (pids start over after a reboot), one pid
+    namespace (two containers given the same hostname number their processes apart). None off Linux."""
     try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
         namespace = os.readlink("/proc/self/ns/pid")
-    except OSError:  # not Linux: the hostname and the boot time have to do
-        namespace = ""
-    return hashlib.sha1(f"{socket.gethostname()}|{psutil.boot_time()}|{namespace}".encode()).hexdigest()[:10]
+    except OSError:
+        return None
+    return hashlib.sha1(f"{socket.gethostname()}|{boot}|{namespace}".encode()).hexdigest()[:10]
 
 
-def _started(process: psutil.Process) -> int:
-    return round(process.create_time() * 100)
+def _process_state(pid: int) -> tuple[int, str] | None:
+    """(start in clock ticks since boot, state letter) of a process, from /proc/<pid>/stat; None when it is
+    gone. Ticks since boot never change for a process, unlike a wall-clock start time, which moves when
+    the clock is stepped (NTP) and would make a live holder look like a new process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) ": the name may hold spaces
+    return int(fields[19]), fields[0]  # fields 22 (starttime) and 3 (state) of proc(5)
 
 
 class Locks(Protocol):
