@@ -126,7 +126,7 @@ function Disparar() {
             onChange={(e) => setCompetencia(e.target.value)} />
           <FormControlLabel
             control={<Checkbox checked={recomecar} onChange={(e) => setRecomecar(e.target.checked)} />}
-            label="Recomeçar do zero (buscar de novo todos os passos, sem retomar a sincronização interrompida)" />
+            label="Recomeçar do zero (sem retomar a sincronização interrompida)" />
         </>
       )}
       <Box>
