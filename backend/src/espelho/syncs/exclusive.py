@@ -220,7 +220,8 @@ def take_scope(ctx: JobContext, scope: str, token: str, ttl_s: float) -> None:
     """Take `scope` for `token`, or raise Conflict (409) naming the run that holds it. A holder that has not
     recorded its run yet is waited for (HOLDER_RECORD_WAIT_S), and a scope freed meanwhile is taken.
     `run_id` is null only when the holder records no run (one tab of a contract) or died between taking
-    the lock and recording its run; its lock then expires within sync_lock_ttl_s."""
+    the lock and recording its run; its lock is then taken over (a dead process of this machine) or
+    expires within sync_lock_ttl_s."""
     deadline = time.monotonic() + HOLDER_RECORD_WAIT_S
     while not acquire(ctx, scope, token, ttl_s):
         running = current_run_id(ctx.database, scope)

@@ -60,12 +60,16 @@ def reservation_token() -> str:
     return uuid.uuid4().hex
 
 
+ZOMBIE_STATES = frozenset("ZX")  # /proc/<pid>/stat states of a process that has ended
+
+
 def holder_died(token: str) -> bool:
     """The token's process ran in this machine's pid namespace (since its last boot) and is gone: ended, a
     zombie, or its pid reused by another process. False whenever that cannot be told (another machine or
     container, a reservation, a process of another user): the lock then ends by TTL."""
     parts = token.split(".")
-    if (len(parts) != 4 or _machine() is None or parts[1] != _machine()
+    machine = _machine()
+    if (len(parts) != 4 or machine is None or parts[1] != machine
             or not (parts[2].isdigit() and parts[3].isdigit())):
         return False
     pid = int(parts[2])
@@ -77,9 +81,6 @@ def holder_died(token: str) -> bool:
         return False
     now = _process_state(pid)
     return now is None or now[0] != int(parts[3]) or now[1] in ZOMBIE_STATES
-
-
-ZOMBIE_STATES = frozenset("ZX")  # /proc/<pid>/stat states of a process that has ended
 
 
 @functools.cache
