@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from espelho.harness import free_port, fresh_database_url
+from espelho.harness import fresh_database_url, simulator_process
 
 BACKEND = Path(__file__).resolve().parents[1]
 ESPELHO = str(BACKEND / ".venv" / "bin" / "espelho")
@@ -61,30 +61,9 @@ def main() -> None:
     args = parser.parse_args()
     offices = ["small", "big"] if args.office == "both" else [args.office]
 
-    port = free_port()
-    sim_url = f"http://127.0.0.1:{port}/acessorias"
-    simulator = subprocess.Popen(
-        [
-            ESPELHO,
-            "simulate",
-            "--port",
-            str(port),
-            "--latency-ms",
-            str(args.latency_ms),
-            "--rate-limit",
-            "100",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     rows: list[tuple[str, str, dict, int]] = []
-    try:
-        for _ in range(200):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with simulator_process("--latency-ms", str(args.latency_ms), "--rate-limit", "100") as sim:
+        sim_url = sim.acessorias_url
         control = f"{sim_url}/_control"
         for office in offices:
             limit = args.rate_limit if office == "small" else args.big_rate_limit
@@ -123,9 +102,6 @@ def main() -> None:
                     rows.append((office, f"incremental {pct}% ({n})", result, limit))
                     report(*rows[-1])
                 httpx.post(f"{control}/faults", json={"clear_window": True}).raise_for_status()
-    finally:
-        simulator.terminate()
-        simulator.wait(timeout=10)
 
 
 def report(office: str, scenario: str, result: dict, limit: int) -> None:

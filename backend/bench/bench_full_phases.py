@@ -59,7 +59,7 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
-from espelho.harness import free_port, fresh_database_url
+from espelho.harness import fresh_database_url, simulator_process
 
 BACKEND = Path(__file__).resolve().parents[1]
 ESPELHO = str(BACKEND / ".venv" / "bin" / "espelho")
@@ -70,25 +70,6 @@ REAL = 100
 PHASE1_KINDS = ["companies_list", "processes_list", "process_detail", "users_list", "user"]
 LOCK_RETRY_S = 0.25
 POLL_S = 0.25
-
-
-@contextmanager
-def simulator(latency_ms: float, rate_limit: int) -> Iterator[str]:
-    port = free_port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    proc = subprocess.Popen([ESPELHO, "simulate", "--port", str(port), "--latency-ms", str(latency_ms),
-                             "--rate-limit", str(rate_limit)], **quiet)  # type: ignore[call-overload]
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/acessorias"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 class Watch(threading.Thread):
@@ -335,13 +316,13 @@ def main() -> None:
     args = parser.parse_args()
     offices = ["small", "big"] if args.office == "both" else [args.office]
     if not args.real_only:
-        with simulator(args.latency_ms, LIFTED) as sim_url:
+        with simulator_process("--latency-ms", str(args.latency_ms), "--rate-limit", str(LIFTED)) as sim:
             for office in offices:
-                run_lifted(sim_url, office, args.db, args.part)
+                run_lifted(sim.acessorias_url, office, args.db, args.part)
     if args.real or args.real_only:
-        with simulator(args.latency_ms, REAL) as sim_url:
+        with simulator_process("--latency-ms", str(args.latency_ms), "--rate-limit", str(REAL)) as sim:
             for office in offices:
-                run_real(sim_url, office, args.db, args.part)
+                run_real(sim.acessorias_url, office, args.db, args.part)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -103,3 +106,28 @@ def running_simulator(**options: object) -> Iterator[RunningSimulator]:
     app = create_simulator_app(base_url=base, **options)  # type: ignore[arg-type]
     with serve_in_thread(app, port):
         yield RunningSimulator(base)
+
+
+@contextmanager
+def simulator_process(*options: str) -> Iterator[RunningSimulator]:
+    """`espelho simulate --port <free port> OPTIONS…` in a process of its own (benchmarks: the simulator
+    must not share the measured process's interpreter), once it answers; stopped on exit."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    espelho = Path(sys.executable).with_name("espelho")
+    process = subprocess.Popen([str(espelho), "simulate", "--port", str(port), *options],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the simulator did not start") from None
+                time.sleep(0.1)
+        yield RunningSimulator(base)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
