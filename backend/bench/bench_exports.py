@@ -5,7 +5,7 @@
 Creates a scratch PostgreSQL database (admin URL: $ESPELHO_BENCH_PG_URL, default
 postgresql+psycopg://postgres@127.0.0.1:5432/test), migrates it and fills it with bench_dashboard.py's
 generator (empresas, processos over 24 competências, passos, obrigações). Then it runs the code path of
-`GET /api/v1/processos?formato=…` (relatorios.listas.processos: the list's filtered statement read with
+`GET /api/v1/processos?formato=…` (the list's filtered statement, queries.processos_select, read with
 yield_per, written to a temporary file) for every process, and reports:
 
 * wall time (best of --repeat runs, tracing off);
@@ -32,16 +32,18 @@ from bench_dashboard import ADMIN_URL, seed_postgresql  # type: ignore[import-no
 from sqlalchemy import create_engine, select, text
 
 from espelho.acessorias.models import Processo
-from espelho.acessorias.queries import ProcessoFiltros
+from espelho.acessorias.queries import ProcessoFiltros, processos_select
 from espelho.db import Database
+from espelho.exports.colunas import tabela
+from espelho.exports.files import exportar
 from espelho.harness import fresh_database_url
-from espelho.relatorios import listas
 
 
 def export_once(database: Database, formato: str) -> int:
     """The file size of one whole-list export, made as the route makes it."""
     with database.session() as session:
-        response = listas.processos(session, ProcessoFiltros(), None, formato)  # type: ignore[arg-type]
+        stmt = processos_select(session, ProcessoFiltros(), None)
+        response = exportar(session, formato, tabela("processos"), stmt, "processos", aba="Processos")  # type: ignore[arg-type]
     path = str(response.path)
     try:
         size = os.path.getsize(path)

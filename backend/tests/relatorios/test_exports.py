@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from espelho.relatorios.export import XLSX_MIME
+from espelho.exports.files import XLSX_MIME
 from tests.relatorios.conftest import csv_rows, workbook
 
 API = "/api/v1"

@@ -18,7 +18,7 @@ from espelho.acessorias.tasks import MetricasDiarias, calcular_metricas_diarias
 from espelho.clock import now_utc, today_sao_paulo
 from espelho.config import Settings
 from espelho.db import Database
-from espelho.relatorios.export import XLSX_MIME
+from espelho.exports.files import XLSX_MIME
 from espelho.relatorios.models import Relatorio
 from espelho.relatorios.service import GUARDADOS, competencia_em_curso
 from espelho.simulator.acessorias import USUARIOS, USUARIOS_FORA_DA_LISTA

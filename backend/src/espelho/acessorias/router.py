@@ -30,9 +30,9 @@ from espelho.acessorias.responses import (
 )
 from espelho.api import IdPath, Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
 from espelho.errors import InvalidInput
+from espelho.exports.colunas import tabela
+from espelho.exports.files import ARQUIVO, FormatoQ, exportar
 from espelho.openapi import error_responses
-from espelho.relatorios import listas
-from espelho.relatorios.export import ARQUIVO, FormatoQ
 
 router = SlashOptionalRouter(prefix="/api/v1", tags=["acessorias"])
 
@@ -54,7 +54,9 @@ def _processos_page(session: SessionDep, filtros: ProcessoFiltros, paging: PageP
                     formato: FormatoQ) -> ProcessoPage:
     """One page of the list, or with `formato` the whole list as a file: the same filters either way."""
     if formato:
-        return listas.processos(session, filtros, ordering, formato)
+        stmt = queries.processos_select(session, filtros, ordering)
+        return exportar(session, formato, tabela("processos"), stmt, "processos", filtros.competencia,
+                        filtros.status, aba="Processos")
     return Page[ProcessoOut].of(queries.list_processos(session, filtros, paging, ordering), paging)
 
 
@@ -134,7 +136,8 @@ def list_empresas(session: SessionDep, paging: PageDep, regime: Regime = None, a
     """Companies (`ordering`: nome (default), id, codigo, regime_tributario)."""
     listing = queries.empresas_listing(regime=regime, ativa=ativa, q=q, ordering=ordering)
     if formato:
-        return listas.empresas(session, listing, formato, regime)
+        return exportar(session, formato, tabela("empresas"), listing.ordered(), "empresas", regime,
+                        aba="Empresas")
     return Page[EmpresaOut].of(listing.page(session, paging), paging)
 
 
@@ -162,7 +165,8 @@ def _obrigacoes_page(session: SessionDep, filtros: ObrigacaoFiltros, paging: Pag
     """One page of the list, or with `formato` the whole list as a file: the same filters either way."""
     listing = queries.obrigacoes_listing(filtros, ordering)
     if formato:
-        return listas.obrigacoes(session, listing, formato, filtros)
+        return exportar(session, formato, tabela("obrigacoes"), listing.ordered(), "obrigacoes",
+                        filtros.competencia, filtros.status, aba="Obrigações")
     return Page[ObrigacaoOut].of(listing.page(session, paging), paging)
 
 

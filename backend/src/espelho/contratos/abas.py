@@ -10,7 +10,7 @@ from typing import Any, get_args
 
 from espelho.contratos import schemas
 from espelho.contratos.models import ArquivoContrato, Empenho, HistoricoContrato, ItemContrato
-from espelho.relatorios.colunas import Coluna, tabela
+from espelho.exports.colunas import Coluna, tabela
 
 AbaModel = type[HistoricoContrato] | type[Empenho] | type[ItemContrato] | type[ArquivoContrato]
 

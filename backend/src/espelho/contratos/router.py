@@ -17,6 +17,7 @@ from espelho.api import Page, PageDep, PageParams, SessionDep, SettingsDep, Slas
 from espelho.auth.deps import SyncRoleDep
 from espelho.contratos import service
 from espelho.contratos.abas import ABAS, AbaSpec
+from espelho.contratos.models import Contrato
 from espelho.contratos.schemas import (
     Aba,
     AbaSyncOut,
@@ -27,9 +28,9 @@ from espelho.contratos.schemas import (
     UasgOut,
 )
 from espelho.contratos.tasks import CONTRATO_SYNC, ContratoArgs, contrato_scope, uasg_scope
+from espelho.exports.colunas import tabela
+from espelho.exports.files import ARQUIVO, FormatoQ, em_colunas, exportar
 from espelho.openapi import error_responses
-from espelho.relatorios import listas
-from espelho.relatorios.export import ARQUIVO, FormatoQ
 from espelho.syncs.exclusive import holding
 from espelho.syncs.spec import run_now
 
@@ -63,7 +64,9 @@ def _contratos(session: SessionDep, page: PageParams, filtros: Filtros, vigencia
     listing = service.contratos_listing(uasg=filtros.uasg, q=filtros.q, tipo=filtros.tipo, vigencia=vigencia,
                                         dias=dias)
     if formato:
-        return listas.contratos(session, listing, formato, filtros.uasg, vigencia)
+        stmt = em_colunas(Contrato, listing.ordered())
+        return exportar(session, formato, tabela("contratos"), stmt, "contratos", filtros.uasg, vigencia,
+                        aba="Contratos")
     return Page[ContratoResumo].of(listing.page(session, page), page)
 
 
@@ -112,7 +115,9 @@ def _add_tab_route(spec: AbaSpec) -> None:
                  formato: FormatoQ = None) -> Any:
         listing = service.aba_listing(session, spec.aba, contrato_id=contrato)
         if formato:
-            return listas.aba(session, spec, listing, formato, contrato)
+            nome = f"contrato-{contrato}" if contrato else "contratos"
+            stmt = em_colunas(spec.model, listing.ordered())
+            return exportar(session, formato, spec.colunas, stmt, nome, spec.aba, aba=spec.label)
         return Page[spec.out].of(listing.page(session, page), page)  # type: ignore[name-defined]
 
     router.get(f"{P}/{spec.aba}/", response_model=Page[spec.out],  # type: ignore[name-defined]

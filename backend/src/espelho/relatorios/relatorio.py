@@ -22,9 +22,9 @@ from espelho.acessorias.queries import CONCLUIDO, EXCLUIDO, ObrigacaoFiltros, Pr
 from espelho.clock import now_sao_paulo, today_sao_paulo
 from espelho.contratos import service as contratos
 from espelho.contratos.models import Contrato
-from espelho.relatorios import carga, listas
-from espelho.relatorios.colunas import Coluna, tabela
-from espelho.relatorios.export import Planilha, linhas
+from espelho.exports.colunas import Coluna, tabela
+from espelho.exports.files import Planilha, em_colunas, linhas
+from espelho.relatorios import carga
 
 JANELA_OBRIGACOES = 7  # days ahead
 JANELA_CONTRATOS = 90
@@ -102,7 +102,7 @@ def escrever(session: Session, competencia: Competencia, path: str) -> dict[str,
             Processo.status.is_distinct_from(CONCLUIDO), Processo.status.is_distinct_from(EXCLUIDO)
         )
         counts["processos"] = planilha.aba("Processos em aberto").tabela(
-            listas.PROCESSOS, linhas(session, abertos)
+            tabela("processos"), linhas(session, abertos)
         )
 
         limite = hoje + timedelta(days=JANELA_OBRIGACOES)
@@ -110,13 +110,13 @@ def escrever(session: Session, competencia: Competencia, path: str) -> dict[str,
             ObrigacaoFiltros(ate=limite.isoformat()), "data_vencimento"
         ).ordered().where(Obrigacao.data_entrega.is_(None))
         counts["obrigacoes"] = planilha.aba("Obrigações").tabela(
-            [_situacao_obrigacao(hoje), *listas.OBRIGACOES], linhas(session, obrigacoes)
+            [_situacao_obrigacao(hoje), *tabela("obrigacoes")], linhas(session, obrigacoes)
         )
 
         proximos = contratos.contratos_listing(vigencia="proximos_vencer", dias=JANELA_CONTRATOS)
-        a_vencer = listas.em_colunas(Contrato, proximos.ordered())
+        a_vencer = em_colunas(Contrato, proximos.ordered())
         counts["contratos"] = planilha.aba("Contratos a vencer").tabela(
-            [_faixa_contrato(hoje), *listas.CONTRATOS], linhas(session, a_vencer)
+            [_faixa_contrato(hoje), *tabela("contratos")], linhas(session, a_vencer)
         )
 
         counts["responsaveis"] = planilha.aba("Responsáveis").tabela(

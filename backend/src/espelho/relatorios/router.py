@@ -11,8 +11,8 @@ from fastapi.responses import FileResponse, Response
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.router import CompetenciaQ
 from espelho.api import SessionDep, SlashOptionalRouter
+from espelho.exports.files import XLSX_MIME, enviar
 from espelho.relatorios import carga, service
-from espelho.relatorios.export import XLSX_MIME, enviar
 from espelho.relatorios.schemas import DashboardGargalos, DashboardResponsaveis, RelatorioOut
 
 router = SlashOptionalRouter(prefix="/api/v1", tags=["relatorios"])

@@ -13,8 +13,8 @@ from espelho.acessorias.competencia import Competencia
 from espelho.clock import now_utc, today_sao_paulo
 from espelho.db import Database, upsert
 from espelho.errors import NotFound
+from espelho.exports.files import arquivo_temporario, nome_arquivo
 from espelho.relatorios import relatorio
-from espelho.relatorios.export import arquivo_temporario, nome_arquivo
 from espelho.relatorios.models import Relatorio
 
 COMPETENCIA = "competencia"

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, select
 
 from espelho.api import Listing, Page, PageDep, SessionDep, SlashOptionalRouter
-from espelho.relatorios import listas
-from espelho.relatorios.export import ARQUIVO, FormatoQ
+from espelho.exports.colunas import tabela
+from espelho.exports.files import ARQUIVO, FormatoQ, em_colunas, exportar
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import Progresso
 
@@ -106,5 +106,7 @@ def sync_history(
 ) -> Page[SincronizacaoOut] | FileResponse:
     listing = history_listing(origem, status, tipo, escopo)
     if formato:
-        return listas.sincronizacoes(session, listing, formato)
+        stmt = em_colunas(Sincronizacao, listing.ordered())
+        return exportar(session, formato, tabela("sincronizacoes"), stmt, "sincronizacoes",
+                        aba="Sincronizações")
     return Page[SincronizacaoOut].of(listing.page(session, paging), paging)

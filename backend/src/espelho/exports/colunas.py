@@ -2,7 +2,7 @@
 data, in colunas.toml beside this module (one per list, one per contract tab, one per report table); a
 column computed in code (the report's situation columns) is a `Coluna` with a `valor`.
 
-A leaf: the lists (listas.py), the report (relatorio.py) and the tab table (contratos/abas.py) read it.
+A leaf: the list exports, the report (relatorios/relatorio.py) and the tab table (contratos/abas.py) read it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""CSV and XLSX files of any list: one CSV writer, one XLSX writer, one response (columns: colunas.py).
+"""CSV and XLSX files of any table: one CSV writer, one XLSX writer, one response (columns: colunas.py).
 
 Rows are read with `yield_per` (a server-side cursor on PostgreSQL) as plain column tuples, never ORM
 objects, and written straight to a temporary file: XlsxWriter in `constant_memory` mode flushes each row
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from espelho.clock import SAO_PAULO, today_sao_paulo
-from espelho.relatorios.colunas import Coluna, Tipo
+from espelho.exports.colunas import Coluna, Tipo
 
 Formato = Literal["csv", "xlsx"]
 FormatoQ = Annotated[
@@ -68,10 +68,18 @@ _XLSX_FORMATOS: dict[Tipo, str] = {
 }
 
 
+_FORA = ("raw_json", "hash_snapshot", "links")  # payloads no table shows
+
+
 def linhas(session: Session, stmt: Select[Any]) -> Iterator[Mapping[str, Any]]:
     """The statement's rows as mappings, fetched LOTE at a time."""
     for row in session.execute(stmt.execution_options(yield_per=LOTE)):
         yield cast(Mapping[str, Any], row._mapping)
+
+
+def em_colunas(model: Any, stmt: Select[Any]) -> Select[Any]:
+    """A statement of whole rows of `model` read as plain columns (no ORM objects, no raw payload)."""
+    return stmt.with_only_columns(*(c for c in model.__table__.columns if c.key not in _FORA))
 
 
 # ---- values ---------------------------------------------------------------------------------------------
@@ -246,6 +254,13 @@ def arquivo(
         os.unlink(path)
         raise
     return enviar(path, formato, nome_arquivo(base, *partes, extensao=formato))
+
+
+def exportar(session: Session, formato: Formato, colunas: Sequence[Coluna], stmt: Select[Any], base: str,
+             *partes: str | None, aba: str) -> FileResponse:
+    """A list's export: the rows of the statement its JSON page reads, unpaged, in `colunas` (colunas.toml:
+    those its web table shows, pt-BR headers)."""
+    return arquivo(formato, colunas, linhas(session, stmt), base, *partes, aba=aba)
 
 
 def enviar(path: str, formato: Formato, nome: str) -> FileResponse:
