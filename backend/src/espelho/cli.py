@@ -10,12 +10,13 @@ import uvicorn
 
 from espelho import __version__
 from espelho.acessorias import cli as acessorias_cli
+from espelho.alertas import cli as alertas_cli
 from espelho.auth import cli as auth_cli
 from espelho.cli_support import console, load_settings
 from espelho.config import Settings
 from espelho.contratos import cli as contratos_cli
+from espelho.jobs import cli as jobs_cli
 from espelho.relatorios import cli as relatorios_cli
-from espelho.syncs import cli as syncs_cli
 from espelho.whatsapp import cli as whatsapp_cli
 
 app = typer.Typer(help="Espelho: a fast local mirror of Comprasnet Contratos and Acessórias.",
@@ -110,5 +111,7 @@ def simulate(
     uvicorn.run(sim, host=host, port=port, log_level="warning")
 
 
-for domain_cli in (contratos_cli, acessorias_cli, auth_cli, whatsapp_cli, relatorios_cli, syncs_cli):
+# whatsapp before alertas: `espelho whatsapp alertas` joins the whatsapp group.
+for domain_cli in (contratos_cli, acessorias_cli, auth_cli, whatsapp_cli, alertas_cli, relatorios_cli,
+                   jobs_cli):
     domain_cli.register(app)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
@@ -21,9 +19,7 @@ from rich.progress import (
 from rich.text import Text
 
 from espelho.config import Settings
-from espelho.db import Database
 from espelho.logging_setup import configure_logging
-from espelho.syncs.jobs import JobContext
 
 # Messages and progress go to stderr, so `--json` output on stdout stays clean.
 console = Console(stderr=True)
@@ -34,17 +30,6 @@ def load_settings() -> Settings:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
     return settings
-
-
-@contextmanager
-def job_context() -> Iterator[JobContext]:
-    """Settings and a database for one command, disposed of when it ends."""
-    settings = load_settings()
-    database = Database(settings.database_url)
-    try:
-        yield JobContext(settings, database)
-    finally:
-        database.dispose()
 
 
 class _EtaColumn(ProgressColumn):

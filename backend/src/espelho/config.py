@@ -171,6 +171,11 @@ class Settings(BaseSettings):
         return allow
 
     @property
+    def sync_heartbeat_s(self) -> float:
+        """One heartbeat interval of a running sync: a run under a live lock has beaten more recently."""
+        return self.sync_lock_ttl_s / 3
+
+    @property
     def whatsapp_enabled(self) -> bool:
         secrets = (self.whatsapp_access_token, self.whatsapp_app_secret, self.whatsapp_verify_token)
         return bool(self.whatsapp_phone_number_id and self.whatsapp_business_number

@@ -10,7 +10,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    case,
+    create_engine,
+    event,
+    func,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -98,6 +109,11 @@ def contains_text(column: Any, text: str) -> ColumnElement[bool]:
     sign instead of everything. The ESCAPE clause is explicit: SQLite has no default escape character."""
     escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def count_if(condition: ColumnElement[bool]) -> Any:
+    """How many rows of an aggregate meet `condition` (0 for none): many counts in one statement."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 # Bounds the memory of one executemany, not a database limit.

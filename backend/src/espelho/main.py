@@ -25,15 +25,14 @@ from espelho.config import Settings
 from espelho.contratos.router import router as contratos_router
 from espelho.db import Database
 from espelho.errors import EspelhoError, InvalidInput, NotFound, UpstreamError, from_status
+from espelho.health import install_metrics
 from espelho.health import router as health_router
+from espelho.jobs.runner import start_background_jobs
 from espelho.logging_setup import configure_logging, get_logger, is_secret_key
-from espelho.observability import install_metrics
 from espelho.openapi import install_error_documentation
 from espelho.regras import router as regras_router
 from espelho.relatorios.router import router as relatorios_router
 from espelho.syncs.history_router import router as sync_history_router
-from espelho.syncs.router import router as sync_trigger_router
-from espelho.syncs.runner import start_background_jobs
 from espelho.whatsapp.router import router as whatsapp_router
 
 log = get_logger(__name__)
@@ -122,7 +121,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(regras_router)
     # Fixed paths like /api/contratos/sync must be registered before /api/contratos/{id}.
-    app.include_router(sync_trigger_router)
     app.include_router(sync_history_router)
     app.include_router(contratos_router)
     app.include_router(acessorias_router)

@@ -1,43 +1,17 @@
-"""Prometheus metrics, served at GET /metrics (bearer `ESPELHO_METRICS_TOKEN` when it is set).
-
-The API, each Celery worker process and each CLI sync are separate processes, so the figures come from
-two places:
-
-- **The sync log, read at scrape time.** Runs by origem/tipo/status, their durations, rows changed,
-  upstream calls, runs in progress and the age of each scope's last success are aggregated from
-  `sincronizacoes`, which every process writes: right whichever process ran the sync.
-- **Counters of this process**: HTTP requests per route template, upstream requests and errors,
-  rate-limiter waits, WhatsApp messages. A worker's own counters stay in the worker; the rate-limit window
-  gauge reads the shared Redis window, so it covers every worker.
+"""The counters of this process (a leaf: the code that counts imports it): HTTP requests per route
+template, upstream requests and errors, rate-limiter waits, WhatsApp messages. A worker's own counters stay
+in the worker. GET /metrics (health.py) serves them beside the figures read at scrape time.
 """
 
 from __future__ import annotations
 
-import hmac
 import time
-from collections.abc import Iterable
 
-import redis
-from fastapi import APIRouter, FastAPI, Request, Response
-from prometheus_client import REGISTRY, Counter, Histogram, disable_created_metrics, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
-from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
-from sqlalchemy import case, func, select
-from sqlalchemy.exc import SQLAlchemyError
+from prometheus_client import Counter, Histogram, disable_created_metrics
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from espelho.clock import now_utc
-from espelho.config import Settings
-from espelho.db import Database
-from espelho.errors import Unauthorized, UpstreamError
-from espelho.logging_setup import get_logger
-from espelho.syncs.models import Sincronizacao
-from espelho.syncs.service import CONCLUIDA, INICIADA
-from espelho.upstream.ratelimit import UPSTREAMS, upstream_rate_limiter
+from espelho.errors import UpstreamError
 
-log = get_logger(__name__)
 # The *_created series would double the output and no dashboard reads them.
 disable_created_metrics()
 
@@ -115,117 +89,3 @@ class RequestMetricsMiddleware:
             method = scope["method"] if scope["method"] in HTTP_METHODS else "OTHER"
             HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
             HTTP_DURATION.labels(method=method, route=route).observe(time.perf_counter() - started)
-
-
-# --- figures read at scrape time ----------------------------------------------------------------------
-class ScrapeCollector(Collector):
-    """Everything one scrape answers: this process's counters, the sync log and the rate-limit windows."""
-
-    def __init__(self, settings: Settings, database: Database) -> None:
-        self.settings = settings
-        self.database = database
-
-    def collect(self) -> Iterable[Metric]:
-        yield from REGISTRY.collect()
-        yield from sync_log_metrics(self.database)
-        yield from ratelimit_window_metrics(self.settings, self.database)
-
-
-def sync_log_metrics(database: Database) -> list[Metric]:
-    s = Sincronizacao
-    labels = ["origem", "tipo", "status"]
-    runs = CounterMetricFamily("espelho_sync_runs", "Finished sync runs, by any process", labels=labels)
-    duration = HistogramMetricFamily("espelho_sync_duration_seconds", "Duration of finished sync runs",
-                                     labels=labels)
-    rows = CounterMetricFamily("espelho_sync_rows", "Rows finished sync runs inserted, updated or removed",
-                               labels=["origem", "tipo", "change"])
-    calls = CounterMetricFamily("espelho_sync_upstream_calls", "Upstream calls made by finished sync runs",
-                                labels=["origem", "tipo"])
-    running = GaugeMetricFamily("espelho_sync_running", "Sync runs in progress", labels=["origem", "tipo"])
-    age = GaugeMetricFamily(
-        "espelho_sync_last_success_age_seconds",
-        "Seconds since the last successful run of each scope (on-demand contract tabs excluded)",
-        labels=["origem", "tipo", "escopo"])
-
-    finished = s.status != INICIADA
-    by_status = (
-        select(s.origem, s.tipo, s.status, func.count(), func.count(s.tempo_execucao),
-               func.sum(s.tempo_execucao),
-               *(func.sum(case((s.tempo_execucao <= bound, 1), else_=0)) for bound in SYNC_DURATION_BUCKETS))
-        .where(finished).group_by(s.origem, s.tipo, s.status)
-    )
-    totals = (
-        select(s.origem, s.tipo, func.sum(s.api_calls), func.sum(s.processos_novos),
-               func.sum(s.processos_atualizados), func.sum(s.processos_removidos))
-        .where(finished).group_by(s.origem, s.tipo)
-    )
-    in_progress = (
-        select(s.origem, s.tipo, func.count()).where(s.status == INICIADA).group_by(s.origem, s.tipo)
-    )
-    # One series per UASG and one for the office; a contract tab opened on demand is no schedule to watch.
-    last_success = (
-        select(s.origem, s.tipo, s.escopo, func.max(s.concluida_em))
-        .where(s.status == CONCLUIDA, s.tipo != "CONTRATO").group_by(s.origem, s.tipo, s.escopo)
-    )
-    with database.session() as session:
-        for origem, tipo, status, count, timed, seconds, *cumulative in session.execute(by_status):
-            runs.add_metric([origem, tipo, status], count)
-            buckets = [(floatToGoString(bound), float(n or 0))
-                       for bound, n in zip(SYNC_DURATION_BUCKETS, cumulative, strict=True)]
-            duration.add_metric([origem, tipo, status], [*buckets, ("+Inf", float(timed))],
-                                sum_value=float(seconds or 0))
-        for origem, tipo, api_calls, *changed in session.execute(totals):
-            calls.add_metric([origem, tipo], float(api_calls or 0))
-            for change, n in zip(("novos", "atualizados", "removidos"), changed, strict=True):
-                rows.add_metric([origem, tipo, change], float(n or 0))
-        for origem, tipo, count in session.execute(in_progress):
-            running.add_metric([origem, tipo], count)
-        now = now_utc()
-        for origem, tipo, escopo, last in session.execute(last_success):
-            if last is not None:  # finish_run always stamps concluida_em; the column is nullable
-                age.add_metric([origem, tipo, escopo], (now - last).total_seconds())
-    return [runs, duration, rows, calls, running, age]
-
-
-def ratelimit_window_metrics(settings: Settings, database: Database | None = None) -> list[Metric]:
-    used = GaugeMetricFamily("espelho_ratelimit_window_requests",
-                             "Requests sent to an upstream in its current rate-limit window (every process "
-                             "with Redis or a window kept in the database; this process otherwise)",
-                             labels=["upstream"])
-    limit = GaugeMetricFamily("espelho_ratelimit_limit", "Requests an upstream's window allows",
-                              labels=["upstream"])
-    window = GaugeMetricFamily("espelho_ratelimit_window_seconds", "Length of an upstream's sliding window",
-                               labels=["upstream"])
-    for upstream in UPSTREAMS:
-        limiter = upstream_rate_limiter(upstream, settings, database)
-        try:
-            used.add_metric([upstream], limiter.in_window())
-        except (redis.RedisError, SQLAlchemyError) as exc:  # the rest of the scrape is still worth answering
-            log.warning("metrics.ratelimit_unreadable", upstream=upstream, error=str(exc))
-        limit.add_metric([upstream], limiter.limit)
-        window.add_metric([upstream], limiter.window_s)
-    return [used, limit, window]
-
-
-# --- the endpoint ---------------------------------------------------------------------------------------
-router = APIRouter()
-
-
-@router.get("/metrics", include_in_schema=False)
-def metrics(request: Request) -> Response:
-    """Prometheus text format. Not in the OpenAPI schema: it is for scrapers, not for the web app."""
-    settings: Settings = request.app.state.settings
-    if settings.metrics_token is not None:
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        expected = settings.metrics_token.get_secret_value()
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-            raise Unauthorized("GET /metrics needs Authorization: Bearer <ESPELHO_METRICS_TOKEN>")
-    body = generate_latest(ScrapeCollector(settings, request.app.state.database))
-    # Text format 0.0.4: every Prometheus version (and Grafana Agent, VictoriaMetrics) reads it.
-    return Response(body, media_type=CONTENT_TYPE_PLAIN_0_0_4)
-
-
-def install_metrics(app: FastAPI) -> None:
-    """Time every request and serve /metrics (before the web app's catch-all route)."""
-    app.add_middleware(RequestMetricsMiddleware)
-    app.include_router(router)

@@ -18,7 +18,6 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from espelho.auth.deps import RequireRoles, is_public
 from espelho.errors import ErrorOut, UpstreamErrorOut, ValidationErrorOut
 
 _DESCRIPTIONS = {
@@ -33,6 +32,19 @@ _DESCRIPTIONS = {
     503: "The upstream (or the job queue) is unavailable or throttling",
     504: "The upstream timed out",
 }
+
+
+# Meta's webhook authenticates with the app secret's signature (whatsapp/service.py), not a user token.
+PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/auth/login", "/api/v1/webhooks/whatsapp"})
+
+
+def is_public(path: str) -> bool:
+    """Authentication (auth/deps.py) skips these paths, and their operations document no 401."""
+    return not path.startswith("/api/") or (path.rstrip("/") or "/") in PUBLIC_PATHS
+
+
+class RoleGate:
+    """Base of a dependency that admits only some roles: the routes that declare one document 403."""
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -52,7 +64,7 @@ def shared_error_responses(route: APIRoute) -> dict[int | str, dict[str, Any]]:
     statuses = []
     if not is_public(route.path_format):
         statuses.append(401)
-    if any(isinstance(d.call, RequireRoles) for d in _dependants(route.dependant)):
+    if any(isinstance(d.call, RoleGate) for d in _dependants(route.dependant)):
         statuses.append(403)
     if route.body_field is not None:
         statuses.append(413)

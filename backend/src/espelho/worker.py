@@ -1,6 +1,6 @@
-"""The Celery app, used only when ESPELHO_REDIS_URL is set (`espelho worker`, `espelho beat`: syncs/cli.py).
+"""The Celery app, used only when ESPELHO_REDIS_URL is set (`espelho worker`, `espelho beat`: jobs/cli.py).
 
-Every job of the registry (syncs/jobs.py) becomes a Celery task of the same name. Tasks are acknowledged
+Every job of the registry (jobs/registry.py) becomes a Celery task of the same name. Tasks are acknowledged
 after they finish (acks_late) and requeued if their worker process dies, so they must be idempotent: they
 are (upserts; a run already finished is skipped; the scope's lock is adopted by token).
 The job context (settings, database engine) is built in each worker process on its first task.
@@ -16,9 +16,9 @@ from celery import Celery
 
 from espelho.config import Settings
 from espelho.db import Database
+from espelho.jobs.registry import JobContext, load_jobs
+from espelho.jobs.scheduler import celery_beat_schedule
 from espelho.logging_setup import get_logger
-from espelho.syncs.jobs import JobContext, load_jobs
-from espelho.syncs.scheduler import celery_beat_schedule
 
 log = get_logger(__name__)
 

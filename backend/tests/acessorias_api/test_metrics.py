@@ -45,6 +45,7 @@ def reference(rows: list[Processo]) -> dict[str, Any]:
     return {
         "total_processos": len(rows),
         "concluidos": len(done),
+        "abertos": sum(1 for p in rows if p.status not in ("Concluído", "Desistência")),
         "em_andamento": sum(1 for p in rows if p.status == "Em andamento"),
         "taxa_conclusao": round(len(done) * 100 / len(rows), 2) if rows else 0.0,
         "media_conclusao": _avg(

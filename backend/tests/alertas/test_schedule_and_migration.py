@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 from espelho import migrate
 from espelho.config import Settings
 from espelho.db import Database
-from espelho.syncs.scheduler import schedule_entries
+from espelho.jobs.scheduler import schedule_entries
 from tests.helpers import TEST_DATABASES, fresh_database_url
 
 TABLES = {"whatsapp_vinculos", "whatsapp_mensagens", "whatsapp_status", "alertas_enviados"}

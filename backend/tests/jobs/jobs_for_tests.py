@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from espelho.syncs.jobs import JobContext, job
+from espelho.jobs.registry import JobContext, job
 
 
 @job("tests.hammer_acessorias")

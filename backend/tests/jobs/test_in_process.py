@@ -17,12 +17,12 @@ from espelho.config import Settings
 from espelho.contratos.models import Contrato, Uasg
 from espelho.contratos.tasks import UASG_SYNC, UasgArgs
 from espelho.db import Database
+from espelho.jobs.registry import JobContext
+from espelho.jobs.runner import InProcessRunner
 from espelho.syncs import service as runs
 from espelho.syncs.exclusive import Skipped, reap_stale_runs, run_exclusive
-from espelho.syncs.jobs import JobContext
-from espelho.syncs.locks import DatabaseLocks, new_token
+from espelho.syncs.locks import DatabaseLocks, locks_of, new_token
 from espelho.syncs.models import Sincronizacao
-from espelho.syncs.runner import InProcessRunner
 from espelho.syncs.spec import trigger
 from tests.jobs.conftest import recorded_runs, signed_in_client, slow_settings, wait_for
 
@@ -65,7 +65,7 @@ def test_a_409_always_names_the_run_holding_the_scope(api: Any, database: Databa
     answering `run_id: null`; and a scope freed meanwhile is simply taken."""
     import threading
 
-    locks = api.app.state.jobs.ctx.locks
+    locks = locks_of(api.app.state.jobs.ctx)
     assert locks.acquire("acessorias", "holder", ttl_s=60)
     recorded: list[int] = []
     threading.Timer(0.3, lambda: recorded.append(
@@ -90,7 +90,7 @@ def test_a_contract_sync_is_refused_while_that_contract_syncs(api: Any, database
         session.flush()
         session.add(Contrato(id=42, uasg_codigo="160123", raw_json={"id": 42}, criado_em=now_utc(),
                              listado_em=now_utc()))
-    assert api.app.state.jobs.ctx.locks.acquire("contrato:42", "holder", ttl_s=60)
+    assert locks_of(api.app.state.jobs.ctx).acquire("contrato:42", "holder", ttl_s=60)
     running = runs.start_run(database, origem="COMPRASNET", tipo="CONTRATO", escopo="contrato:42")
     for path in ("/api/contratos/42/sincronizar", "/api/contratos/42/sincronizar/empenhos"):
         response = api.post(path)
@@ -164,7 +164,7 @@ def test_stale_runs_are_reaped_only_when_their_scope_is_unlocked(database: Datab
     with database.session() as session:
         for run_id in (held, orphan):
             session.get(Sincronizacao, run_id).heartbeat_em = now_utc() - timedelta(minutes=5)  # type: ignore
-    assert ctx.locks.acquire("uasg:111111", "alive", ttl_s=60)
+    assert locks_of(ctx).acquire("uasg:111111", "alive", ttl_s=60)
     assert reap_stale_runs(ctx) == [orphan]
     assert [_status(database, r) for r in (held, orphan, fresh)] == ["INICIADA", "ERRO", "INICIADA"]
 
@@ -224,7 +224,7 @@ def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, 
         run_exclusive(ctx, "uasg:444444", work, run_id=kwargs["run_id"], lock_token=kwargs["lock_token"])
     assert calls == [run_id]
     assert _status(database, run_id) == "CONCLUIDA"
-    assert ctx.locks.holder("uasg:444444") is None
+    assert locks_of(ctx).holder("uasg:444444") is None
 
 
 def test_a_queue_failure_gives_503_frees_the_scope_and_fails_the_run(database: Database,
@@ -241,7 +241,7 @@ def test_a_queue_failure_gives_503_frees_the_scope_and_fails_the_run(database: D
     ctx = JobContext(settings, database)
     with pytest.raises(UpstreamUnavailable):
         trigger(ctx, Broken(), OFFICE_SYNC, "FULL", OfficeArgs())
-    assert ctx.locks.holder("acessorias") is None
+    assert locks_of(ctx).holder("acessorias") is None
     assert [r.status for r in recorded_runs(database)] == ["ERRO"]
 
 
@@ -270,7 +270,7 @@ def test_a_job_redelivered_after_its_worker_died_continues_its_run(worker: str, 
                                 check=True).stdout.strip()
     else:  # another process of this machine, still running: here, this one
         holder = new_token()
-    assert ctx.locks.adopt("uasg:555555", job["lock_token"], holder, 60)
+    assert locks_of(ctx).adopt("uasg:555555", job["lock_token"], holder, 60)
     calls: list[int | None] = []
 
     def work(continued: int | None) -> str:
@@ -284,9 +284,9 @@ def test_a_job_redelivered_after_its_worker_died_continues_its_run(worker: str, 
     if worker == "died":
         assert done == "done" and calls == [run_id]
         assert _status(database, run_id) == "CONCLUIDA"
-        assert ctx.locks.holder("uasg:555555") is None
+        assert locks_of(ctx).holder("uasg:555555") is None
     else:
         assert isinstance(done, Skipped) and calls == []
         assert _status(database, run_id) == "ERRO"
-        assert ctx.locks.holder("uasg:555555") == holder
-        ctx.locks.release("uasg:555555", holder)
+        assert locks_of(ctx).holder("uasg:555555") == holder
+        locks_of(ctx).release("uasg:555555", holder)

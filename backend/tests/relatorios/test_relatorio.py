@@ -14,15 +14,16 @@ from sqlalchemy import func, select
 from typer.testing import Result
 
 from espelho.acessorias.models import Processo, UsuarioAcessorias
-from espelho.acessorias.tasks import MetricasDiarias, calcular_metricas_diarias
+from espelho.acessorias.regras import competencia_atual
 from espelho.clock import now_utc, today_sao_paulo
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.exports.files import XLSX_MIME
+from espelho.jobs.registry import JobContext
 from espelho.relatorios.models import Relatorio
-from espelho.relatorios.service import GUARDADOS, competencia_em_curso
+from espelho.relatorios.service import GUARDADOS, RelatorioDoDia
+from espelho.relatorios.tasks import relatorio_do_dia
 from espelho.simulator.acessorias import USUARIOS, USUARIOS_FORA_DA_LISTA
-from espelho.syncs.jobs import JobContext
 from tests.helpers import RunningSimulator
 from tests.relatorios.conftest import workbook
 
@@ -38,7 +39,7 @@ def _open_total(api: TestClient, competencia: str) -> int:
 def test_cli_writes_the_report_workbook(
     cli: Callable[..., Result], api: TestClient, mirrored: dict[str, Any], tmp_path: Path
 ) -> None:
-    competencia = competencia_em_curso(today_sao_paulo())
+    competencia = competencia_atual(today_sao_paulo())
     target = tmp_path / "relatorio.xlsx"
     result = cli("relatorio", "--competencia", competencia, "-o", str(target))
     assert result.exit_code == 0, result.output
@@ -86,7 +87,7 @@ def test_cli_refuses_a_bad_competencia(cli: Callable[..., Result], tmp_path: Pat
 
 
 def test_report_over_http(api: TestClient, mirrored: dict[str, Any]) -> None:
-    competencia = competencia_em_curso(today_sao_paulo())
+    competencia = competencia_atual(today_sao_paulo())
     response = api.get(
         f"{API}/relatorios/competencia/{competencia.replace('/', '-')}", params={"formato": "xlsx"}
     )
@@ -117,14 +118,14 @@ def test_daily_job_stores_the_report_and_keeps_the_last_30(
                     gerado_em=now_utc(),
                 )
             )
-    result = calcular_metricas_diarias(JobContext(settings, database))
-    assert isinstance(result, MetricasDiarias) and result.relatorio.competencia == competencia_em_curso(hoje)
-    calcular_metricas_diarias(JobContext(settings, database))  # the same day again replaces it
+    result = relatorio_do_dia(JobContext(settings, database))
+    assert isinstance(result, RelatorioDoDia) and result.competencia == competencia_atual(hoje)
+    relatorio_do_dia(JobContext(settings, database))  # the same day again replaces it
 
     listed = api.get(f"{API}/relatorios").json()
     assert len(listed) == GUARDADOS
     newest = listed[0]
-    assert newest["data"] == hoje.isoformat() and newest["competencia"] == competencia_em_curso(hoje)
+    assert newest["data"] == hoje.isoformat() and newest["competencia"] == competencia_atual(hoje)
     assert listed[-1]["nome_arquivo"] == f"velho-{GUARDADOS - 1}.xlsx"  # the oldest one went
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(Relatorio)) == GUARDADOS

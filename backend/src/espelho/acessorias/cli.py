@@ -11,9 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.service import SyncResult
 from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
-from espelho.cli_support import console, job_context, print_json, progress_bar
+from espelho.cli_support import console, print_json, progress_bar
 from espelho.errors import EspelhoError
-from espelho.syncs.jobs import JobContext
+from espelho.jobs.cli import job_context
+from espelho.jobs.registry import JobContext
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import Progresso
 from espelho.syncs.spec import run_now

@@ -13,8 +13,9 @@ fresh). A cached row is served only while it is valid:
 So after any sync that changed a process, the next dashboard call reflects it, and a competência whose data
 did not change keeps its cached figures.
 
-Definitions (the API documents them): a process counts when it is not removed (`removido_em` NULL) and
-its status is not "Excluído"; `concluidos` have status "Concluído", `em_andamento` "Em andamento";
+Definitions (the API documents them; the rules are regras.py's): a process counts when it is not removed
+(`removido_em` NULL) and not Excluído; `concluidos` are Concluído, `abertos` open
+(`regras.processo_aberto`), `em_andamento` have the status "Em andamento" (one kind of open);
 `taxa_conclusao` = concluidos / total × 100; `media_conclusao` = mean `porcentagem_conclusao`;
 `media_dias` = mean `dias_corridos` of the concluded processes; `total_empresas` = distinct empresas.
 """
@@ -45,19 +46,18 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from espelho.acessorias import regras
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.models import MetricaCache, Processo
 from espelho.acessorias.queries import (
     COMPETENCIA_ORDEM,
-    CONCLUIDO,
     EM_ANDAMENTO,
-    EXCLUIDO,
     INDEFINIDO,
     canonical_regime,
     regime_condition,
 )
 from espelho.clock import now_utc, today_sao_paulo
-from espelho.db import Database, upsert
+from espelho.db import Database, count_if, upsert
 from espelho.syncs.models import Sincronizacao
 
 RESUMO = "resumo"
@@ -68,6 +68,7 @@ MESMO_DIA = "mesmo_dia"
 RESUMO_FIELDS = (
     "total_processos",
     "concluidos",
+    "abertos",
     "em_andamento",
     "taxa_conclusao",
     "media_conclusao",
@@ -79,11 +80,7 @@ _LIVE_RUN_HEARTBEAT = timedelta(minutes=15)
 
 
 def _active() -> ColumnElement[bool]:
-    return and_(Processo.removido_em.is_(None), func.coalesce(Processo.status, "") != EXCLUIDO)
-
-
-def count_if(condition: ColumnElement[bool]) -> Any:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+    return and_(Processo.removido_em.is_(None), ~regras.processo_excluido())
 
 
 def _num(value: Any) -> float | None:
@@ -103,7 +100,7 @@ def scope(competencia: str | None, regime: str | None) -> list[ColumnElement[boo
     return conditions
 
 
-_concluido = Processo.status == CONCLUIDO
+_concluido = regras.processo_concluido()
 
 
 # ---- the aggregate statements -------------------------------------------------------------------------
@@ -114,21 +111,23 @@ def compute_resumo(session: Session, competencia: str | None, regime: str | None
         select(
             func.count(),
             count_if(_concluido),
+            count_if(regras.processo_aberto()),
             count_if(Processo.status == EM_ANDAMENTO),
             func.avg(Processo.porcentagem_conclusao),
             func.avg(case((_concluido, Processo.dias_corridos))),
             func.count(distinct(Processo.empresa_id)),
         ).where(*scope(competencia, regime))
     ).one()
-    total, concluidos, andamento = int(row[0]), int(row[1]), int(row[2])
+    total, concluidos = int(row[0]), int(row[1])
     return {
         "total_processos": total,
         "concluidos": concluidos,
-        "em_andamento": andamento,
+        "abertos": int(row[2]),
+        "em_andamento": int(row[3]),
         "taxa_conclusao": _rate(concluidos, total),
-        "media_conclusao": _num(row[3]),
-        "media_dias": _num(row[4]),
-        "total_empresas": int(row[5]),
+        "media_conclusao": _num(row[4]),
+        "media_dias": _num(row[5]),
+        "total_empresas": int(row[6]),
     }
 
 

@@ -9,11 +9,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
+from espelho.acessorias import regras
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.models import (
     Alteracao,
@@ -25,8 +26,8 @@ from espelho.acessorias.models import (
     UsuarioAcessorias,
 )
 from espelho.api import MAX_INT32, MAX_INT64, Listing, PageParams, PageRows, as_int, paginate
-from espelho.clock import SAO_PAULO
-from espelho.db import contains_text
+from espelho.clock import SAO_PAULO, today_sao_paulo
+from espelho.db import contains_text, count_if
 from espelho.errors import InvalidInput, NotFound
 
 INDEFINIDO = "Indefinido"
@@ -166,6 +167,7 @@ class ProcessoFiltros:
     regime: str | None = None
     q: str | None = None
     incluir_removidos: bool = False
+    aberto: bool | None = None  # regras.processo_aberto, or its negation
 
 
 def processos_conditions(session: Session, f: ProcessoFiltros) -> list[ColumnElement[bool]]:
@@ -180,6 +182,8 @@ def processos_conditions(session: Session, f: ProcessoFiltros) -> list[ColumnEle
         conditions.append(empresa_condition(Processo.empresa_id, f.empresa))
     if f.regime:
         conditions.append(regime_condition(Processo.regime_tributario, f.regime))
+    if f.aberto is not None:
+        conditions.append(regras.processo_aberto() if f.aberto else ~regras.processo_aberto())
     if f.q and f.q.strip():
         matches: list[ColumnElement[bool]] = [
             contains_text(Processo.nome, f.q),
@@ -387,17 +391,21 @@ class ObrigacaoFiltros:
     competencia: Competencia | None = None
     de: str | None = None
     ate: str | None = None
+    situacao: str | None = None  # a regras.SituacaoFiltro
 
 
 # What the API serves of an obligation: every column but the upstream payload and the sync's hash.
 _OBRIGACAO_COLUMNS = [c for c in Obrigacao.__table__.columns if c.key not in ("raw_json", "hash_snapshot")]
 
 
-def obrigacoes_listing(f: ObrigacaoFiltros, ordering: str | None) -> Listing:
-    """The filtered obligations (with their company's name) and their order: the JSON page reads one page,
-    the export all of them."""
+def obrigacoes_listing(f: ObrigacaoFiltros, ordering: str | None, hoje: date | None = None) -> Listing:
+    """The filtered obligations (with their company's name and their situação as of `hoje`, today by
+    default) and their order: the JSON page reads one page, the export all of them."""
+    hoje = hoje or today_sao_paulo()
     order = parse_ordering(ordering, OBRIGACAO_ORDERING, "data_vencimento")
     conditions: list[ColumnElement[bool]] = []
+    if f.situacao:
+        conditions.append(regras.situacao_condition(f.situacao, hoje))
     if f.status:
         conditions.append(Obrigacao.status == f.status.strip())
     if f.tipo:
@@ -414,10 +422,59 @@ def obrigacoes_listing(f: ObrigacaoFiltros, ordering: str | None) -> Listing:
         conditions.append(Obrigacao.data_vencimento >= de)
     if ate:
         conditions.append(Obrigacao.data_vencimento <= ate)
-    stmt = select(*_OBRIGACAO_COLUMNS, Empresa.nome.label("empresa_nome")).join(
-        Empresa, Empresa.id == Obrigacao.empresa_id
-    )
+    stmt = select(
+        *_OBRIGACAO_COLUMNS,
+        Empresa.nome.label("empresa_nome"),
+        regras.situacao(hoje).label("situacao"),
+        regras.situacao(hoje, rotulo=True).label("situacao_rotulo"),
+    ).join(Empresa, Empresa.id == Obrigacao.empresa_id)
     return Listing(stmt.where(*conditions), order)
+
+
+class ObrigacaoItem(NamedTuple):
+    id: int
+    tipo: str
+    empresa: str
+    vencimento: date | None
+    situacao: str
+
+
+def obrigacoes_onde(
+    session: Session, condicao: ColumnElement[bool], hoje: date, *, empresa_id: int | None = None,
+    limite: int | None = None,
+) -> tuple[list[ObrigacaoItem], int]:
+    """The obligations meeting `condicao` (a rule of regras.py), nearest deadline first (none last), and
+    how many there are: what the WhatsApp commands and the alerts list."""
+    conditions = [condicao, *([Obrigacao.empresa_id == empresa_id] if empresa_id is not None else [])]
+    total = session.scalar(select(func.count()).select_from(Obrigacao).where(*conditions)) or 0
+    columns = (Obrigacao.id, Obrigacao.tipo, Empresa.nome, Obrigacao.data_vencimento, regras.situacao(hoje))
+    stmt = (select(*columns).join(Empresa, Empresa.id == Obrigacao.empresa_id).where(*conditions)
+            .order_by(Obrigacao.data_vencimento.is_(None), Obrigacao.data_vencimento, Obrigacao.id))
+    if limite is not None:
+        stmt = stmt.limit(limite)
+    return [ObrigacaoItem(*row) for row in session.execute(stmt)], total
+
+
+def resumo(session: Session, hoje: date) -> dict[str, Any]:
+    """The office at a glance as of `hoje`, over every competência: open processos and the obligations by
+    situação (GET /api/v1/resumo; the WhatsApp commands and the alerts count the same rows)."""
+    processos_abertos = session.scalar(
+        select(func.count()).select_from(Processo)
+        .where(Processo.removido_em.is_(None), regras.processo_aberto())
+    ) or 0
+    row = session.execute(select(
+        count_if(regras.atrasada(hoje)).label("atrasadas"),
+        count_if(regras.vencem_em(hoje)).label("vencem_7_dias"),
+        count_if(regras.pendente()).label("pendentes"),
+        count_if(regras.dispensada()).label("dispensadas"),
+        count_if(regras.entregue()).label("entregues"),
+    ).select_from(Obrigacao)).one()
+    return {
+        "data": hoje,
+        "competencia": regras.competencia_atual(hoje),
+        "processos_abertos": processos_abertos,
+        "obrigacoes": {key: int(value) for key, value in row._mapping.items()},
+    }
 
 
 # ---- change history -----------------------------------------------------------------------------------

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
+from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.historico import TipoAlteracao
+from espelho.acessorias.regras import Situacao
+
+
+class ManualSyncRequest(BaseModel):
+    tipo: Literal["FULL", "INCREMENTAL"] = "INCREMENTAL"
+    competencia: Competencia | None = Field(default=None,
+                                            description="MM/YYYY (FULL only: restrict to a competência)")
+    restart: bool = Field(default=False, description=(
+        "FULL only: fetch every detail again instead of resuming an interrupted full sync "
+        "(the CLI's --restart)"))
+
+    @model_validator(mode="after")
+    def _restart_goes_with_full(self) -> ManualSyncRequest:
+        if self.restart and self.tipo != "FULL":
+            raise ValueError("restart goes with tipo FULL")
+        return self
 
 
 class _Out(BaseModel):
@@ -110,7 +127,11 @@ class ObrigacaoOut(_Out):
     tipo: str
     descricao: str | None
     categoria: str | None
-    status: str | None
+    status: str | None = Field(description="The upstream's label, raw (a snapshot: see situacao)")
+    situacao: Situacao = Field(description=(
+        "As of today (GET /api/v1/regras): entregue (a delivery date), dispensada (a Dispensada label "
+        "and no delivery date), atrasada (not delivered and due before today, whatever the label) or "
+        "a_vencer (due today or later, or no deadline)"))
     competencia: str | None
     data_vencimento: date | None
     data_atraso: date | None
@@ -169,12 +190,30 @@ class MesmoDiaAnterior(BaseModel):
     taxa_conclusao: float = Field(description="concluidos / total × 100")
 
 
+class ObrigacoesResumo(BaseModel):
+    atrasadas: int = Field(description="Not delivered nor dispensada, due before today (any competência)")
+    vencem_7_dias: int = Field(description="Pending and due from today to today + 7 days")
+    pendentes: int = Field(description="atrasadas + a_vencer")
+    dispensadas: int = Field(description="A Dispensada label and no delivery date: in no other total")
+    entregues: int = Field(description="With a delivery date")
+
+
+class Resumo(BaseModel):
+    data: date = Field(description="Today in America/Sao_Paulo: the day the situações refer to")
+    competencia: str = Field(description=(
+        "MM/YYYY: the current competência (the previous month), where every page opens; the figures "
+        "cover every competência"))
+    processos_abertos: int = Field(description="Not removed and not Concluído, Desistência or Excluído")
+    obrigacoes: ObrigacoesResumo
+
+
 class DashboardMetricas(BaseModel):
     competencia: str | None = Field(description="MM/YYYY, or null for every competência")
     regime: str | None
     total_processos: int
     concluidos: int
-    em_andamento: int
+    abertos: int = Field(description="Open processos: not Concluído, Desistência or Excluído (regras)")
+    em_andamento: int = Field(description='Processos with the status "Em andamento" (one kind of open)')
     taxa_conclusao: float = Field(description="concluidos / total_processos × 100")
     media_conclusao: float | None = Field(description="Mean porcentagem_conclusao (0–100)")
     media_dias: float | None = Field(description="Mean dias_corridos of the concluded processes")
@@ -225,3 +264,47 @@ class DashboardTimeline(BaseModel):
     ate: str | None = None
     items: list[TimelinePonto]
     calculada_em: datetime
+
+
+class CargaResponsavel(BaseModel):
+    responsavel: str = Field(description='The name Acessórias gives, or "Sem responsável"')
+    passos_pendentes: int = Field(description="Steps with status Pendente of the competência's processes")
+    passos_concluidos: int
+    obrigacoes_pendentes: int = Field(description="Obligations of the competência pending (atrasada or "
+                                      "a_vencer; a dispensada is in no count)")
+    obrigacoes_atrasadas: int = Field(description="Overdue obligations as of today, of ANY competência")
+    obrigacoes_entregues: int
+    concluidos: int = Field(description="passos_concluidos + obrigacoes_entregues")
+
+
+class TotaisResponsaveis(BaseModel):
+    passos_pendentes: int
+    passos_concluidos: int
+    obrigacoes_pendentes: int
+    obrigacoes_atrasadas: int
+    obrigacoes_entregues: int
+    concluidos: int
+
+
+class DashboardResponsaveis(BaseModel):
+    competencia: str | None = Field(description="MM/YYYY, or null for every competência")
+    data: date = Field(description="Today in America/Sao_Paulo (the day 'atrasada' refers to)")
+    items: list[CargaResponsavel] = Field(description="Most pending work first; the rows add up to `totais`")
+    totais: TotaisResponsaveis
+
+
+class Gargalo(BaseModel):
+    modelo: str = Field(description="The process template (ProcNome)")
+    passo: str = Field(description="The first pending step, where the processes stand")
+    processos: int = Field(description="Open processes standing on this step")
+    mediana_dias: float = Field(description="Median days since each process last changed upstream")
+    max_dias: int
+
+
+class DashboardGargalos(BaseModel):
+    competencia: str | None
+    data: date
+    em_andamento: int = Field(description=(
+        "Open processes of the competência (not Concluído, Desistência or Excluído: regras)"))
+    sem_passo_pendente: int = Field(description="Open processes with no pending step mirrored")
+    items: list[Gargalo] = Field(description="processos adds up to em_andamento − sem_passo_pendente")

@@ -7,32 +7,41 @@ Everything is read from the mirror (never the upstream). Fixed paths (`/processo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Query
+from fastapi import Query, Request
 from fastapi.responses import FileResponse
 
-from espelho.acessorias import metrics, queries
+from espelho.acessorias import carga, metrics, queries
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.historico import TipoAlteracao
 from espelho.acessorias.queries import AlteracaoFiltros, ObrigacaoFiltros, ProcessoFiltros
+from espelho.acessorias.regras import SituacaoFiltro
 from espelho.acessorias.responses import (
     AlteracaoOut,
+    DashboardGargalos,
     DashboardMetricas,
     DashboardRegimes,
+    DashboardResponsaveis,
     DashboardTimeline,
     DesdobramentoOut,
     EmpresaOut,
+    ManualSyncRequest,
     ObrigacaoOut,
     PassoOut,
     ProcessoDetalhe,
     ProcessoOut,
+    Resumo,
 )
+from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
 from espelho.api import IdPath, Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
+from espelho.auth.deps import SyncRoleDep
+from espelho.clock import today_sao_paulo
 from espelho.errors import InvalidInput
 from espelho.exports.colunas import tabela
 from espelho.exports.files import ARQUIVO, FormatoQ, exportar
 from espelho.openapi import error_responses
+from espelho.syncs.spec import SyncAccepted, trigger
 
 router = SlashOptionalRouter(prefix="/api/v1", tags=["acessorias"])
 
@@ -45,6 +54,12 @@ Status = Annotated[
     str | None, Query(max_length=40, description="Concluído, Em andamento… or a letter A/C/S/D/P/W/X")
 ]
 IncluirRemovidos = Annotated[bool, Query(description="Also list processes a full sweep no longer saw")]
+Aberto = Annotated[bool | None, Query(description=(
+    "true: open processos (not Concluído, Desistência or Excluído, ignoring case and accents); "
+    "false: the closed ones (GET /api/v1/regras)"))]
+SituacaoQ = Annotated[SituacaoFiltro | None, Query(description=(
+    "The obligations' situação as of today: entregue, dispensada, atrasada, a_vencer, or pendente "
+    "(atrasada + a_vencer); GET /api/v1/regras"))]
 Ativa = Annotated[bool | None, Query(description="true: active only; false: inactive only")]
 Tipo = Annotated[str | None, Query(max_length=300, description="DAS, EFD-REINF…")]
 ProcessoPage = Page[ProcessoOut] | FileResponse
@@ -60,6 +75,20 @@ def _processos_page(session: SessionDep, filtros: ProcessoFiltros, paging: PageP
     return Page[ProcessoOut].of(queries.list_processos(session, filtros, paging, ordering), paging)
 
 
+# ---- the sync trigger ------------------------------------------------------------------------------------
+
+
+# 409 while a run of the scope is queued or going; 503 when the job queue (Redis) is down.
+@router.post("/sync/manual/", status_code=202, response_model=SyncAccepted, tags=["sync"],
+             responses=error_responses(409, 503))
+def sync_manual(body: ManualSyncRequest, request: Request, _: SyncRoleDep) -> SyncAccepted:
+    """Start an Acessórias sync (FULL or INCREMENTAL) in the background. A FULL sync resumes an interrupted
+    one unless `restart` is true."""
+    args = OfficeArgs(competencia=body.competencia if body.tipo == "FULL" else None, restart=body.restart)
+    jobs = request.app.state.jobs
+    return trigger(jobs.ctx, jobs.dispatcher, OFFICE_SYNC, body.tipo, args)
+
+
 # ---- processos ----------------------------------------------------------------------------------------
 
 
@@ -67,11 +96,11 @@ def _processos_page(session: SessionDep, filtros: ProcessoFiltros, paging: PageP
 def list_processos(session: SessionDep, paging: PageDep, competencia: CompetenciaQ = None,
                    status: Status = None, empresa: Empresa = None, regime: Regime = None, q: Q = None,
                    ordering: Ordering = None, incluir_removidos: IncluirRemovidos = False,
-                   formato: FormatoQ = None) -> ProcessoPage:
+                   aberto: Aberto = None, formato: FormatoQ = None) -> ProcessoPage:
     """Processes, filtered and ordered (`ordering`: id, proc_id, nome, competencia, status,
     porcentagem_conclusao, dias_corridos, data_inicio, data_conclusao, dt_last_dh; default `-id`)."""
     filtros = ProcessoFiltros(competencia=competencia, status=status, empresa=empresa, regime=regime, q=q,
-                              incluir_removidos=incluir_removidos)
+                              incluir_removidos=incluir_removidos, aberto=aberto)
     return _processos_page(session, filtros, paging, ordering, formato)
 
 
@@ -166,17 +195,17 @@ def _obrigacoes_page(session: SessionDep, filtros: ObrigacaoFiltros, paging: Pag
     listing = queries.obrigacoes_listing(filtros, ordering)
     if formato:
         return exportar(session, formato, tabela("obrigacoes"), listing.ordered(), "obrigacoes",
-                        filtros.competencia, filtros.status, aba="Obrigações")
+                        filtros.competencia, filtros.situacao, filtros.status, aba="Obrigações")
     return Page[ObrigacaoOut].of(listing.page(session, paging), paging)
 
 
 @router.get("/obrigacoes/vencimento/{dia}/", response_model=Page[ObrigacaoOut], responses=ARQUIVO)
 def obrigacoes_do_vencimento(session: SessionDep, paging: PageDep, dia: str, status: Status = None,
-                             tipo: Tipo = None, empresa: Empresa = None, ordering: Ordering = None,
-                             formato: FormatoQ = None) -> ObrigacaoPage:
+                             tipo: Tipo = None, empresa: Empresa = None, situacao: SituacaoQ = None,
+                             ordering: Ordering = None, formato: FormatoQ = None) -> ObrigacaoPage:
     """Obligations due on `dia` (YYYY-MM-DD)."""
     iso = queries.parse_date(dia, "dia").isoformat()
-    filtros = ObrigacaoFiltros(status=status, tipo=tipo, empresa=empresa, de=iso, ate=iso)
+    filtros = ObrigacaoFiltros(status=status, tipo=tipo, empresa=empresa, de=iso, ate=iso, situacao=situacao)
     return _obrigacoes_page(session, filtros, paging, ordering, formato)
 
 
@@ -190,12 +219,13 @@ def list_obrigacoes(
     competencia: CompetenciaQ = None,
     de: Annotated[str | None, Query(max_length=10, description="Due on or after (YYYY-MM-DD)")] = None,
     ate: Annotated[str | None, Query(max_length=10, description="Due on or before (YYYY-MM-DD)")] = None,
+    situacao: SituacaoQ = None,
     ordering: Ordering = None,
     formato: FormatoQ = None,
 ) -> ObrigacaoPage:
     """Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id)."""
     filtros = ObrigacaoFiltros(
-        status=status, tipo=tipo, empresa=empresa, competencia=competencia, de=de, ate=ate
+        status=status, tipo=tipo, empresa=empresa, competencia=competencia, de=de, ate=ate, situacao=situacao
     )
     return _obrigacoes_page(session, filtros, paging, ordering, formato)
 
@@ -216,7 +246,14 @@ def list_alteracoes(
     return _alteracoes_page(session, AlteracaoFiltros(desde=desde, empresa=empresa, tipo=tipo), paging)
 
 
-# ---- dashboards ---------------------------------------------------------------------------------------
+# ---- the office at a glance, and the dashboards ----------------------------------------------------------
+
+
+@router.get("/resumo/", response_model=Resumo)
+def resumo(session: SessionDep) -> Resumo:
+    """The office as of today, over every competência: open processos, and the obligations by situação
+    (the numbers the WhatsApp commands, the alerts and the lists' `situacao`/`aberto` filters give)."""
+    return Resumo.model_validate(queries.resumo(session, today_sao_paulo()))
 
 
 @router.get("/dashboard/metricas/", response_model=DashboardMetricas)
@@ -251,3 +288,18 @@ def dashboard_timeline(
     if de and ate and de.ordem > ate.ordem:
         raise InvalidInput(f"de ({de}) is after ate ({ate})", detail={"field": "de", "input": de})
     return DashboardTimeline.model_validate(metrics.dashboard_timeline(session, de, ate))
+
+
+@router.get("/dashboard/responsaveis/", response_model=DashboardResponsaveis)
+def dashboard_responsaveis(session: SessionDep, competencia: CompetenciaQ = None) -> Any:
+    """Per person Acessórias names as step or delivery responsável: pending and concluded passos of the
+    competência's processes; pending and delivered obligations of the competência, and their overdue
+    obligations of any competência as of today."""
+    return carga.responsaveis(session, competencia)
+
+
+@router.get("/dashboard/gargalos/", response_model=DashboardGargalos)
+def dashboard_gargalos(session: SessionDep, competencia: CompetenciaQ = None) -> Any:
+    """The passos where the competência's open processes stand (their first pending step), with the
+    median days since each process last changed upstream."""
+    return carga.gargalos(session, competencia)

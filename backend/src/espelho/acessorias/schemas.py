@@ -17,12 +17,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from espelho.acessorias import regras
 from espelho.acessorias.competencia import competencia_entrega, competencia_processo
 from espelho.upstream import parsing
 
 STATUS_OK = "OK"
-EXCLUIDO = {"excluído", "excluido"}
-FECHADO = EXCLUIDO | {"concluído", "concluido", "desistência", "desistencia"}
 
 
 def _lenient(value: Any) -> Any:
@@ -92,12 +91,12 @@ class UpstreamProcessHeader(_Upstream):
 
     @property
     def excluido(self) -> bool:
-        return (self.ProcStatus or "").strip().lower() in EXCLUIDO
+        return regras.status_excluido(self.ProcStatus)
 
     @property
     def aberto(self) -> bool:
         """Still moving: its passos are what people are working on (a full sync fetches these first)."""
-        return (self.ProcStatus or "").strip().lower() not in FECHADO
+        return regras.status_aberto(self.ProcStatus)
 
 
 class UpstreamProcess(UpstreamProcessHeader):

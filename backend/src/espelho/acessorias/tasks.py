@@ -1,18 +1,15 @@
 """Acessórias syncs and jobs, declared once for every entry point (HTTP, CLI, schedule, Celery; see
-syncs/spec.py): the office's incremental sync (every 15 min) and full sync (manual), and the daily metrics
-(with the day's report, relatorios/service.py).
+syncs/spec.py): the office's incremental sync (every 15 min) and full sync (manual), and the daily metrics.
 
 One office, so one lock scope for its syncs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from espelho.acessorias import metrics, service
-from espelho.relatorios.service import RelatorioDoDia, guardar_relatorio_do_dia
+from espelho.jobs.registry import JobContext, job
 from espelho.syncs.exclusive import Skipped, run_exclusive
-from espelho.syncs.jobs import JobContext, job
 from espelho.syncs.spec import SyncCall, SyncSpec, declare
 
 
@@ -35,17 +32,8 @@ OFFICE_SYNC = declare(SyncSpec(
 ))
 
 
-class MetricasDiarias(NamedTuple):
-    recomputed: int  # metrics cache rows written
-    relatorio: RelatorioDoDia  # the day's report, stored for the web app
-
-
 @job("acessorias.calcular_metricas_diarias")
-def calcular_metricas_diarias(ctx: JobContext) -> MetricasDiarias | Skipped:
-    """Recompute the dashboards' metrics cache (daily at 00:00 America/Sao_Paulo: 'today' changed), then
-    store the day's report of the competência in course (it reads the fresh cache)."""
-
-    def work(_rid: int | None) -> MetricasDiarias:
-        return MetricasDiarias(metrics.recompute_all(ctx.database), guardar_relatorio_do_dia(ctx.database))
-
-    return run_exclusive(ctx, "acessorias:metricas", work)
+def calcular_metricas_diarias(ctx: JobContext) -> int | Skipped:
+    """Recompute the dashboards' metrics cache (daily at 00:00 America/Sao_Paulo: 'today' changed); returns
+    the cache rows written."""
+    return run_exclusive(ctx, "acessorias:metricas", lambda _rid: metrics.recompute_all(ctx.database))

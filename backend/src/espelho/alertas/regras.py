@@ -1,8 +1,9 @@
 """What is worth telling: obligations overdue or due soon, contracts whose vigência ends soon, failed syncs.
 
-Read from the mirror as it is now. Each fact has a stable key (`Alerta.chave`) so it is announced once;
-a fact that moves into a nearer band (7 → 3 → 1 days, 90 → 60 → 30 days) is a new fact. The WhatsApp
-commands `atrasadas`, `semana` and `contratos` list the same rows.
+Read from the mirror as it is now, through the domains' rules (acessorias/regras.py, the contract bands of
+contratos/service.py), so an alert counts what the WhatsApp commands and the web app list. Each fact has a
+stable key (`Alerta.chave`) so it is announced once; a fact that moves into a nearer band (7 → 3 → 1
+days, 90 → 60 → 30 days) is a new fact.
 """
 
 from __future__ import annotations
@@ -11,82 +12,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from espelho.acessorias.models import Empresa, Obrigacao
+from espelho.acessorias import queries, regras
 from espelho.clock import now_utc
-from espelho.contratos.models import Contrato
+from espelho.contratos import service as contratos
 from espelho.syncs import service as runs
 from espelho.syncs.models import Sincronizacao
 
-FAIXAS_OBRIGACAO = (1, 3, 7)
-FAIXAS_CONTRATO = (30, 60, 90)
+# Bands of "due soon", within regras.VENCEM_DIAS: an obligation is announced again in a nearer one.
+FAIXAS_OBRIGACAO = (1, 3, regras.VENCEM_DIAS)
 # A failed sync is news for a day; older failures are not announced to a newly linked admin.
 SYNC_RECENTE = timedelta(hours=24)
-# Labels that close an obligation without a delivery date (as the web app's Obrigações page reads them).
-_FECHADA = ("entregue", "ent.", "dispensad", "atraso justificado")
 
 
-def pendente() -> ColumnElement[bool]:
-    status = func.lower(func.coalesce(Obrigacao.status, ""))
-    return and_(Obrigacao.data_entrega.is_(None), *(~status.startswith(label) for label in _FECHADA))
-
-
-@dataclass(frozen=True)
-class ObrigacaoPendente:
-    id: int
-    tipo: str
-    empresa: str
-    vencimento: date  # never None: the query requires it
-
-
-def obrigacoes_pendentes(session: Session, *, de: date | None = None, ate: date | None = None,
-                         antes_de: date | None = None, empresa_id: int | None = None,
-                         limite: int | None = None) -> tuple[list[ObrigacaoPendente], int]:
-    """Pending obligations due in [de, ate] (or before `antes_de`), soonest first, and how many there are."""
-    conditions: list[ColumnElement[bool]] = [pendente(), Obrigacao.data_vencimento.is_not(None)]
-    if de is not None:
-        conditions.append(Obrigacao.data_vencimento >= de)
-    if ate is not None:
-        conditions.append(Obrigacao.data_vencimento <= ate)
-    if antes_de is not None:
-        conditions.append(Obrigacao.data_vencimento < antes_de)
-    if empresa_id is not None:
-        conditions.append(Obrigacao.empresa_id == empresa_id)
-    total = session.scalar(select(func.count()).select_from(Obrigacao).where(*conditions)) or 0
-    stmt = (select(Obrigacao.id, Obrigacao.tipo, Empresa.nome, Obrigacao.data_vencimento)
-            .join(Empresa, Empresa.id == Obrigacao.empresa_id).where(*conditions)
-            .order_by(Obrigacao.data_vencimento, Obrigacao.id))
-    if limite is not None:
-        stmt = stmt.limit(limite)
-    return [ObrigacaoPendente(i, tipo, empresa, venc) for i, tipo, empresa, venc in session.execute(stmt)
-            if venc is not None], total
-
-
-def atrasadas(session: Session, hoje: date, limite: int | None = None) -> tuple[list[ObrigacaoPendente], int]:
-    return obrigacoes_pendentes(session, antes_de=hoje, limite=limite)
-
-
-def a_vencer(session: Session, hoje: date, dias: int,
-             limite: int | None = None) -> tuple[list[ObrigacaoPendente], int]:
-    return obrigacoes_pendentes(session, de=hoje, ate=hoje + timedelta(days=dias), limite=limite)
-
-
-def contratos_a_vencer(session: Session, hoje: date, dias: int = FAIXAS_CONTRATO[-1],
-                       limite: int | None = None) -> tuple[list[Contrato], int]:
-    """Contracts whose vigência ends in [hoje, hoje + dias], soonest first."""
-    conditions = [Contrato.vigencia_fim >= hoje, Contrato.vigencia_fim <= hoje + timedelta(days=dias)]
-    total = session.scalar(select(func.count()).select_from(Contrato).where(*conditions)) or 0
-    stmt = select(Contrato).where(*conditions).order_by(Contrato.vigencia_fim, Contrato.id)
-    if limite is not None:
-        stmt = stmt.limit(limite)
-    return list(session.scalars(stmt)), total
-
-
-def faixa(dias: int, faixas: Sequence[int]) -> int | None:
-    """The nearest band `dias` falls in (1, 3, 7 or 30, 60, 90), None beyond the last."""
-    return next((f for f in faixas if 0 <= dias <= f), None)
+def faixa_obrigacao(dias: int) -> int | None:
+    return next((faixa for faixa in FAIXAS_OBRIGACAO if 0 <= dias <= faixa), None)
 
 
 @dataclass(frozen=True)
@@ -100,20 +42,22 @@ class Alerta:
 def alertas_atuais(session: Session, hoje: date, *, admin: bool) -> list[Alerta]:
     """Every fact worth telling today (the caller drops those already told)."""
     found: list[Alerta] = []
-    vencidas, _ = atrasadas(session, hoje)
+    vencidas, _ = queries.obrigacoes_onde(session, regras.atrasada(hoje), hoje)
     for o in vencidas:
         found.append(Alerta(f"obrigacao:{o.id}:atrasada", "atrasada",
                             f"{o.tipo} de {o.empresa} venceu em {o.vencimento:%d/%m}"))
-    proximas, _ = a_vencer(session, hoje, FAIXAS_OBRIGACAO[-1])
+    proximas, _ = queries.obrigacoes_onde(session, regras.vencem_em(hoje), hoje)
     for o in proximas:
-        banda = faixa((o.vencimento - hoje).days, FAIXAS_OBRIGACAO)
+        if o.vencimento is None:  # excluded by the rule; narrows the type
+            continue
+        banda = faixa_obrigacao((o.vencimento - hoje).days)
         found.append(Alerta(f"obrigacao:{o.id}:vence:{banda}", f"vence:{banda}",
                             f"{o.tipo} de {o.empresa} vence em {o.vencimento:%d/%m}"))
-    contratos, _ = contratos_a_vencer(session, hoje)
-    for c in contratos:
+    a_vencer, _ = contratos.contratos_a_vencer(session)
+    for c in a_vencer:
         if c.vigencia_fim is None:  # excluded by the query; narrows the type
             continue
-        banda = faixa((c.vigencia_fim - hoje).days, FAIXAS_CONTRATO)
+        banda = contratos.faixa_vigencia((c.vigencia_fim - hoje).days)
         # The end date is in the key: a contract extended (new vigência) is announced again.
         found.append(Alerta(f"contrato:{c.id}:{c.vigencia_fim.isoformat()}:{banda}", f"contrato:{banda}",
                             f"contrato {c.numero or c.id} termina em {c.vigencia_fim:%d/%m/%Y}"))
@@ -125,26 +69,27 @@ def alertas_atuais(session: Session, hoje: date, *, admin: bool) -> list[Alerta]
     return found
 
 
+def _plural(n: int, um: str, varios: str) -> str:
+    return f"{n} {um if n == 1 else varios}"
+
+
 def resumo(alertas: Sequence[Alerta]) -> str:
-    """One line (template parameters take no line breaks): how many of each kind."""
+    """One line (template parameters take no line breaks): how many of each kind. "Vencem em até 7 dias"
+    counts every band, as `semana` and the web app's window do: due from today to today + 7 days."""
     counts: dict[str, int] = {}
     for alerta in alertas:
         counts[alerta.tipo] = counts.get(alerta.tipo, 0) + 1
     partes: list[str] = []
-
-    def plural(n: int, um: str, varios: str) -> str:
-        return f"{n} {um if n == 1 else varios}"
-
     if n := counts.get("atrasada"):
-        partes.append(plural(n, "obrigação atrasada", "obrigações atrasadas"))
-    for banda in FAIXAS_OBRIGACAO:
-        if n := counts.get(f"vence:{banda}"):
-            dia = "1 dia" if banda == 1 else f"{banda} dias"
-            partes.append(plural(n, f"obrigação vence em até {dia}", f"obrigações vencem em até {dia}"))
-    for banda in FAIXAS_CONTRATO:
+        partes.append(_plural(n, "obrigação atrasada", "obrigações atrasadas"))
+    if n := sum(counts.get(f"vence:{banda}", 0) for banda in FAIXAS_OBRIGACAO):
+        prazo = f"em até {regras.VENCEM_DIAS} dias"
+        partes.append(_plural(n, f"obrigação vence {prazo}", f"obrigações vencem {prazo}"))
+    for banda in contratos.FAIXAS_VIGENCIA:
         if n := counts.get(f"contrato:{banda}"):
-            partes.append(plural(n, f"contrato termina em até {banda} dias",
-                                 f"contratos terminam em até {banda} dias"))
+            faixa = contratos.rotulo_faixa(banda)
+            faixa = faixa if faixa.startswith("até") else f"em {faixa}"
+            partes.append(_plural(n, f"contrato termina {faixa}", f"contratos terminam {faixa}"))
     if n := counts.get("sync"):
-        partes.append(plural(n, "sincronização falhou", "sincronizações falharam"))
+        partes.append(_plural(n, "sincronização falhou", "sincronizações falharam"))
     return "; ".join(partes)

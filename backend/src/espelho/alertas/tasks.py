@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from espelho.alertas import service
 from espelho.alertas.schemas import AlertasResult
+from espelho.jobs.registry import JobContext, job
 from espelho.syncs.exclusive import Skipped, run_exclusive
-from espelho.syncs.jobs import JobContext, job
 
 
 @job("alertas.enviar")

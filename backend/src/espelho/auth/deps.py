@@ -15,15 +15,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from espelho.auth.models import Usuario
 from espelho.auth.security import InvalidToken, decode_access_token
 from espelho.errors import Forbidden, Unauthorized
-
-# Meta's webhook authenticates with the app secret's signature (whatsapp/service.py), not a user token.
-PUBLIC_PATHS = frozenset({"/api/v1/health", "/api/v1/auth/login", "/api/v1/webhooks/whatsapp"})
+from espelho.openapi import RoleGate, is_public
 
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <token>` from /api/v1/auth/login")
-
-
-def is_public(path: str) -> bool:
-    return not path.startswith("/api/") or (path.rstrip("/") or "/") in PUBLIC_PATHS
 
 
 def authenticate(
@@ -61,9 +55,8 @@ def current_user(user: Annotated[Usuario | None, Depends(authenticate)]) -> Usua
 CurrentUserDep = Annotated[Usuario, Depends(current_user)]
 
 
-class RequireRoles:
-    """A dependency admitting the signed-in user only with one of `roles` (403 otherwise); the OpenAPI
-    schema documents 403 on the routes that declare one (espelho/openapi.py)."""
+class RequireRoles(RoleGate):
+    """A dependency admitting the signed-in user only with one of `roles` (403 otherwise)."""
 
     def __init__(self, *roles: str) -> None:
         self.roles = roles

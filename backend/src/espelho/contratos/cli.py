@@ -5,13 +5,14 @@ from __future__ import annotations
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from espelho.cli_support import console, fail, job_context, print_json, progress_bar
+from espelho.cli_support import console, fail, print_json, progress_bar
 from espelho.contratos import service
 from espelho.contratos.abas import ABAS
 from espelho.contratos.schemas import ContratoSyncResult, UasgSyncResult
 from espelho.contratos.tasks import CONTRATO_SYNC, UASG_SYNC, ContratoArgs, UasgArgs
 from espelho.errors import EspelhoError, InvalidInput, NotFound
-from espelho.syncs.jobs import JobContext
+from espelho.jobs.cli import job_context
+from espelho.jobs.registry import JobContext
 from espelho.syncs.service import Progresso
 from espelho.syncs.spec import run_now
 

@@ -1,6 +1,6 @@
 """HTTP API of the Comprasnet mirror under /api/contratos. Reads come from the database only; the two
-`sincronizar` routes are the only ones that call the upstream (POST /api/contratos/sync, a UASG base sync
-in the background, is served by syncs/router.py with the other sync triggers).
+`sincronizar` routes are the only ones that call the upstream, and POST /api/contratos/sync starts a UASG
+base sync in the background.
 
 Fixed paths are declared before /{id} (an int), so /vencidos and friends never reach the detail route.
 """
@@ -27,12 +27,19 @@ from espelho.contratos.schemas import (
     ContratoSyncOut,
     UasgOut,
 )
-from espelho.contratos.tasks import CONTRATO_SYNC, ContratoArgs, contrato_scope, uasg_scope
+from espelho.contratos.tasks import (
+    CONTRATO_SYNC,
+    UASG_SYNC,
+    ContratoArgs,
+    UasgArgs,
+    contrato_scope,
+    uasg_scope,
+)
 from espelho.exports.colunas import tabela
 from espelho.exports.files import ARQUIVO, FormatoQ, em_colunas, exportar
 from espelho.openapi import error_responses
 from espelho.syncs.exclusive import holding
-from espelho.syncs.spec import run_now
+from espelho.syncs.spec import SyncAccepted, run_now, trigger
 
 # Full paths (no prefix) so the bare collection path also gets its slash-less twin.
 router = SlashOptionalRouter(tags=["contratos"])
@@ -68,6 +75,17 @@ def _contratos(session: SessionDep, page: PageParams, filtros: Filtros, vigencia
         return exportar(session, formato, tabela("contratos"), stmt, "contratos", filtros.uasg, vigencia,
                         aba="Contratos")
     return Page[ContratoResumo].of(listing.page(session, page), page)
+
+
+@router.post(P + "/sync/", status_code=202, response_model=SyncAccepted, responses=error_responses(409, 503))
+def sync_contratos(
+    request: Request,
+    _: SyncRoleDep,
+    uasg: Annotated[str, Query(description="UASG code (6 digits)")],
+) -> SyncAccepted:
+    """Start the base sync of a UASG's contracts in the background."""
+    jobs = request.app.state.jobs
+    return trigger(jobs.ctx, jobs.dispatcher, UASG_SYNC, "UASG", UasgArgs(uasg))
 
 
 @router.get(P + "/", response_model=Page[ContratoResumo], summary="List mirrored contracts",

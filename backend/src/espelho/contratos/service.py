@@ -481,6 +481,30 @@ def contratos_listing(
     return Listing(stmt, order)
 
 
+# Bands of "ends soon": the alerts announce a contract again as it enters a nearer one; `contratos` on
+# WhatsApp and the report count by them.
+FAIXAS_VIGENCIA = (30, 60, 90)
+
+
+def faixa_vigencia(dias: int) -> int | None:
+    """The nearest band `dias` (to the end of a vigência) falls in: 30, 60 or 90; None beyond."""
+    return next((faixa for faixa in FAIXAS_VIGENCIA if 0 <= dias <= faixa), None)
+
+
+def rotulo_faixa(banda: int) -> str:
+    """"até 30 dias", "31 a 60 dias", "61 a 90 dias": what each band covers."""
+    anterior = max((f for f in FAIXAS_VIGENCIA if f < banda), default=0)
+    return f"até {banda} dias" if not anterior else f"{anterior + 1} a {banda} dias"
+
+
+def contratos_a_vencer(session: Session, limite: int | None = None) -> tuple[list[Contrato], int]:
+    """Contracts ending in the widest band (`proximos_vencer` of 90 days), soonest first, and how many."""
+    listing = contratos_listing(vigencia="proximos_vencer", dias=FAIXAS_VIGENCIA[-1])
+    total = session.scalar(select(func.count()).select_from(listing.stmt.subquery())) or 0
+    stmt = listing.ordered()
+    return list(session.scalars(stmt.limit(limite) if limite is not None else stmt)), total
+
+
 def get_contrato(session: Session, contrato_id: int) -> Contrato:
     contrato = session.get(Contrato, contrato_id)
     if contrato is None:

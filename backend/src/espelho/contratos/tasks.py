@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from espelho.contratos import service
 from espelho.contratos.schemas import ContratoSyncResult, UasgSyncResult
-from espelho.syncs.jobs import JobContext
+from espelho.jobs.registry import JobContext
 from espelho.syncs.spec import SyncCall, SyncSpec, declare
 
 

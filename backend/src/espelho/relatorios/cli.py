@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 
 from espelho.acessorias.competencia import Competencia
-from espelho.cli_support import console, job_context
+from espelho.cli_support import console
 from espelho.errors import InvalidInput
+from espelho.jobs.cli import job_context
 from espelho.relatorios import relatorio as report
 
 

@@ -1,10 +1,11 @@
 """The competência report: one workbook with the dashboard's figures and what needs attention today.
 
-Sheets: Resumo (the dashboard's figures through acessorias/metrics.py — the same cached numbers the
-dashboard shows — the change against the previous competência, the previous competência on the same
-day of its cycle, and per regime), Processos em aberto (of the competência), Obrigações (pending, overdue
-or due in the next 7 days, of any competência), Contratos a vencer (within 90 days, in 30/60/90 bands),
-Responsáveis and Gargalos (relatorios/carga.py).
+Sheets: Resumo (the office today, as GET /api/v1/resumo gives it; the dashboard's figures through
+acessorias/metrics.py — the same cached numbers the dashboard shows — the change against the previous
+competência, the previous competência on the same day of its cycle, and per regime), Processos em aberto
+(of the competência), Obrigações (overdue or due in the next 7 days, of any competência), Contratos a
+vencer (within 90 days, in 30/60/90 bands), Responsáveis and Gargalos (acessorias/carga.py). Every rule
+is acessorias/regras.py's, so each sheet agrees with the web app and WhatsApp.
 """
 
 from __future__ import annotations
@@ -15,23 +16,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from espelho.acessorias import metrics, queries
+from espelho.acessorias import carga, metrics, queries, regras
 from espelho.acessorias.competencia import Competencia
-from espelho.acessorias.models import Obrigacao, Processo
-from espelho.acessorias.queries import CONCLUIDO, EXCLUIDO, ObrigacaoFiltros, ProcessoFiltros
+from espelho.acessorias.queries import ObrigacaoFiltros, ProcessoFiltros
 from espelho.clock import now_sao_paulo, today_sao_paulo
 from espelho.contratos import service as contratos
 from espelho.contratos.models import Contrato
 from espelho.exports.colunas import Coluna, tabela
 from espelho.exports.files import Planilha, em_colunas, linhas
-from espelho.relatorios import carga
-
-JANELA_OBRIGACOES = 7  # days ahead
-JANELA_CONTRATOS = 90
 
 _INDICADORES = {
     "total_processos": "Processos",
     "concluidos": "Concluídos",
+    "abertos": "Abertos",
     "em_andamento": "Em andamento",
     "taxa_conclusao": "Taxa de conclusão (%)",
     "media_conclusao": "Progresso médio (%)",
@@ -39,26 +36,36 @@ _INDICADORES = {
     "total_empresas": "Empresas",
 }
 
+HOJE = tabela("relatorio_hoje")
 RESUMO = tabela("relatorio_resumo")
 REGIMES = tabela("relatorio_regimes")
 RESPONSAVEIS = tabela("relatorio_responsaveis")
 GARGALOS = tabela("relatorio_gargalos")
 
 
-def _situacao_obrigacao(hoje: date) -> Coluna:
-    def situacao(row: Mapping[str, Any]) -> str:
+def _prazo_obrigacao(hoje: date) -> Coluna:
+    def prazo(row: Mapping[str, Any]) -> str:
         dias = (row["data_vencimento"] - hoje).days
         if dias < 0:
             return f"Atrasada há {-dias} dia(s)"
         return "Vence hoje" if dias == 0 else f"Vence em {dias} dia(s)"
 
-    return Coluna("Situação", "situacao", largura=20, valor=situacao)
+    return Coluna("Prazo", "prazo", largura=20, valor=prazo)
+
+
+def _hoje_linhas(resumo: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    obrigacoes = resumo["obrigacoes"]
+    yield {"indicador": "Processos abertos (todas as competências)", "valor": resumo["processos_abertos"]}
+    yield {"indicador": "Obrigações atrasadas", "valor": obrigacoes["atrasadas"]}
+    yield {"indicador": f"Obrigações que vencem em até {regras.VENCEM_DIAS} dias",
+           "valor": obrigacoes["vencem_7_dias"]}
+    yield {"indicador": "Obrigações pendentes", "valor": obrigacoes["pendentes"]}
 
 
 def _faixa_contrato(hoje: date) -> Coluna:
     def faixa(row: Mapping[str, Any]) -> str:
-        dias = (row["vigencia_fim"] - hoje).days
-        return "Até 30 dias" if dias <= 30 else "31 a 60 dias" if dias <= 60 else "61 a 90 dias"
+        banda = contratos.faixa_vigencia((row["vigencia_fim"] - hoje).days)
+        return contratos.rotulo_faixa(banda).capitalize() if banda else ""
 
     return Coluna("Vence em", "faixa", largura=14, valor=faixa)
 
@@ -95,25 +102,25 @@ def escrever(session: Session, competencia: Competencia, path: str) -> dict[str,
             f"Competência {competencia} — situação em {hoje:%d/%m/%Y} "
             f"(gerado em {now_sao_paulo():%d/%m/%Y %H:%M})"
         )
+        resumo.tabela(HOJE, _hoje_linhas(queries.resumo(session, hoje)))
         resumo.tabela(RESUMO, _resumo_linhas(metrics.dashboard_metricas(session, competencia)))
         resumo.tabela(REGIMES, metrics.dashboard_regimes(session, competencia)["items"])
 
-        abertos = queries.processos_select(session, ProcessoFiltros(competencia=competencia), "nome").where(
-            Processo.status.is_distinct_from(CONCLUIDO), Processo.status.is_distinct_from(EXCLUIDO)
-        )
+        abertos = queries.processos_select(session, ProcessoFiltros(competencia=competencia, aberto=True),
+                                           "nome")
         counts["processos"] = planilha.aba("Processos em aberto").tabela(
             tabela("processos"), linhas(session, abertos)
         )
 
-        limite = hoje + timedelta(days=JANELA_OBRIGACOES)
+        limite = hoje + timedelta(days=regras.VENCEM_DIAS)
         obrigacoes = queries.obrigacoes_listing(
-            ObrigacaoFiltros(ate=limite.isoformat()), "data_vencimento"
-        ).ordered().where(Obrigacao.data_entrega.is_(None))
+            ObrigacaoFiltros(ate=limite.isoformat(), situacao=regras.PENDENTE), "data_vencimento", hoje
+        ).ordered()
         counts["obrigacoes"] = planilha.aba("Obrigações").tabela(
-            [_situacao_obrigacao(hoje), *tabela("obrigacoes")], linhas(session, obrigacoes)
+            [_prazo_obrigacao(hoje), *tabela("obrigacoes")], linhas(session, obrigacoes)
         )
 
-        proximos = contratos.contratos_listing(vigencia="proximos_vencer", dias=JANELA_CONTRATOS)
+        proximos = contratos.contratos_listing(vigencia="proximos_vencer", dias=contratos.FAIXAS_VIGENCIA[-1])
         a_vencer = em_colunas(Contrato, proximos.ordered())
         counts["contratos"] = planilha.aba("Contratos a vencer").tabela(
             [_faixa_contrato(hoje), *tabela("contratos")], linhas(session, a_vencer)

@@ -1,5 +1,4 @@
-"""Relatórios and workload under /api/v1: the competência report, the stored daily reports, the
-workload per responsável and the bottleneck passos."""
+"""Relatórios under /api/v1: the competência report and the stored daily reports."""
 
 from __future__ import annotations
 
@@ -9,11 +8,10 @@ from fastapi import Path, Query
 from fastapi.responses import FileResponse, Response
 
 from espelho.acessorias.competencia import Competencia
-from espelho.acessorias.router import CompetenciaQ
 from espelho.api import SessionDep, SlashOptionalRouter
 from espelho.exports.files import XLSX_MIME, enviar
-from espelho.relatorios import carga, service
-from espelho.relatorios.schemas import DashboardGargalos, DashboardResponsaveis, RelatorioOut
+from espelho.relatorios import service
+from espelho.relatorios.schemas import RelatorioOut
 
 router = SlashOptionalRouter(prefix="/api/v1", tags=["relatorios"])
 
@@ -24,20 +22,6 @@ _XLSX: dict[int | str, dict[str, Any]] = {
     },
     404: {"description": "No such report"},
 }
-
-
-@router.get("/dashboard/responsaveis/", response_model=DashboardResponsaveis)
-def dashboard_responsaveis(session: SessionDep, competencia: CompetenciaQ = None) -> Any:
-    """Per person Acessórias names as step or delivery responsável: pending and concluded passos of the
-    competência's processes; pending, overdue and delivered obligations of the competência."""
-    return carga.responsaveis(session, competencia)
-
-
-@router.get("/dashboard/gargalos/", response_model=DashboardGargalos)
-def dashboard_gargalos(session: SessionDep, competencia: CompetenciaQ = None) -> Any:
-    """The passos where the competência's open processes stand (their first pending step), with the
-    median days since each process last changed upstream."""
-    return carga.gargalos(session, competencia)
 
 
 @router.get("/relatorios/", response_model=list[RelatorioOut])

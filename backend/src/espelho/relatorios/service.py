@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from espelho.acessorias.competencia import Competencia
+from espelho.acessorias.regras import competencia_atual
 from espelho.clock import now_utc, today_sao_paulo
 from espelho.db import Database, upsert
 from espelho.errors import NotFound
@@ -24,11 +24,6 @@ GUARDADOS = 30  # the web app lists the last 30 days
 class RelatorioDoDia(NamedTuple):
     competencia: Competencia
     tamanho: int  # bytes
-
-
-def competencia_em_curso(hoje: date) -> Competencia:
-    """The competência an office works on today: the previous month (its DAS, its closing are due now)."""
-    return Competencia.of(hoje.month, hoje.year).anterior()
 
 
 def nome_do_relatorio(competencia: Competencia) -> str:
@@ -50,7 +45,7 @@ def guardar_relatorio_do_dia(database: Database) -> RelatorioDoDia:
     """Store today's report of the competência in course (replacing an earlier one of today) and keep only
     the newest GUARDADOS. The daily metrics job calls it after recomputing the cache."""
     hoje = today_sao_paulo()
-    competencia = competencia_em_curso(hoje)
+    competencia = competencia_atual(hoje)
     with database.session() as session:
         path = gerar(session, competencia)
         try:

@@ -22,13 +22,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from espelho.clock import now_utc
-from espelho.config import Settings
 from espelho.db import Database
 from espelho.errors import Conflict
+from espelho.jobs.registry import JobContext, job
 from espelho.logging_setup import get_logger
 from espelho.syncs import service as runs
-from espelho.syncs.jobs import JobContext, job
-from espelho.syncs.locks import holder_died, new_token
+from espelho.syncs.locks import holder_died, locks_of, new_token
 from espelho.syncs.models import Sincronizacao
 
 log = get_logger(__name__)
@@ -56,11 +55,6 @@ def mark_orphans(database: Database, scope: str, *, silent_for_s: float, keep: i
     return [r.id for r in orphans]
 
 
-def orphan_silence_s(settings: Settings) -> float:
-    """One heartbeat interval: a run under a live lock has beaten more recently than this."""
-    return settings.sync_lock_ttl_s / 3
-
-
 def _fail(session: Session, rows: list[Sincronizacao], message: str) -> None:
     now = now_utc()
     for run in rows:
@@ -75,13 +69,13 @@ def reap_stale_runs(ctx: JobContext) -> list[int]:
     """INICIADA runs silent for a heartbeat interval whose scope is not locked belong to a crashed process
     (a live or queued run holds its scope's lock): mark them ERRO. Swept every heartbeat interval, so a
     crashed run is marked within about one lock TTL of its last heartbeat, when its lock expires."""
-    cutoff = now_utc() - timedelta(seconds=orphan_silence_s(ctx.settings))
+    cutoff = now_utc() - timedelta(seconds=ctx.settings.sync_heartbeat_s)
     with ctx.database.session() as session:
         stale = list(session.scalars(select(Sincronizacao).where(
             Sincronizacao.status == runs.INICIADA,
             or_(Sincronizacao.heartbeat_em < cutoff,
                 Sincronizacao.heartbeat_em.is_(None) & (Sincronizacao.iniciada_em < cutoff)))))
-        dead = [r for r in stale if ctx.locks.holder(r.escopo) is None]
+        dead = [r for r in stale if locks_of(ctx).holder(r.escopo) is None]
         _fail(session, dead, "interrupted: no heartbeat, the process running it stopped")
     for run in dead:
         log.warning("sync.stale_marked_failed", run_id=run.id, escopo=run.escopo)
@@ -117,7 +111,7 @@ class Heartbeat:
     def _beat(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                if not self.ctx.locks.extend(self.scope, self.token, self.ctx.settings.sync_lock_ttl_s):
+                if not locks_of(self.ctx).extend(self.scope, self.token, self.ctx.settings.sync_lock_ttl_s):
                     log.warning("sync.lock_lost", escopo=self.scope, run_id=self.run_id)
                 if self.run_id is not None:
                     runs.heartbeat(self.ctx.database, self.run_id)
@@ -141,15 +135,15 @@ def acquire(ctx: JobContext, scope: str, token: str, ttl_s: float, *, reserved: 
     False when the scope is held."""
     def take() -> bool:
         if reserved is not None:
-            return ctx.locks.adopt(scope, reserved, token, ttl_s)
-        return ctx.locks.acquire(scope, token, ttl_s)
+            return locks_of(ctx).adopt(scope, reserved, token, ttl_s)
+        return locks_of(ctx).acquire(scope, token, ttl_s)
 
     if take():
         return True
-    dead = ctx.locks.holder(scope)
+    dead = locks_of(ctx).holder(scope)
     if dead is None or not holder_died(dead):
         return False
-    ctx.locks.release(scope, dead)  # only if the dead holder's token is still the lock's
+    locks_of(ctx).release(scope, dead)  # only if the dead holder's token is still the lock's
     if not take():
         return False  # another caller was quicker
     log.warning("sync.lock_taken_over", escopo=scope)
@@ -189,13 +183,13 @@ def run_exclusive(ctx: JobContext, scope: str, work: Callable[[int | None], R], 
         log.info("sync.skipped_locked", escopo=scope)
         return Skipped(f"a sync of {scope} is already running", scope)
     try:
-        mark_orphans(ctx.database, scope, keep=run_id, silent_for_s=orphan_silence_s(ctx.settings))
+        mark_orphans(ctx.database, scope, keep=run_id, silent_for_s=ctx.settings.sync_heartbeat_s)
         if run_id is None and new_run is not None:
             run_id = new_run()
         with Heartbeat(ctx, scope, token, run_id):
             return work(run_id)
     finally:
-        ctx.locks.release(scope, token)
+        locks_of(ctx).release(scope, token)
 
 
 def current_run_id(database: Database, scope: str) -> int | None:
@@ -241,4 +235,4 @@ def holding(ctx: JobContext, scope: str) -> Iterator[None]:
         with Heartbeat(ctx, scope, token, None):
             yield
     finally:
-        ctx.locks.release(scope, token)
+        locks_of(ctx).release(scope, token)

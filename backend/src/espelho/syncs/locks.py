@@ -19,6 +19,7 @@ import hashlib
 import os
 import socket
 import uuid
+import weakref
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.db import Base, Database
+from espelho.jobs.registry import JobContext
 
 
 class SyncLock(Base):
@@ -223,6 +225,17 @@ class DatabaseLocks:
         with self.database.session() as session:
             return session.scalar(select(SyncLock.token).where(SyncLock.escopo == scope,
                                                                 SyncLock.expira_em > now_utc()))
+
+
+_BUILT: weakref.WeakKeyDictionary[JobContext, Locks] = weakref.WeakKeyDictionary()
+
+
+def locks_of(ctx: JobContext) -> Locks:
+    """The locks of a job context, built on first use and kept while the context lives."""
+    locks = _BUILT.get(ctx)
+    if locks is None:
+        locks = _BUILT.setdefault(ctx, build_locks(ctx.settings, ctx.database))
+    return locks
 
 
 def build_locks(settings: Settings, database: Database) -> Locks:

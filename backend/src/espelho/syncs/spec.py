@@ -23,6 +23,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel
 
 from espelho.errors import InvalidInput, UpstreamUnavailable
+from espelho.jobs.registry import Dispatcher, JobContext, job
 from espelho.logging_setup import get_logger
 from espelho.syncs import service as runs
 from espelho.syncs.exclusive import (
@@ -30,12 +31,10 @@ from espelho.syncs.exclusive import (
     busy,
     fail_run,
     mark_orphans,
-    orphan_silence_s,
     run_exclusive,
     take_scope,
 )
-from espelho.syncs.jobs import Dispatcher, JobContext, job
-from espelho.syncs.locks import new_token, reservation_token
+from espelho.syncs.locks import locks_of, new_token, reservation_token
 from espelho.syncs.service import Progress, RunReport
 
 log = get_logger(__name__)
@@ -165,19 +164,19 @@ def trigger(ctx: JobContext, dispatcher: Dispatcher, spec: SyncSpec[A, R], tipo:
     token = reservation_token()  # the worker adopts it under its own token
     take_scope(ctx, scope, token, ctx.settings.sync_lock_ttl_s)
     try:
-        mark_orphans(ctx.database, scope, silent_for_s=orphan_silence_s(ctx.settings))
+        mark_orphans(ctx.database, scope, silent_for_s=ctx.settings.sync_heartbeat_s)
         run_id = runs.start_run(ctx.database, origem=spec.origem, tipo=tipo, escopo=scope,
                                 competencia=spec.competencia(args))
         # Recorded: now the reservation covers the wait in the queue; the worker resets it on adoption.
-        ctx.locks.extend(scope, token, ctx.settings.sync_stale_after_s)
+        locks_of(ctx).extend(scope, token, ctx.settings.sync_stale_after_s)
     except BaseException:
-        ctx.locks.release(scope, token)
+        locks_of(ctx).release(scope, token)
         raise
     try:
         dispatcher.send(name, {**asdict(args), "run_id": run_id, "lock_token": token})  # type: ignore[call-overload]
     except Exception as exc:
         fail_run(ctx.database, run_id, f"could not queue the job: {exc.__class__.__name__}")
-        ctx.locks.release(scope, token)
+        locks_of(ctx).release(scope, token)
         raise UpstreamUnavailable("the job queue is unavailable", upstream="jobs") from exc
     log.info("sync.triggered", job=name, run_id=run_id, escopo=scope)
     return SyncAccepted(run_id=run_id, origem=spec.origem, tipo=tipo, escopo=scope)

@@ -2,7 +2,8 @@
 
 The command word is read case- and accent-insensitively ("Resumo", "ATRASADAS", "sémana"); its argument
 is kept as typed (a CNPJ keeps its punctuation). Figures come from the same code as the web app: the
-dashboard metrics for `resumo`, the alert rules for `atrasadas`, `semana` and `contratos`.
+dashboard metrics and GET /api/v1/resumo for `resumo`, the office's rules (acessorias/regras.py) for
+`atrasadas`, `semana` and `empresa`, the contract bands for `contratos`; the alerts count the same rows.
 """
 
 from __future__ import annotations
@@ -13,28 +14,27 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from espelho.acessorias import metrics, queries
+from espelho.acessorias import metrics, queries, regras
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.models import Processo
-from espelho.acessorias.queries import CONCLUIDO, EXCLUIDO, fold
+from espelho.acessorias.queries import ObrigacaoItem, fold
 from espelho.acessorias.responses import DashboardMetricas
-from espelho.alertas import regras
 from espelho.api import PageParams
 from espelho.clock import today_sao_paulo
+from espelho.contratos import service as contratos
 from espelho.errors import InvalidInput
 from espelho.whatsapp import service
 from espelho.whatsapp.service import Vinculado
 
 # Lines of a list before "… e mais N": a reply must read on a phone without scrolling forever.
 MAX_LINHAS = 10
-_FECHADOS = (CONCLUIDO, EXCLUIDO, "Desistência")
 
 AJUDA = (
     "*Espelho* — comandos:\n"
-    "• *resumo* [MM/AAAA] — processos da competência\n"
+    "• *resumo* [MM/AAAA] — processos da competência e obrigações de hoje\n"
     "• *empresa* <nome ou CNPJ> — processos abertos e obrigações pendentes\n"
     "• *atrasadas* — obrigações vencidas\n"
-    "• *semana* — obrigações que vencem nos próximos 7 dias\n"
+    f"• *semana* — obrigações que vencem em até {regras.VENCEM_DIAS} dias\n"
     "• *contratos* — vigências que terminam em 30, 60 e 90 dias\n"
     "• *parar* / *voltar* — desliga ou religa os alertas automáticos"
 )
@@ -61,8 +61,9 @@ def _lista(linhas: list[str], total: int) -> str:
     return "\n".join(linhas + ([f"… e mais {extra}."] if extra > 0 else []))
 
 
-def _obrigacao(o: regras.ObrigacaoPendente, com_empresa: bool = True) -> str:
-    return f"• {o.vencimento:%d/%m} {o.tipo}" + (f" — {o.empresa}" if com_empresa else "")
+def _obrigacao(o: ObrigacaoItem, com_empresa: bool = True) -> str:
+    prazo = f"{o.vencimento:%d/%m}" if o.vencimento else "sem prazo"
+    return f"• {prazo} {o.tipo}" + (f" — {o.empresa}" if com_empresa else "")
 
 
 def responder(session: Session, wa_id: str, texto: str | None, nome_perfil: str | None) -> Resposta:
@@ -91,15 +92,19 @@ def _ajuda(_s: Session, _v: Vinculado, _a: str) -> str:
 def _resumo(session: Session, _v: Vinculado, argumento: str) -> str:
     hoje = today_sao_paulo()
     try:
-        competencia = Competencia.parse(argumento) if argumento else Competencia.of(hoje.month, hoje.year)
+        competencia = Competencia.parse(argumento) if argumento else regras.competencia_atual(hoje)
     except InvalidInput:
         return "Competência inválida. Use *resumo MM/AAAA*, por exemplo *resumo 05/2026*."
     figures = DashboardMetricas.model_validate(metrics.dashboard_metricas(session, competencia))
+    obrigacoes = queries.resumo(session, hoje)["obrigacoes"]
     return (f"*Resumo {competencia}*\n"
             f"Processos: {figures.total_processos}\n"
             f"Concluídos: {figures.concluidos}\n"
-            f"Em andamento: {figures.em_andamento}\n"
-            f"Taxa de conclusão: {_numero(figures.taxa_conclusao)}%")
+            f"Abertos: {figures.abertos}\n"
+            f"Taxa de conclusão: {_numero(figures.taxa_conclusao)}%\n"
+            f"*Obrigações hoje*\n"
+            f"Atrasadas: {obrigacoes['atrasadas']}\n"
+            f"Vencem em até {regras.VENCEM_DIAS} dias: {obrigacoes['vencem_7_dias']}")
 
 
 def _empresa(session: Session, _v: Vinculado, argumento: str) -> str:
@@ -115,24 +120,26 @@ def _empresa(session: Session, _v: Vinculado, argumento: str) -> str:
         return (f"{total} empresas encontradas:\n{_lista(nomes, total)}\n"
                 "Envie *empresa <CNPJ>* para escolher uma.")
     empresa = empresas[0]
+    hoje = today_sao_paulo()
     abertos = list(session.execute(
         select(Processo.nome, Processo.titulo, Processo.porcentagem_conclusao)
-        .where(Processo.empresa_id == empresa.id, Processo.removido_em.is_(None),
-               Processo.status.not_in(_FECHADOS))
+        .where(Processo.empresa_id == empresa.id, Processo.removido_em.is_(None), regras.processo_aberto())
         .order_by(Processo.data_inicio.desc(), Processo.id.desc())))
     linhas = [f"• {titulo or nome} — {_numero(float(pct or 0))}%"
               for nome, titulo, pct in abertos[:MAX_LINHAS]]
-    pendentes, n_pendentes = regras.obrigacoes_pendentes(session, empresa_id=empresa.id, limite=MAX_LINHAS)
-    return "\n".join([
-        f"*{empresa.nome}*" + (f" ({empresa.cnpj})" if empresa.cnpj else ""),
-        f"Processos abertos: {len(abertos)}",
-        *([_lista(linhas, len(abertos))] if abertos else []),
-        f"Obrigações pendentes: {n_pendentes}",
-        *([_lista([_obrigacao(o, False) for o in pendentes], n_pendentes)] if pendentes else []),
-    ])
+    partes = [f"*{empresa.nome}*" + (f" ({empresa.cnpj})" if empresa.cnpj else ""),
+              f"Processos abertos: {len(abertos)}", *([_lista(linhas, len(abertos))] if abertos else [])]
+    for titulo, condicao in (("Obrigações atrasadas", regras.atrasada(hoje)),
+                             ("Obrigações a vencer", regras.a_vencer(hoje))):
+        itens, total = queries.obrigacoes_onde(session, condicao, hoje, empresa_id=empresa.id,
+                                               limite=MAX_LINHAS)
+        partes.append(f"{titulo}: {total}")
+        if itens:
+            partes.append(_lista([_obrigacao(o, False) for o in itens], total))
+    return "\n".join(partes)
 
 
-def _obrigacoes(itens: list[regras.ObrigacaoPendente], total: int, nenhuma: str, titulo: str) -> str:
+def _obrigacoes(itens: list[ObrigacaoItem], total: int, nenhuma: str, titulo: str) -> str:
     """A listing reply: `nenhuma` when empty, else `titulo` (its `{n}` the count) over the list."""
     if not total:
         return nenhuma
@@ -140,33 +147,33 @@ def _obrigacoes(itens: list[regras.ObrigacaoPendente], total: int, nenhuma: str,
 
 
 def _atrasadas(session: Session, _v: Vinculado, _a: str) -> str:
-    itens, total = regras.atrasadas(session, today_sao_paulo(), MAX_LINHAS)
+    hoje = today_sao_paulo()
+    itens, total = queries.obrigacoes_onde(session, regras.atrasada(hoje), hoje, limite=MAX_LINHAS)
     return _obrigacoes(itens, total, "Nenhuma obrigação atrasada. 👍",
                        "1 obrigação atrasada" if total == 1 else "{n} obrigações atrasadas")
 
 
 def _semana(session: Session, _v: Vinculado, _a: str) -> str:
-    itens, total = regras.a_vencer(session, today_sao_paulo(), 7, MAX_LINHAS)
+    hoje = today_sao_paulo()
+    itens, total = queries.obrigacoes_onde(session, regras.vencem_em(hoje), hoje, limite=MAX_LINHAS)
     vencem = "1 obrigação vence" if total == 1 else "{n} obrigações vencem"
-    return _obrigacoes(itens, total, "Nenhuma obrigação pendente vence nos próximos 7 dias.",
-                       f"{vencem} nos próximos 7 dias")
+    prazo = f"em até {regras.VENCEM_DIAS} dias"
+    return _obrigacoes(itens, total, f"Nenhuma obrigação pendente vence {prazo}.", f"{vencem} {prazo}")
 
 
 def _contratos(session: Session, _v: Vinculado, _a: str) -> str:
     hoje = today_sao_paulo()
-    contratos, total = regras.contratos_a_vencer(session, hoje)
+    a_vencer, total = contratos.contratos_a_vencer(session)
     if not total:
         return "Nenhum contrato termina nos próximos 90 dias."
-    por_faixa = dict.fromkeys(regras.FAIXAS_CONTRATO, 0)
-    for c in contratos:
-        if c.vigencia_fim is not None and (banda := regras.faixa((c.vigencia_fim - hoje).days,
-                                                                 regras.FAIXAS_CONTRATO)):
+    por_faixa = dict.fromkeys(contratos.FAIXAS_VIGENCIA, 0)
+    for c in a_vencer:
+        if c.vigencia_fim is not None and (banda := contratos.faixa_vigencia((c.vigencia_fim - hoje).days)):
             por_faixa[banda] += 1
     linhas = [f"• {c.vigencia_fim:%d/%m/%Y} — {c.numero or c.id} {c.fornecedor_nome or ''}".rstrip()
-              for c in contratos[:MAX_LINHAS]]
-    return ("*Contratos a vencer*\n"
-            f"Até 30 dias: {por_faixa[30]}\n31 a 60 dias: {por_faixa[60]}\n61 a 90 dias: {por_faixa[90]}\n"
-            + _lista(linhas, total))
+              for c in a_vencer[:MAX_LINHAS]]
+    faixas = [f"{contratos.rotulo_faixa(banda).capitalize()}: {n}" for banda, n in por_faixa.items()]
+    return "\n".join(["*Contratos a vencer*", *faixas, _lista(linhas, total)])
 
 
 def _parar(session: Session, v: Vinculado, _a: str) -> str:

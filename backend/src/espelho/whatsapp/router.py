@@ -17,9 +17,9 @@ from espelho.auth.deps import AdminDep, CurrentUserDep
 from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.errors import Forbidden, InvalidInput, PayloadTooLarge
+from espelho.jobs.registry import send_after_commit
 from espelho.logging_setup import get_logger
 from espelho.openapi import error_responses
-from espelho.syncs.jobs import send_after_commit
 from espelho.whatsapp import service
 from espelho.whatsapp.models import WhatsAppVinculo
 from espelho.whatsapp.schemas import (

@@ -4,7 +4,7 @@ it is delivered: None when the message was already handled."""
 
 from __future__ import annotations
 
-from espelho.syncs.jobs import JobContext, job
+from espelho.jobs.registry import JobContext, job
 from espelho.whatsapp import commands, service
 from espelho.whatsapp.models import WhatsAppMensagem
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Protocol
 
 from sqlalchemy import event
@@ -15,13 +14,12 @@ from sqlalchemy.orm import Session
 
 from espelho.config import Settings
 from espelho.db import Database
-from espelho.syncs.locks import Locks, build_locks
 
 JobFn = Callable[..., object]
 JOBS: dict[str, JobFn] = {}
 # Modules whose import registers jobs (by name: the domains import this module, not the reverse).
 JOB_MODULES = ("espelho.syncs.exclusive", "espelho.contratos.tasks", "espelho.acessorias.tasks",
-               "espelho.whatsapp.tasks", "espelho.alertas.tasks")
+               "espelho.whatsapp.tasks", "espelho.alertas.tasks", "espelho.relatorios.tasks")
 
 
 def job(name: str) -> Callable[[JobFn], JobFn]:
@@ -38,16 +36,12 @@ def load_jobs(settings: Settings | None = None) -> dict[str, JobFn]:
     return JOBS
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: one context per process
 class JobContext:
     """What a job needs, built once per process (API lifespan, worker start, CLI command), never at import."""
 
     settings: Settings
     database: Database
-
-    @cached_property
-    def locks(self) -> Locks:
-        return build_locks(self.settings, self.database)
 
 
 class Dispatcher(Protocol):

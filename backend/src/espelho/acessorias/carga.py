@@ -1,15 +1,15 @@
 """Workload per responsável and the passos where open processes stand still, for one competência.
 
 Definitions (the API documents them; the totals are computed by their own statements, so a test can check
-that the rows add up):
+that the rows add up); every rule is regras.py's:
 
 * a process is in scope as on the dashboards (`metrics.scope`: not removed, not Excluído, of the
-  competência); an *open* process has status "Em andamento";
-* a passo is *pendente* when its status is "Pendente" and *concluído* when it is done (sub-process
-  nodes carry no status and count as neither); its responsável is the step's `Responsavel`;
-* an obrigação of the competência is *pendente* while it has no delivery date, *atrasada* when it is
-  pendente and its deadline (`data_vencimento`, the office's) is before today, *entregue* otherwise;
-  its responsável is the delivery's;
+  competência); it is *open* by `regras.processo_aberto`;
+* a passo is *pendente* by `regras.passo_pendente` and *concluído* when it is done (sub-process nodes carry
+  no status and count as neither); its responsável is the step's `Responsavel`;
+* an obrigação of the competência is *pendente* or *entregue* by its situação (a dispensada is in no
+  count); *atrasadas* are a person's overdue obrigações of **any** competência as of today, since what is
+  late from an earlier month is still theirs to do; its responsável is the delivery's;
 * a person without a name is grouped under "Sem responsável";
 * an open process *stands* on its first pending passo in tree order, since its last upstream change
   (`DtLastDH`; the start date when there is none): the upstream dates no step, and every step done
@@ -23,16 +23,16 @@ from datetime import date
 from statistics import median
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from espelho.acessorias.metrics import count_if, scope
+from espelho.acessorias import regras
+from espelho.acessorias.metrics import scope
 from espelho.acessorias.models import Obrigacao, Passo, Processo
-from espelho.acessorias.queries import EM_ANDAMENTO
 from espelho.clock import SAO_PAULO, today_sao_paulo
+from espelho.db import count_if
 
 SEM_RESPONSAVEL = "Sem responsável"
-PENDENTE = "Pendente"
 CAMPOS = (
     "passos_pendentes",
     "passos_concluidos",
@@ -46,14 +46,14 @@ def _pessoa(column: Any) -> Any:
     return func.coalesce(func.nullif(func.trim(column), ""), SEM_RESPONSAVEL)
 
 
-def _obrigacoes_scope(competencia: str | None) -> list[ColumnElement[bool]]:
-    return [Obrigacao.competencia == competencia] if competencia else []
+def _da_competencia(competencia: str | None) -> ColumnElement[bool]:
+    return Obrigacao.competencia == competencia if competencia else true()
 
 
 def _passos_stmt(competencia: str | None, grouped: bool) -> Any:
     pessoa = _pessoa(Passo.responsavel).label("pessoa")
     columns = [
-        count_if(Passo.status == PENDENTE),
+        count_if(regras.passo_pendente()),
         count_if(and_(Passo.concluido.is_(True), Passo.status.is_not(None))),
     ]
     stmt = select(*([pessoa] if grouped else []), *columns).join(Processo, Processo.id == Passo.processo_id)
@@ -63,13 +63,14 @@ def _passos_stmt(competencia: str | None, grouped: bool) -> Any:
 
 def _obrigacoes_stmt(competencia: str | None, hoje: date, grouped: bool) -> Any:
     pessoa = _pessoa(Obrigacao.responsavel).label("pessoa")
-    pendente = Obrigacao.data_entrega.is_(None)
+    da_competencia = _da_competencia(competencia)
     columns = [
-        count_if(pendente),
-        count_if(and_(pendente, Obrigacao.data_vencimento < hoje)),
-        count_if(Obrigacao.data_entrega.is_not(None)),
+        count_if(and_(da_competencia, regras.pendente())),
+        count_if(regras.atrasada(hoje)),
+        count_if(and_(da_competencia, regras.entregue())),
     ]
-    stmt = select(*([pessoa] if grouped else []), *columns).where(*_obrigacoes_scope(competencia))
+    # Rows of the competência, plus the overdue ones of any competência.
+    stmt = select(*([pessoa] if grouped else []), *columns).where(or_(da_competencia, regras.atrasada(hoje)))
     return stmt.group_by(pessoa) if grouped else stmt
 
 
@@ -103,7 +104,7 @@ def responsaveis(session: Session, competencia: str | None) -> dict[str, Any]:
 
 def gargalos(session: Session, competencia: str | None) -> dict[str, Any]:
     hoje = today_sao_paulo()
-    abertos = [*scope(competencia, None), Processo.status == EM_ANDAMENTO]
+    abertos = [*scope(competencia, None), regras.processo_aberto()]
     ordem = (
         func.row_number().over(partition_by=Passo.processo_id, order_by=(Passo.ordem, Passo.id)).label("n")
     )
@@ -116,7 +117,7 @@ def gargalos(session: Session, competencia: str | None) -> dict[str, Any]:
             ordem,
         )
         .join(Processo, Processo.id == Passo.processo_id)
-        .where(*abertos, Passo.status == PENDENTE)
+        .where(*abertos, regras.passo_pendente())
         .subquery()
     )
     waiting: dict[tuple[str, str], list[int]] = defaultdict(list)

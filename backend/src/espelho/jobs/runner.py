@@ -10,9 +10,9 @@ from typing import Any
 
 from espelho.config import Settings
 from espelho.db import Database
+from espelho.jobs.registry import JOBS, Dispatcher, JobContext, load_jobs
+from espelho.jobs.scheduler import start_in_process_scheduler
 from espelho.logging_setup import get_logger
-from espelho.syncs.jobs import JOBS, Dispatcher, JobContext, load_jobs
-from espelho.syncs.scheduler import start_in_process_scheduler
 from espelho.worker import CeleryDispatcher
 
 log = get_logger(__name__)

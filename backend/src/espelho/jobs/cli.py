@@ -1,13 +1,29 @@
-"""`espelho worker` and `espelho beat`: the Celery processes of a Redis deployment."""
+"""`espelho worker` and `espelho beat` (the Celery processes of a Redis deployment), and the job context
+of every command."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 
 from espelho.cli_support import console, load_settings
 from espelho.config import Settings
+from espelho.db import Database
+from espelho.jobs.registry import JobContext
+
+
+@contextmanager
+def job_context() -> Iterator[JobContext]:
+    """Settings and a database for one command, disposed of when it ends."""
+    settings = load_settings()
+    database = Database(settings.database_url)
+    try:
+        yield JobContext(settings, database)
+    finally:
+        database.dispose()
 
 
 def _settings_for_celery() -> Settings:

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from espelho.config import Settings
 from espelho.logging_setup import get_logger
-from espelho.syncs.exclusive import orphan_silence_s
 
 log = get_logger(__name__)
 
@@ -41,8 +40,11 @@ def cron_fields(expression: str) -> list[str]:
 
 def schedule_entries(settings: Settings) -> list[ScheduleEntry]:
     # Crashed runs are swept every heartbeat interval, so one is marked ERRO soon after its lock expires.
-    entries = [ScheduleEntry("syncs.reap_stale", "syncs.reap_stale", str(orphan_silence_s(settings))),
+    entries = [ScheduleEntry("syncs.reap_stale", "syncs.reap_stale", str(settings.sync_heartbeat_s)),
                ScheduleEntry("acessorias.calcular_metricas_diarias", "acessorias.calcular_metricas_diarias",
+                             settings.schedule_metricas_diarias),
+               # No order against the metrics job: the report computes any figure the cache lacks.
+               ScheduleEntry("relatorios.guardar_relatorio_do_dia", "relatorios.guardar_relatorio_do_dia",
                              settings.schedule_metricas_diarias)]
     # Without a token every incremental run would only record an error.
     if settings.acessorias_token is not None and settings.acessorias_token.get_secret_value():
