@@ -217,7 +217,7 @@ def test_every_surface_gives_the_same_number(
 
     def reply(text: str, wamid: str) -> str:
         say(api, PHONE, text, wamid)
-        return graph.sent()[-1]["text"]["body"]
+        return graph.sent()[-1]["payload"]["text"]["body"]
 
     resumo_wa = reply("resumo", "wamid.R")
     assert f"Resumo {atual}" in resumo_wa

@@ -80,8 +80,9 @@ def test_alerts_go_once_as_a_template_and_stop_after_parar(
     item = first["itens"][0]
     # overdue, band 3 (2 days), band 7 (6 days), a contract in the 30-day band, a failed sync (ADMIN)
     assert item["alertas"] == 5
-    assert item["resumo"] == ("1 obrigação atrasada; 1 obrigação vence em até 3 dias; "
-                              "1 obrigação vence em até 7 dias; 1 contrato termina em até 30 dias; "
+    # Every due-soon band counts as "vencem em até 7 dias": the window of `semana`.
+    assert item["resumo"] == ("1 obrigação atrasada; 2 obrigações vencem em até 7 dias; "
+                              "1 contrato termina em até 30 dias; "
                               "1 sincronização falhou")
     [sent] = graph.sent()
     assert sent["to"] == PHONE and sent["type"] == "template"
@@ -99,7 +100,7 @@ def test_alerts_go_once_as_a_template_and_stop_after_parar(
     with database.session() as session:
         session.add(Obrigacao(chave="test:nova", empresa_id=empresa_id, tipo="FGTS", status="Pendente",
                               data_vencimento=frozen_day + timedelta(days=1), sincronizada_em=now_utc()))
-    assert _alertas(cli)["itens"][0]["resumo"] == "1 obrigação vence em até 1 dia"
+    assert _alertas(cli)["itens"][0]["resumo"] == "1 obrigação vence em até 7 dias"
     with database.session() as session:
         session.add(Obrigacao(chave="test:outra", empresa_id=empresa_id, tipo="ISS", status="Pendente",
                               data_vencimento=frozen_day + timedelta(days=1), sincronizada_em=now_utc()))
@@ -155,5 +156,5 @@ def test_atrasadas_and_semana_list_what_the_alerts_announce(
     atrasadas, semana = (s["payload"]["text"]["body"] for s in graph.sent()[-2:])
     overdue = today - timedelta(days=3)
     assert atrasadas == f"*1 obrigação atrasada*\n• {overdue:%d/%m} DAS-atrasada — Mercado Bom Preço"
-    assert semana.startswith("*2 obrigações vencem nos próximos 7 dias*\n• ")
+    assert semana.startswith("*2 obrigações vencem em até 7 dias*\n• ")
     assert "DAS-dois" in semana and "DAS-seis" in semana and "DAS-longe" not in semana

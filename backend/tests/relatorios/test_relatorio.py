@@ -33,7 +33,7 @@ SHEETS = ["Resumo", "Processos em aberto", "Obrigações", "Contratos a vencer",
 
 def _open_total(api: TestClient, competencia: str) -> int:
     metricas = api.get(f"{API}/dashboard/metricas", params={"competencia": competencia}).json()
-    return metricas["total_processos"] - metricas["concluidos"]
+    return metricas["abertos"]
 
 
 def test_cli_writes_the_report_workbook(
@@ -75,7 +75,9 @@ def test_cli_writes_the_report_workbook(
     for row in range(2, obrigacoes.max_row + 1):
         vencimento = obrigacoes.cell(row=row, column=2).value
         assert isinstance(vencimento, datetime) and vencimento.date() <= limite
-        assert obrigacoes.cell(row=row, column=8).value is None  # not delivered
+        header = [c.value for c in obrigacoes[1]]
+        assert obrigacoes.cell(row=row, column=header.index("Entrega") + 1).value is None  # not delivered
+        assert obrigacoes.cell(row=row, column=header.index("Situação") + 1).value in ("Atrasada", "A vencer")
     contratos = book["Contratos a vencer"]
     bands = {contratos.cell(row=r, column=1).value for r in range(2, contratos.max_row + 1)}
     assert bands == {"Até 30 dias", "31 a 60 dias", "61 a 90 dias"}

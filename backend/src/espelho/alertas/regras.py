@@ -87,8 +87,7 @@ def resumo(alertas: Sequence[Alerta]) -> str:
         partes.append(_plural(n, f"obrigação vence {prazo}", f"obrigações vencem {prazo}"))
     for banda in contratos.FAIXAS_VIGENCIA:
         if n := counts.get(f"contrato:{banda}"):
-            faixa = contratos.rotulo_faixa(banda)
-            faixa = faixa if faixa.startswith("até") else f"em {faixa}"
+            faixa = f"em {contratos.rotulo_faixa(banda)}"
             partes.append(_plural(n, f"contrato termina {faixa}", f"contratos terminam {faixa}"))
     if n := counts.get("sync"):
         partes.append(_plural(n, "sincronização falhou", "sincronizações falharam"))

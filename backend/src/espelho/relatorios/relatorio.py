@@ -102,8 +102,8 @@ def escrever(session: Session, competencia: Competencia, path: str) -> dict[str,
             f"Competência {competencia} — situação em {hoje:%d/%m/%Y} "
             f"(gerado em {now_sao_paulo():%d/%m/%Y %H:%M})"
         )
-        resumo.tabela(HOJE, _hoje_linhas(queries.resumo(session, hoje)))
         resumo.tabela(RESUMO, _resumo_linhas(metrics.dashboard_metricas(session, competencia)))
+        resumo.tabela(HOJE, _hoje_linhas(queries.resumo(session, hoje)))
         resumo.tabela(REGIMES, metrics.dashboard_regimes(session, competencia)["items"])
 
         abertos = queries.processos_select(session, ProcessoFiltros(competencia=competencia, aberto=True),
