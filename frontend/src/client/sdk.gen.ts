@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, CriarCodigoData, CriarCodigoErrors, CriarCodigoResponses, DashboardGargalosData, DashboardGargalosErrors, DashboardGargalosResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardResponsaveisData, DashboardResponsaveisErrors, DashboardResponsaveisResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, DownloadRelatorioData, DownloadRelatorioErrors, DownloadRelatorioResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, HistoricoDoProcessoData, HistoricoDoProcessoErrors, HistoricoDoProcessoResponses, ListAlteracoesData, ListAlteracoesErrors, ListAlteracoesResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListMensagensData, ListMensagensErrors, ListMensagensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListRelatoriosData, ListRelatoriosErrors, ListRelatoriosResponses, ListUasgsData, ListUasgsErrors, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeErrors, MeResponses, MeuVinculoData, MeuVinculoErrors, MeuVinculoResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, ReceberWebhookData, ReceberWebhookErrors, ReceberWebhookResponses, RegrasData, RegrasErrors, RegrasResponses, RelatorioDaCompetenciaData, RelatorioDaCompetenciaErrors, RelatorioDaCompetenciaResponses, RemoverVinculoData, RemoverVinculoErrors, RemoverVinculoResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, UpdateVinculoData, UpdateVinculoErrors, UpdateVinculoResponses, VencidosData, VencidosErrors, VencidosResponses, VerificarWebhookData, VerificarWebhookErrors, VerificarWebhookResponses } from './types.gen';
+import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, CriarCodigoData, CriarCodigoErrors, CriarCodigoResponses, DashboardGargalosData, DashboardGargalosErrors, DashboardGargalosResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardResponsaveisData, DashboardResponsaveisErrors, DashboardResponsaveisResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, DownloadRelatorioData, DownloadRelatorioErrors, DownloadRelatorioResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, HistoricoDoProcessoData, HistoricoDoProcessoErrors, HistoricoDoProcessoResponses, ListAlteracoesData, ListAlteracoesErrors, ListAlteracoesResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListMensagensData, ListMensagensErrors, ListMensagensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListRelatoriosData, ListRelatoriosErrors, ListRelatoriosResponses, ListUasgsData, ListUasgsErrors, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeErrors, MeResponses, MeuVinculoData, MeuVinculoErrors, MeuVinculoResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, ReceberWebhookData, ReceberWebhookErrors, ReceberWebhookResponses, RegrasData, RegrasErrors, RegrasResponses, RelatorioDaCompetenciaData, RelatorioDaCompetenciaErrors, RelatorioDaCompetenciaResponses, RemoverVinculoData, RemoverVinculoErrors, RemoverVinculoResponses, ResumoData, ResumoErrors, ResumoResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, UpdateVinculoData, UpdateVinculoErrors, UpdateVinculoResponses, VencidosData, VencidosErrors, VencidosResponses, VerificarWebhookData, VerificarWebhookErrors, VerificarWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -115,33 +115,6 @@ export const regras = <ThrowOnError extends boolean = false>(options?: Options<R
 });
 
 /**
- * Sync Manual
- *
- * Start an Acessórias sync (FULL or INCREMENTAL) in the background. A FULL sync resumes an interrupted
- * one unless `restart` is true.
- */
-export const syncManual = <ThrowOnError extends boolean = false>(options: Options<SyncManualData, ThrowOnError>) => (options.client ?? client).post<SyncManualResponses, SyncManualErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/sync/manual/',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Sync Contratos
- *
- * Start the base sync of a UASG's contracts in the background.
- */
-export const syncContratos = <ThrowOnError extends boolean = false>(options: Options<SyncContratosData, ThrowOnError>) => (options.client ?? client).post<SyncContratosResponses, SyncContratosErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/contratos/sync/',
-    ...options
-});
-
-/**
  * Sync Status
  *
  * What is running now, and how the last run of every upstream scope ended.
@@ -158,6 +131,17 @@ export const syncStatus = <ThrowOnError extends boolean = false>(options?: Optio
 export const syncHistory = <ThrowOnError extends boolean = false>(options?: Options<SyncHistoryData, ThrowOnError>) => (options?.client ?? client).get<SyncHistoryResponses, SyncHistoryErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/sync/history/',
+    ...options
+});
+
+/**
+ * Sync Contratos
+ *
+ * Start the base sync of a UASG's contracts in the background.
+ */
+export const syncContratos = <ThrowOnError extends boolean = false>(options: Options<SyncContratosData, ThrowOnError>) => (options.client ?? client).post<SyncContratosResponses, SyncContratosErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/contratos/sync/',
     ...options
 });
 
@@ -271,6 +255,22 @@ export const sincronizarAba = <ThrowOnError extends boolean = false>(options: Op
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/contratos/{id}/sincronizar/{aba}/',
     ...options
+});
+
+/**
+ * Sync Manual
+ *
+ * Start an Acessórias sync (FULL or INCREMENTAL) in the background. A FULL sync resumes an interrupted
+ * one unless `restart` is true.
+ */
+export const syncManual = <ThrowOnError extends boolean = false>(options: Options<SyncManualData, ThrowOnError>) => (options.client ?? client).post<SyncManualResponses, SyncManualErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/sync/manual/',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -408,6 +408,18 @@ export const listAlteracoes = <ThrowOnError extends boolean = false>(options?: O
 });
 
 /**
+ * Resumo
+ *
+ * The office as of today, over every competência: open processos, and the obligations by situação
+ * (the numbers the WhatsApp commands, the alerts and the lists' `situacao`/`aberto` filters give).
+ */
+export const resumo = <ThrowOnError extends boolean = false>(options?: Options<ResumoData, ThrowOnError>) => (options?.client ?? client).get<ResumoResponses, ResumoErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/resumo/',
+    ...options
+});
+
+/**
  * Dashboard Metricas
  *
  * Totals of one competência (all of them without `competencia`) and the change against the previous.
@@ -437,6 +449,31 @@ export const dashboardRegimes = <ThrowOnError extends boolean = false>(options?:
 export const dashboardTimeline = <ThrowOnError extends boolean = false>(options?: Options<DashboardTimelineData, ThrowOnError>) => (options?.client ?? client).get<DashboardTimelineResponses, DashboardTimelineErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/dashboard/timeline/',
+    ...options
+});
+
+/**
+ * Dashboard Responsaveis
+ *
+ * Per person Acessórias names as step or delivery responsável: pending and concluded passos of the
+ * competência's processes; pending and delivered obligations of the competência, and their overdue
+ * obligations of any competência as of today.
+ */
+export const dashboardResponsaveis = <ThrowOnError extends boolean = false>(options?: Options<DashboardResponsaveisData, ThrowOnError>) => (options?.client ?? client).get<DashboardResponsaveisResponses, DashboardResponsaveisErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/dashboard/responsaveis/',
+    ...options
+});
+
+/**
+ * Dashboard Gargalos
+ *
+ * The passos where the competência's open processes stand (their first pending step), with the
+ * median days since each process last changed upstream.
+ */
+export const dashboardGargalos = <ThrowOnError extends boolean = false>(options?: Options<DashboardGargalosData, ThrowOnError>) => (options?.client ?? client).get<DashboardGargalosResponses, DashboardGargalosErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/dashboard/gargalos/',
     ...options
 });
 
@@ -522,30 +559,6 @@ export const criarCodigo = <ThrowOnError extends boolean = false>(options?: Opti
 export const listMensagens = <ThrowOnError extends boolean = false>(options?: Options<ListMensagensData, ThrowOnError>) => (options?.client ?? client).get<ListMensagensResponses, ListMensagensErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/whatsapp/mensagens/',
-    ...options
-});
-
-/**
- * Dashboard Responsaveis
- *
- * Per person Acessórias names as step or delivery responsável: pending and concluded passos of the
- * competência's processes; pending, overdue and delivered obligations of the competência.
- */
-export const dashboardResponsaveis = <ThrowOnError extends boolean = false>(options?: Options<DashboardResponsaveisData, ThrowOnError>) => (options?.client ?? client).get<DashboardResponsaveisResponses, DashboardResponsaveisErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/dashboard/responsaveis/',
-    ...options
-});
-
-/**
- * Dashboard Gargalos
- *
- * The passos where the competência's open processes stand (their first pending step), with the
- * median days since each process last changed upstream.
- */
-export const dashboardGargalos = <ThrowOnError extends boolean = false>(options?: Options<DashboardGargalosData, ThrowOnError>) => (options?.client ?? client).get<DashboardGargalosResponses, DashboardGargalosErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
-    url: '/api/v1/dashboard/gargalos/',
     ...options
 });
 

@@ -249,13 +249,13 @@ export type CargaResponsavel = {
     /**
      * Obrigacoes Pendentes
      *
-     * Obligations of the competência not delivered yet
+     * Obligations of the competência pending (atrasada or a_vencer; a dispensada is in no count)
      */
     obrigacoes_pendentes: number;
     /**
      * Obrigacoes Atrasadas
      *
-     * Pending obligations whose deadline is before today
+     * Overdue obligations as of today, of ANY competência
      */
     obrigacoes_atrasadas: number;
     /**
@@ -717,7 +717,7 @@ export type DashboardGargalos = {
     /**
      * Em Andamento
      *
-     * Open processes (Em andamento) of the competência
+     * Open processes of the competência (not Concluído, Desistência or Excluído: regras)
      */
     em_andamento: number;
     /**
@@ -757,7 +757,15 @@ export type DashboardMetricas = {
      */
     concluidos: number;
     /**
+     * Abertos
+     *
+     * Open processos: not Concluído, Desistência or Excluído (regras)
+     */
+    abertos: number;
+    /**
      * Em Andamento
+     *
+     * Processos with the status "Em andamento" (one kind of open)
      */
     em_andamento: number;
     /**
@@ -1603,8 +1611,16 @@ export type ObrigacaoOut = {
     categoria: string | null;
     /**
      * Status
+     *
+     * The upstream's label, raw (a snapshot: see situacao)
      */
     status: string | null;
+    /**
+     * Situacao
+     *
+     * As of today (GET /api/v1/regras): entregue (a delivery date), dispensada (a Dispensada label and no delivery date), atrasada (not delivered and due before today, whatever the label) or a_vencer (due today or later, or no deadline)
+     */
+    situacao: 'entregue' | 'dispensada' | 'atrasada' | 'a_vencer';
     /**
      * Competencia
      */
@@ -1653,6 +1669,42 @@ export type ObrigacaoOut = {
      * Sincronizada Em
      */
     sincronizada_em: string;
+};
+
+/**
+ * ObrigacoesResumo
+ */
+export type ObrigacoesResumo = {
+    /**
+     * Atrasadas
+     *
+     * Not delivered nor dispensada, due before today (any competência)
+     */
+    atrasadas: number;
+    /**
+     * Vencem 7 Dias
+     *
+     * Pending and due from today to today + 7 days
+     */
+    vencem_7_dias: number;
+    /**
+     * Pendentes
+     *
+     * atrasadas + a_vencer
+     */
+    pendentes: number;
+    /**
+     * Dispensadas
+     *
+     * A Dispensada label and no delivery date: in no other total
+     */
+    dispensadas: number;
+    /**
+     * Entregues
+     *
+     * With a delivery date
+     */
+    entregues: number;
 };
 
 /**
@@ -2352,6 +2404,36 @@ export type RegimeMetricas = {
  */
 export type Regras = {
     /**
+     * Data
+     *
+     * Today in America/Sao_Paulo: the day every situação refers to
+     */
+    data: string;
+    /**
+     * Competencia Atual
+     *
+     * MM/YYYY: the competência every page, command and report opens on (the previous month: in month M+1 the office works on competência M)
+     */
+    competencia_atual: string;
+    /**
+     * Obrigacao Situacoes
+     *
+     * entregue (a delivery date), dispensada (a Dispensada label, no delivery date: in no total), atrasada (not delivered, due before today whatever the label), a_vencer, and the filter pendente (atrasada + a_vencer)
+     */
+    obrigacao_situacoes: Array<SituacaoRegra>;
+    /**
+     * Vencem Dias
+     *
+     * The window of "vencem em N dias": due from today to today + N
+     */
+    vencem_dias: number;
+    /**
+     * Processo Fechado
+     *
+     * Statuses that close a processo (compared ignoring case and accents); every other one is open
+     */
+    processo_fechado: Array<string>;
+    /**
      * Contratos Proximos Vencer Dias
      *
      * Default window of the contracts ending soon
@@ -2405,6 +2487,31 @@ export type RelatorioOut = {
      * Gerado Em
      */
     gerado_em: string;
+};
+
+/**
+ * Resumo
+ */
+export type Resumo = {
+    /**
+     * Data
+     *
+     * Today in America/Sao_Paulo: the day the situações refer to
+     */
+    data: string;
+    /**
+     * Competencia
+     *
+     * MM/YYYY: the current competência (the previous month), where every page opens; the figures cover every competência
+     */
+    competencia: string;
+    /**
+     * Processos Abertos
+     *
+     * Not removed and not Concluído, Desistência or Excluído
+     */
+    processos_abertos: number;
+    obrigacoes: ObrigacoesResumo;
 };
 
 /**
@@ -2485,6 +2592,24 @@ export type SincronizacaoOut = {
      * Where a running run is (null once ended)
      */
     progresso?: Progresso | null;
+};
+
+/**
+ * SituacaoRegra
+ */
+export type SituacaoRegra = {
+    /**
+     * Valor
+     *
+     * What the obrigações `situacao` filter takes
+     */
+    valor: 'entregue' | 'dispensada' | 'atrasada' | 'a_vencer' | 'pendente';
+    /**
+     * Rotulo
+     *
+     * What the web app, the exports and the report call it
+     */
+    rotulo: string;
 };
 
 /**
@@ -3594,99 +3719,6 @@ export type RegrasResponses = {
 
 export type RegrasResponse = RegrasResponses[keyof RegrasResponses];
 
-export type SyncManualData = {
-    body: ManualSyncRequest;
-    path?: never;
-    query?: never;
-    url: '/api/v1/sync/manual/';
-};
-
-export type SyncManualErrors = {
-    /**
-     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
-     */
-    401: ErrorOut;
-    /**
-     * The signed-in user's role may not do this
-     */
-    403: ErrorOut;
-    /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
-     */
-    409: ErrorOut;
-    /**
-     * Request body larger than ESPELHO_MAX_BODY_BYTES
-     */
-    413: ErrorOut;
-    /**
-     * Invalid parameters or body
-     */
-    422: ValidationErrorOut;
-    /**
-     * The upstream (or the job queue) is unavailable or throttling
-     */
-    503: UpstreamErrorOut;
-};
-
-export type SyncManualError = SyncManualErrors[keyof SyncManualErrors];
-
-export type SyncManualResponses = {
-    /**
-     * Successful Response
-     */
-    202: SyncAccepted;
-};
-
-export type SyncManualResponse = SyncManualResponses[keyof SyncManualResponses];
-
-export type SyncContratosData = {
-    body?: never;
-    path?: never;
-    query: {
-        /**
-         * Uasg
-         *
-         * UASG code (6 digits)
-         */
-        uasg: string;
-    };
-    url: '/api/contratos/sync/';
-};
-
-export type SyncContratosErrors = {
-    /**
-     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
-     */
-    401: ErrorOut;
-    /**
-     * The signed-in user's role may not do this
-     */
-    403: ErrorOut;
-    /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
-     */
-    409: ErrorOut;
-    /**
-     * Invalid parameters or body
-     */
-    422: ValidationErrorOut;
-    /**
-     * The upstream (or the job queue) is unavailable or throttling
-     */
-    503: UpstreamErrorOut;
-};
-
-export type SyncContratosError = SyncContratosErrors[keyof SyncContratosErrors];
-
-export type SyncContratosResponses = {
-    /**
-     * Successful Response
-     */
-    202: SyncAccepted;
-};
-
-export type SyncContratosResponse = SyncContratosResponses[keyof SyncContratosResponses];
-
 export type SyncStatusData = {
     body?: never;
     path?: never;
@@ -3786,6 +3818,54 @@ export type SyncHistoryResponses = {
 };
 
 export type SyncHistoryResponse = SyncHistoryResponses[keyof SyncHistoryResponses];
+
+export type SyncContratosData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Uasg
+         *
+         * UASG code (6 digits)
+         */
+        uasg: string;
+    };
+    url: '/api/contratos/sync/';
+};
+
+export type SyncContratosErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
+};
+
+export type SyncContratosError = SyncContratosErrors[keyof SyncContratosErrors];
+
+export type SyncContratosResponses = {
+    /**
+     * Successful Response
+     */
+    202: SyncAccepted;
+};
+
+export type SyncContratosResponse = SyncContratosResponses[keyof SyncContratosResponses];
 
 export type ListContratosData = {
     body?: never;
@@ -4510,6 +4590,51 @@ export type SincronizarAbaResponses = {
 
 export type SincronizarAbaResponse = SincronizarAbaResponses[keyof SincronizarAbaResponses];
 
+export type SyncManualData = {
+    body: ManualSyncRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/sync/manual/';
+};
+
+export type SyncManualErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     */
+    409: ErrorOut;
+    /**
+     * Request body larger than ESPELHO_MAX_BODY_BYTES
+     */
+    413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
+};
+
+export type SyncManualError = SyncManualErrors[keyof SyncManualErrors];
+
+export type SyncManualResponses = {
+    /**
+     * Successful Response
+     */
+    202: SyncAccepted;
+};
+
+export type SyncManualResponse = SyncManualResponses[keyof SyncManualResponses];
+
 export type ListProcessosData = {
     body?: never;
     path?: never;
@@ -4556,6 +4681,12 @@ export type ListProcessosData = {
          * Also list processes a full sweep no longer saw
          */
         incluir_removidos?: boolean;
+        /**
+         * Aberto
+         *
+         * true: open processos (not Concluído, Desistência or Excluído, ignoring case and accents); false: the closed ones (GET /api/v1/regras)
+         */
+        aberto?: boolean | null;
         /**
          * Formato
          *
@@ -5172,6 +5303,12 @@ export type ObrigacoesDoVencimentoData = {
          */
         empresa?: string | null;
         /**
+         * Situacao
+         *
+         * The obligations' situação as of today: entregue, dispensada, atrasada, a_vencer, or pendente (atrasada + a_vencer); GET /api/v1/regras
+         */
+        situacao?: 'entregue' | 'dispensada' | 'atrasada' | 'a_vencer' | 'pendente' | null;
+        /**
          * Ordering
          *
          * A field name; prefix '-' for descending
@@ -5261,6 +5398,12 @@ export type ListObrigacoesData = {
          * Due on or before (YYYY-MM-DD)
          */
         ate?: string | null;
+        /**
+         * Situacao
+         *
+         * The obligations' situação as of today: entregue, dispensada, atrasada, a_vencer, or pendente (atrasada + a_vencer); GET /api/v1/regras
+         */
+        situacao?: 'entregue' | 'dispensada' | 'atrasada' | 'a_vencer' | 'pendente' | null;
         /**
          * Ordering
          *
@@ -5370,6 +5513,31 @@ export type ListAlteracoesResponses = {
 };
 
 export type ListAlteracoesResponse = ListAlteracoesResponses[keyof ListAlteracoesResponses];
+
+export type ResumoData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/resumo/';
+};
+
+export type ResumoErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+};
+
+export type ResumoError = ResumoErrors[keyof ResumoErrors];
+
+export type ResumoResponses = {
+    /**
+     * Successful Response
+     */
+    200: Resumo;
+};
+
+export type ResumoResponse = ResumoResponses[keyof ResumoResponses];
 
 export type DashboardMetricasData = {
     body?: never;
@@ -5496,6 +5664,78 @@ export type DashboardTimelineResponses = {
 };
 
 export type DashboardTimelineResponse = DashboardTimelineResponses[keyof DashboardTimelineResponses];
+
+export type DashboardResponsaveisData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+    };
+    url: '/api/v1/dashboard/responsaveis/';
+};
+
+export type DashboardResponsaveisErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+};
+
+export type DashboardResponsaveisError = DashboardResponsaveisErrors[keyof DashboardResponsaveisErrors];
+
+export type DashboardResponsaveisResponses = {
+    /**
+     * Successful Response
+     */
+    200: DashboardResponsaveis;
+};
+
+export type DashboardResponsaveisResponse = DashboardResponsaveisResponses[keyof DashboardResponsaveisResponses];
+
+export type DashboardGargalosData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Competencia
+         *
+         * MM/YYYY (also MM-YYYY or YYYY-MM)
+         */
+        competencia?: string | null;
+    };
+    url: '/api/v1/dashboard/gargalos/';
+};
+
+export type DashboardGargalosErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+};
+
+export type DashboardGargalosError = DashboardGargalosErrors[keyof DashboardGargalosErrors];
+
+export type DashboardGargalosResponses = {
+    /**
+     * Successful Response
+     */
+    200: DashboardGargalos;
+};
+
+export type DashboardGargalosResponse = DashboardGargalosResponses[keyof DashboardGargalosResponses];
 
 export type VerificarWebhookData = {
     body?: never;
@@ -5776,78 +6016,6 @@ export type ListMensagensResponses = {
 };
 
 export type ListMensagensResponse = ListMensagensResponses[keyof ListMensagensResponses];
-
-export type DashboardResponsaveisData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Competencia
-         *
-         * MM/YYYY (also MM-YYYY or YYYY-MM)
-         */
-        competencia?: string | null;
-    };
-    url: '/api/v1/dashboard/responsaveis/';
-};
-
-export type DashboardResponsaveisErrors = {
-    /**
-     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
-     */
-    401: ErrorOut;
-    /**
-     * Invalid parameters or body
-     */
-    422: ValidationErrorOut;
-};
-
-export type DashboardResponsaveisError = DashboardResponsaveisErrors[keyof DashboardResponsaveisErrors];
-
-export type DashboardResponsaveisResponses = {
-    /**
-     * Successful Response
-     */
-    200: DashboardResponsaveis;
-};
-
-export type DashboardResponsaveisResponse = DashboardResponsaveisResponses[keyof DashboardResponsaveisResponses];
-
-export type DashboardGargalosData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Competencia
-         *
-         * MM/YYYY (also MM-YYYY or YYYY-MM)
-         */
-        competencia?: string | null;
-    };
-    url: '/api/v1/dashboard/gargalos/';
-};
-
-export type DashboardGargalosErrors = {
-    /**
-     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
-     */
-    401: ErrorOut;
-    /**
-     * Invalid parameters or body
-     */
-    422: ValidationErrorOut;
-};
-
-export type DashboardGargalosError = DashboardGargalosErrors[keyof DashboardGargalosErrors];
-
-export type DashboardGargalosResponses = {
-    /**
-     * Successful Response
-     */
-    200: DashboardGargalos;
-};
-
-export type DashboardGargalosResponse = DashboardGargalosResponses[keyof DashboardGargalosResponses];
 
 export type ListRelatoriosData = {
     body?: never;

@@ -30,7 +30,7 @@ const envelope = (items: unknown[]) => ({ items, total: items.length, page: 1, p
 
 describe('dashboard', () => {
   const metricas = {
-    competencia: '11/2026', regime: null, total_processos: 1234, concluidos: 617, em_andamento: 617, taxa_conclusao: 50,
+    competencia: '11/2026', regime: null, total_processos: 1234, concluidos: 617, abertos: 617, em_andamento: 617, taxa_conclusao: 50,
     media_conclusao: 70, media_dias: 11.75, total_empresas: 30, competencia_anterior: '10/2026',
     variacao: {
       total_processos: { anterior: 1000, diferenca: 234, percentual: 23.4 },
