@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     access_token_expire_minutes: int = 480
     login_max_failures: int = 5
     login_lockout_s: float = 30.0
+    # Password hashes (19 MiB each) computed at once per API process; past it a login waits up to
+    # password_hash_wait_s for a turn, then gets 429. Bounds the memory a burst of logins can take.
+    password_hash_concurrency: int = Field(default=2, ge=1)
+    password_hash_wait_s: float = Field(default=5.0, ge=0)
 
     # Background jobs (Celery when redis_url is set, in-process threads otherwise).
     # Keys of locks, and the Celery queue, are prefixed so several deployments/test runs share one Redis.

@@ -20,7 +20,7 @@ from espelho.acessorias.router import router as acessorias_router
 from espelho.api import BodySizeLimit, error_response
 from espelho.auth.deps import authenticate
 from espelho.auth.router import router as auth_router
-from espelho.auth.security import secret_key_problem
+from espelho.auth.security import PasswordSlots, secret_key_problem
 from espelho.config import Settings
 from espelho.contratos.router import router as contratos_router
 from espelho.db import Database
@@ -116,6 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Operation ids are the route functions' names: short, stable names in the generated web client.
         generate_unique_id_function=_operation_id,
     )
+    # Made here, not on first use: two racing requests must never build two semaphores.
+    app.state.password_slots = PasswordSlots(settings.password_hash_concurrency,
+                                             settings.password_hash_wait_s)
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health_router)

@@ -1,29 +1,34 @@
-"""Passwords (argon2), access tokens (JWT, HS256) and login throttling."""
+"""Passwords (argon2id), access tokens (JWT, HS256), login throttling and the bound on concurrent hashes."""
 
 from __future__ import annotations
 
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import jwt
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
 
 from espelho.clock import now_utc
 from espelho.config import INSECURE_DEFAULT_SECRET, Settings
-from espelho.errors import InvalidInput
+from espelho.errors import InvalidInput, TooManyRequests
 
 ROLES = ("ADMIN", "MANAGER", "USER")
 ALGORITHM = "HS256"
 MIN_SECRET_LENGTH = 32
 
-_hasher = PasswordHasher()
+# argon2id with one of OWASP's recommended settings (19 MiB, 2 passes, 1 lane): each hash holds 19 MiB
+# while it runs, where argon2-cffi's default (64 MiB) let a burst of logins exhaust a 512 MB instance.
+# Hashes made with other parameters are upgraded at their user's next successful login.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_len=32, salt_len=16,
+                         type=Type.ID)
 # Verifying against this when the email is unknown keeps both paths equally slow (no user enumeration).
 _DUMMY_HASH = _hasher.hash("espelho-no-such-user")
 
@@ -37,6 +42,37 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """The hash was made with other parameters than today's (an older default): hash the password again."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+class PasswordSlots:
+    """At most `size` password hashes (or checks) at once in this process, so a burst of logins (right
+    or wrong passwords cost the same) holds at most `size` × 19 MiB. Past the bound a caller waits up to
+    `wait_s` for a slot, then gets 429 with Retry-After: the waiting requests hold no hash memory."""
+
+    RETRY_AFTER_S = 1
+
+    def __init__(self, size: int, wait_s: float) -> None:
+        self.size = size
+        self.wait_s = wait_s
+        self._slots = threading.BoundedSemaphore(size)
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self.wait_s):
+            raise TooManyRequests("too many sign-ins at once; try again in a moment",
+                                  retry_after_s=self.RETRY_AFTER_S)
+        try:
+            yield
+        finally:
+            self._slots.release()
 
 
 def normalize_email(email: str) -> str:

@@ -8,7 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from espelho.auth.models import Usuario
-from espelho.auth.security import hash_password, normalize_email, normalize_role, verify_password
+from espelho.auth.security import (
+    hash_password,
+    needs_rehash,
+    normalize_email,
+    normalize_role,
+    verify_password,
+)
 from espelho.clock import now_utc
 from espelho.errors import Conflict, InvalidInput
 
@@ -32,11 +38,14 @@ def create_user(session: Session, *, email: str, password: str, role: str = "USE
 
 
 def authenticate_user(session: Session, email: str, password: str) -> Usuario | None:
-    """The active user with these credentials (and `ultimo_acesso` stamped), or None."""
+    """The active user with these credentials (and `ultimo_acesso` stamped), or None. A hash made with
+    older parameters is replaced by one with today's (same password: the user's tokens stay valid)."""
     user = find_by_email(session, email)
     ok = verify_password(password, user.senha_hash if user is not None else None)
     if user is None or not ok or not user.ativo:
         return None
+    if needs_rehash(user.senha_hash):
+        user.senha_hash = hash_password(password)
     user.ultimo_acesso = now_utc()
     session.flush()
     return user
