@@ -43,7 +43,8 @@ def schedule_entries(settings: Settings) -> list[ScheduleEntry]:
     # Crashed runs are swept every heartbeat interval, so one is marked ERRO soon after its lock expires.
     entries = [ScheduleEntry("syncs.reap_stale", "syncs.reap_stale", str(orphan_silence_s(settings))),
                ScheduleEntry("acessorias.calcular_metricas_diarias", "acessorias.calcular_metricas_diarias",
-                             settings.schedule_metricas_diarias)]
+                             settings.schedule_metricas_diarias),
+               ScheduleEntry("retencao.aplicar", "retencao.aplicar", settings.schedule_retencao)]
     # Without a token every incremental run would only record an error.
     if settings.acessorias_token is not None and settings.acessorias_token.get_secret_value():
         entries.append(ScheduleEntry("acessorias.sync_incremental", "acessorias.sync_incremental",
