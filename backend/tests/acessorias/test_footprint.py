@@ -166,7 +166,15 @@ def test_the_migration_strips_stored_step_trees(kind: str, tmp_path: Path,
         names = index_names(database, "processos")
         assert not names & {"ix_processos_empresa_id", "ix_processos_competencia", "ix_processos_status",
                             "ix_processos_competencia_status"}
+        assert "ix_passos_processo_id_ordem" not in index_names(database, "passos")
+        assert index_names(database, "desdobramentos") & {"ix_desdobramentos_processo_id"} == set()
         assert "tamanhos_banco" in inspect(database.engine).get_table_names()
+        if kind == "postgresql":  # the trigram indexes no longer buffer inserts in a pending list
+            with database.engine.connect() as conn:
+                options = conn.execute(text(
+                    "SELECT reloptions FROM pg_class WHERE relname IN "
+                    "('ix_processos_nome_trgm', 'ix_processos_titulo_trgm')")).scalars()
+                assert list(options) == [["fastupdate=off"]] * 2
         database.dispose()
         migrate.downgrade(url, "20261129_10")
         database = Database(url)

@@ -103,12 +103,12 @@ def test_every_filter_and_ordering_uses_an_index(database: Database) -> None:
         check(
             "passos of a processo",
             select(Passo.id).where(Passo.processo_id == 3).order_by(Passo.ordem),
-            "ix_passos_processo_id_ordem",
+            "uq_passos_processo_id_caminho",
         )
         check(
             "desdobramentos of a processo",
             select(Desdobramento.id).where(Desdobramento.processo_id == 3).order_by(Desdobramento.ordem),
-            "ix_desdobramentos_processo_id",
+            "ix_desdobramentos_processo_id_ordem",
         )
         check(
             "empresas regime",

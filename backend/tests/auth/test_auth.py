@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -325,6 +328,26 @@ def test_an_old_parameter_hash_is_upgraded_at_the_next_successful_login(
     assert again.status_code == 200 and stored()[0] == upgraded  # already current: left alone
 
 
+@contextmanager
+def hashing_elsewhere(client: TestClient) -> Iterator[None]:
+    """Another request busy in the app's only hashing turn until the block ends."""
+    passwords = client.app.state.passwords  # type: ignore[attr-defined]
+    started, done = threading.Event(), threading.Event()
+
+    def busy() -> None:
+        started.set()
+        done.wait(30)
+
+    thread = threading.Thread(target=passwords.run, args=(busy,))
+    thread.start()
+    assert started.wait(10)
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(10)
+
+
 def test_logins_past_the_hash_bound_wait_then_get_429(settings: Settings, database: Database) -> None:
     from tests.helpers import create_user_with_token
 
@@ -332,8 +355,7 @@ def test_logins_past_the_hash_bound_wait_then_get_429(settings: Settings, databa
     create_user_with_token(database, bounded, "USER", email="fila@example.com")
     credentials = {"email": "fila@example.com", "password": "fixture-password-123"}
     with TestClient(create_app(bounded)) as client:
-        slots = client.app.state.password_slots  # type: ignore[attr-defined]
-        with slots.held():  # another request is hashing: the only slot is taken
+        with hashing_elsewhere(client):
             busy = client.post("/api/v1/auth/login", json=credentials)
             assert busy.status_code == 429, busy.text
             assert busy.json() == {"error": "too_many_requests",
@@ -343,9 +365,8 @@ def test_logins_past_the_hash_bound_wait_then_get_429(settings: Settings, databa
         assert client.post("/api/v1/auth/login", json=credentials).status_code == 200
     patient = bounded.model_copy(update={"password_hash_wait_s": 30.0})
     with TestClient(create_app(patient)) as client, ThreadPoolExecutor(1) as pool:
-        slots = client.app.state.password_slots  # type: ignore[attr-defined]
-        with slots.held():
+        with hashing_elsewhere(client):
             waiting = pool.submit(client.post, "/api/v1/auth/login", json=credentials)
             time.sleep(0.3)
-            assert not waiting.done()  # queued for the slot, not refused
+            assert not waiting.done()  # queued for the turn, not refused
         assert waiting.result(timeout=30).status_code == 200

@@ -143,7 +143,6 @@ class Desdobramento(Base):
     """A branch question (a `Desdobramento` step). Answered questions list only the taken branch."""
 
     __tablename__ = "desdobramentos"
-    __table_args__ = (Index("ix_desdobramentos_processo_id", "processo_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     passo_id: Mapped[int] = mapped_column(ForeignKey("passos.id", ondelete="CASCADE"), unique=True)

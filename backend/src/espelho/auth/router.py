@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 from datetime import datetime
 from typing import Literal
 
@@ -16,7 +15,7 @@ from espelho.api import Page as PageModel
 from espelho.auth import service
 from espelho.auth.deps import AdminDep, CurrentUserDep
 from espelho.auth.models import Usuario
-from espelho.auth.security import LoginThrottle, PasswordSlots, create_access_token
+from espelho.auth.security import BoundedPasswords, LoginThrottle, create_access_token
 from espelho.errors import NotFound, TooManyRequests, Unauthorized
 from espelho.logging_setup import get_logger
 from espelho.openapi import error_responses
@@ -73,9 +72,9 @@ def _throttle(request: Request, settings: SettingsDep) -> LoginThrottle:
     return throttle
 
 
-def _slots(request: Request) -> PasswordSlots:
-    slots: PasswordSlots = request.app.state.password_slots  # made with the app (main.py)
-    return slots
+def _passwords(request: Request) -> BoundedPasswords:
+    passwords: BoundedPasswords = request.app.state.passwords  # made with the app (main.py)
+    return passwords
 
 
 def _client_key(request: Request) -> str:
@@ -92,8 +91,7 @@ def login(body: LoginRequest, request: Request, session: SessionDep, settings: S
     wait = throttle.retry_after(*keys)
     if wait > 0:
         raise TooManyRequests("too many failed logins; try again later", retry_after_s=math.ceil(wait))
-    with _slots(request).held():
-        user = service.authenticate_user(session, body.email, body.password)
+    user = service.authenticate_user(session, body.email, body.password, _passwords(request))
     if user is None:
         throttle.failed(*keys)
         log.info("auth.login_failed", client=keys[1])
@@ -116,9 +114,8 @@ def list_usuarios(_: AdminDep, session: SessionDep, page: PageDep) -> PageModel[
 
 @router.post("/usuarios/", response_model=UsuarioOut, status_code=201, responses=error_responses(409, 429))
 def create_usuario(body: UsuarioCreate, request: Request, _: AdminDep, session: SessionDep) -> Usuario:
-    with _slots(request).held():
-        return service.create_user(session, email=body.email, password=body.password, role=body.role,
-                                   nome=body.nome)
+    return service.create_user(session, email=body.email, password=body.password, role=body.role,
+                               nome=body.nome, passwords=_passwords(request))
 
 
 def _get(session: SessionDep, usuario_id: int) -> Usuario:
@@ -139,8 +136,7 @@ def update_usuario(usuario_id: IdPath, body: UsuarioUpdate, request: Request, _:
                    session: SessionDep) -> Usuario:
     user = _get(session, usuario_id)
     changes = body.model_dump(exclude_unset=True)
-    with _slots(request).held() if body.password is not None else nullcontext():
-        service.update_user(session, user, **changes)
+    service.update_user(session, user, _passwords(request), **changes)
     return user
 
 
