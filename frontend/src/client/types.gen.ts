@@ -3303,7 +3303,7 @@ export type LoginErrors = {
      */
     422: ValidationErrorOut;
     /**
-     * Too many failed logins: retry after the Retry-After header's seconds
+     * Too many failed logins, or too many password checks at once: retry after the Retry-After header's seconds
      */
     429: ErrorOut;
 };
@@ -3418,6 +3418,10 @@ export type CreateUsuarioErrors = {
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
+    /**
+     * Too many failed logins, or too many password checks at once: retry after the Retry-After header's seconds
+     */
+    429: ErrorOut;
 };
 
 export type CreateUsuarioError = CreateUsuarioErrors[keyof CreateUsuarioErrors];
@@ -3556,6 +3560,10 @@ export type UpdateUsuarioErrors = {
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
+    /**
+     * Too many failed logins, or too many password checks at once: retry after the Retry-After header's seconds
+     */
+    429: ErrorOut;
 };
 
 export type UpdateUsuarioError = UpdateUsuarioErrors[keyof UpdateUsuarioErrors];
