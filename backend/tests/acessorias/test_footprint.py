@@ -182,3 +182,18 @@ def test_the_migration_strips_stored_step_trees(kind: str, tmp_path: Path,
         assert {"ix_processos_empresa_id", "ix_processos_competencia", "ix_processos_status"} <= names
         assert "hash_detalhe" not in {c["name"] for c in inspect(database.engine).get_columns("processos")}
         database.dispose()
+
+
+def test_a_month_opened_upstream_is_mirrored_by_the_incremental(
+    database: Database, settings: Settings, sim: SimControl
+) -> None:
+    """The simulator's new month (what bench_footprint.py simulates a year of) reaches the mirror."""
+    run_sync(database, settings, "FULL")
+    opened = sim.advance(months_opened=1)
+    empresas = sim.world()["empresas"]
+    # One process per template of each company's regime (1 to 3), and its obligations of the competência.
+    assert empresas <= len(opened["processes_created"]) <= 3 * empresas
+    assert empresas <= len(opened["deliveries_created"]) <= 3 * empresas
+    result = run_sync(database, settings, "INCREMENTAL")
+    assert result.novos == len(opened["processes_created"])
+    assert result.obrigacoes_novas == len(opened["deliveries_created"])
