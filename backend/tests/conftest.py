@@ -150,13 +150,14 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 @pytest.fixture
 def cli(settings: Settings) -> Callable[..., Result]:
-    """Run `espelho ARGS…` in-process with the test settings in its environment."""
+    """Run `espelho ARGS…` in-process with the test settings in its environment (`env=` overrides some)."""
     from espelho.cli import app
 
     runner = CliRunner()
-    env = settings_env(settings)
+    base = settings_env(settings)
 
-    def run(*args: str, **kwargs: Any) -> Result:
-        return runner.invoke(app, list(args), env={**os.environ, **env}, catch_exceptions=False, **kwargs)
+    def run(*args: str, env: dict[str, str] | None = None, **kwargs: Any) -> Result:
+        return runner.invoke(app, list(args), env={**os.environ, **base, **(env or {})},
+                             catch_exceptions=False, **kwargs)
 
     return run

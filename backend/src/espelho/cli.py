@@ -17,12 +17,14 @@ from espelho.config import Settings
 from espelho.contratos import cli as contratos_cli
 from espelho.jobs import cli as jobs_cli
 from espelho.relatorios import cli as relatorios_cli
+from espelho.retencao import cli as retencao_cli
 from espelho.whatsapp import cli as whatsapp_cli
 
 app = typer.Typer(help="Espelho: a fast local mirror of Comprasnet Contratos and Acessórias.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema, retention and size.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+retencao_cli.register(db_app)
 
 
 def _print_version(value: bool) -> None:

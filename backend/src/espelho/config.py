@@ -99,6 +99,18 @@ class Settings(BaseSettings):
     access_token_expire_minutes: int = 480
     login_max_failures: int = 5
     login_lockout_s: float = 30.0
+    # Password hashes (19 MiB each) computed at once per API process; past it a login waits up to
+    # password_hash_wait_s for a turn, then gets 429. Bounds the memory a burst of logins can take.
+    password_hash_concurrency: int = Field(default=2, ge=1)
+    password_hash_wait_s: float = Field(default=5.0, ge=0)
+
+    # Retention, applied daily (schedule_retencao) and by `espelho db prune`: change history and sync runs
+    # older than this many days are deleted (failed runs, and the last run of each scope, are kept).
+    retencao_alteracoes_dias: int = Field(default=400, ge=1)
+    retencao_sincronizacoes_dias: int = Field(default=90, ge=1)
+    # The database plan's size limit in MiB (a free plan's 500); `espelho db status` tells the months left
+    # at the last 30 days' growth. Unset: no quota.
+    db_quota_mb: float | None = Field(default=None, gt=0)
 
     # Background jobs (Celery when redis_url is set, in-process threads otherwise).
     # Keys of locks, and the Celery queue, are prefixed so several deployments/test runs share one Redis.
@@ -115,6 +127,8 @@ class Settings(BaseSettings):
     schedule_acessorias_incremental: str = "*/15 * * * *"
     schedule_metricas_diarias: str = "0 0 * * *"
     schedule_contratos_uasg: str = "0 3 * * *"
+    # Retention and the day's database size (after the 03:00 UASG syncs).
+    schedule_retencao: str = "30 3 * * *"
     # The WhatsApp alerts (runs only when WhatsApp is configured).
     schedule_alertas: str = "0 8 * * mon-fri"
     # UASG codes synced daily: comma-separated in the environment (ESPELHO_CONTRATOS_UASGS=160001,200999).
@@ -154,9 +168,9 @@ class Settings(BaseSettings):
                 raise ValueError(f"ESPELHO_CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com")
         return cleaned
 
-    @field_validator("metrics_token", mode="before")
+    @field_validator("metrics_token", "db_quota_mb", mode="before")
     @classmethod
-    def _blank_metrics_token_is_unset(cls, value: object) -> object:
+    def _blank_is_unset(cls, value: object) -> object:
         # Compose and platform dashboards pass an unset variable as "".
         return None if isinstance(value, str) and not value.strip() else value
 

@@ -103,6 +103,16 @@ class Database:
         self.engine.dispose()
 
 
+def database_size_bytes(engine: Engine) -> int:
+    """The database's size on disk: PostgreSQL's own figure (what a hosted plan's quota counts), or the
+    SQLite file's pages (its -wal file, folded back at checkpoints, is not counted)."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            return int(conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
+        pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
+        return pages * int(conn.exec_driver_sql("PRAGMA page_size").scalar_one())
+
+
 def contains_text(column: Any, text: str) -> ColumnElement[bool]:
     """Case-insensitive "`column` contains `text`": the one way every search builds its LIKE. The wildcards
     a user types (% and _) and the escape character match themselves, so `q=%` finds a literal percent

@@ -4,10 +4,10 @@ when it is set).
 The API, each Celery worker process and each CLI sync are separate processes, so /metrics answers from
 two places:
 
-- **The sync log, read at scrape time.** Runs by origem/tipo/status, their durations, rows changed,
-  upstream calls, runs in progress and the age of each scope's last success are aggregated from
-  `sincronizacoes`, which every process writes: right whichever process ran the sync. The rate-limit
-  window gauge reads the shared window (Redis or the database), so it covers every worker.
+- **The sync log and the database's size, read at scrape time.** Runs by origem/tipo/status, their
+  durations, rows changed, upstream calls, runs in progress and the age of each scope's last success are
+  aggregated from `sincronizacoes`, which every process writes: right whichever process ran the sync.
+  The rate-limit window gauge reads the shared window (Redis or the database), so it covers every worker.
 - **The counters of this process** (observability.py).
 """
 
@@ -30,7 +30,7 @@ from espelho import __version__
 from espelho.api import SessionDep, SlashOptionalRouter
 from espelho.clock import now_utc
 from espelho.config import Settings
-from espelho.db import Database
+from espelho.db import Database, database_size_bytes
 from espelho.errors import Unauthorized
 from espelho.logging_setup import get_logger
 from espelho.observability import SYNC_DURATION_BUCKETS, RequestMetricsMiddleware
@@ -61,6 +61,7 @@ class ScrapeCollector(Collector):
         yield from REGISTRY.collect()
         yield from sync_log_metrics(self.database)
         yield from ratelimit_window_metrics(self.settings, self.database)
+        yield from database_size_metrics(self.database)
 
 
 def sync_log_metrics(database: Database) -> list[Metric]:
@@ -137,6 +138,16 @@ def ratelimit_window_metrics(settings: Settings, database: Database | None = Non
         limit.add_metric([upstream], limiter.limit)
         window.add_metric([upstream], limiter.window_s)
     return [used, limit, window]
+
+
+def database_size_metrics(database: Database) -> list[Metric]:
+    size = GaugeMetricFamily("espelho_database_size_bytes", "Size of the database on disk "
+                             "(PostgreSQL's pg_database_size, or the SQLite file's pages)")
+    try:
+        size.add_metric([], database_size_bytes(database.engine))
+    except SQLAlchemyError as exc:  # the rest of the scrape is still worth answering
+        log.warning("metrics.database_size_unreadable", error=str(exc))
+    return [size]
 
 
 # --- the endpoint ---------------------------------------------------------------------------------------

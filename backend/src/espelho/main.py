@@ -20,7 +20,7 @@ from espelho.acessorias.router import router as acessorias_router
 from espelho.api import BodySizeLimit, error_response
 from espelho.auth.deps import authenticate
 from espelho.auth.router import router as auth_router
-from espelho.auth.security import secret_key_problem
+from espelho.auth.security import BoundedPasswords, secret_key_problem
 from espelho.config import Settings
 from espelho.contratos.router import router as contratos_router
 from espelho.db import Database
@@ -96,6 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(settings.log_level, settings.log_json)
         app.state.settings = settings
         app.state.database = Database(settings.database_url)
+        # One per app, made before any request: two racing requests must never build two bounds.
+        app.state.passwords = BoundedPasswords(settings.password_hash_concurrency,
+                                               settings.password_hash_wait_s)
         # Celery dispatch when Redis is set; otherwise background threads and the in-process schedule.
         app.state.jobs = start_background_jobs(settings, app.state.database)
         log.info("app.started", database=app.state.database.engine.url.render_as_string(hide_password=True))
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             app.state.jobs.shutdown()
+            app.state.passwords.shutdown()
             app.state.database.dispose()
 
     app = FastAPI(

@@ -27,7 +27,8 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN",
     413: "Request body larger than ESPELHO_MAX_BODY_BYTES",
     422: "Invalid parameters or body",
-    429: "Too many failed logins: retry after the Retry-After header's seconds",
+    429: "Too many failed logins, or too many password checks at once: retry after the Retry-After "
+         "header's seconds",
     502: "The upstream rejected the request or answered malformed data",
     503: "The upstream (or the job queue) is unavailable or throttling",
     504: "The upstream timed out",

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -289,3 +294,79 @@ def test_login_throttle_doubles_and_expires() -> None:
     for i in range(15 - 3):  # the address had 3 failures already; its limit is 3 × 5
         throttle.failed(f"email:other{i}@example.com", "ip:1.2.3.4")
     assert throttle.retry_after("email:new@example.com", "ip:1.2.3.4") > 0
+
+
+def test_an_old_parameter_hash_is_upgraded_at_the_next_successful_login(
+        api: TestClient, anon_api: TestClient, database: Database) -> None:
+    from argon2 import PasswordHasher
+
+    created = _create(api, "antiga@example.com")
+    # What argon2-cffi's defaults (64 MiB, t=3, p=4) stored before this release.
+    old_hash = PasswordHasher().hash(PASSWORD)
+    with database.session() as session:
+        user = session.get(Usuario, created["id"])
+        assert user is not None
+        user.senha_hash = old_hash
+        version = user.token_version
+
+    def stored() -> tuple[str, int]:
+        with database.session() as session:
+            user = session.get(Usuario, created["id"])
+            assert user is not None
+            return user.senha_hash, user.token_version
+
+    wrong = anon_api.post("/api/v1/auth/login", json={"email": "antiga@example.com", "password": "wrong-one"})
+    assert wrong.status_code == 401 and stored()[0] == old_hash  # only a right password may be rehashed
+    first = anon_api.post("/api/v1/auth/login", json={"email": "antiga@example.com", "password": PASSWORD})
+    assert first.status_code == 200
+    upgraded, after = stored()
+    assert upgraded != old_hash and upgraded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert after == version  # same password: the user's tokens stay valid
+    token = first.json()["access_token"]
+    assert anon_api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    again = anon_api.post("/api/v1/auth/login", json={"email": "antiga@example.com", "password": PASSWORD})
+    assert again.status_code == 200 and stored()[0] == upgraded  # already current: left alone
+
+
+@contextmanager
+def hashing_elsewhere(client: TestClient) -> Iterator[None]:
+    """Another request busy in the app's only hashing turn until the block ends."""
+    passwords = client.app.state.passwords  # type: ignore[attr-defined]
+    started, done = threading.Event(), threading.Event()
+
+    def busy() -> None:
+        started.set()
+        done.wait(30)
+
+    thread = threading.Thread(target=passwords.run, args=(busy,))
+    thread.start()
+    assert started.wait(10)
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(10)
+
+
+def test_logins_past_the_hash_bound_wait_then_get_429(settings: Settings, database: Database) -> None:
+    from tests.helpers import create_user_with_token
+
+    bounded = settings.model_copy(update={"password_hash_concurrency": 1, "password_hash_wait_s": 0.2})
+    create_user_with_token(database, bounded, "USER", email="fila@example.com")
+    credentials = {"email": "fila@example.com", "password": "fixture-password-123"}
+    with TestClient(create_app(bounded)) as client:
+        with hashing_elsewhere(client):
+            busy = client.post("/api/v1/auth/login", json=credentials)
+            assert busy.status_code == 429, busy.text
+            assert busy.json() == {"error": "too_many_requests",
+                                   "detail": "too many sign-ins at once; try again in a moment"}
+            assert busy.headers["Retry-After"] == "1"
+        # A busy answer is no failed login: the email is not locked out, and the next login goes through.
+        assert client.post("/api/v1/auth/login", json=credentials).status_code == 200
+    patient = bounded.model_copy(update={"password_hash_wait_s": 30.0})
+    with TestClient(create_app(patient)) as client, ThreadPoolExecutor(1) as pool:
+        with hashing_elsewhere(client):
+            waiting = pool.submit(client.post, "/api/v1/auth/login", json=credentials)
+            time.sleep(0.3)
+            assert not waiting.done()  # queued for the turn, not refused
+        assert waiting.result(timeout=30).status_code == 200

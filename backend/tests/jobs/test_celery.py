@@ -4,12 +4,14 @@ over loopback."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import httpx
 import pytest
 import redis
 from sqlalchemy import func, select
 
+from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.models import Base
@@ -53,6 +55,29 @@ def test_a_scheduled_task_runs_and_records_its_run(celery_settings: Settings, pg
                     timeout_s=120, what=f"a scheduled run\n{processes.logs()}")
     assert runs[0].status == "CONCLUIDA", runs[0].mensagem_erro
     assert runs[0].origem == "ACESSORIAS" and runs[0].escopo == "acessorias" and runs[0].api_calls
+
+
+def test_the_daily_retention_runs_in_a_worker(celery_settings: Settings, pg_database: Database,
+                                              processes: Processes) -> None:
+    from espelho.retencao.models import TamanhoBanco
+
+    old = now_utc() - timedelta(days=celery_settings.retencao_sincronizacoes_dias + 1)
+    with pg_database.session() as session:
+        for status in ("CONCLUIDA", "CONCLUIDA", "ERRO"):
+            session.add(Sincronizacao(origem="ACESSORIAS", tipo="INCREMENTAL", escopo="acessorias",
+                                      status=status, iniciada_em=old, concluida_em=old))
+    # Every 2 s instead of daily at 03:30: beat sends it, a worker runs it.
+    settings = celery_settings.model_copy(update={"schedule_retencao": "2"})
+    processes.worker(settings)
+    processes.beat(settings)
+
+    def sized() -> int:
+        with pg_database.session() as session:
+            return session.scalar(select(func.count()).select_from(TamanhoBanco)) or 0
+
+    wait_for(sized, timeout_s=120, what=f"the day's size\n{processes.logs()}")
+    # The older successful run went; the newest one of the scope and the failed one stayed.
+    assert sorted(r.status for r in recorded_runs(pg_database)) == ["CONCLUIDA", "ERRO"]
 
 
 def test_two_triggers_for_one_scope_give_one_run_and_one_409(celery_settings: Settings, pg_database: Database,

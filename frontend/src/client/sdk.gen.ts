@@ -31,7 +31,8 @@ export const health = <ThrowOnError extends boolean = false>(options?: Options<H
  * Login
  *
  * Exchange email + password for a bearer token. Repeated failures lock the email and client out for a
- * growing delay (429 with Retry-After).
+ * growing delay (429 with Retry-After); so does a burst of logins past ESPELHO_PASSWORD_HASH_CONCURRENCY
+ * checks at once, after waiting up to ESPELHO_PASSWORD_HASH_WAIT_S for a turn (429, Retry-After: 1).
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

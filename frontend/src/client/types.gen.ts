@@ -3428,7 +3428,7 @@ export type LoginErrors = {
      */
     422: ValidationErrorOut;
     /**
-     * Too many failed logins: retry after the Retry-After header's seconds
+     * Too many failed logins, or too many password checks at once: retry after the Retry-After header's seconds
      */
     429: ErrorOut;
 };
@@ -3543,6 +3543,10 @@ export type CreateUsuarioErrors = {
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
+    /**
+     * Too many failed logins, or too many password checks at once: retry after the Retry-After header's seconds
+     */
+    429: ErrorOut;
 };
 
 export type CreateUsuarioError = CreateUsuarioErrors[keyof CreateUsuarioErrors];
@@ -3681,6 +3685,10 @@ export type UpdateUsuarioErrors = {
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
+    /**
+     * Too many failed logins, or too many password checks at once: retry after the Retry-After header's seconds
+     */
+    429: ErrorOut;
 };
 
 export type UpdateUsuarioError = UpdateUsuarioErrors[keyof UpdateUsuarioErrors];

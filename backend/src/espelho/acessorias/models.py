@@ -59,14 +59,11 @@ class Empresa(Base):
 
 
 class Processo(Base):
-    """A process (`/processes/{ProcID}`): the header plus derived step counts; passos hang below it."""
+    """A process (`/processes/{ProcID}`): the header plus derived step counts; passos hang below it.
+    Its indexes are the migrations' (05, reviewed by 20261207_26): each serves a filter or an ordering of
+    the read API (tests/acessorias_api/test_indexes.py)."""
 
     __tablename__ = "processos"
-    __table_args__ = (
-        Index("ix_processos_empresa_id", "empresa_id"),
-        Index("ix_processos_competencia", "competencia"),
-        Index("ix_processos_status", "status"),
-    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proc_id: Mapped[int] = mapped_column(BigInteger, unique=True)  # upstream ProcID
@@ -89,6 +86,9 @@ class Processo(Base):
     dt_last_dh: Mapped[datetime | None]  # upstream DtLastDH (Brasília time, stored as UTC)
     # sha256 of the list-header fields that signal change; an incremental run compares it.
     hash_snapshot: Mapped[str | None] = mapped_column(String(64))
+    # sha256 of the whole stored detail (steps included): a detail that hashes the same is not rewritten.
+    hash_detalhe: Mapped[str | None] = mapped_column(String(64))
+    # The header only: the step tree is stored once, in passos and desdobramentos.
     raw_json: Mapped[dict[str, Any] | None]
     # When the detail (passos, desdobramentos) was last stored; NULL while only the list header is known.
     detalhes_atualizados_em: Mapped[datetime | None]
@@ -143,7 +143,6 @@ class Desdobramento(Base):
     """A branch question (a `Desdobramento` step). Answered questions list only the taken branch."""
 
     __tablename__ = "desdobramentos"
-    __table_args__ = (Index("ix_desdobramentos_processo_id", "processo_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     passo_id: Mapped[int] = mapped_column(ForeignKey("passos.id", ondelete="CASCADE"), unique=True)

@@ -313,10 +313,18 @@ def header_row(proc: UpstreamProcessHeader) -> dict[str, Any]:
     }
 
 
+def header_raw(raw: dict[str, Any]) -> dict[str, Any]:
+    """A process payload without its step tree: what `processos.raw_json` keeps. The tree lives in one
+    place, the passos and desdobramentos rows (each with its own step's raw)."""
+    return {key: value for key, value in raw.items() if key != "ProcPassos"}
+
+
 def processo_row(proc: UpstreamProcess, raw: dict[str, Any]) -> dict[str, Any]:
     """The processo columns known from the detail alone (empresa_id, counts and stamps come later);
-    `hash_snapshot` is the hash of the header the stored detail had."""
-    return {**header_row(proc), "hash_snapshot": process_hash(proc), "raw_json": raw}
+    `hash_snapshot` is the hash of the header the stored detail had, `hash_detalhe` of the whole detail
+    (steps included): an unchanged hash means nothing to write."""
+    return {**header_row(proc), "hash_snapshot": process_hash(proc), "hash_detalhe": stable_hash(raw),
+            "raw_json": header_raw(raw)}
 
 
 @dataclass

@@ -111,6 +111,20 @@ class StoredObrigacao(NamedTuple):
     data_entrega: date | None
 
 
+def _stored_rows(session: Session, model: type[Passo] | type[Desdobramento],
+                 processo_id: int) -> dict[str, dict[str, Any]]:
+    """A process's stored passos (or desdobramentos), every column, by `chave`."""
+    table = model.__table__
+    return {row.chave: dict(row._mapping) for row in session.execute(
+        select(table).where(table.c.processo_id == processo_id))}
+
+
+def _changed(rows: list[dict[str, Any]], stored: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows that are new or differ in some column from the stored ones."""
+    return [row for row in rows
+            if (before := stored.get(row["chave"])) is None or any(before[k] != v for k, v in row.items())]
+
+
 # The header columns a list row gives (and a detail repeats), compared to tell a change.
 HEADER_COLUMNS = ("nome", "titulo", "competencia", "status", "porcentagem_conclusao", "dias_corridos",
                   "data_inicio", "data_conclusao", "departamento", "criador", "gestor", "observacoes",
@@ -168,10 +182,12 @@ class Writers:
                 changed.append(row)
             upsert(session, Empresa, changed, index_elements=["codigo"])
             for row in changed:
+                # Only the processes whose regime differs: a company's other changes leave them as they are.
                 session.execute(
                     update(Processo)
                     .where(Processo.empresa_id
-                           == select(Empresa.id).where(Empresa.codigo == row["codigo"]).scalar_subquery())
+                           == select(Empresa.id).where(Empresa.codigo == row["codigo"]).scalar_subquery(),
+                           Processo.regime_tributario.is_distinct_from(row["regime_tributario"]))
                     .values(regime_tributario=row["regime_tributario"])
                 )
             if changed:
@@ -321,7 +337,7 @@ class Writers:
             return
         with self.database.session() as session:
             existing = session.execute(
-                select(Processo.id, Processo.raw_json, Processo.removido_em, Processo.empresa_id,
+                select(Processo.id, Processo.hash_detalhe, Processo.removido_em, Processo.empresa_id,
                        Processo.detalhes_atualizados_em, *[getattr(Processo, c) for c in HEADER_COLUMNS])
                 .where(Processo.proc_id == row["proc_id"])
             ).first()
@@ -329,9 +345,9 @@ class Writers:
                 if existing is not None and existing.removido_em is None:
                     session.execute(
                         update(Processo).where(Processo.id == existing.id).values(
-                            removido_em=self.now, status=row["status"], raw_json=raw,
-                            hash_snapshot=row["hash_snapshot"], dt_last_dh=row["dt_last_dh"],
-                            sincronizado_em=self.now,
+                            removido_em=self.now, status=row["status"], raw_json=row["raw_json"],
+                            hash_snapshot=row["hash_snapshot"], hash_detalhe=row["hash_detalhe"],
+                            dt_last_dh=row["dt_last_dh"], sincronizado_em=self.now,
                         )
                     )
                     self.counts.removidos += 1
@@ -341,7 +357,8 @@ class Writers:
                         empresa_id=existing.empresa_id, competencia=existing.competencia,
                         antes=existing.status, depois=row["status"])])
                 return
-            if existing is not None and existing.removido_em is None and existing.raw_json == raw:
+            if (existing is not None and existing.removido_em is None
+                    and existing.hash_detalhe == row["hash_detalhe"]):
                 self.counts.inalterados += 1
                 return
             # A process known before only by its list header gets its first detail: not a change.
@@ -385,14 +402,14 @@ class Writers:
 
     def _steps(self, session: Session, processo_id: int, proc_id: int, steps: list[schemas.FlatStep], *,
                observed: bool) -> list[dict[str, Any]]:
-        """Replace the process's passos and desdobramentos; returns the history of what was done or
-        answered since the stored detail (`observed`: there was one)."""
-        before = {r.chave: Done(r.concluido, r.data_conclusao) for r in session.execute(
-            select(Passo.chave, Passo.concluido, Passo.data_conclusao)
-            .where(Passo.processo_id == processo_id))}
-        answered_before = {r.chave: Done(r.respondido, r.data_resposta) for r in session.execute(
-            select(Desdobramento.chave, Desdobramento.respondido, Desdobramento.data_resposta)
-            .where(Desdobramento.processo_id == processo_id))}
+        """Bring the process's passos and desdobramentos to `steps`, writing only the rows that changed
+        (an unchanged row is never rewritten: no dead tuples, no index churn); returns the history of what
+        was done or answered since the stored detail (`observed`: there was one)."""
+        stored_passos = _stored_rows(session, Passo, processo_id)
+        stored_questions = _stored_rows(session, Desdobramento, processo_id)
+        before = {chave: Done(r["concluido"], r["data_conclusao"]) for chave, r in stored_passos.items()}
+        answered_before = {chave: Done(r["respondido"], r["data_resposta"])
+                           for chave, r in stored_questions.items()}
 
         def done_at(done: bool, previous: Done | None) -> datetime | None:
             # The upstream has no step timestamps: keep the first time a sync saw the step done. Steps
@@ -439,10 +456,11 @@ class Writers:
         if stale:
             session.execute(delete(Desdobramento).where(Desdobramento.chave.in_(stale)))
             session.execute(delete(Passo).where(Passo.chave.in_(stale)))
-        upsert(session, Passo, rows, index_elements=["chave"])
+        upsert(session, Passo, _changed(rows, stored_passos), index_elements=["chave"])
         questions = [s for s in steps if (s.tipo or "").lower().startswith("desdobramento")]
         if not questions:
-            session.execute(delete(Desdobramento).where(Desdobramento.processo_id == processo_id))
+            if stored_questions:
+                session.execute(delete(Desdobramento).where(Desdobramento.processo_id == processo_id))
             return events
         ids = {r.chave: r.id for r in session.execute(
             select(Passo.chave, Passo.id).where(Passo.processo_id == processo_id))}
@@ -469,7 +487,7 @@ class Writers:
         gone = [k for k in answered_before if k not in {r["chave"] for r in drows}]
         if gone:
             session.execute(delete(Desdobramento).where(Desdobramento.chave.in_(gone)))
-        upsert(session, Desdobramento, drows, index_elements=["chave"])
+        upsert(session, Desdobramento, _changed(drows, stored_questions), index_elements=["chave"])
         return events
 
     # --- obrigações -------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from espelho.api import Page as PageModel
 from espelho.auth import service
 from espelho.auth.deps import AdminDep, CurrentUserDep
 from espelho.auth.models import Usuario
-from espelho.auth.security import LoginThrottle, create_access_token
+from espelho.auth.security import BoundedPasswords, LoginThrottle, create_access_token
 from espelho.errors import NotFound, TooManyRequests, Unauthorized
 from espelho.logging_setup import get_logger
 from espelho.openapi import error_responses
@@ -72,6 +72,11 @@ def _throttle(request: Request, settings: SettingsDep) -> LoginThrottle:
     return throttle
 
 
+def _passwords(request: Request) -> BoundedPasswords:
+    passwords: BoundedPasswords = request.app.state.passwords  # made with the app (main.py)
+    return passwords
+
+
 def _client_key(request: Request) -> str:
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
@@ -79,13 +84,14 @@ def _client_key(request: Request) -> str:
 @router.post("/auth/login", response_model=TokenResponse, responses=error_responses(401, 429))
 def login(body: LoginRequest, request: Request, session: SessionDep, settings: SettingsDep) -> TokenResponse:
     """Exchange email + password for a bearer token. Repeated failures lock the email and client out for a
-    growing delay (429 with Retry-After)."""
+    growing delay (429 with Retry-After); so does a burst of logins past ESPELHO_PASSWORD_HASH_CONCURRENCY
+    checks at once, after waiting up to ESPELHO_PASSWORD_HASH_WAIT_S for a turn (429, Retry-After: 1)."""
     throttle = _throttle(request, settings)
     keys = (f"email:{body.email.strip().lower()}", _client_key(request))
     wait = throttle.retry_after(*keys)
     if wait > 0:
         raise TooManyRequests("too many failed logins; try again later", retry_after_s=math.ceil(wait))
-    user = service.authenticate_user(session, body.email, body.password)
+    user = service.authenticate_user(session, body.email, body.password, _passwords(request))
     if user is None:
         throttle.failed(*keys)
         log.info("auth.login_failed", client=keys[1])
@@ -106,10 +112,10 @@ def list_usuarios(_: AdminDep, session: SessionDep, page: PageDep) -> PageModel[
     return PageModel[UsuarioOut].of(paginate(session, select(Usuario), page, [Usuario.id]), page)
 
 
-@router.post("/usuarios/", response_model=UsuarioOut, status_code=201, responses=error_responses(409))
-def create_usuario(body: UsuarioCreate, _: AdminDep, session: SessionDep) -> Usuario:
+@router.post("/usuarios/", response_model=UsuarioOut, status_code=201, responses=error_responses(409, 429))
+def create_usuario(body: UsuarioCreate, request: Request, _: AdminDep, session: SessionDep) -> Usuario:
     return service.create_user(session, email=body.email, password=body.password, role=body.role,
-                               nome=body.nome)
+                               nome=body.nome, passwords=_passwords(request))
 
 
 def _get(session: SessionDep, usuario_id: int) -> Usuario:
@@ -124,11 +130,13 @@ def get_usuario(usuario_id: IdPath, _: AdminDep, session: SessionDep) -> Usuario
     return _get(session, usuario_id)
 
 
-@router.patch("/usuarios/{usuario_id}/", response_model=UsuarioOut, responses=error_responses(404, 409))
-def update_usuario(usuario_id: IdPath, body: UsuarioUpdate, _: AdminDep, session: SessionDep) -> Usuario:
+@router.patch("/usuarios/{usuario_id}/", response_model=UsuarioOut,
+              responses=error_responses(404, 409, 429))
+def update_usuario(usuario_id: IdPath, body: UsuarioUpdate, request: Request, _: AdminDep,
+                   session: SessionDep) -> Usuario:
     user = _get(session, usuario_id)
     changes = body.model_dump(exclude_unset=True)
-    service.update_user(session, user, **changes)
+    service.update_user(session, user, _passwords(request), **changes)
     return user
 
 

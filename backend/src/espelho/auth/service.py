@@ -2,41 +2,51 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from espelho.auth.models import Usuario
-from espelho.auth.security import hash_password, normalize_email, normalize_role, verify_password
+from espelho.auth.security import Passwords, needs_rehash, normalize_email, normalize_role
 from espelho.clock import now_utc
-from espelho.errors import Conflict, InvalidInput
+from espelho.errors import Conflict, InvalidInput, TooManyRequests
 
 
 def find_by_email(session: Session, email: str) -> Usuario | None:
     return session.scalar(select(Usuario).where(func.lower(Usuario.email) == email.strip().lower()))
 
 
+# Hashing in the caller's thread: the CLI. The API passes its bounded one (main.py).
+DIRECT = Passwords()
+
+
 def create_user(session: Session, *, email: str, password: str, role: str = "USER",
-                nome: str | None = None) -> Usuario:
+                nome: str | None = None, passwords: Passwords = DIRECT) -> Usuario:
     email = normalize_email(email)
     if not password:
         raise InvalidInput("password must not be empty")
     if find_by_email(session, email) is not None:
         raise Conflict(f"a user with email {email} already exists")
-    user = Usuario(email=email, nome=nome, senha_hash=hash_password(password), role=normalize_role(role),
+    user = Usuario(email=email, nome=nome, senha_hash=passwords.hash(password), role=normalize_role(role),
                    ativo=True, criado_em=now_utc())
     session.add(user)
     session.flush()
     return user
 
 
-def authenticate_user(session: Session, email: str, password: str) -> Usuario | None:
-    """The active user with these credentials (and `ultimo_acesso` stamped), or None."""
+def authenticate_user(session: Session, email: str, password: str,
+                      passwords: Passwords = DIRECT) -> Usuario | None:
+    """The active user with these credentials (and `ultimo_acesso` stamped), or None. A hash made with
+    older parameters is replaced by one with today's (same password: the user's tokens stay valid)."""
     user = find_by_email(session, email)
-    ok = verify_password(password, user.senha_hash if user is not None else None)
+    ok = passwords.verify(password, user.senha_hash if user is not None else None)
     if user is None or not ok or not user.ativo:
         return None
+    if needs_rehash(user.senha_hash):
+        with suppress(TooManyRequests):  # busy: the sign-in stands, the upgrade waits for the next one
+            user.senha_hash = passwords.hash(password)
     user.ultimo_acesso = now_utc()
     session.flush()
     return user
@@ -63,14 +73,14 @@ def _is_active_admin(user: Usuario) -> bool:
     return user.role == "ADMIN" and user.ativo
 
 
-def update_user(session: Session, user: Usuario, **changes: Any) -> Usuario:
+def update_user(session: Session, user: Usuario, passwords: Passwords = DIRECT, **changes: Any) -> Usuario:
     demotes = _is_active_admin(user) and (
         ("role" in changes and changes["role"] != "ADMIN") or changes.get("ativo") is False)
     if demotes:
         _lock_active_admins(session)
     revoke = False  # the user's tokens must die: they would keep an old password's or role's access
     if changes.get("password") is not None:
-        user.senha_hash = hash_password(changes["password"])
+        user.senha_hash = passwords.hash(changes["password"])
         revoke = True
     if changes.get("role") is not None:
         role = normalize_role(changes["role"])

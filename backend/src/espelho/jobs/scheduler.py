@@ -45,7 +45,8 @@ def schedule_entries(settings: Settings) -> list[ScheduleEntry]:
                              settings.schedule_metricas_diarias),
                # No order against the metrics job: the report computes any figure the cache lacks.
                ScheduleEntry("relatorios.guardar_relatorio_do_dia", "relatorios.guardar_relatorio_do_dia",
-                             settings.schedule_metricas_diarias)]
+                             settings.schedule_metricas_diarias),
+               ScheduleEntry("retencao.aplicar", "retencao.aplicar", settings.schedule_retencao)]
     # Without a token every incremental run would only record an error.
     if settings.acessorias_token is not None and settings.acessorias_token.get_secret_value():
         entries.append(ScheduleEntry("acessorias.sync_incremental", "acessorias.sync_incremental",

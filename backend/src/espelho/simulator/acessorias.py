@@ -688,6 +688,7 @@ class Simulator:
         processes_deleted: int = 0,
         companies_created: int = 0,
         deliveries_overdue: int = 0,
+        months_opened: int = 0,
     ) -> dict[str, list[int]]:
         office = self.office(kind)
         rng = office.rng
@@ -753,6 +754,23 @@ class Simulator:
             ent.status = delivery_status(today, ent.prazo, ent.atraso, today)
             ent.last = now
             changed["deliveries_changed"].append(ent.ent_id)
+        # A new month (the benchmark's year of months): every company's monthly processes, one per template
+        # of its regime, and its obligations of the competência just begun, all changed now.
+        for _ in range(months_opened):
+            competencia = _month_start(today)
+            for empresa in office.empresas:
+                for template in TEMPLATES_BY_REGIME[empresa.regime]:
+                    proc = _new_processo(rng, office.next_proc_id, empresa, template, today, today, now)
+                    proc.done, proc.concluido_em, proc.last = 0, None, now
+                    office.processos[proc.id] = proc
+                    changed["processes_created"].append(proc.id)
+                    office.next_proc_id += 1
+                for nome, tipo, dep in OBRIGACOES_BY_REGIME[empresa.regime]:
+                    ent = _seed_entrega(rng, office.next_ent_id, empresa, nome, tipo, dep, competencia, today)
+                    ent.last = now
+                    office.entregas.append(ent)
+                    changed.setdefault("deliveries_created", []).append(ent.ent_id)
+                    office.next_ent_id += 1
         # Pending deliveries the office now shows as late (as if their legal deadline had passed).
         pending = [e for e in office.entregas if e.entrega is None and e.status != "Atrasada!"]
         for ent in rng.sample(pending, min(deliveries_overdue, len(pending))):
@@ -997,6 +1015,7 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
             int(body.get("processes_deleted", 0)),
             int(body.get("companies_created", 0)),
             int(body.get("deliveries_overdue", 0)),
+            int(body.get("months_opened", 0)),
         )
 
     @app.post("/_control/faults")

@@ -1,0 +1,199 @@
+"""The mirror writes only what changed and keeps each process's step tree once (through the real sync
+against the simulator, on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, insert, inspect, select, text
+
+from espelho import migrate
+from espelho.acessorias import schemas
+from espelho.acessorias.models import Desdobramento, Passo, Processo
+from espelho.acessorias.service import run_sync
+from espelho.clock import now_utc
+from espelho.config import Settings
+from espelho.db import Database
+from tests.acessorias.conftest import SimControl
+from tests.helpers import TEST_DATABASES, RunningSimulator, fresh_database_url
+
+WRITTEN_TABLES = ("empresas", "processos", "passos", "desdobramentos", "obrigacoes")
+
+
+class Updates:
+    """Rows of each table a block of code UPDATEd (an upsert that hit an existing row counts), even
+    when it wrote back the values the row already had."""
+
+    def __init__(self) -> None:
+        self.by_table: dict[str, int] = {}
+
+
+@contextmanager
+def counting_updates(database: Database) -> Iterator[Updates]:
+    """PostgreSQL: every UPDATE gives the row a new `xmin` (the writing transaction), so rows whose xmin
+    moved were written. SQLite: an AFTER UPDATE trigger per table logs each updated row."""
+    updates = Updates()
+    if database.engine.dialect.name == "postgresql":
+        def versions() -> dict[str, dict[int, str]]:
+            with database.engine.connect() as conn:
+                return {t: dict(conn.execute(text(f"SELECT id, xmin::text FROM {t}")).all())
+                        for t in WRITTEN_TABLES}
+
+        before = versions()
+        yield updates
+        after = versions()
+        updates.by_table = {t: sum(1 for id_, xmin in before[t].items() if after[t].get(id_, xmin) != xmin)
+                            for t in WRITTEN_TABLES}
+        return
+    with database.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE test_updates (tabela TEXT, row_id INTEGER)"))
+        for table in WRITTEN_TABLES:
+            conn.execute(text(f"CREATE TRIGGER test_updates_{table} AFTER UPDATE ON {table} BEGIN "
+                              f"INSERT INTO test_updates VALUES ('{table}', new.id); END"))
+    try:
+        yield updates
+        with database.engine.connect() as conn:
+            counted = dict(conn.execute(
+                text("SELECT tabela, count(*) FROM test_updates GROUP BY tabela")).all())
+        updates.by_table = {t: counted.get(t, 0) for t in WRITTEN_TABLES}
+    finally:
+        with database.engine.begin() as conn:
+            for table in WRITTEN_TABLES:
+                conn.execute(text(f"DROP TRIGGER test_updates_{table}"))
+            conn.execute(text("DROP TABLE test_updates"))
+
+
+def test_a_second_sync_of_unchanged_data_rewrites_no_row(
+    database: Database, settings: Settings, sim: SimControl
+) -> None:
+    run_sync(database, settings, "FULL")
+    with counting_updates(database) as full_again:
+        again = run_sync(database, settings, "FULL")
+    assert again.inalterados == again.total_processos > 0
+    assert full_again.by_table == dict.fromkeys(WRITTEN_TABLES, 0)
+    with counting_updates(database) as incremental:
+        run_sync(database, settings, "INCREMENTAL")
+    assert incremental.by_table == dict.fromkeys(WRITTEN_TABLES, 0)
+
+
+def test_a_change_rewrites_only_its_rows(database: Database, settings: Settings, sim: SimControl) -> None:
+    run_sync(database, settings, "FULL")
+    changed = sim.advance(steps_completed=3)["steps_completed"]
+    with database.session() as session:
+        ids = set(session.scalars(select(Processo.id).where(Processo.proc_id.in_(changed))))
+        done_before = session.scalar(select(func.count()).select_from(Passo).where(Passo.concluido.is_(True)))
+    with counting_updates(database) as updates:
+        result = run_sync(database, settings, "INCREMENTAL")
+    assert result.atualizados == 3
+    # The three processes (their header moved), and in each only the one step just done.
+    assert updates.by_table["processos"] == 3 and updates.by_table["passos"] == 3
+    assert updates.by_table["desdobramentos"] <= 3  # when the step done was a question, its answer
+    assert updates.by_table["empresas"] == updates.by_table["obrigacoes"] == 0
+    with database.session() as session:
+        done_after = session.scalar(select(func.count()).select_from(Passo).where(Passo.concluido.is_(True)))
+        assert done_after == done_before + 3
+        assert set(session.scalars(select(Passo.processo_id).where(Passo.data_conclusao.is_not(None)))) == ids
+
+
+def test_the_step_tree_is_stored_once(database: Database, settings: Settings, sim: SimControl,
+                                      api: TestClient) -> None:
+    run_sync(database, settings, "FULL")
+    with database.session() as session:
+        raws = session.execute(select(Processo.id, Processo.raw_json, Processo.hash_detalhe,
+                                      Processo.total_passos)).all()
+        assert raws and all(r.raw_json and "ProcPassos" not in r.raw_json and r.raw_json["ProcID"]
+                            for r in raws)
+        assert all(r.hash_detalhe for r in raws if r.total_passos)
+        # Each step keeps its own raw, without its children (they are rows of their own).
+        step_raws = session.scalars(select(Passo.raw_json)).all()
+        assert step_raws and all(raw and "ProcPassos" not in raw for raw in step_raws)
+        question = session.execute(select(Desdobramento.processo_id, Desdobramento.raw_json).limit(1)).one()
+        assert question.raw_json["Tipo"] == "Desdobramento"
+        processo_id = max(raws, key=lambda r: r.total_passos).id
+    # What reads the tree reads the rows: the API's passos, the process, the export.
+    passos = api.get(f"/api/v1/processos/{processo_id}/passos/").json()
+    assert passos["total"] > 0 and all(p["nome"] is not None for p in passos["items"])
+    assert api.get(f"/api/v1/processos/{processo_id}/").status_code == 200
+    export = api.get("/api/v1/processos/", params={"formato": "csv"})
+    assert export.status_code == 200 and export.text.count("\n") == len(raws) + 1
+
+
+def index_names(database: Database, table: str) -> set[str]:
+    """Every index of `table` (SQLAlchemy's reflection skips expression indexes, with a warning)."""
+    if database.engine.dialect.name == "postgresql":
+        query = "SELECT indexname FROM pg_indexes WHERE tablename = :t"
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = :t"
+    with database.engine.connect() as conn:
+        return set(conn.execute(text(query), {"t": table}).scalars())
+
+
+@pytest.mark.parametrize("kind", TEST_DATABASES)
+def test_the_migration_strips_stored_step_trees(kind: str, tmp_path: Path,
+                                                simulator: RunningSimulator) -> None:
+    detail = httpx.get(f"{simulator.acessorias_url}/processes/6001",
+                       headers={"Authorization": "Bearer test-token"}).json()
+    raw = detail[0] if isinstance(detail, list) else detail
+    assert raw["ProcPassos"]
+    with fresh_database_url(kind, tmp_path) as url:
+        migrate.upgrade(url, "20261129_10")
+        database = Database(url)
+        now = now_utc()
+        with database.session() as session:
+            session.execute(insert(Processo.__table__).values(
+                proc_id=6001, nome="P", total_passos=0, passos_concluidos=0, raw_json=raw,
+                sincronizado_em=now))
+            session.execute(insert(Processo.__table__).values(
+                proc_id=6002, nome="Q", total_passos=0, passos_concluidos=0, raw_json={"ProcID": "6002"},
+                sincronizado_em=now))
+        database.dispose()
+        migrate.upgrade(url)
+        database = Database(url)
+        with database.session() as session:
+            stripped = session.execute(select(Processo.raw_json, Processo.hash_detalhe)
+                                       .order_by(Processo.proc_id)).all()
+        proc = schemas.UpstreamProcess.model_validate(raw)
+        # Exactly what the sync now stores for that detail: the same detail will not be rewritten.
+        expected = schemas.processo_row(proc, raw)
+        assert stripped[0] == (expected["raw_json"], expected["hash_detalhe"])
+        assert "ProcPassos" not in stripped[0].raw_json and stripped[0].raw_json["ProcID"] == raw["ProcID"]
+        assert stripped[1] == ({"ProcID": "6002"}, None)  # a header-only row is left as it was
+        names = index_names(database, "processos")
+        assert not names & {"ix_processos_empresa_id", "ix_processos_competencia", "ix_processos_status",
+                            "ix_processos_competencia_status"}
+        assert "ix_passos_processo_id_ordem" not in index_names(database, "passos")
+        assert index_names(database, "desdobramentos") & {"ix_desdobramentos_processo_id"} == set()
+        assert "tamanhos_banco" in inspect(database.engine).get_table_names()
+        if kind == "postgresql":  # the trigram indexes no longer buffer inserts in a pending list
+            with database.engine.connect() as conn:
+                options = conn.execute(text(
+                    "SELECT reloptions FROM pg_class WHERE relname IN "
+                    "('ix_processos_nome_trgm', 'ix_processos_titulo_trgm')")).scalars()
+                assert list(options) == [["fastupdate=off"]] * 2
+        database.dispose()
+        migrate.downgrade(url, "20261129_10")
+        database = Database(url)
+        names = index_names(database, "processos")
+        assert {"ix_processos_empresa_id", "ix_processos_competencia", "ix_processos_status"} <= names
+        assert "hash_detalhe" not in {c["name"] for c in inspect(database.engine).get_columns("processos")}
+        database.dispose()
+
+
+def test_a_month_opened_upstream_is_mirrored_by_the_incremental(
+    database: Database, settings: Settings, sim: SimControl
+) -> None:
+    """The simulator's new month (what bench_footprint.py simulates a year of) reaches the mirror."""
+    run_sync(database, settings, "FULL")
+    opened = sim.advance(months_opened=1)
+    empresas = sim.world()["empresas"]
+    # One process per template of each company's regime (1 to 3), and its obligations of the competência.
+    assert empresas <= len(opened["processes_created"]) <= 3 * empresas
+    assert empresas <= len(opened["deliveries_created"]) <= 3 * empresas
+    result = run_sync(database, settings, "INCREMENTAL")
+    assert result.novos == len(opened["processes_created"])
+    assert result.obrigacoes_novas == len(opened["deliveries_created"])
