@@ -32,6 +32,7 @@ INICIADA, CONCLUIDA, ERRO = "INICIADA", "CONCLUIDA", "ERRO"
 RUN_LOG = "espelho_run_log"
 HEARTBEAT_S = 15.0  # a working run touches heartbeat_em this often; /sync/status shows the silence since
 
+
 class Progresso(BaseModel):
     """Where a running sync is: the CLI draws it as a bar, `/sync/status` serves it on the running run."""
 
