@@ -33,10 +33,9 @@ start (polled every 0.25 s). Phase 1's calls by kind are the simulator's counter
 row (`sincronizacoes.progresso.fase`) turns to "detalhes"; the detail calls among them are
 `chamadas_ate_paineis` − the other kinds, since a few phase-2 details may already have gone by then.
 
-After `kill -9` the dead run's lock stays behind (ESPELHO_SYNC_LOCK_TTL_S, the default 60 s); the new
-run, on the same machine, takes it over at once. It is started right away, and again every 0.25 s should
-the CLI answer "already running"; the time it waited is printed, and its own figures are timed from the
-attempt that ran.
+After `kill -9` the dead run's lock dies with its process (syncs/locks.py), so the new run should never
+be refused: it is started right away, and again every 0.25 s should the CLI answer "already running";
+the refusals and the time waited are printed, and its own figures are timed from the attempt that ran.
 """
 
 from __future__ import annotations

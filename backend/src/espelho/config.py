@@ -113,13 +113,16 @@ class Settings(BaseSettings):
     db_quota_mb: float | None = Field(default=None, gt=0)
 
     # Background jobs (Celery when redis_url is set, in-process threads otherwise).
-    # Keys of locks, and the Celery queue, are prefixed so several deployments/test runs share one Redis.
+    # Celery's keys and queue are prefixed so several deployments/test runs share one Redis.
     redis_key_prefix: str = "espelho:"
     celery_queue: str = "espelho"
-    # A running sync holds its scope's lock for this long, extended by a heartbeat every third of it.
-    sync_lock_ttl_s: float = 60.0
-    # A triggered run may wait this long in the queue (its scope stays reserved meanwhile).
+    # A triggered run may wait this long in the queue (its scope stays reserved meanwhile); after that the
+    # next trigger or run of its scope fails it ("never started") and takes its place.
     sync_stale_after_s: float = 900.0
+    # Where a run's scope lock (a PostgreSQL session advisory lock) connects, when database_url goes
+    # through a transaction pooler (PgBouncer pool_mode=transaction), which breaks session locks: a direct
+    # or session-mode URL to the same database. Unset: database_url.
+    sync_lock_database_url: str | None = None
     # Run the schedule inside the API process when there is no Redis (off in tests).
     scheduler_enabled: bool = True
     # Cron expressions (minute hour day month day-of-week), in schedule_timezone.
@@ -139,11 +142,13 @@ class Settings(BaseSettings):
     # comma-separated; none by default, so no client can choose the address the login throttle counts.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("database_url")
+    @field_validator("database_url", "sync_lock_database_url")
     @classmethod
-    def _psycopg_driver(cls, url: str) -> str:
+    def _psycopg_driver(cls, url: str | None) -> str | None:
         # Render, Fly and Heroku-style platforms hand out postgres:// or postgresql:// URLs, for which
         # SQLAlchemy would pick psycopg2 (not installed): use psycopg 3, the driver Espelho ships.
+        if url is None:
+            return None
         scheme, sep, rest = url.partition("://")
         return f"postgresql+psycopg://{rest}" if sep and scheme in ("postgres", "postgresql") else url
 
@@ -183,11 +188,6 @@ class Settings(BaseSettings):
                              "would let any website call the API with a user's credentials: "
                              "list the web app's origins instead")
         return allow
-
-    @property
-    def sync_heartbeat_s(self) -> float:
-        """One heartbeat interval of a running sync: a run under a live lock has beaten more recently."""
-        return self.sync_lock_ttl_s / 3
 
     @property
     def whatsapp_enabled(self) -> bool:

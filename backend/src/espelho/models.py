@@ -7,7 +7,6 @@ from espelho.contratos import models as contratos_models
 from espelho.db import Base
 from espelho.relatorios import models as relatorios_models
 from espelho.retencao import models as retencao_models
-from espelho.syncs import locks as syncs_locks
 from espelho.syncs import models as syncs_models
 from espelho.upstream import ratelimit as upstream_ratelimit
 from espelho.whatsapp import models as whatsapp_models
@@ -20,7 +19,6 @@ __all__ = [
     "contratos_models",
     "relatorios_models",
     "retencao_models",
-    "syncs_locks",
     "syncs_models",
     "upstream_ratelimit",
     "whatsapp_models",

@@ -2,7 +2,8 @@
 
 Every job of the registry (jobs/registry.py) becomes a Celery task of the same name. Tasks are acknowledged
 after they finish (acks_late) and requeued if their worker process dies, so they must be idempotent: they
-are (upserts; a run already finished is skipped; the scope's lock is adopted by token).
+are (upserts; a run already finished is skipped; a run whose process died is failed and resumed by a new
+one: syncs/exclusive.py).
 The job context (settings, database engine) is built in each worker process on its first task.
 """
 

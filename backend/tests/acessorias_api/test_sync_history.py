@@ -6,8 +6,11 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import time_machine
+
 from espelho.clock import now_utc
 from espelho.db import Database
+from espelho.syncs import service as runs
 from espelho.syncs.models import Sincronizacao
 
 API = "/api/v1"
@@ -78,3 +81,18 @@ def test_status_shows_running_runs_and_the_last_run_per_origem_and_escopo(
     assert [r["id"] for r in status["ultimas"]] == [last_acessorias, last_uasg, other_uasg]
     only = api.get(f"{API}/sync/status", params={"origem": "COMPRASNET"}).json()
     assert only["em_andamento"] == [] and [r["id"] for r in only["ultimas"]] == [last_uasg, other_uasg]
+
+
+def test_status_shows_how_long_each_running_run_has_been_silent(api: Any, database: Database) -> None:
+    """A stopped or hung process keeps its scope: /sync/status says how long its run's heartbeat has been
+    silent (for a queued run, no heartbeat yet, how long it has waited)."""
+    with time_machine.travel(now_utc(), tick=False) as clock:
+        working = add_run(database, "COMPRASNET", "UASG", "uasg:153080", "INICIADA", minutes_ago=3)
+        queued = runs.start_run(database, origem="ACESSORIAS", tipo="FULL", escopo="acessorias", queued=True)
+        add_run(database, "ACESSORIAS", "FULL", "acessorias", "CONCLUIDA", minutes_ago=90)
+        clock.shift(42)
+        status = api.get(f"{API}/sync/status").json()
+    silence = {r["id"]: (r["heartbeat_em"] is None, r["silencio_s"]) for r in status["em_andamento"]}
+    assert silence == {working: (False, 222.0), queued: (True, 42.0)}
+    assert [r["silencio_s"] for r in status["ultimas"]] == [None]
+    assert api.get(f"{API}/sync/history").json()["items"][0]["silencio_s"] is None

@@ -3,19 +3,20 @@ over loopback."""
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from datetime import timedelta
 
 import httpx
 import pytest
-import redis
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.models import Base
-from espelho.syncs.locks import RedisLocks, holder_died
+from espelho.syncs.locks import try_lock
 from espelho.syncs.models import Sincronizacao
 from tests.jobs.conftest import Processes, recorded_runs, signed_in_client, wait_for
 
@@ -118,43 +119,79 @@ def test_two_workers_sync_two_uasgs_at_the_same_time(celery_settings: Settings, 
     assert a.iniciada_em < b.concluida_em and b.iniciada_em < a.concluida_em
 
 
-def test_a_killed_worker_leaves_data_intact_and_its_lock_is_taken_over_at_once(
+def _under_way(settings: Settings, processes: Processes, calls: int) -> None:
+    stats_url = f"{settings.acessorias_base_url}/_control/stats"
+    before = httpx.get(stats_url).json()["total"]
+    wait_for(lambda: httpx.get(stats_url).json()["total"] >= before + calls, timeout_s=60, interval_s=0.02,
+             what=f"the sync to be under way\n{processes.logs()}")
+
+
+def _lock_free(database: Database, scope: str) -> bool:
+    lock = try_lock(database.url, scope)
+    if lock is not None:
+        lock.release()
+    return lock is not None
+
+
+def test_a_killed_worker_leaves_data_intact_and_a_new_trigger_runs_at_once(
         celery_settings: Settings, pg_database: Database, processes: Processes) -> None:
+    """The whole worker killed (its task waits for Redis's visibility timeout, an hour, to be redelivered):
+    its lock died with its database sessions, so the next trigger starts at once, fails the killed run as
+    interrupted, and the new run resumes it."""
     from espelho.acessorias.service import run_sync
 
-    settings = celery_settings.model_copy(update={"sync_lock_ttl_s": 60.0})
-    run_sync(pg_database, settings.model_copy(update={"redis_url": None}), "FULL")
+    run_sync(pg_database, celery_settings.model_copy(update={"redis_url": None}), "FULL")
     baseline = _acessorias_counts(pg_database)
     assert baseline["processos"] > 0
 
-    stats_url = f"{settings.acessorias_base_url}/_control/stats"
-    worker = processes.worker(settings)
-    _wait_workers(settings, 1, processes)
-    with signed_in_client(settings, pg_database) as client:
-        calls_before = httpx.get(stats_url).json()["total"]
+    worker = processes.worker(celery_settings)
+    _wait_workers(celery_settings, 1, processes)
+    with signed_in_client(celery_settings, pg_database) as client:
         run_id = client.post("/api/v1/sync/manual", json={"tipo": "FULL"}).json()["run_id"]
-        # Kill the worker (and its child) in the middle of the sync.
-        wait_for(lambda: httpx.get(stats_url).json()["total"] >= calls_before + 40, timeout_s=60,
-                 interval_s=0.02, what=f"the sync to be under way\n{processes.logs()}")
-        processes.kill(worker)
+        _under_way(celery_settings, processes, 40)
+        processes.kill(worker)  # SIGKILL to the worker and its child
         assert recorded_runs(pg_database, id=run_id)[0].status == "INICIADA"
         assert _acessorias_counts(pg_database) == baseline  # nothing half-written or lost
 
-        # Its lock outlives it (60 s TTL) but names a dead process: the next trigger takes it over at once.
-        locks = RedisLocks(redis.Redis.from_url(settings.redis_url), settings.redis_key_prefix)
-        holder = locks.holder("acessorias")
-        assert holder is not None
-        wait_for(lambda: holder_died(holder), timeout_s=10, what="the killed worker child to be gone")
+        # Its backend ends as soon as PostgreSQL reads the closed socket: milliseconds, not a TTL.
+        wait_for(lambda: _lock_free(pg_database, "acessorias"), timeout_s=5, interval_s=0.01,
+                 what="the killed worker's session to end")
         retry = client.post("/api/v1/sync/manual", json={"tipo": "FULL"})
         assert retry.status_code == 202, retry.text
         crashed = recorded_runs(pg_database, id=run_id)[0]
-        assert crashed.status == "ERRO" and "interrupted" in (crashed.mensagem_erro or "")
+        assert crashed.status == "ERRO" and (crashed.mensagem_erro or "").startswith("interrupted")
 
-        processes.worker(settings)
+        processes.worker(celery_settings)
         run = wait_for(lambda: _finished(pg_database, retry.json()["run_id"]), timeout_s=180,
                        what=f"the retried run\n{processes.logs()}")
         assert run.status == "CONCLUIDA", run.mensagem_erro
+        assert run.estatisticas is not None and run.estatisticas["retomada"] is True
     assert _acessorias_counts(pg_database) == baseline
+
+
+def test_a_job_redelivered_after_its_worker_child_died_resumes_at_once(
+        celery_settings: Settings, pg_database: Database, processes: Processes) -> None:
+    """Only the prefork child killed: Celery requeues its task at once (acks_late, reject_on_worker_lost);
+    the redelivered job holds the scope at once (the lock died with the child), fails the dead run as
+    interrupted and resumes it in a new run — no trigger needed."""
+    processes.worker(celery_settings)
+    _wait_workers(celery_settings, 1, processes)
+    with signed_in_client(celery_settings, pg_database) as client:
+        run_id = client.post("/api/v1/sync/manual", json={"tipo": "FULL"}).json()["run_id"]
+    _under_way(celery_settings, processes, 60)
+    # The lock's connection names its holder for an operator: the worker child's pid.
+    with pg_database.engine.connect() as conn:
+        holder = conn.scalar(text("SELECT application_name FROM pg_stat_activity "
+                                  "WHERE application_name LIKE 'espelho acessorias pid %'"))
+    child = int(holder.split(" pid ")[1].split("@")[0])
+    os.kill(child, signal.SIGKILL)
+
+    resumed = wait_for(lambda: [r for r in recorded_runs(pg_database) if r.id != run_id and r.concluida_em],
+                       timeout_s=180, what=f"the redelivered job's run\n{processes.logs()}")
+    crashed = recorded_runs(pg_database, id=run_id)[0]
+    assert crashed.status == "ERRO" and (crashed.mensagem_erro or "").startswith("interrupted")
+    assert [r.status for r in resumed] == ["CONCLUIDA"], resumed[0].mensagem_erro
+    assert resumed[0].estatisticas is not None and resumed[0].estatisticas["retomada"] is True
 
 
 def test_two_workers_share_the_acessorias_rate_limit(celery_settings: Settings, processes: Processes) -> None:

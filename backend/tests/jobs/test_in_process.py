@@ -1,15 +1,22 @@
-"""Without Redis: manual syncs run in a background thread of the API and the schedule runs in-process
-(SQLite and PostgreSQL)."""
+"""Without Redis: manual syncs run in a background thread of the API and the schedule runs in-process; one
+run per scope, whatever process holds it (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import func, select
+import time_machine
+from sqlalchemy import func, select, text
 
 from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
 from espelho.clock import now_utc
@@ -17,19 +24,31 @@ from espelho.config import Settings
 from espelho.contratos.models import Contrato, Uasg
 from espelho.contratos.tasks import UASG_SYNC, UasgArgs
 from espelho.db import Database
-from espelho.jobs.registry import JobContext
+from espelho.errors import Conflict
+from espelho.jobs.registry import JOBS, JobContext
 from espelho.jobs.runner import InProcessRunner
+from espelho.main import create_app
 from espelho.syncs import service as runs
-from espelho.syncs.exclusive import Skipped, reap_stale_runs, run_exclusive
-from espelho.syncs.locks import DatabaseLocks, locks_of, new_token
+from espelho.syncs.exclusive import Skipped, run_exclusive
+from espelho.syncs.locks import AdvisoryLock, lock_key, try_lock
 from espelho.syncs.models import Sincronizacao
-from espelho.syncs.spec import trigger
+from espelho.syncs.spec import run, trigger
+from tests.helpers import create_user_with_token, free_port, serve_in_thread
 from tests.jobs.conftest import recorded_runs, signed_in_client, slow_settings, wait_for
+
+BACKEND = Path(__file__).resolve().parents[2]
 
 
 def _status(database: Database, run_id: int) -> str:
     with database.session() as session:
         return session.get(Sincronizacao, run_id).status  # type: ignore[union-attr]
+
+
+def _free(database: Database, scope: str) -> bool:
+    lock = try_lock(database.url, scope)
+    if lock is not None:
+        lock.release()
+    return lock is not None
 
 
 def test_manual_sync_runs_in_background_and_a_second_trigger_gets_409(
@@ -59,27 +78,29 @@ def test_manual_sync_runs_in_background_and_a_second_trigger_gets_409(
         assert [r.tipo for r in recorded_runs(database)] == ["FULL", "INCREMENTAL"]
 
 
-@pytest.mark.real_clock  # its holder is a threading.Timer, a timed wait
-def test_a_409_always_names_the_run_holding_the_scope(api: Any, database: Database) -> None:
-    """A holder records its run just after taking the lock: the 409 waits for that record instead of
-    answering `run_id: null`; and a scope freed meanwhile is simply taken."""
-    import threading
+def test_two_concurrent_triggers_give_one_202_and_one_409_naming_the_run(settings: Settings,
+                                                                         database: Database) -> None:
+    """The run row is the reservation: of two triggers sent at the same instant to a real server, the
+    partial unique index lets one record its run; the other answers 409 naming it, without waiting."""
+    _, token = create_user_with_token(database, settings, "MANAGER")
+    app = create_app(settings)
+    with (serve_in_thread(app, free_port()) as base,
+          httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http):
+        for trial in range(10):
+            together = threading.Barrier(2)
 
-    locks = locks_of(api.app.state.jobs.ctx)
-    assert locks.acquire("acessorias", "holder", ttl_s=60)
-    recorded: list[int] = []
-    threading.Timer(0.3, lambda: recorded.append(
-        runs.start_run(database, origem="ACESSORIAS", tipo="FULL", escopo="acessorias"))).start()
-    response = api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
-    assert response.status_code == 409, response.text
-    assert response.json()["detail"]["info"] == {"escopo": "acessorias", "run_id": recorded[0]}
+            def post(barrier: threading.Barrier) -> httpx.Response:
+                barrier.wait()
+                return http.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
 
-    with database.session() as session:
-        session.get(Sincronizacao, recorded[0]).status = "CONCLUIDA"  # type: ignore[union-attr]
-    threading.Timer(0.3, lambda: locks.release("acessorias", "holder")).start()
-    freed = api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
-    assert freed.status_code == 202, freed.text
-    assert api.app.state.jobs.dispatcher.wait_idle(120)
+            with ThreadPoolExecutor(2) as pool:
+                answers = sorted(pool.map(post, [together, together]), key=lambda r: r.status_code)
+            assert [a.status_code for a in answers] == [202, 409], (trial, [a.text for a in answers])
+            accepted = answers[0].json()["run_id"]
+            assert answers[1].json()["detail"]["info"] == {"escopo": "acessorias", "run_id": accepted}
+            assert app.state.jobs.dispatcher.wait_idle(120)
+            assert _status(database, accepted) == "CONCLUIDA", trial
+    assert len(recorded_runs(database)) == 10
 
 
 def test_a_contract_sync_is_refused_while_that_contract_syncs(api: Any, database: Database) -> None:
@@ -90,12 +111,16 @@ def test_a_contract_sync_is_refused_while_that_contract_syncs(api: Any, database
         session.flush()
         session.add(Contrato(id=42, uasg_codigo="160123", raw_json={"id": 42}, criado_em=now_utc(),
                              listado_em=now_utc()))
-    assert locks_of(api.app.state.jobs.ctx).acquire("contrato:42", "holder", ttl_s=60)
-    running = runs.start_run(database, origem="COMPRASNET", tipo="CONTRATO", escopo="contrato:42")
-    for path in ("/api/contratos/42/sincronizar", "/api/contratos/42/sincronizar/empenhos"):
-        response = api.post(path)
-        assert response.status_code == 409, (path, response.text)
-        assert response.json()["detail"]["info"] == {"escopo": "contrato:42", "run_id": running}
+    lock = try_lock(database.url, "contrato:42")
+    assert lock is not None
+    try:
+        running = runs.start_run(database, origem="COMPRASNET", tipo="CONTRATO", escopo="contrato:42")
+        for path in ("/api/contratos/42/sincronizar", "/api/contratos/42/sincronizar/empenhos"):
+            response = api.post(path)
+            assert response.status_code == 409, (path, response.text)
+            assert response.json()["detail"]["info"] == {"escopo": "contrato:42", "run_id": running}
+    finally:
+        lock.release()
 
 
 def test_manual_sync_validates_its_body(api: Any) -> None:
@@ -108,8 +133,6 @@ def test_manual_sync_validates_its_body(api: Any) -> None:
 
 
 def test_contratos_sync_trigger_runs_the_base_sync(api: Any, database: Database) -> None:
-    from espelho.contratos.models import Contrato
-
     response = api.post("/api/contratos/sync/?uasg=160001")
     assert response.status_code == 202, response.text
     assert response.json()["escopo"] == "uasg:160001"
@@ -133,63 +156,51 @@ def test_in_process_scheduler_runs_the_scheduled_jobs(database: Database, slow_s
         assert client.app.state.jobs.dispatcher.wait_idle(120)
 
 
-def test_a_crashed_runs_lock_expires_and_the_run_is_marked_failed(api: Any, database: Database,
-                                                                   settings: Settings) -> None:
-    # What a process that died mid-sync leaves behind: its lock (short TTL here) and an INICIADA run.
-    locks = DatabaseLocks(database)
-    assert locks.acquire("acessorias", "dead-process", ttl_s=0.5)
-    dead = runs.start_run(database, origem="ACESSORIAS", tipo="FULL", escopo="acessorias")
-    with database.session() as session:  # its last heartbeat, before it died
-        session.get(Sincronizacao, dead).heartbeat_em = now_utc() - timedelta(minutes=2)  # type: ignore
-    # A sync started outside the locks (a CLI run) that is still beating is left alone.
-    alive = runs.start_run(database, origem="ACESSORIAS", tipo="INCREMENTAL", escopo="acessorias")
-    assert api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"}).status_code == 409
+# What a process in the middle of a run holds: its scope's lock and its INICIADA run (a job claims the run
+# a trigger queued, argv[3]; a command records its own).
+A_RUN_IN_A_CHILD = """
+import sys, time
+from espelho.db import Database
+from espelho.syncs import service as runs
+from espelho.syncs.locks import try_lock
+url, scope, queued = sys.argv[1], sys.argv[2], sys.argv[3]
+lock = try_lock(url, scope)
+if queued:
+    assert runs.claim(Database(url), int(queued))
+    print(queued, flush=True)
+else:
+    print(runs.start_run(Database(url), origem="ACESSORIAS", tipo="FULL", escopo=scope), flush=True)
+time.sleep(600)
+"""
 
-    wait_for(lambda: locks.holder("acessorias") is None, timeout_s=10, what="the lock to expire")
-    response = api.post("/api/v1/sync/manual", json={"tipo": "INCREMENTAL"})
-    assert response.status_code == 202
+
+def a_run_in_a_child(database: Database, scope: str,
+                     queued: int | None = None) -> tuple[subprocess.Popen[str], int]:
+    child = subprocess.Popen([sys.executable, "-c", A_RUN_IN_A_CHILD, database.url, scope, str(queued or "")],
+                             stdout=subprocess.PIPE, text=True, cwd=BACKEND)
+    assert child.stdout is not None
+    return child, int(child.stdout.readline())
+
+
+def test_a_trigger_takes_over_at_once_when_the_runs_process_died(api: Any, database: Database) -> None:
+    """A live holder gets its 409; once its process is killed, the next trigger fails its run as interrupted
+    and starts at once (no TTL to wait out), and the new full sync resumes the interrupted one."""
+    child, dead = a_run_in_a_child(database, "acessorias")
+    try:
+        alive = api.post("/api/v1/sync/manual", json={"tipo": "FULL"})
+        assert alive.status_code == 409 and alive.json()["detail"]["info"]["run_id"] == dead
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    wait_for(lambda: _free(database, "acessorias"), timeout_s=10, interval_s=0.01,
+             what="the dead process's database session to end")
+    accepted = api.post("/api/v1/sync/manual", json={"tipo": "FULL"})
+    assert accepted.status_code == 202, accepted.text
     failed = recorded_runs(database, id=dead)[0]
     assert failed.status == "ERRO" and "interrupted" in (failed.mensagem_erro or "")
-    assert _status(database, alive) == "INICIADA"
     assert api.app.state.jobs.dispatcher.wait_idle(120)
-    assert _status(database, response.json()["run_id"]) == "CONCLUIDA"
-
-
-def test_stale_runs_are_reaped_only_when_their_scope_is_unlocked(database: Database,
-                                                                 settings: Settings) -> None:
-    ctx = JobContext(settings, database)
-    held = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:111111")
-    orphan = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:222222")
-    fresh = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:333333")
-    with database.session() as session:
-        for run_id in (held, orphan):
-            session.get(Sincronizacao, run_id).heartbeat_em = now_utc() - timedelta(minutes=5)  # type: ignore
-    assert locks_of(ctx).acquire("uasg:111111", "alive", ttl_s=60)
-    assert reap_stale_runs(ctx) == [orphan]
-    assert [_status(database, r) for r in (held, orphan, fresh)] == ["INICIADA", "ERRO", "INICIADA"]
-
-
-@pytest.mark.real_clock  # the sweep is APScheduler's, which sleeps in a timed wait
-def test_a_crashed_run_is_marked_failed_within_the_lock_ttl(database: Database, settings: Settings) -> None:
-    """The sweep runs every heartbeat interval and fails an unlocked silent run: ERRO shows in the API about
-    one lock TTL after the crash, not after ESPELHO_SYNC_STALE_AFTER_S (15 min)."""
-    import time
-
-    ttl = 1.5
-    app_settings = settings.model_copy(update={"scheduler_enabled": True, "sync_lock_ttl_s": ttl,
-                                               "acessorias_token": None})
-    # What a process that died mid-sync leaves: its lock, and its run with its last heartbeat (now).
-    crashed_at = time.monotonic()
-    assert DatabaseLocks(database).acquire("uasg:160123", "dead-process", ttl_s=ttl)
-    dead = runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:160123")
-    with signed_in_client(app_settings, database) as client:
-        failed = wait_for(
-            lambda: client.get("/api/v1/sync/history", params={"status": "ERRO"}).json()["items"],
-            timeout_s=20, interval_s=0.1, what="the crashed run to be marked ERRO")
-        elapsed = time.monotonic() - crashed_at
-        client.app.state.jobs.scheduler.shutdown(wait=False)
-    assert failed[0]["id"] == dead and "interrupted" in failed[0]["mensagem_erro"]
-    assert ttl <= elapsed <= ttl * 4 / 3 + 1.5, elapsed
+    resumed = recorded_runs(database, id=accepted.json()["run_id"])[0]
+    assert resumed.status == "CONCLUIDA" and resumed.estatisticas["retomada"] is True  # type: ignore[index]
 
 
 class RecordingDispatcher:
@@ -207,24 +218,37 @@ class RecordingDispatcher:
 
 def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, settings: Settings) -> None:
     ctx = JobContext(settings, database)
-    calls: list[int | None] = []
-
-    def work(run_id: int | None) -> dict[str, Any]:
-        calls.append(run_id)
-        with runs.recorded_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:444444",
-                               run_id=run_id) as handle:
-            handle.report = runs.RunCounts(api_calls=1)
-        return {"status": "CONCLUIDA"}
-
     queue = RecordingDispatcher()
-    run_id = trigger(ctx, queue, UASG_SYNC, "UASG", UasgArgs("444444")).run_id
+    run_id = trigger(ctx, queue, UASG_SYNC, "UASG", UasgArgs("160123")).run_id
     (name, kwargs), = queue.sent
-    assert kwargs["run_id"] == run_id and kwargs["lock_token"]
-    for _ in range(2):  # the broker delivers the same message twice
-        run_exclusive(ctx, "uasg:444444", work, run_id=kwargs["run_id"], lock_token=kwargs["lock_token"])
-    assert calls == [run_id]
-    assert _status(database, run_id) == "CONCLUIDA"
-    assert locks_of(ctx).holder("uasg:444444") is None
+    assert kwargs == {"uasg": "160123", "run_id": run_id}
+    assert recorded_runs(database, id=run_id)[0].heartbeat_em is None  # queued: no process has it yet
+    first = JOBS[name](ctx, **kwargs)
+    assert not isinstance(first, Skipped) and _status(database, run_id) == "CONCLUIDA"
+    again = JOBS[name](ctx, **kwargs)  # the broker delivers the same message again
+    assert isinstance(again, Skipped) and "has ended" in again.reason
+    assert [r.id for r in recorded_runs(database)] == [run_id]
+    assert _free(database, "uasg:160123")
+
+
+def test_a_queued_run_keeps_its_turn_until_it_goes_stale(database: Database, settings: Settings) -> None:
+    ctx = JobContext(settings, database)
+    queue = RecordingDispatcher()
+    queued = trigger(ctx, queue, UASG_SYNC, "UASG", UasgArgs("160123")).run_id
+    with pytest.raises(Conflict) as refused:
+        trigger(ctx, queue, UASG_SYNC, "UASG", UasgArgs("160123"))
+    assert refused.value.detail == {"escopo": "uasg:160123", "run_id": queued}
+    # The scope is free, but reserved: a scheduled run gives way to the queued one.
+    assert isinstance(run(ctx, UASG_SYNC, "UASG", UasgArgs("160123")), Skipped)
+    # Its job never comes (the queue lost it): past sync_stale_after_s, the next trigger takes its place.
+    with time_machine.travel(now_utc() + timedelta(seconds=settings.sync_stale_after_s + 1), tick=True):
+        replacement = trigger(ctx, queue, UASG_SYNC, "UASG", UasgArgs("160123")).run_id
+    lost = recorded_runs(database, id=queued)[0]
+    assert lost.status == "ERRO" and "never started" in (lost.mensagem_erro or "")
+    # The lost job turns up after all: its run has ended, so it does nothing; the replacement runs.
+    assert isinstance(JOBS[queue.sent[0][0]](ctx, **queue.sent[0][1]), Skipped)
+    JOBS[queue.sent[-1][0]](ctx, **queue.sent[-1][1])
+    assert _status(database, replacement) == "CONCLUIDA"
 
 
 def test_a_queue_failure_gives_503_frees_the_scope_and_fails_the_run(database: Database,
@@ -241,8 +265,8 @@ def test_a_queue_failure_gives_503_frees_the_scope_and_fails_the_run(database: D
     ctx = JobContext(settings, database)
     with pytest.raises(UpstreamUnavailable):
         trigger(ctx, Broken(), OFFICE_SYNC, "FULL", OfficeArgs())
-    assert locks_of(ctx).holder("acessorias") is None
     assert [r.status for r in recorded_runs(database)] == ["ERRO"]
+    trigger(ctx, RecordingDispatcher(), OFFICE_SYNC, "FULL", OfficeArgs())  # the scope is free
 
 
 def test_in_process_runner_rejects_unknown_jobs(database: Database, settings: Settings) -> None:
@@ -252,41 +276,103 @@ def test_in_process_runner_rejects_unknown_jobs(database: Database, settings: Se
     runner.shutdown(1)
 
 
-DEAD_PROCESS_TOKEN = "from espelho.syncs.locks import new_token; print(new_token())"
-
-
 @pytest.mark.parametrize("worker", ["died", "alive"])
-def test_a_job_redelivered_after_its_worker_died_continues_its_run(worker: str, database: Database,
-                                                                   settings: Settings) -> None:
-    """Celery requeues the job of a worker process that died (task_reject_on_worker_lost): the redelivered
-    job takes over the dead worker's lock at once and continues the same run. A live holder is never
-    taken over."""
+def test_a_job_redelivered_after_its_worker_died_resumes_in_a_new_run(worker: str, database: Database,
+                                                                      settings: Settings) -> None:
+    """Celery redelivers the job of a worker process that died (task_reject_on_worker_lost): holding the
+    scope at once, it fails the dead worker's run as interrupted and a new run resumes it. A live worker's
+    run is left alone."""
     ctx = JobContext(settings, database)
     queue = RecordingDispatcher()
-    run_id = trigger(ctx, queue, UASG_SYNC, "UASG", UasgArgs("555555")).run_id
-    (_, job), = queue.sent
-    if worker == "died":  # it adopted the reservation, then was killed
-        holder = subprocess.run([sys.executable, "-c", DEAD_PROCESS_TOKEN], capture_output=True, text=True,
-                                check=True).stdout.strip()
-    else:  # another process of this machine, still running: here, this one
-        holder = new_token()
-    assert locks_of(ctx).adopt("uasg:555555", job["lock_token"], holder, 60)
-    calls: list[int | None] = []
-
-    def work(continued: int | None) -> str:
-        calls.append(continued)
-        with runs.recorded_run(database, origem="COMPRASNET", tipo="UASG", escopo="uasg:555555",
-                               run_id=continued) as handle:
-            handle.report = runs.RunCounts(api_calls=1)
-        return "done"
-
-    done = run_exclusive(ctx, "uasg:555555", work, run_id=job["run_id"], lock_token=job["lock_token"])
+    run_id = trigger(ctx, queue, OFFICE_SYNC, "FULL", OfficeArgs()).run_id
+    (name, job), = queue.sent
+    child, _ = a_run_in_a_child(database, "acessorias", queued=run_id)  # the worker that picked it up
+    try:
+        if worker == "died":
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+            wait_for(lambda: _free(database, "acessorias"), timeout_s=10, interval_s=0.01,
+                     what="the dead worker's database session to end")
+        done = JOBS[name](ctx, **job)
+    finally:
+        child.kill()
+        child.wait()
     if worker == "died":
-        assert done == "done" and calls == [run_id]
-        assert _status(database, run_id) == "CONCLUIDA"
-        assert locks_of(ctx).holder("uasg:555555") is None
+        assert not isinstance(done, Skipped) and done.status == "CONCLUIDA" and done.retomada
+        ended = recorded_runs(database)
+        assert [(r.id == run_id, r.status) for r in ended] == [(True, "ERRO"), (False, "CONCLUIDA")]
+        assert "interrupted" in (ended[0].mensagem_erro or "")
     else:
-        assert isinstance(done, Skipped) and calls == []
-        assert _status(database, run_id) == "ERRO"
-        assert locks_of(ctx).holder("uasg:555555") == holder
-        locks_of(ctx).release("uasg:555555", holder)
+        assert isinstance(done, Skipped)
+        assert [(r.id, r.status) for r in recorded_runs(database)] == [(run_id, "INICIADA")]
+
+
+def _lose(database: Database, scope: str) -> None:
+    """What an operator (or a failure) does to a lock from outside its process."""
+    if database.engine.dialect.name == "postgresql":
+        key = lock_key(scope)
+        with database.engine.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                              "AND objsubid = 1 AND classid::bigint = :hi AND objid::bigint = :lo"),
+                         {"hi": key >> 32, "lo": key & 0xFFFFFFFF})
+    else:
+        os.unlink(Path(f"{database.engine.url.database}.locks") / f"{scope.replace(':', '_')}.lock")
+
+
+@pytest.mark.parametrize("successor", [False, True])
+def test_a_run_that_lost_its_lock_writes_nothing_more(successor: bool, database: Database,
+                                                      settings: Settings) -> None:
+    """Every commit of a run first checks its lock: once lost, the run writes nothing and ends ERRO "lock
+    lost"; a successor that took the scope meanwhile failed it as interrupted, and that end stays."""
+    ctx, scope = JobContext(settings, database), "uasg:777777"
+    ended: list[Any] = []
+
+    def record() -> int:
+        return runs.start_run(database, origem="COMPRASNET", tipo="UASG", escopo=scope)
+
+    def finish(run_id: int | None) -> str:
+        with runs.recorded_run(database, origem="COMPRASNET", tipo="UASG", escopo=scope, run_id=run_id):
+            return "done"
+
+    def work(run_id: int | None) -> None:
+        with runs.recorded_run(database, origem="COMPRASNET", tipo="UASG", escopo=scope, run_id=run_id):
+            _lose(database, scope)
+            if successor:  # another process's run takes the scope now
+                other = threading.Thread(target=lambda: ended.append(run_exclusive(ctx, scope, finish,
+                                                                                   new_run=record)))
+                other.start()
+                other.join()
+            with database.session() as session:
+                session.add(Uasg(codigo="777777", criado_em=now_utc()))
+
+    with pytest.raises(Conflict, match="lock lost"):
+        run_exclusive(ctx, scope, work, new_run=record)
+    with database.session() as session:
+        assert session.get(Uasg, "777777") is None
+    first, *rest = recorded_runs(database)
+    assert first.status == "ERRO"
+    if successor:
+        assert ended == ["done"] and [r.status for r in rest] == ["CONCLUIDA"]
+        assert "interrupted" in (first.mensagem_erro or "")  # not overwritten by "lock lost"
+    else:
+        assert rest == [] and (first.mensagem_erro or "").startswith("lock lost")
+    assert _free(database, scope)
+
+
+def test_the_lock_connection_can_bypass_a_pooler(database: Database, settings: Settings) -> None:
+    """ESPELHO_SYNC_LOCK_DATABASE_URL: where the lock connects (the same database, not through PgBouncer's
+    transaction pooling)."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    direct = database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    ctx = JobContext(settings.model_copy(update={"sync_lock_database_url": direct}), database)
+    seen: list[bool] = []
+
+    def work(_run_id: int | None) -> None:
+        lock = try_lock(database.url, "uasg:160123")  # through the app's URL: the same lock
+        seen.append(lock is None)
+        if isinstance(lock, AdvisoryLock):
+            lock.release()
+
+    run_exclusive(ctx, "uasg:160123", work)
+    assert seen == [True]

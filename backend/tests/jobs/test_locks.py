@@ -1,91 +1,107 @@
-"""Scope locks: the database lock (SQLite, PostgreSQL) and the Redis lock behave alike."""
+"""Scope locks (syncs/locks.py) on SQLite (a file lock) and PostgreSQL (a session advisory lock): one holder,
+freed the moment the holding process dies, and `holds()` knows when the lock was lost."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-import redis
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from espelho.db import Database
-from espelho.syncs.locks import DatabaseLocks, Locks, RedisLocks, holder_died, new_token, reservation_token
-from tests.helpers import TEST_REDIS
+from espelho.syncs.locks import AdvisoryLock, FileLock, lock_key, try_lock
 from tests.jobs.conftest import wait_for
 
-
-@pytest.fixture(params=["database", "redis"])
-def locks(request: pytest.FixtureRequest, database: Database) -> Iterator[Locks]:
-    if request.param == "database":
-        yield DatabaseLocks(database)
-        return
-    client = redis.Redis.from_url(f"{TEST_REDIS}/9")
-    prefix = f"espelho-test-{uuid.uuid4().hex[:8]}:"
-    yield RedisLocks(client, prefix)
-    for key in client.scan_iter(f"{prefix}*"):
-        client.delete(key)
+BACKEND = Path(__file__).resolve().parents[2]
+HOLD_IN_A_CHILD = """
+import sys, time
+from espelho.syncs.locks import lock_key, try_lock
+lock = try_lock(sys.argv[1], sys.argv[2])
+print("held" if lock else "busy", lock_key(sys.argv[2]), flush=True)
+time.sleep(600)
+"""
 
 
-def test_one_holder_per_scope(locks: Locks) -> None:
-    assert locks.acquire("uasg:160001", "a", 30)
-    assert not locks.acquire("uasg:160001", "b", 30)
-    assert locks.acquire("uasg:200999", "b", 30)  # another scope is independent
-    assert locks.holder("uasg:160001") == "a"
-    locks.release("uasg:160001", "b")  # not b's: no effect
-    assert locks.holder("uasg:160001") == "a"
-    locks.release("uasg:160001", "a")
-    assert locks.holder("uasg:160001") is None
-    assert locks.acquire("uasg:160001", "b", 30)
-
-
-def test_adopting_a_reservation_holds_the_scope_under_the_workers_token(locks: Locks) -> None:
-    assert locks.acquire("acessorias", "api-reservation", 30)
-    assert not locks.extend("acessorias", "someone-else", 30)
-    assert not locks.adopt("acessorias", "someone-else", "worker", 30)
-    assert locks.holder("acessorias") == "api-reservation"
-    assert locks.adopt("acessorias", "api-reservation", "worker", 30)  # the worker picking the task up
-    assert locks.holder("acessorias") == "worker"
-    assert not locks.extend("acessorias", "api-reservation", 30)  # the reservation is over
-    assert locks.extend("acessorias", "worker", 30)
-    locks.release("acessorias", "worker")
-    assert locks.adopt("acessorias", "api-reservation", "redelivered", 30)  # free: adopting takes it
-    assert locks.holder("acessorias") == "redelivered"
-
-
-def test_an_abandoned_lock_expires(locks: Locks) -> None:
-    assert locks.acquire("acessorias", "crashed", 0.5)
-    assert not locks.acquire("acessorias", "next", 30)
-    wait_for(lambda: locks.acquire("acessorias", "next", 30), timeout_s=10, what="the lock to expire")
-    assert locks.holder("acessorias") == "next"
-    assert not locks.extend("acessorias", "crashed", 30)
-
-
-TOKEN_OF_A_CHILD = ("from espelho.syncs.locks import new_token; print(new_token(), flush=True); "
-                    "import time; time.sleep(60)")
-
-
-def test_a_token_tells_when_its_process_died() -> None:
-    mine = new_token()
-    assert len(mine) <= 64 and not holder_died(mine)  # this process, alive
-    child = subprocess.Popen([sys.executable, "-c", TOKEN_OF_A_CHILD], stdout=subprocess.PIPE, text=True)
+def hold_in_a_child(url: str, scope: str) -> tuple[subprocess.Popen[str], str]:
+    """A separate process that takes `scope`'s lock and keeps it (and its process) until killed."""
+    child = subprocess.Popen([sys.executable, "-c", HOLD_IN_A_CHILD, url, scope], stdout=subprocess.PIPE,
+                             text=True, cwd=BACKEND)
     assert child.stdout is not None
-    theirs = child.stdout.readline().strip()
-    assert not holder_died(theirs)
-    child.send_signal(signal.SIGKILL)
+    return child, child.stdout.readline().strip()
+
+
+def test_one_holder_per_scope(database: Database) -> None:
+    first = try_lock(database.url, "uasg:160001")
+    assert first is not None and first.holds()
     try:
-        # Killed, not yet reaped: a zombie.
-        wait_for(lambda: holder_died(theirs), timeout_s=10, what="the killed child to be seen dead")
+        assert try_lock(database.url, "uasg:160001") is None  # the same process, another caller
+        other = try_lock(database.url, "uasg:200999")  # another scope is independent
+        assert other is not None
+        other.release()
     finally:
+        first.release()
+    again = try_lock(database.url, "uasg:160001")
+    assert again is not None
+    again.release()
+
+
+def test_a_killed_holder_frees_its_lock_at_once(database: Database) -> None:
+    """No TTL, no sweep: the database ends a killed process's session, the kernel drops its file lock."""
+    child, said = hold_in_a_child(database.url, "acessorias")
+    try:
+        assert said == f"held {lock_key('acessorias')}"  # the key is the same in every process
+        assert try_lock(database.url, "acessorias") is None
+        refused, said = hold_in_a_child(database.url, "acessorias")
+        refused.kill()
+        refused.wait()
+        assert said.startswith("busy")
+    finally:
+        child.send_signal(signal.SIGKILL)
         child.wait()
-    assert holder_died(theirs)  # reaped: no such process
+    # The kernel closed the dead process's socket; its PostgreSQL backend ends when it reads that.
+    lock = wait_for(lambda: try_lock(database.url, "acessorias"), timeout_s=10, interval_s=0.01,
+                    what="the killed holder's lock to be free")
+    lock.release()
 
-    random_part, machine, pid, started = mine.split(".")
-    assert holder_died(".".join([random_part, machine, pid, str(int(started) + 1)]))  # its pid reused
-    # What cannot be told is never taken for dead: the lock then ends by its TTL.
-    assert not holder_died(".".join([random_part, "0123456789", pid, "1"]))  # another machine
-    assert not holder_died(reservation_token())  # a queued job's reservation has no process
-    assert not holder_died("a.b.c.d") and not holder_died("api-reservation")
 
+def test_holds_tells_when_the_lock_was_lost(database: Database) -> None:
+    lock = try_lock(database.url, "acessorias")
+    assert lock is not None and lock.holds()
+    if isinstance(lock, AdvisoryLock):  # an operator ends its session
+        with database.engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lock.connection.info.backend_pid})
+    else:  # someone deletes the lock file: another process could lock a new one
+        assert isinstance(lock, FileLock)
+        os.unlink(lock.path)
+    assert not lock.holds()
+    successor = try_lock(database.url, "acessorias")
+    assert successor is not None and successor.holds()
+    lock.release()  # releasing a lost lock is harmless, and leaves the successor's alone
+    assert successor.holds()
+    successor.release()
+
+
+def test_the_lock_lives_where_the_database_says(database: Database, tmp_path: Path) -> None:
+    lock = try_lock(database.url, "uasg:160001")
+    assert lock is not None
+    try:
+        if isinstance(lock, FileLock):
+            assert lock.path == Path(f"{make_url(database.url).database}.locks") / "uasg_160001.lock"
+        else:  # a connection of its own, named after its holder for an operator (pg_stat_activity)
+            with database.engine.connect() as conn:
+                name = conn.scalar(text("SELECT application_name FROM pg_stat_activity WHERE pid = :pid"),
+                                   {"pid": lock.connection.info.backend_pid})
+            assert name.startswith(f"espelho uasg:160001 pid {os.getpid()}@")
+    finally:
+        lock.release()
+
+
+@pytest.mark.parametrize("scope", ["acessorias", "uasg:160001", "contrato:2147483647"])
+def test_lock_keys_are_63_bit_and_distinct(scope: str) -> None:
+    assert 0 <= lock_key(scope) < 2**63
+    assert lock_key(scope) != lock_key(scope + "x")

@@ -2592,6 +2592,12 @@ export type SincronizacaoOut = {
      * Where a running run is (null once ended)
      */
     progresso?: Progresso | null;
+    /**
+     * Silencio S
+     *
+     * Running runs (/sync/status): seconds since the run's last heartbeat (every 15 s while it works); while it waits in the queue (heartbeat_em null), since its trigger
+     */
+    silencio_s?: number | null;
 };
 
 /**

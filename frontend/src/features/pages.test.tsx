@@ -6,7 +6,7 @@ import { DashboardPage, variacao } from './dashboard/DashboardPage';
 import { isAtrasada, ObrigacoesPage } from './obrigacoes/ObrigacoesPage';
 import { DesdobramentoCard, ProcessoPage } from './processos/ProcessoPage';
 import { ProcessosPage } from './processos/ProcessosPage';
-import { formatEta, ProgressoDaSincronizacao, SincronizacaoPage } from './sincronizacao/SincronizacaoPage';
+import { formatEta, ProgressoDaSincronizacao, SincronizacaoPage, Sinal } from './sincronizacao/SincronizacaoPage';
 
 beforeEach(() => sessionStorage.setItem('espelho.token', 'token'));
 
@@ -301,6 +301,17 @@ describe('sincronização', () => {
     await iniciar();
     expect(await screen.findByText('Sincronização nº 10 iniciada.')).toBeInTheDocument();
     expect(pedidos).toEqual([{ tipo: 'FULL', restart: false }, { tipo: 'FULL', restart: true }]);
+  });
+
+  it('says when a running run has gone silent, or still waits in the queue', () => {
+    const quiet = renderAt('/', '/', <Sinal r={{ ...run, silencio_s: 20 }} />);
+    expect(screen.queryByTestId('sinal')).not.toBeInTheDocument();
+    quiet.unmount();
+    const silent = renderAt('/', '/', <Sinal r={{ ...run, silencio_s: 330 }} />);
+    expect(screen.getByTestId('sinal')).toHaveTextContent('Sem sinal há 5 min 30 s: o processo pode estar parado ou travado');
+    silent.unmount();
+    renderAt('/', '/', <Sinal r={{ ...run, heartbeat_em: null, silencio_s: 42 }} />);
+    expect(screen.getByTestId('sinal')).toHaveTextContent('Na fila há 42 s, aguardando um worker.');
   });
 
   it('an unknown total (the list phase) shows an indeterminate bar', () => {

@@ -58,7 +58,6 @@ TIPOS = ("FULL", "INCREMENTAL", "MANUAL")
 # DtLastDH is second-granular and upstream clocks drift: re-read the last hour (unchanged rows cost nothing).
 SAFETY_MARGIN = timedelta(hours=1)
 PROBES = 2  # consecutive misses above the highest known id before believing there is nothing newer
-HEARTBEAT_EVERY_S = 20.0
 PROGRESS_EVERY_S = 1.0  # how often a running run writes where it is (for /sync/status)
 
 T = TypeVar("T")
@@ -210,7 +209,6 @@ class _Planner:
         self.counts = Counts()
         self.writers = Writers(database, now_utc(), self.counts, competencia, run_id=run_id,
                                initial_load=self._last_run_start() is None)
-        self._last_beat = time.monotonic()
         self._last_report = 0.0
         self._fase = ""
         self.later_calls = 0  # upstream calls planned after the current phase (for the ETA)
@@ -236,9 +234,6 @@ class _Planner:
         if fase != self._fase or now - self._last_report > PROGRESS_EVERY_S:
             self._fase, self._last_report = fase, now
             runs.heartbeat(self.database, self.run_id, at)
-        elif now - self._last_beat > HEARTBEAT_EVERY_S:
-            self._last_beat = now
-            runs.heartbeat(self.database, self.run_id)
         if self.progress is not None:
             self.progress(at)
 

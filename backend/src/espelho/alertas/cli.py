@@ -10,7 +10,7 @@ from espelho.alertas.schemas import AlertasResult
 from espelho.cli_support import console, fail, print_json
 from espelho.errors import EspelhoError
 from espelho.jobs.cli import job_context
-from espelho.syncs.exclusive import holding
+from espelho.syncs.exclusive import busy, holding
 from espelho.whatsapp.cli import whatsapp_app
 
 
@@ -24,7 +24,9 @@ def alertas_now(
             if dry_run:  # sends nothing, so it needs no lock
                 result = alertas.executar(ctx.database, ctx.settings, dry_run=True)
             else:  # the scheduled run's lock: a CLI run never overlaps it (Conflict when it is running)
-                with holding(ctx, alertas.SCOPE):
+                with holding(ctx, alertas.SCOPE) as held:
+                    if not held:
+                        raise busy(ctx.database, alertas.SCOPE)
                     result = alertas.executar(ctx.database, ctx.settings)
         except EspelhoError as exc:
             fail(1, exc.message, as_json=as_json)

@@ -38,7 +38,7 @@ from espelho.contratos.tasks import (
 from espelho.exports.colunas import tabela
 from espelho.exports.files import ARQUIVO, FormatoQ, em_colunas, exportar
 from espelho.openapi import error_responses
-from espelho.syncs.exclusive import holding
+from espelho.syncs.exclusive import busy, holding
 from espelho.syncs.spec import SyncAccepted, run_now, trigger
 
 # Full paths (no prefix) so the bare collection path also gets its slash-less twin.
@@ -171,9 +171,11 @@ def sincronizar(id: ContratoIdPath, request: Request, _role: SyncRoleDep,
 def sincronizar_aba(id: ContratoIdPath, aba: Aba, request: Request, session: SessionDep,
                     settings: SettingsDep, _role: SyncRoleDep, page: PageDep) -> AbaSyncOut:
     # The contract's lock, as a sync of all its tabs takes it; the tab is written and committed under it.
-    with (holding(request.app.state.jobs.ctx, contrato_scope(id)),
-          request.app.state.database.session() as writer):
-        done = service.sync_aba(writer, settings, id, aba)
+    with holding(request.app.state.jobs.ctx, contrato_scope(id)) as held:
+        if not held:
+            raise busy(request.app.state.database, contrato_scope(id))
+        with request.app.state.database.session() as writer:
+            done = service.sync_aba(writer, settings, id, aba)
     rows = service.aba_listing(session, aba, contrato_id=id).page(session, page)
     items = [ABAS[aba].out.model_validate(i).model_dump(mode="json") for i in rows.items]
     return AbaSyncOut(items=items, total=rows.total, page=page.page, page_size=page.page_size, contrato_id=id,

@@ -18,9 +18,8 @@ from espelho.db import Database
 JobFn = Callable[..., object]
 JOBS: dict[str, JobFn] = {}
 # Modules whose import registers jobs (by name: the domains import this module, not the reverse).
-JOB_MODULES = ("espelho.syncs.exclusive", "espelho.contratos.tasks", "espelho.acessorias.tasks",
-               "espelho.whatsapp.tasks", "espelho.alertas.tasks", "espelho.relatorios.tasks",
-               "espelho.retencao.tasks")
+JOB_MODULES = ("espelho.contratos.tasks", "espelho.acessorias.tasks", "espelho.whatsapp.tasks",
+               "espelho.alertas.tasks", "espelho.relatorios.tasks", "espelho.retencao.tasks")
 
 
 def job(name: str) -> Callable[[JobFn], JobFn]:

@@ -71,8 +71,9 @@ class InProcessRunner:
                     return not self._threads
 
     def shutdown(self, timeout_s: float = 30.0) -> None:
-        # Jobs not started are dropped; running ones get a grace period, then their lock expires and the
-        # run is marked ERRO by the next run of that scope.
+        # Jobs not started are dropped (their queued runs give way after sync_stale_after_s); running ones
+        # get a grace period, then die with the process: their lock with them, and the next run of their
+        # scope marks them ERRO at once.
         with self._guard:
             self._closed = True
         self.wait_idle(timeout_s)

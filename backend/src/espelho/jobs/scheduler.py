@@ -39,9 +39,7 @@ def cron_fields(expression: str) -> list[str]:
 
 
 def schedule_entries(settings: Settings) -> list[ScheduleEntry]:
-    # Crashed runs are swept every heartbeat interval, so one is marked ERRO soon after its lock expires.
-    entries = [ScheduleEntry("syncs.reap_stale", "syncs.reap_stale", str(settings.sync_heartbeat_s)),
-               ScheduleEntry("acessorias.calcular_metricas_diarias", "acessorias.calcular_metricas_diarias",
+    entries = [ScheduleEntry("acessorias.calcular_metricas_diarias", "acessorias.calcular_metricas_diarias",
                              settings.schedule_metricas_diarias),
                # No order against the metrics job: the report computes any figure the cache lacks.
                ScheduleEntry("relatorios.guardar_relatorio_do_dia", "relatorios.guardar_relatorio_do_dia",

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, select
 
 from espelho.api import Listing, Page, PageDep, SessionDep, SlashOptionalRouter
+from espelho.clock import now_utc
 from espelho.exports.colunas import tabela
 from espelho.exports.files import ARQUIVO, FormatoQ, em_colunas, exportar
 from espelho.syncs.models import Sincronizacao
@@ -44,11 +45,15 @@ class SincronizacaoOut(BaseModel):
     concluida_em: datetime | None
     heartbeat_em: datetime | None
     progresso: Progresso | None = Field(default=None, description="Where a running run is (null once ended)")
+    silencio_s: float | None = Field(
+        default=None, description="Running runs (/sync/status): seconds since the run's last heartbeat "
+        "(every 15 s while it works); while it waits in the queue (heartbeat_em null), since its trigger")
 
 
 class SyncStatus(BaseModel):
     em_andamento: list[SincronizacaoOut]
-    """Runs still INICIADA (a stale `heartbeat_em` means the worker died)."""
+    """Runs still INICIADA, working or queued (`heartbeat_em` null). A `silencio_s` of minutes means a
+    stopped or hung process, which keeps its scope: docs/operations.md says what to do."""
     ultimas: list[SincronizacaoOut]
     """The newest finished run (CONCLUIDA or ERRO) of every (origem, escopo), newest first."""
 
@@ -72,8 +77,15 @@ def sync_status(session: SessionDep, origem: Origem | None = None) -> SyncStatus
     ranked = finished.subquery()
     last = select(Sincronizacao).join(ranked, and_(Sincronizacao.id == ranked.c.id, ranked.c.rank == 1))
     running, last = running.order_by(*HISTORY_ORDER), last.order_by(*HISTORY_ORDER)
+    now = now_utc()
+
+    def silent(run: Sincronizacao) -> SincronizacaoOut:
+        since = run.heartbeat_em or run.iniciada_em
+        return SincronizacaoOut.model_validate(run).model_copy(
+            update={"silencio_s": round((now - since).total_seconds(), 1)})
+
     return SyncStatus(
-        em_andamento=[SincronizacaoOut.model_validate(r) for r in session.scalars(running)],
+        em_andamento=[silent(r) for r in session.scalars(running)],
         ultimas=[SincronizacaoOut.model_validate(r) for r in session.scalars(last)],
     )
 

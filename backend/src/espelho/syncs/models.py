@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from espelho.db import Base
@@ -16,6 +16,9 @@ class Sincronizacao(Base):
     __table_args__ = (
         Index("ix_sincronizacoes_origem_iniciada_em", "origem", "iniciada_em"),
         Index("ix_sincronizacoes_status", "status"),
+        # The reservation: one INICIADA run per scope (syncs/exclusive.py); a second trigger gets 409.
+        Index("uq_sincronizacoes_escopo_ativa", "escopo", unique=True,
+              sqlite_where=text("status = 'INICIADA'"), postgresql_where=text("status = 'INICIADA'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,7 +37,7 @@ class Sincronizacao(Base):
     estatisticas: Mapped[dict[str, Any] | None]
     iniciada_em: Mapped[datetime]
     concluida_em: Mapped[datetime | None]
-    # Touched while a run works; a run whose heartbeat went stale belongs to a crashed process.
+    # Touched while a run works (syncs.service.HEARTBEAT_S); null while a triggered run waits in the queue.
     heartbeat_em: Mapped[datetime | None]
     # While it runs: phase, done/total, calls left and ETA (syncs.service.Progresso), for /sync/status.
     progresso: Mapped[dict[str, Any] | None]

@@ -4,14 +4,14 @@ Each domain declares its syncs once (`SyncSpec`, in its tasks.py): the upstream 
 run it offers (`tipos`, each with the job that runs it in the background), the arguments of a request,
 the lock scope they map to, and the work. Then:
 
-- `run(...)` is the one function that runs a sync: it takes the scope's lock (or adopts the one a trigger
-  took), records the run once the lock is held, works, and records how it ended. The jobs that
-  `declare` registers (Celery or in-process, scheduled or triggered) and the CLI go through it.
+- `run(...)` is the one function that runs a sync: it takes the scope's lock (syncs/exclusive.py), claims
+  the run a trigger queued or records a new one, works, and records how it ended. The jobs that `declare`
+  registers (Celery or in-process, scheduled or triggered) and the CLI go through it.
 - `run_now(...)` is `run` for a caller waiting for the answer (CLI, an HTTP request): a busy scope is a
   Conflict (409) instead of a skipped job.
-- `trigger(...)` is what an HTTP endpoint calls to start a sync in the background: it takes the lock and
-  records the run (committed) before sending the job, so an immediate second trigger gets 409 and the job
-  only starts once its run row exists.
+- `trigger(...)` is what an HTTP endpoint calls to start a sync in the background: it records the run
+  queued (committed; the scope's reservation) before sending the job, so an immediate second trigger
+  gets 409 naming it and the job only starts once its run row exists.
 """
 
 from __future__ import annotations
@@ -21,20 +21,13 @@ from dataclasses import asdict, dataclass
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 
 from espelho.errors import InvalidInput, UpstreamUnavailable
 from espelho.jobs.registry import Dispatcher, JobContext, job
 from espelho.logging_setup import get_logger
 from espelho.syncs import service as runs
-from espelho.syncs.exclusive import (
-    Skipped,
-    busy,
-    fail_run,
-    mark_orphans,
-    run_exclusive,
-    take_scope,
-)
-from espelho.syncs.locks import locks_of, new_token, reservation_token
+from espelho.syncs.exclusive import Skipped, abandoned, busy, run_exclusive
 from espelho.syncs.service import Progress, RunReport
 
 log = get_logger(__name__)
@@ -89,9 +82,8 @@ def declare(spec: SyncSpec[A, R]) -> SyncSpec[A, R]:
 
 
 def _job_of(spec: SyncSpec[A, R], tipo: str) -> Callable[..., R | Skipped]:
-    def sync_job(ctx: JobContext, run_id: int | None = None, lock_token: str | None = None,
-                 **kwargs: Any) -> R | Skipped:
-        return run(ctx, spec, tipo, spec.args(**kwargs), run_id=run_id, lock_token=lock_token)
+    def sync_job(ctx: JobContext, run_id: int | None = None, **kwargs: Any) -> R | Skipped:
+        return run(ctx, spec, tipo, spec.args(**kwargs), run_id=run_id)
 
     return sync_job
 
@@ -103,18 +95,16 @@ def _checked(ctx: JobContext, spec: SyncSpec[A, R], tipo: str, args: A) -> A:
 
 
 def run(ctx: JobContext, spec: SyncSpec[A, R], tipo: str, args: A, *, run_id: int | None = None,
-        lock_token: str | None = None, progress: Progress | None = None,
-        recorded: Callable[[int], None] | None = None) -> R | Skipped:
+        progress: Progress | None = None, recorded: Callable[[int], None] | None = None) -> R | Skipped:
     """Run one sync holding its scope's lock (see the module docstring); Skipped when the scope is busy
     or the triggered run already ended (a job delivered twice). `recorded(run_id)` is called once the run
     is recorded (a caller that reports a failure names its run)."""
-    return _run_checked(ctx, spec, tipo, _checked(ctx, spec, tipo, args), run_id=run_id,
-                        lock_token=lock_token, progress=progress, recorded=recorded)
+    return _run_checked(ctx, spec, tipo, _checked(ctx, spec, tipo, args), run_id=run_id, progress=progress,
+                        recorded=recorded)
 
 
 def _run_checked(ctx: JobContext, spec: SyncSpec[A, R], tipo: str, args: A, *, run_id: int | None,
-                 lock_token: str | None, progress: Progress | None,
-                 recorded: Callable[[int], None] | None) -> R | Skipped:
+                 progress: Progress | None, recorded: Callable[[int], None] | None) -> R | Skipped:
     scope = spec.scope(args)
 
     def new_run() -> int:
@@ -124,23 +114,20 @@ def _run_checked(ctx: JobContext, spec: SyncSpec[A, R], tipo: str, args: A, *, r
             recorded(new_id)
         return new_id
 
-    def work(continued: int | None) -> R:
-        assert continued is not None  # new_run recorded it once the lock was held
-        return spec.work(SyncCall(ctx, tipo, args, continued, progress))
+    def work(settled: int | None) -> R:
+        assert settled is not None  # claimed, or recorded by new_run, once the lock was held
+        return spec.work(SyncCall(ctx, tipo, args, settled, progress))
 
-    return run_exclusive(ctx, scope, work, run_id=run_id, lock_token=lock_token, new_run=new_run)
+    return run_exclusive(ctx, scope, work, run_id=run_id, new_run=new_run)
 
 
 def run_now(ctx: JobContext, spec: SyncSpec[A, R], tipo: str, args: A, *, progress: Progress | None = None,
             recorded: Callable[[int], None] | None = None) -> R:
     """`run` for a caller that waits for the result: Conflict (409) naming the run that holds the scope
     when it is busy."""
-    args = _checked(ctx, spec, tipo, args)
-    token = new_token()
-    take_scope(ctx, spec.scope(args), token, ctx.settings.sync_lock_ttl_s)
-    done = _run_checked(ctx, spec, tipo, args, run_id=None, lock_token=token, progress=progress,
+    done = _run_checked(ctx, spec, tipo, _checked(ctx, spec, tipo, args), run_id=None, progress=progress,
                         recorded=recorded)
-    if isinstance(done, Skipped):  # the lock expired before it was adopted: someone else holds it now
+    if isinstance(done, Skipped):
         raise busy(ctx.database, done.escopo)
     return done
 
@@ -155,28 +142,29 @@ class SyncAccepted(BaseModel):
 
 def trigger(ctx: JobContext, dispatcher: Dispatcher, spec: SyncSpec[A, R], tipo: str,
             args: A) -> SyncAccepted:
-    """Take the scope, record the run (committed), send the job; Conflict (409) when the scope is busy."""
+    """Record the run queued (committed), send the job; Conflict (409) naming the scope's running or queued
+    run, unless that one was abandoned (failed then, and this one recorded)."""
     args = _checked(ctx, spec, tipo, args)
     name = spec.tipos[tipo]
     if name is None:
         raise InvalidInput(f"a {tipo} sync runs only in the caller's process", detail=tipo)
     scope = spec.scope(args)
-    token = reservation_token()  # the worker adopts it under its own token
-    take_scope(ctx, scope, token, ctx.settings.sync_lock_ttl_s)
+    run_id = None
+    for _ in range(3):  # each collision ends the run in the way or finds it ended; a third: busy
+        try:
+            run_id = runs.start_run(ctx.database, origem=spec.origem, tipo=tipo, escopo=scope,
+                                    competencia=spec.competencia(args), queued=True)
+            break
+        except IntegrityError:  # the partial unique index: the scope has an INICIADA run
+            active = runs.active_run(ctx.database, scope)
+            if active is not None and not abandoned(ctx, scope, active):
+                break
+    if run_id is None:
+        raise busy(ctx.database, scope)
     try:
-        mark_orphans(ctx.database, scope, silent_for_s=ctx.settings.sync_heartbeat_s)
-        run_id = runs.start_run(ctx.database, origem=spec.origem, tipo=tipo, escopo=scope,
-                                competencia=spec.competencia(args))
-        # Recorded: now the reservation covers the wait in the queue; the worker resets it on adoption.
-        locks_of(ctx).extend(scope, token, ctx.settings.sync_stale_after_s)
-    except BaseException:
-        locks_of(ctx).release(scope, token)
-        raise
-    try:
-        dispatcher.send(name, {**asdict(args), "run_id": run_id, "lock_token": token})  # type: ignore[call-overload]
+        dispatcher.send(name, {**asdict(args), "run_id": run_id})  # type: ignore[call-overload]
     except Exception as exc:
-        fail_run(ctx.database, run_id, f"could not queue the job: {exc.__class__.__name__}")
-        locks_of(ctx).release(scope, token)
+        runs.fail_run(ctx.database, run_id, f"could not queue the job: {exc.__class__.__name__}")
         raise UpstreamUnavailable("the job queue is unavailable", upstream="jobs") from exc
     log.info("sync.triggered", job=name, run_id=run_id, escopo=scope)
     return SyncAccepted(run_id=run_id, origem=spec.origem, tipo=tipo, escopo=scope)

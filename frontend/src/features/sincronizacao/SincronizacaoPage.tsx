@@ -71,6 +71,24 @@ export function ProgressoDaSincronizacao({ p }: { p: Progresso }) {
   );
 }
 
+/** A run silent this long (its heartbeat beats every 15 s) is stopped or hung: it keeps its scope. */
+export const SILENCIO_ALERTA_S = 120;
+
+/** Whether a running run is alive, waiting in the queue, or silent (docs/operations.md, "hung process"). */
+export function Sinal({ r }: { r: Sincronizacao }) {
+  const silencio = r.silencio_s ?? 0;
+  if (!r.heartbeat_em) {
+    return <Typography variant="caption" color="text.secondary" data-testid="sinal">Na fila há {formatEta(silencio)}, aguardando um worker.</Typography>;
+  }
+  if (silencio < SILENCIO_ALERTA_S) return null;
+  return (
+    <Alert severity="warning" sx={{ mt: 0.5 }} data-testid="sinal">
+      Sem sinal há {formatEta(silencio)}: o processo pode estar parado ou travado, e mantém a sincronização
+      reservada até ser encerrado (veja “processo travado” na documentação de operações).
+    </Alert>
+  );
+}
+
 function EmAndamento({ runs }: { runs: Sincronizacao[] }) {
   if (runs.length === 0) {
     return <Typography color="text.secondary" data-testid="sem-sincronizacao">Nenhuma sincronização em andamento.</Typography>;
@@ -84,6 +102,7 @@ function EmAndamento({ runs }: { runs: Sincronizacao[] }) {
             {r.heartbeat_em ? ` · último sinal ${formatDateTime(r.heartbeat_em)}` : ''}
           </Typography>
           {r.progresso ? <ProgressoDaSincronizacao p={r.progresso} /> : <LinearProgress sx={{ mt: 0.5 }} />}
+          <Sinal r={r} />
           <Typography variant="caption" color="text.secondary">
             {r.total_processos !== null ? `${formatInteger(r.total_processos)} registros até agora · ` : ''}{duracao(r)}
           </Typography>
