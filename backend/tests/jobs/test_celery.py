@@ -138,7 +138,7 @@ def test_a_killed_worker_leaves_data_intact_and_a_new_trigger_runs_at_once(
     """The whole worker killed (its task waits for Redis's visibility timeout, an hour, to be redelivered):
     its lock died with its database sessions, so the next trigger starts at once, fails the killed run as
     interrupted, and the new run resumes it."""
-    from espelho.acessorias.service import run_sync
+    from espelho.acessorias.sync import run_sync
 
     run_sync(pg_database, celery_settings.model_copy(update={"redis_url": None}), "FULL")
     baseline = _acessorias_counts(pg_database)
