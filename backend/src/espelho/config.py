@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     # Deadline window (days before/after today) of the full sync's company-by-company obligations sweep.
     acessorias_obrigacoes_dias_passado: int = 400
     acessorias_obrigacoes_dias_futuro: int = 120
+    # The share (%) of acessorias_rate_limit the syncs' probe and incrementals may use, averaged over 15 min;
+    # the rest is left to the office's other integrations and to full syncs.
+    acessorias_budget_pct: int = Field(default=30, ge=1, le=100)
 
     # WhatsApp Cloud API (Meta Graph API). Off until the number id, token, app secret, verify token and the
     # business number are all set; see whatsapp/ and docs/whatsapp.md.
@@ -128,6 +131,8 @@ class Settings(BaseSettings):
     # Cron expressions (minute hour day month day-of-week), in schedule_timezone.
     schedule_timezone: str = "America/Sao_Paulo"
     schedule_acessorias_incremental: str = "*/15 * * * *"
+    # The cheap "anything new?" probe (seconds or cron); the 15-minute incremental is its safety net.
+    schedule_acessorias_probe: str = "60"
     schedule_metricas_diarias: str = "0 0 * * *"
     schedule_contratos_uasg: str = "0 3 * * *"
     # Retention and the day's database size (after the 03:00 UASG syncs).

@@ -34,6 +34,7 @@ from espelho.db import Database, database_size_bytes
 from espelho.errors import Unauthorized
 from espelho.logging_setup import get_logger
 from espelho.observability import SYNC_DURATION_BUCKETS, RequestMetricsMiddleware
+from espelho.syncs import frescor
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import CONCLUIDA, INICIADA
 from espelho.upstream.ratelimit import UPSTREAMS, upstream_rate_limiter
@@ -62,6 +63,7 @@ class ScrapeCollector(Collector):
         yield from sync_log_metrics(self.database)
         yield from ratelimit_window_metrics(self.settings, self.database)
         yield from database_size_metrics(self.database)
+        yield from freshness_metrics(self.settings, self.database)
 
 
 def sync_log_metrics(database: Database) -> list[Metric]:
@@ -148,6 +150,25 @@ def database_size_metrics(database: Database) -> list[Metric]:
     except SQLAlchemyError as exc:  # the rest of the scrape is still worth answering
         log.warning("metrics.database_size_unreadable", error=str(exc))
     return [size]
+
+
+def freshness_metrics(settings: Settings, database: Database) -> list[Metric]:
+    """The lag and the budget, as /api/v1/sync/status shows them (syncs/frescor.py)."""
+    lag = GaugeMetricFamily("espelho_freshness_lag_seconds",
+                            "Seconds since the moment up to which every upstream change is mirrored",
+                            labels=["origem"])
+    used = GaugeMetricFamily("espelho_sync_budget_used_ratio", "Share of the rate limit the probe and the "
+                             "incrementals used over the last 15 minutes", labels=["origem"])
+    allowed = GaugeMetricFamily("espelho_sync_budget_ratio", "Share of the rate limit the syncs may use",
+                                labels=["origem"])
+    with database.session() as session:
+        for upstream in frescor.frescor(session, settings, now_utc()):
+            if upstream.atraso_s is not None:
+                lag.add_metric([upstream.origem], upstream.atraso_s)
+            if upstream.orcamento_usado_pct is not None and upstream.orcamento_pct is not None:
+                used.add_metric([upstream.origem], upstream.orcamento_usado_pct / 100)
+                allowed.add_metric([upstream.origem], upstream.orcamento_pct / 100)
+    return [lag, used, allowed]
 
 
 # --- the endpoint ---------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ export const regras = <ThrowOnError extends boolean = false>(options?: Options<R
 /**
  * Sync Status
  *
- * What is running now, and how the last run of every upstream scope ended.
+ * What is running now, how the last run of every upstream scope ended, and how fresh each mirror is.
  */
 export const syncStatus = <ThrowOnError extends boolean = false>(options?: Options<SyncStatusData, ThrowOnError>) => (options?.client ?? client).get<SyncStatusResponses, SyncStatusErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -1134,6 +1134,58 @@ export type EmpresaOut = {
 };
 
 /**
+ * FrescorOut
+ */
+export type FrescorOut = {
+    /**
+     * Origem
+     */
+    origem: string;
+    /**
+     * Atualizado Ate
+     *
+     * Every upstream change made before this moment is mirrored (null: never synced)
+     */
+    atualizado_ate: string | null;
+    /**
+     * Atraso S
+     *
+     * Seconds since `atualizado_ate`: the freshness lag
+     */
+    atraso_s: number | null;
+    /**
+     * Sondagem
+     *
+     * The probe between syncs: running, backing off because the budget ran short, or none for this upstream
+     */
+    sondagem: 'ativa' | 'adiada' | 'sem_sondagem';
+    /**
+     * Sondagem Em
+     *
+     * The last probe that ran to its end
+     */
+    sondagem_em: string | null;
+    /**
+     * Orcamento Pct
+     *
+     * The share (%) of the rate limit the syncs may use
+     */
+    orcamento_pct: number | null;
+    /**
+     * Orcamento Usado Pct
+     *
+     * The share (%) of the rate limit the probe and the incrementals used over the last 15 minutes
+     */
+    orcamento_usado_pct: number | null;
+    /**
+     * Aviso
+     *
+     * What an operator should know, in Portuguese
+     */
+    aviso: string | null;
+};
+
+/**
  * Gargalo
  */
 export type Gargalo = {
@@ -2678,6 +2730,10 @@ export type SyncStatus = {
      * Ultimas
      */
     ultimas: Array<SincronizacaoOut>;
+    /**
+     * Frescor
+     */
+    frescor: Array<FrescorOut>;
 };
 
 /**

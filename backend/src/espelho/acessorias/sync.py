@@ -29,8 +29,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 
 from espelho.acessorias import upstream
@@ -44,6 +45,7 @@ from espelho.config import Settings
 from espelho.db import Database
 from espelho.errors import InvalidInput
 from espelho.logging_setup import get_logger
+from espelho.syncs import frescor
 from espelho.syncs import service as runs
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import Progress, Progresso, RunCounts
@@ -58,6 +60,10 @@ TIPOS = ("FULL", "INCREMENTAL", "MANUAL")
 # DtLastDH is second-granular and upstream clocks drift: re-read the last hour (unchanged rows cost nothing).
 SAFETY_MARGIN = timedelta(hours=1)
 PROBES = 2  # consecutive misses above the highest known id before believing there is nothing newer
+# The probe re-reads a little before the last proof: DtLastDH is second-granular and upstream clocks drift
+# (the 15-minute incremental's hour of margin catches what drifts further).
+PROBE_MARGIN = timedelta(minutes=2)
+PROBE_CALLS = 4  # a quiet probe: an empty processes page and an empty deliveries page, each confirmed once
 PROGRESS_EVERY_S = 1.0  # how often a running run writes where it is (for /sync/status)
 
 T = TypeVar("T")
@@ -142,6 +148,50 @@ def run_sync(
     return result
 
 
+class ProbeResult(BaseModel):
+    """One probe: `SEM_BASE` (nothing mirrored yet: the first sync is a full one), `ADIADA` (the budget is
+    short: no call made) or `CONCLUIDA`."""
+
+    status: Literal["CONCLUIDA", "ADIADA", "SEM_BASE"]
+    api_calls: int = 0
+    detalhes: int = 0
+    obrigacoes: int = 0
+    atualizado_ate: datetime | None = None
+
+
+def run_probe(database: Database, settings: Settings, *,
+              client: AcessoriasClient | None = None) -> ProbeResult:
+    """The cheap "anything new?" between incrementals: the processes changed since the mirror was last known
+    fresh (minus PROBE_MARGIN) and today's changed deliveries, then the details of exactly those. Runs only
+    while the budget allows (syncs/frescor.py); records no run, but moves `atualizado_ate` to its start."""
+    started = now_utc()
+    with database.session() as session:
+        fresh_until = frescor.atualizado_ate(session, ORIGEM)
+        if fresh_until is None:
+            return ProbeResult(status="SEM_BASE")
+        if not frescor.probe_may_run(session, settings, ORIGEM, started, PROBE_CALLS):
+            frescor.record_postponed(session, ORIGEM, started)
+            log.info("acessorias.probe_postponed", reason="budget")
+            return ProbeResult(status="ADIADA", atualizado_ate=fresh_until)
+    if client is None and not (settings.acessorias_token and settings.acessorias_token.get_secret_value()):
+        raise InvalidInput("ESPELHO_ACESSORIAS_TOKEN is not set")
+    active = client or AcessoriasClient(settings, database=database)
+    try:
+        with counting_calls() as calls:
+            planner = _Planner(database, settings, active, None, None, None, calls)
+            planner.probe(fresh_until - PROBE_MARGIN)
+    finally:
+        if client is None:
+            active.close()
+    with database.session() as session:
+        frescor.record_probe(session, ORIGEM, started=started, calls=calls.calls, now=now_utc())
+    result = ProbeResult(status="CONCLUIDA", api_calls=calls.calls, detalhes=planner.counts.detalhes,
+                         obrigacoes=planner.counts.obrigacoes_novas + planner.counts.obrigacoes_atualizadas,
+                         atualizado_ate=started)
+    log.info("acessorias.probe", **result.model_dump(mode="json"))
+    return result
+
+
 def _priority(header: upstream.UpstreamProcessHeader) -> tuple[bool, int, int]:
     """Open processes first, newest competências first, newest processes first."""
     competencia = competencia_processo(header.ProcTitulo, header.ProcInicio, header.ProcNome)
@@ -193,7 +243,7 @@ class _Planner:
         database: Database,
         settings: Settings,
         client: AcessoriasClient,
-        run_id: int,
+        run_id: int | None,  # None: the probe, which records no run
         progress: Progress | None,
         competencia: Competencia | None,
         calls: CallCounter,
@@ -231,7 +281,7 @@ class _Planner:
         eta = None if restantes is None else round(restantes * 60.0 / self.settings.acessorias_rate_limit, 1)
         at = Progresso(fase=fase, feitos=done, total=total, chamadas_restantes=restantes, eta_s=eta)
         now = time.monotonic()
-        if fase != self._fase or now - self._last_report > PROGRESS_EVERY_S:
+        if self.run_id is not None and (fase != self._fase or now - self._last_report > PROGRESS_EVERY_S):
             self._fase, self._last_report = fase, now
             runs.heartbeat(self.database, self.run_id, at)
         if self.progress is not None:
@@ -340,11 +390,21 @@ class _Planner:
     def incremental(self) -> None:
         last_run = self._last_run_start()
         since = self._since(last_run, Processo.dt_last_dh)
+        self._apply_changes(since, self._since(last_run, Obrigacao.ent_last_dh),
+                            last_run - SAFETY_MARGIN if last_run else None, probe_new_ids=True)
+
+    def probe(self, since: datetime) -> None:
+        """What changed since `since` (processes and today's deliveries): the details of exactly those. The
+        incremental's id probes and whole-list sweeps are left to it, the safety net."""
+        self._apply_changes(since, since, since, probe_new_ids=False)
+
+    def _apply_changes(self, since: datetime | None, deliveries_since: datetime | None,
+                       deliveries_from: datetime | None, *, probe_new_ids: bool) -> None:
+        """The processes changed since `since` (all without it) and the deliveries changed since
+        `deliveries_since`, which must reach back to `deliveries_from` to miss nothing."""
         # The deliveries delta does not depend on the processes: fetch it meanwhile (its confirmation
         # pause overlaps theirs) and write it afterwards, from this thread.
-        deliveries = self._start_delivery_delta(
-            self._since(last_run, Obrigacao.ent_last_dh), last_run - SAFETY_MARGIN if last_run else None
-        )
+        deliveries = self._start_delivery_delta(deliveries_since, deliveries_from)
         try:
             self._tick(0, None, "lista de processos")
             listing = self.client.process_list(changed_since=since)
@@ -365,8 +425,9 @@ class _Planner:
                 alive = {p for p, r in stored.items() if r.alive}
                 changed.extend(set(range(min(listed), max(listed) + 1)) - listed - alive)
             self._fetch_and_write(sorted(changed), removable=set(), fase="detalhes")
-            listed_max = max((h.proc_id for h in headers), default=0)
-            self._probe_above(max(self._max_proc_id(), listed_max))
+            if probe_new_ids:
+                listed_max = max((h.proc_id for h in headers), default=0)
+                self._probe_above(max(self._max_proc_id(), listed_max))
         except BaseException:
             wait([deliveries])  # never leave a thread using the client after the run ends
             raise

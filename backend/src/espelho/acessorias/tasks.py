@@ -1,5 +1,6 @@
 """Acessórias syncs and jobs, declared once for every entry point (HTTP, CLI, schedule, Celery; see
-syncs/spec.py): the office's incremental sync (every 15 min) and full sync (manual), and the daily metrics.
+syncs/spec.py): the office's probe (every minute), incremental sync (every 15 min) and full sync (manual),
+and the daily metrics.
 
 One office, so one lock scope for its syncs."""
 
@@ -30,6 +31,13 @@ OFFICE_SYNC = declare(SyncSpec(
     tipos={"FULL": "acessorias.sync_full", "INCREMENTAL": "acessorias.sync_incremental"},
     scope=lambda _args: sync.ESCOPO, work=_sync_office, competencia=lambda args: args.competencia,
 ))
+
+
+@job("acessorias.sondar")
+def sondar(ctx: JobContext) -> sync.ProbeResult | Skipped:
+    """The probe between incrementals (every minute by default), holding the office's scope: skipped while a
+    sync of the office runs, since that run reads the same changes."""
+    return run_exclusive(ctx, sync.ESCOPO, lambda _rid: sync.run_probe(ctx.database, ctx.settings))
 
 
 @job("acessorias.calcular_metricas_diarias")

@@ -49,6 +49,8 @@ def schedule_entries(settings: Settings) -> list[ScheduleEntry]:
     if settings.acessorias_token is not None and settings.acessorias_token.get_secret_value():
         entries.append(ScheduleEntry("acessorias.sync_incremental", "acessorias.sync_incremental",
                                      settings.schedule_acessorias_incremental))
+        entries.append(ScheduleEntry("acessorias.sondar", "acessorias.sondar",
+                                     settings.schedule_acessorias_probe))
     if settings.whatsapp_enabled:
         entries.append(ScheduleEntry("alertas.enviar", "alertas.enviar", settings.schedule_alertas))
     for uasg in settings.contratos_uasgs:

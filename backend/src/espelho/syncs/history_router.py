@@ -10,10 +10,11 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, func, select
 
-from espelho.api import Listing, Page, PageDep, SessionDep, SlashOptionalRouter
+from espelho.api import Listing, Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
 from espelho.clock import now_utc
 from espelho.exports.colunas import tabela
 from espelho.exports.files import ARQUIVO, FormatoQ, em_colunas, exportar
+from espelho.syncs.frescor import FrescorOut, frescor
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import Progresso
 
@@ -56,11 +57,13 @@ class SyncStatus(BaseModel):
     stopped or hung process, which keeps its scope: docs/operations.md says what to do."""
     ultimas: list[SincronizacaoOut]
     """The newest finished run (CONCLUIDA or ERRO) of every (origem, escopo), newest first."""
+    frescor: list[FrescorOut]
+    """Each upstream's `atualizado_ate` (every change before it is mirrored), its lag, the syncs' budget."""
 
 
 @router.get("/status/", response_model=SyncStatus)
-def sync_status(session: SessionDep, origem: Origem | None = None) -> SyncStatus:
-    """What is running now, and how the last run of every upstream scope ended."""
+def sync_status(session: SessionDep, settings: SettingsDep, origem: Origem | None = None) -> SyncStatus:
+    """What is running now, how the last run of every upstream scope ended, and how fresh each mirror is."""
     running = select(Sincronizacao).where(Sincronizacao.status == "INICIADA")
     rank = (
         func.row_number()
@@ -87,6 +90,7 @@ def sync_status(session: SessionDep, origem: Origem | None = None) -> SyncStatus
     return SyncStatus(
         em_andamento=[silent(r) for r in session.scalars(running)],
         ultimas=[SincronizacaoOut.model_validate(r) for r in session.scalars(last)],
+        frescor=[f for f in frescor(session, settings, now) if origem is None or f.origem == origem],
     )
 
 

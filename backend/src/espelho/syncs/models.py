@@ -41,3 +41,18 @@ class Sincronizacao(Base):
     heartbeat_em: Mapped[datetime | None]
     # While it runs: phase, done/total, calls left and ETA (syncs.service.Progresso), for /sync/status.
     progresso: Mapped[dict[str, Any] | None]
+
+
+class Sondagem(Base):
+    """An upstream's cheap "anything new?" probe between syncs: how far it has looked, and what it spent.
+    One row per upstream; the probe records no run (it runs every minute)."""
+
+    __tablename__ = "sondagens"
+
+    origem: Mapped[str] = mapped_column(String(20), primary_key=True)
+    # Every upstream change made before this moment is mirrored (the start of the last successful probe).
+    atualizado_ate: Mapped[datetime | None]
+    executada_em: Mapped[datetime | None]  # the last probe that ran to its end
+    adiada_em: Mapped[datetime | None]  # the last probe skipped for want of budget (null once one runs again)
+    # The budget's ledger: [epoch seconds, upstream calls] of the probes of the last window.
+    chamadas: Mapped[list[Any]] = mapped_column(default=list)
