@@ -18,5 +18,7 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}'],
     css: false,
+    // A page test renders the whole app in jsdom: seconds on a busy CI machine, so 5 s is too tight.
+    testTimeout: 20_000,
   },
 });

@@ -21,6 +21,7 @@ import { useAuth } from '../auth/AuthContext';
 import { useThemeMode } from '../contexts/ThemeContext';
 import { Loading } from './QueryState';
 import { useMe } from '../features/auth/hooks';
+import { Frescor } from '../features/sincronizacao/Frescor';
 import { useSyncRefresh } from '../features/sincronizacao/useSyncRefresh';
 
 const DRAWER_WIDTH = 232;
@@ -86,6 +87,7 @@ export function Layout() {
           <Typography variant="subtitle1" sx={{ flexGrow: 1, color: 'text.secondary' }} noWrap>
             Espelho — Contratos e Acessórias
           </Typography>
+          <Frescor />
           {me.data && (
             <>
               <Typography variant="body2" sx={{ display: { xs: 'none', sm: 'block' } }} data-testid="user-email">

@@ -5,23 +5,29 @@ import { useSyncStatus } from './hooks';
 
 /**
  * When a sync ends (one seen running, or a finished one not seen before: short runs can start and end
- * between two polls), reload the sync log and the data that sync may have changed.
+ * between two polls), reload the sync log and the data that sync may have changed. The probe between
+ * syncs records no run: an upstream whose `atualizado_ate` moved had its changes read, so its data reloads too.
  */
 export function useSyncRefresh(): void {
   const status = useSyncStatus();
   const queryClient = useQueryClient();
   const known = useRef<Map<number, string> | null>(null);
+  const freshUntil = useRef<Map<string, string | null> | null>(null);
 
   useEffect(() => {
     if (!status.data) return;
     const runs = [...status.data.ultimas, ...status.data.em_andamento];
     const previous = known.current;
+    const previousFresh = freshUntil.current;
+    const frescor = status.data.frescor ?? [];
     known.current = new Map(runs.map((r) => [r.id, r.status]));
-    if (previous === null) return; // first load: nothing "finished" yet
+    freshUntil.current = new Map(frescor.map((f) => [f.origem, f.atualizado_ate ?? null]));
+    if (previous === null || previousFresh === null) return; // first load: nothing "finished" yet
     const finished = runs.filter((r) => r.status !== 'INICIADA' && previous.get(r.id) !== r.status);
-    if (finished.length === 0) return;
-    void queryClient.invalidateQueries({ queryKey: keys.sync.all });
-    for (const origem of new Set(finished.map((r) => r.origem))) {
+    const probed = frescor.filter((f) => (f.atualizado_ate ?? null) !== (previousFresh.get(f.origem) ?? null));
+    if (finished.length === 0 && probed.length === 0) return;
+    if (finished.length > 0) void queryClient.invalidateQueries({ queryKey: keys.sync.all });
+    for (const origem of new Set([...finished, ...probed].map((r) => r.origem))) {
       for (const key of changedBySync[origem] ?? []) void queryClient.invalidateQueries({ queryKey: key });
     }
   }, [status.data, queryClient]);
