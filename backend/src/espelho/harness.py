@@ -118,7 +118,7 @@ def simulator_process(*options: str) -> Iterator[RunningSimulator]:
     process = subprocess.Popen([str(espelho), "simulate", "--port", str(port), *options],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine takes its time to import the app
         while True:
             try:
                 httpx.get(f"{base}/", timeout=1).raise_for_status()

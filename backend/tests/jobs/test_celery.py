@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 def _wait_workers(settings: Settings, count: int, processes: Processes) -> None:
-    from espelho.worker import configure_celery
+    from espelho.jobs.worker import configure_celery
 
     app = configure_celery(settings)
     try:
@@ -195,7 +195,7 @@ def test_a_job_redelivered_after_its_worker_child_died_resumes_at_once(
 
 
 def test_two_workers_share_the_acessorias_rate_limit(celery_settings: Settings, processes: Processes) -> None:
-    from espelho.worker import configure_celery
+    from espelho.jobs.worker import configure_celery
 
     limit = 30
     settings = celery_settings.model_copy(update={"acessorias_rate_limit": limit})

@@ -12,8 +12,8 @@ from espelho.config import Settings
 from espelho.db import Database
 from espelho.jobs.registry import JOBS, Dispatcher, JobContext, load_jobs
 from espelho.jobs.scheduler import start_in_process_scheduler
+from espelho.jobs.worker import CeleryDispatcher
 from espelho.logging_setup import get_logger
-from espelho.worker import CeleryDispatcher
 
 log = get_logger(__name__)
 
