@@ -47,7 +47,8 @@ def _all(client: TestClient, path: str, **params: Any) -> tuple[int, list[dict[s
     page = 1
     while len(items) < body["total"]:
         page += 1
-        items += client.get(f"{API}/{path}", params={**params, "page_size": 200, "page": page}).json()["items"]
+        more = client.get(f"{API}/{path}", params={**params, "page_size": 200, "page": page})
+        items += more.json()["items"]
     return int(body["total"]), items
 
 
@@ -64,7 +65,8 @@ def test_mine_is_one_answer_everywhere(
 ) -> None:
     # Users before the sync: Joana by her e-mail (in other letters' case), Rafael whose tie an ADMIN cleared
     # by hand, a MANAGER and a USER who are no one in Acessórias.
-    _, joana = _client(api, "USER", _email(JOANA).upper())
+    joana_email = _email(JOANA).upper()
+    _, joana = _client(api, "USER", joana_email)
     rafael_id, rafael = _client(api, "USER", _email(RAFAEL))
     _, gerente = _client(api, "MANAGER", "gerente@example.com")
     _, ninguem = _client(api, "USER", "ninguem@example.com")
@@ -119,3 +121,53 @@ def test_mine_is_one_answer_everywhere(
     tied = api.patch(f"{API}/usuarios/{rafael_id}", json={"acessorias_usuario_id": RAFAEL}).json()
     assert tied["acessorias_usuario"] == {"id": RAFAEL, "nome": USUARIOS[RAFAEL]}
     assert api.patch(f"{API}/usuarios/{rafael_id}", json={"acessorias_usuario_id": 999}).status_code == 422
+
+    # WhatsApp: `minhas` states the same counts; `resumo`, `atrasadas` and `semana` answer for Joana, and
+    # for the office with `escritorio`.
+    link(joana, PHONES["joana"], "wamid.LJ")
+
+    def reply(text: str, wamid: str) -> str:
+        say(joana, PHONES["joana"], text, wamid)
+        return str(graph.sent()[-1]["payload"]["text"]["body"])
+
+    minhas = reply("minhas", "wamid.M")
+    assert "Joana Lima" in minhas
+    assert _number(minhas, r"Atrasadas: (\d+)") == total
+    assert _number(minhas, r"Vencem em até 7 dias: (\d+)") == resumo["obrigacoes"]["vencem_7_dias"]
+    assert _number(minhas, r"Processos abertos: (\d+)") == resumo["processos_abertos"]
+    assert _number(reply("atrasadas", "wamid.A"), r"(\d+) obrigaç") == total
+    assert _number(reply("atrasadas escritorio", "wamid.AE"), r"(\d+) obrigaç") == len(office_late)
+    assert _number(reply("Resumo", "wamid.R"), r"Atrasadas: (\d+)") == total
+    office = api.get(f"{API}/resumo").json()["obrigacoes"]
+    assert _number(reply("resumo escritório", "wamid.RE"), r"Atrasadas: (\d+)") == office["atrasadas"]
+    assert _number(reply("semana", "wamid.S"), r"(\d+) obrigaç") == resumo["obrigacoes"]["vencem_7_dias"]
+    assert "minhas" in reply("ajuda", "wamid.H")
+
+    # The alerts by person: Joana only hers, the MANAGER (escritorio, the default until choosing) the
+    # office's, the USER who is no one none.
+    link(gerente, PHONES["gerente"], "wamid.LG")
+    link(ninguem, PHONES["ninguem"], "wamid.LN")
+    assert gerente.get(f"{API}/whatsapp/vinculo").json()["alertas_escopo"] == "escritorio"
+    assert joana.get(f"{API}/whatsapp/vinculo").json()["alertas_escopo"] == "meus"
+    assert ninguem.patch(f"{API}/whatsapp/vinculo", json={"alertas_escopo": "escritorio"}).status_code == 403
+    chosen = gerente.patch(f"{API}/whatsapp/vinculo", json={"alertas_escopo": "escritorio"})
+    assert chosen.status_code == 200 and chosen.json()["alertas_escopo"] == "escritorio"
+    result = cli("whatsapp", "alertas", "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    itens = {i["email"]: i for i in json.loads(result.stdout.strip().splitlines()[-1])["itens"]}
+
+    def obrigacoes(email: str, kind: str) -> set[int]:
+        item = itens.get(email, {"chaves": []})
+        return {int(c.split(":")[1]) for c in item["chaves"] if c.startswith("obrigacao:") and kind in c}
+
+    fim = date.fromordinal(DAY.toordinal() + 7).isoformat()
+    _, soon = _all(joana, "obrigacoes", responsavel="me", situacao="pendente", de=DAY.isoformat(), ate=fim)
+    assert obrigacoes(joana_email, ":atrasada") == set(expected)
+    assert obrigacoes(joana_email, ":vence:") == {o["id"] for o in soon}
+    assert itens[joana_email]["escopo"] == "meus"
+    assert itens[joana_email]["acessorias_usuario"] == "Joana Lima"
+    assert obrigacoes("gerente@example.com", ":atrasada") == {o["id"] for o in office_late}
+    assert obrigacoes("ninguem@example.com", "") == set()
+
+
+PHONES = {"joana": "5511911110001", "gerente": "5511911110002", "ninguem": "5511911110003"}
