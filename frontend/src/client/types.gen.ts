@@ -107,6 +107,24 @@ export type AbaSyncOut = {
 };
 
 /**
+ * AcessoriasUsuarioRef
+ *
+ * The person of the office in Acessórias a user is (what `responsavel=me` means).
+ */
+export type AcessoriasUsuarioRef = {
+    /**
+     * Id
+     *
+     * The person's Acessórias id
+     */
+    id: number;
+    /**
+     * Nome
+     */
+    nome: string;
+};
+
+/**
  * AlteracaoOut
  */
 export type AlteracaoOut = {
@@ -268,6 +286,12 @@ export type CargaResponsavel = {
      * passos_concluidos + obrigacoes_entregues
      */
     concluidos: number;
+    /**
+     * Eu
+     *
+     * The caller's own row (the Acessórias person they are)
+     */
+    eu?: boolean;
 };
 
 /**
@@ -1131,6 +1155,137 @@ export type EmpresaOut = {
      * Sincronizada Em
      */
     sincronizada_em: string;
+};
+
+/**
+ * Fila
+ *
+ * One person's queue as of today ("Minha fila"; the WhatsApp `minhas`).
+ */
+export type Fila = {
+    /**
+     * Data
+     *
+     * Today in America/Sao_Paulo
+     */
+    data: string;
+    responsavel: AcessoriasUsuarioRef;
+    /**
+     * Their overdue obrigações (situacao atrasada)
+     */
+    atrasadas: FilaObrigacoes;
+    /**
+     * Theirs due from today to today + vencem_dias
+     */
+    vencem: FilaObrigacoes;
+    /**
+     * Their open processos (regras' mine), longest waiting first
+     */
+    processos: FilaProcessos;
+};
+
+/**
+ * FilaObrigacao
+ */
+export type FilaObrigacao = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Tipo
+     */
+    tipo: string;
+    /**
+     * Empresa
+     */
+    empresa: string;
+    /**
+     * Vencimento
+     */
+    vencimento: string | null;
+    /**
+     * Situacao
+     */
+    situacao: string;
+};
+
+/**
+ * FilaObrigacoes
+ */
+export type FilaObrigacoes = {
+    /**
+     * Total
+     *
+     * How many; `items` lists the first ones, nearest deadline first
+     */
+    total: number;
+    /**
+     * Items
+     */
+    items: Array<FilaObrigacao>;
+};
+
+/**
+ * FilaProcesso
+ */
+export type FilaProcesso = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Proc Id
+     */
+    proc_id: number;
+    /**
+     * Titulo
+     */
+    titulo: string;
+    /**
+     * Empresa
+     */
+    empresa: string | null;
+    /**
+     * Competencia
+     */
+    competencia: string | null;
+    /**
+     * Passo
+     *
+     * The first pending passo in tree order, where the processo stands
+     */
+    passo: string | null;
+    /**
+     * Passo Responsavel
+     */
+    passo_responsavel: string | null;
+    /**
+     * Parado Desde
+     *
+     * Its last upstream change (DtLastDH), else its start
+     */
+    parado_desde: string | null;
+    /**
+     * Dias Parado
+     */
+    dias_parado: number;
+};
+
+/**
+ * FilaProcessos
+ */
+export type FilaProcessos = {
+    /**
+     * Total
+     *
+     * How many; `items` lists the first ones, longest standing first
+     */
+    total: number;
+    /**
+     * Items
+     */
+    items: Array<FilaProcesso>;
 };
 
 /**
@@ -2109,8 +2264,16 @@ export type PassoOut = {
 export type PreferenciasIn = {
     /**
      * Alertas Ativos
+     *
+     * Alerts on or off (parar / voltar)
      */
-    alertas_ativos: boolean;
+    alertas_ativos?: boolean | null;
+    /**
+     * Alertas Escopo
+     *
+     * meus or escritorio (MANAGER and ADMIN; a USER gets 403 for escritorio)
+     */
+    alertas_escopo?: 'meus' | 'escritorio' | null;
 };
 
 /**
@@ -2512,6 +2675,10 @@ export type Resumo = {
      */
     processos_abertos: number;
     obrigacoes: ObrigacoesResumo;
+    /**
+     * With `responsavel`, the person whose work the figures count (theirs only); null for the office
+     */
+    responsavel?: AcessoriasUsuarioRef | null;
 };
 
 /**
@@ -2850,6 +3017,16 @@ export type UsuarioOut = {
      * Ultimo Acesso
      */
     ultimo_acesso: string | null;
+    /**
+     * The Acessórias person this user is: tied by e-mail after every sync, or set by an ADMIN
+     */
+    acessorias_usuario: AcessoriasUsuarioRef | null;
+    /**
+     * Acessorias Vinculo Manual
+     *
+     * true once an ADMIN set or cleared the tie: the automatic tie by e-mail leaves it alone
+     */
+    acessorias_vinculo_manual: boolean;
 };
 
 /**
@@ -2872,6 +3049,12 @@ export type UsuarioUpdate = {
      * Ativo
      */
     ativo?: boolean | null;
+    /**
+     * Acessorias Usuario Id
+     *
+     * Tie the user to this Acessórias person (its id), or null to untie; either way set by hand from then on (the automatic tie by e-mail leaves it alone)
+     */
+    acessorias_usuario_id?: number | null;
 };
 
 /**
@@ -2928,6 +3111,12 @@ export type VinculoOut = {
      * A code not used yet, while it is valid
      */
     codigo_pendente: CodigoOut | null;
+    /**
+     * Alertas Escopo
+     *
+     * Whose alerts: meus (the facts of the Acessórias person the user is) or escritorio (the office's, and the facts with no responsável); a MANAGER or ADMIN gets escritorio until choosing
+     */
+    alertas_escopo?: 'meus' | 'escritorio';
 };
 
 /**
@@ -3538,7 +3727,7 @@ export type CreateUsuarioErrors = {
      */
     403: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -3592,7 +3781,7 @@ export type DeleteUsuarioErrors = {
      */
     404: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -3680,7 +3869,7 @@ export type UpdateUsuarioErrors = {
      */
     404: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -3857,7 +4046,7 @@ export type SyncContratosErrors = {
      */
     403: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -4491,7 +4680,7 @@ export type SincronizarErrors = {
      */
     404: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -4572,7 +4761,7 @@ export type SincronizarAbaErrors = {
      */
     404: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -4621,7 +4810,7 @@ export type SyncManualErrors = {
      */
     403: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -4719,6 +4908,12 @@ export type ListProcessosData = {
          * Items per page (1–500)
          */
         page_size?: number;
+        /**
+         * Responsavel
+         *
+         * `me`: only the caller's work (409 `sem_vinculo_acessorias` when the caller is tied to no Acessórias person); or an Acessórias person's id (MANAGER and ADMIN; a USER only their own)
+         */
+        responsavel?: string | null;
     };
     url: '/api/v1/processos/';
 };
@@ -4728,6 +4923,14 @@ export type ListProcessosErrors = {
      * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
     401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
+     */
+    409: ErrorOut;
     /**
      * Invalid parameters or body
      */
@@ -5442,6 +5645,12 @@ export type ListObrigacoesData = {
          * Items per page (1–500)
          */
         page_size?: number;
+        /**
+         * Responsavel
+         *
+         * `me`: only the caller's work (409 `sem_vinculo_acessorias` when the caller is tied to no Acessórias person); or an Acessórias person's id (MANAGER and ADMIN; a USER only their own)
+         */
+        responsavel?: string | null;
     };
     url: '/api/v1/obrigacoes/';
 };
@@ -5451,6 +5660,14 @@ export type ListObrigacoesErrors = {
      * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
     401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
+     */
+    409: ErrorOut;
     /**
      * Invalid parameters or body
      */
@@ -5531,7 +5748,14 @@ export type ListAlteracoesResponse = ListAlteracoesResponses[keyof ListAlteracoe
 export type ResumoData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Responsavel
+         *
+         * `me`: only the caller's work (409 `sem_vinculo_acessorias` when the caller is tied to no Acessórias person); or an Acessórias person's id (MANAGER and ADMIN; a USER only their own)
+         */
+        responsavel?: string | null;
+    };
     url: '/api/v1/resumo/';
 };
 
@@ -5540,6 +5764,18 @@ export type ResumoErrors = {
      * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
     401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ResumoError = ResumoErrors[keyof ResumoErrors];
@@ -5552,6 +5788,56 @@ export type ResumoResponses = {
 };
 
 export type ResumoResponse = ResumoResponses[keyof ResumoResponses];
+
+export type MinhaFilaData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Responsavel
+         *
+         * `me` (default): the caller's queue (409 `sem_vinculo_acessorias` without a tie); or an Acessórias person's id (MANAGER and ADMIN)
+         */
+        responsavel?: string;
+        /**
+         * Limite
+         *
+         * Items listed per part (totals count all)
+         */
+        limite?: number;
+    };
+    url: '/api/v1/fila/';
+};
+
+export type MinhaFilaErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+};
+
+export type MinhaFilaError = MinhaFilaErrors[keyof MinhaFilaErrors];
+
+export type MinhaFilaResponses = {
+    /**
+     * Successful Response
+     */
+    200: Fila;
+};
+
+export type MinhaFilaResponse = MinhaFilaResponses[keyof MinhaFilaResponses];
 
 export type DashboardMetricasData = {
     body?: never;
@@ -5913,6 +6199,10 @@ export type UpdateVinculoErrors = {
      * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
     401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
     /**
      * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */
