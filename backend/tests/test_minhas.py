@@ -117,6 +117,11 @@ def test_mine_is_one_answer_everywhere(
     assert [i["responsavel"] for i in carga if i["eu"]] == ["Joana Lima"]
     assert not any(i["eu"] for i in api.get(f"{API}/dashboard/responsaveis").json()["items"])
 
+    # The people one can be tied to (ADMIN, MANAGER): Joana among them, by name or e-mail.
+    found = gerente.get(f"{API}/pessoas", params={"q": "joana"}).json()["items"]
+    assert found == [{"id": JOANA, "nome": "Joana Lima", "email": _email(JOANA), "status": "Ativo"}]
+    assert joana.get(f"{API}/pessoas").status_code == 403
+
     # An ADMIN ties Rafael by hand, to a person the mirror knows (else 422).
     tied = api.patch(f"{API}/usuarios/{rafael_id}", json={"acessorias_usuario_id": RAFAEL}).json()
     assert tied["acessorias_usuario"] == {"id": RAFAEL, "nome": USUARIOS[RAFAEL]}

@@ -2105,6 +2105,28 @@ export type PagePassoOut = {
 };
 
 /**
+ * Page[PessoaAcessorias]
+ */
+export type PagePessoaAcessorias = {
+    /**
+     * Items
+     */
+    items: Array<PessoaAcessorias>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
  * Page[ProcessoOut]
  */
 export type PageProcessoOut = {
@@ -2256,6 +2278,32 @@ export type PassoOut = {
      * Entrega Nome
      */
     entrega_nome: string | null;
+};
+
+/**
+ * PessoaAcessorias
+ *
+ * A person of the office in Acessórias (`/users`).
+ */
+export type PessoaAcessorias = {
+    /**
+     * Id
+     *
+     * The person's Acessórias id
+     */
+    id: number;
+    /**
+     * Nome
+     */
+    nome: string;
+    /**
+     * Email
+     */
+    email: string | null;
+    /**
+     * Status
+     */
+    status: string | null;
 };
 
 /**
@@ -5788,6 +5836,58 @@ export type ResumoResponses = {
 };
 
 export type ResumoResponse = ResumoResponses[keyof ResumoResponses];
+
+export type ListPessoasData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * Text search
+         */
+        q?: string | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/pessoas/';
+};
+
+export type ListPessoasErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+};
+
+export type ListPessoasError = ListPessoasErrors[keyof ListPessoasErrors];
+
+export type ListPessoasResponses = {
+    /**
+     * Successful Response
+     */
+    200: PagePessoaAcessorias;
+};
+
+export type ListPessoasResponse = ListPessoasResponses[keyof ListPessoasResponses];
 
 export type MinhaFilaData = {
     body?: never;

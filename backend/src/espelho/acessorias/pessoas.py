@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from espelho.acessorias.models import UsuarioAcessorias
 from espelho.acessorias.regras import Pessoa
-from espelho.api import MAX_INT64, as_int
+from espelho.api import MAX_INT64, PageParams, PageRows, as_int, paginate
 from espelho.auth.models import Usuario
+from espelho.db import contains_text
 from espelho.errors import Conflict, Forbidden, InvalidInput
 from espelho.logging_setup import get_logger
 
@@ -94,3 +95,12 @@ def vincular_por_email(session: Session) -> int:
     if mudou:
         log.info("acessorias.pessoas_vinculadas", mudou=mudou)
     return mudou
+
+
+def listar(session: Session, q: str | None, paging: PageParams) -> PageRows:
+    """The office's people the mirror knows, by name (what an ADMIN picks a user's tie from)."""
+    stmt = select(UsuarioAcessorias)
+    if q and q.strip():
+        stmt = stmt.where(or_(contains_text(UsuarioAcessorias.nome, q),
+                              contains_text(UsuarioAcessorias.email, q)))
+    return paginate(session, stmt, paging, [UsuarioAcessorias.nome, UsuarioAcessorias.codigo])

@@ -314,6 +314,16 @@ class DashboardGargalos(BaseModel):
     items: list[Gargalo] = Field(description="processos adds up to em_andamento − sem_passo_pendente")
 
 
+class PessoaAcessorias(BaseModel):
+    """A person of the office in Acessórias (`/users`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int = Field(validation_alias="codigo", description="The person's Acessórias id")
+    nome: str
+    email: str | None
+    status: str | None
+
+
 class FilaObrigacao(BaseModel):
     id: int
     tipo: str

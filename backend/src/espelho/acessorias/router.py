@@ -30,6 +30,7 @@ from espelho.acessorias.responses import (
     ManualSyncRequest,
     ObrigacaoOut,
     PassoOut,
+    PessoaAcessorias,
     ProcessoDetalhe,
     ProcessoOut,
     Resumo,
@@ -273,6 +274,14 @@ def resumo(session: SessionDep, responsavel: ResponsavelDep) -> Resumo:
     (the numbers the WhatsApp commands, the alerts and the lists' `situacao`/`aberto` filters give); with
     `responsavel`, the person's only (the lists' `responsavel` filter, the WhatsApp `minhas`)."""
     return Resumo.model_validate(queries.resumo(session, today_sao_paulo(), responsavel))
+
+
+# ADMIN and MANAGER: the people (and their e-mails) a user can be tied to, or whose work one can ask for.
+@router.get("/pessoas/", response_model=Page[PessoaAcessorias])
+def list_pessoas(_: SyncRoleDep, session: SessionDep, paging: PageDep, q: Q = None) -> Page[PessoaAcessorias]:
+    """The office's people in Acessórias (`/users`, read by the sync), by name; `q` searches nome and e-mail.
+    Their `id` is what `responsavel=<id>` and `PATCH /api/v1/usuarios/{id}` `acessorias_usuario_id` take."""
+    return Page[PessoaAcessorias].of(pessoas.listar(session, q, paging), paging)
 
 
 @router.get("/fila/", response_model=Fila, responses=RESPONSAVEL)
