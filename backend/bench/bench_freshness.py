@@ -39,7 +39,7 @@ PG_ADMIN = os.environ.get("ESPELHO_BENCH_PG_URL", "postgresql+psycopg://postgres
 TOKENS = {"small": "test-token", "big": "big-token"}
 HOURLY_SHARE = {"quiet": 0.01, "busy": 0.10}
 LOAD_RATE = 20_000  # requests/min while loading the mirror
-EMAIL, PASSWORD = "bench@espelho.local", "bench-password-123"
+EMAIL, PASSWORD = "bench@example.com", "bench-password-123"
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -87,16 +87,18 @@ def measure(office: str, hour: str, args: argparse.Namespace, control: str, api_
             world: dict, server_pid: int) -> None:
     token = TOKENS[office]
     api = httpx.Client(base_url=api_url, timeout=30)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine takes its time to start the app
+    answer = "no answer"
     while True:
         try:
             login = api.post("/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD})
             if login.status_code == 200:
                 break
+            answer = f"{login.status_code} {login.text[:200]}"
         except httpx.TransportError:
             pass
         if time.monotonic() > deadline:
-            raise SystemExit("the server did not start")
+            raise SystemExit(f"the server did not start: {answer}")
         time.sleep(0.5)
     api.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
     per_minute = world["processos"] * HOURLY_SHARE[hour] / 60

@@ -62,8 +62,8 @@ def main() -> None:
     from espelho.contratos.models import Contrato
     from espelho.db import Database
     from espelho.harness import free_port, migrated_database_url
-    from espelho.syncs.models import Sincronizacao
     from espelho.jobs.worker import configure_celery
+    from espelho.syncs.models import Sincronizacao
 
     tmp = Path(tempfile.mkdtemp(prefix="espelho-bench-scaleout-"))
     port = free_port()

@@ -22,11 +22,12 @@ from fastapi.testclient import TestClient
 from typer.testing import Result
 
 from espelho.acessorias.competencia import Competencia
-from espelho.acessorias.models import Empresa, Obrigacao, Passo, Processo
+from espelho.acessorias.models import Empresa, Obrigacao, Passo, Processo, UsuarioAcessorias
 from espelho.acessorias.regras import competencia_atual
 from espelho.clock import now_utc, today_sao_paulo
 from espelho.db import Database
 from tests.conftest import on_month_days
+from tests.helpers import create_user_with_token
 from tests.whatsapp.conftest import Graph, graph, link, say, settings  # noqa: F401 - WhatsApp on the fake Graph
 
 API = "/api/v1"
@@ -244,6 +245,28 @@ def test_every_surface_gives_the_same_number(
     texto = alertas["itens"][0]["resumo"]
     assert _number(texto, r"(\d+) obrigaç\w+ atrasada") == atrasadas
     assert _number(texto, r"(\d+) obrigaç\w+ vence\w* em até 7 dias") == vencem_7
+
+    # Mine: a USER tied by an ADMIN to Ana asks `responsavel=me`; the list, the resumo, `minhas` and their
+    # alerts agree (every pending passo is Ana's, so every open processo is hers).
+    ana_atrasadas = sum(1 for _, _d, _e, r, _a, s in OBRIGACOES if r == "Ana" and s == "atrasada")
+    with database.session() as session:
+        session.add(UsuarioAcessorias(codigo=41, nome="Ana", email="ana@office.example",
+                                      sincronizado_em=now_utc()))
+    ana_id, token = create_user_with_token(database, api.app.state.settings, "USER")  # type: ignore[attr-defined]
+    assert api.patch(f"{API}/usuarios/{ana_id}", json={"acessorias_usuario_id": 41}).status_code == 200
+    ana = TestClient(api.app, headers={"Authorization": f"Bearer {token}"})
+    assert _total(ana, "obrigacoes", responsavel="me", situacao="atrasada") == ana_atrasadas
+    meu_resumo = ana.get(f"{API}/resumo", params={"responsavel": "me"}).json()
+    assert meu_resumo["obrigacoes"]["atrasadas"] == ana_atrasadas
+    assert meu_resumo["processos_abertos"] == abertos
+    assert _total(ana, "processos", responsavel="me", aberto="true") == abertos
+    link(ana, "5511900001111", "wamid.LANA")
+    say(ana, "5511900001111", "minhas", "wamid.MANA")
+    assert _number(graph.sent()[-1]["payload"]["text"]["body"], r"Atrasadas: (\d+)") == ana_atrasadas
+    result = cli("whatsapp", "alertas", "--dry-run", "--json")
+    itens = json.loads(result.stdout.strip().splitlines()[-1])["itens"]
+    dela = next(i for i in itens if i["usuario_id"] == ana_id)
+    assert sum(1 for c in dela["chaves"] if c.endswith(":atrasada")) == ana_atrasadas
 
 
 @pytest.mark.parametrize(("day", "expected"), [

@@ -5,6 +5,8 @@ import { useAuth } from './auth/AuthContext';
 import { Layout } from './components/Layout';
 import { Loading } from './components/QueryState';
 import { LoginPage } from './features/auth/LoginPage';
+import { useMe } from './features/auth/hooks';
+import { abreNaMinhaFila } from './features/minhafila/hooks';
 
 // Each page is its own chunk: the login page does not download the charts.
 const DashboardPage = lazy(() => import('./features/dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })));
@@ -17,6 +19,7 @@ const ContratoPage = lazy(() => import('./features/contratos/ContratoPage').then
 const ResponsaveisPage = lazy(() => import('./features/responsaveis/ResponsaveisPage').then((m) => ({ default: m.ResponsaveisPage })));
 const RelatoriosPage = lazy(() => import('./features/relatorios/RelatoriosPage').then((m) => ({ default: m.RelatoriosPage })));
 const SincronizacaoPage = lazy(() => import('./features/sincronizacao/SincronizacaoPage').then((m) => ({ default: m.SincronizacaoPage })));
+const MinhaFilaPage = lazy(() => import('./features/minhafila/MinhaFilaPage').then((m) => ({ default: m.MinhaFilaPage })));
 const WhatsAppPage = lazy(() => import('./features/whatsapp/WhatsAppPage').then((m) => ({ default: m.WhatsAppPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -29,12 +32,20 @@ function RequireAuth({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
 }
 
+/** The home page: "Minha fila" for a USER tied to an Acessórias person, the dashboard for everyone else. */
+function Inicio() {
+  const me = useMe();
+  if (me.isPending) return <Loading />;
+  return abreNaMinhaFila(me.data) ? <Navigate to="/minha-fila" replace /> : <DashboardPage />;
+}
+
 export function AppRoutes() {
   return (
     <Routes>
       <Route path="/login" element={<LoginPage />} />
       <Route element={<RequireAuth><Layout /></RequireAuth>}>
-        <Route index element={<DashboardPage />} />
+        <Route index element={<Inicio />} />
+        <Route path="minha-fila" element={<MinhaFilaPage />} />
         <Route path="processos" element={<ProcessosPage />} />
         <Route path="processos/:id" element={<ProcessoPage />} />
         <Route path="empresas" element={<EmpresasPage />} />

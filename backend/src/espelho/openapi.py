@@ -24,7 +24,8 @@ _DESCRIPTIONS = {
     401: "Missing, malformed, expired or revoked bearer token (on login: wrong email or password)",
     403: "The signed-in user's role may not do this",
     404: "No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)",
-    409: "Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN",
+    409: "Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, "
+         "`responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)",
     413: "Request body larger than ESPELHO_MAX_BODY_BYTES",
     422: "Invalid parameters or body",
     429: "Too many failed logins, or too many password checks at once: retry after the Retry-After "

@@ -64,14 +64,17 @@ def test_alerts_go_once_as_a_template_and_stop_after_parar(
         settings: Settings) -> None:
     empresa_id = _office(database, frozen_day)
     link(api, PHONE)
-    # A linked USER hears about the office, not about syncs (ADMINs only).
+    # A linked USER who is no one in Acessórias hears about contracts, not about the office's obligations
+    # (theirs only: they have none) nor syncs (ADMINs only); the ADMIN (escritorio until choosing) all.
     colleague = client_as(api, "USER")
     link(colleague, "5521977776666", "wamid.LINK2")  # type: ignore[arg-type]
 
     dry = _alertas(cli, "--dry-run")
     assert dry["dry_run"] and dry["com_alertas"] == 2 and dry["enviados"] == 0
     admin_keys, user_keys = (set(i["chaves"]) for i in dry["itens"])
-    assert admin_keys - user_keys == {k for k in admin_keys if k.startswith("sync:")} != set()
+    assert {k.split(":")[0] for k in user_keys} == {"contrato"}
+    assert admin_keys - user_keys == {k for k in admin_keys if not k.startswith("contrato:")}
+    assert {k.split(":")[0] for k in admin_keys} == {"obrigacao", "contrato", "sync"}
     say(colleague, "5521977776666", "parar", "wamid.STOP2")  # type: ignore[arg-type]
     graph.reset()
 

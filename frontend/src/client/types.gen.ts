@@ -107,6 +107,24 @@ export type AbaSyncOut = {
 };
 
 /**
+ * AcessoriasUsuarioRef
+ *
+ * The person of the office in Acessórias a user is (what `responsavel=me` means).
+ */
+export type AcessoriasUsuarioRef = {
+    /**
+     * Id
+     *
+     * The person's Acessórias id
+     */
+    id: number;
+    /**
+     * Nome
+     */
+    nome: string;
+};
+
+/**
  * AlteracaoOut
  */
 export type AlteracaoOut = {
@@ -268,6 +286,12 @@ export type CargaResponsavel = {
      * passos_concluidos + obrigacoes_entregues
      */
     concluidos: number;
+    /**
+     * Eu
+     *
+     * The caller's own row (the Acessórias person they are)
+     */
+    eu?: boolean;
 };
 
 /**
@@ -1131,6 +1155,137 @@ export type EmpresaOut = {
      * Sincronizada Em
      */
     sincronizada_em: string;
+};
+
+/**
+ * Fila
+ *
+ * One person's queue as of today ("Minha fila"; the WhatsApp `minhas`).
+ */
+export type Fila = {
+    /**
+     * Data
+     *
+     * Today in America/Sao_Paulo
+     */
+    data: string;
+    responsavel: AcessoriasUsuarioRef;
+    /**
+     * Their overdue obrigações (situacao atrasada)
+     */
+    atrasadas: FilaObrigacoes;
+    /**
+     * Theirs due from today to today + vencem_dias
+     */
+    vencem: FilaObrigacoes;
+    /**
+     * Their open processos (regras' mine), longest waiting first
+     */
+    processos: FilaProcessos;
+};
+
+/**
+ * FilaObrigacao
+ */
+export type FilaObrigacao = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Tipo
+     */
+    tipo: string;
+    /**
+     * Empresa
+     */
+    empresa: string;
+    /**
+     * Vencimento
+     */
+    vencimento: string | null;
+    /**
+     * Situacao
+     */
+    situacao: string;
+};
+
+/**
+ * FilaObrigacoes
+ */
+export type FilaObrigacoes = {
+    /**
+     * Total
+     *
+     * How many; `items` lists the first ones, nearest deadline first
+     */
+    total: number;
+    /**
+     * Items
+     */
+    items: Array<FilaObrigacao>;
+};
+
+/**
+ * FilaProcesso
+ */
+export type FilaProcesso = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Proc Id
+     */
+    proc_id: number;
+    /**
+     * Titulo
+     */
+    titulo: string;
+    /**
+     * Empresa
+     */
+    empresa: string | null;
+    /**
+     * Competencia
+     */
+    competencia: string | null;
+    /**
+     * Passo
+     *
+     * The first pending passo in tree order, where the processo stands
+     */
+    passo: string | null;
+    /**
+     * Passo Responsavel
+     */
+    passo_responsavel: string | null;
+    /**
+     * Parado Desde
+     *
+     * Its last upstream change (DtLastDH), else its start
+     */
+    parado_desde: string | null;
+    /**
+     * Dias Parado
+     */
+    dias_parado: number;
+};
+
+/**
+ * FilaProcessos
+ */
+export type FilaProcessos = {
+    /**
+     * Total
+     *
+     * How many; `items` lists the first ones, longest standing first
+     */
+    total: number;
+    /**
+     * Items
+     */
+    items: Array<FilaProcesso>;
 };
 
 /**
@@ -2002,6 +2157,28 @@ export type PagePassoOut = {
 };
 
 /**
+ * Page[PessoaAcessorias]
+ */
+export type PagePessoaAcessorias = {
+    /**
+     * Items
+     */
+    items: Array<PessoaAcessorias>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
  * Page[ProcessoOut]
  */
 export type PageProcessoOut = {
@@ -2156,13 +2333,47 @@ export type PassoOut = {
 };
 
 /**
+ * PessoaAcessorias
+ *
+ * A person of the office in Acessórias (`/users`).
+ */
+export type PessoaAcessorias = {
+    /**
+     * Id
+     *
+     * The person's Acessórias id
+     */
+    id: number;
+    /**
+     * Nome
+     */
+    nome: string;
+    /**
+     * Email
+     */
+    email: string | null;
+    /**
+     * Status
+     */
+    status: string | null;
+};
+
+/**
  * PreferenciasIn
  */
 export type PreferenciasIn = {
     /**
      * Alertas Ativos
+     *
+     * Alerts on or off (parar / voltar)
      */
-    alertas_ativos: boolean;
+    alertas_ativos?: boolean | null;
+    /**
+     * Alertas Escopo
+     *
+     * meus or escritorio (MANAGER and ADMIN; a USER gets 403 for escritorio)
+     */
+    alertas_escopo?: 'meus' | 'escritorio' | null;
 };
 
 /**
@@ -2564,6 +2775,10 @@ export type Resumo = {
      */
     processos_abertos: number;
     obrigacoes: ObrigacoesResumo;
+    /**
+     * With `responsavel`, the person whose work the figures count (theirs only); null for the office
+     */
+    responsavel?: AcessoriasUsuarioRef | null;
 };
 
 /**
@@ -2906,6 +3121,16 @@ export type UsuarioOut = {
      * Ultimo Acesso
      */
     ultimo_acesso: string | null;
+    /**
+     * The Acessórias person this user is: tied by e-mail after every sync, or set by an ADMIN
+     */
+    acessorias_usuario: AcessoriasUsuarioRef | null;
+    /**
+     * Acessorias Vinculo Manual
+     *
+     * true once an ADMIN set or cleared the tie: the automatic tie by e-mail leaves it alone
+     */
+    acessorias_vinculo_manual: boolean;
 };
 
 /**
@@ -2928,6 +3153,12 @@ export type UsuarioUpdate = {
      * Ativo
      */
     ativo?: boolean | null;
+    /**
+     * Acessorias Usuario Id
+     *
+     * Tie the user to this Acessórias person (its id), or null to untie; either way set by hand from then on (the automatic tie by e-mail leaves it alone)
+     */
+    acessorias_usuario_id?: number | null;
 };
 
 /**
@@ -2984,6 +3215,12 @@ export type VinculoOut = {
      * A code not used yet, while it is valid
      */
     codigo_pendente: CodigoOut | null;
+    /**
+     * Alertas Escopo
+     *
+     * Whose alerts: meus (the facts of the Acessórias person the user is) or escritorio (the office's, and the facts with no responsável); a MANAGER or ADMIN gets escritorio until choosing
+     */
+    alertas_escopo?: 'meus' | 'escritorio';
 };
 
 /**
@@ -3594,7 +3831,7 @@ export type CreateUsuarioErrors = {
      */
     403: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -3648,7 +3885,7 @@ export type DeleteUsuarioErrors = {
      */
     404: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -3736,7 +3973,7 @@ export type UpdateUsuarioErrors = {
      */
     404: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -3913,7 +4150,7 @@ export type SyncContratosErrors = {
      */
     403: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -4547,7 +4784,7 @@ export type SincronizarErrors = {
      */
     404: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -4628,7 +4865,7 @@ export type SincronizarAbaErrors = {
      */
     404: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -4677,7 +4914,7 @@ export type SyncManualErrors = {
      */
     403: ErrorOut;
     /**
-     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
      */
     409: ErrorOut;
     /**
@@ -4775,6 +5012,12 @@ export type ListProcessosData = {
          * Items per page (1–500)
          */
         page_size?: number;
+        /**
+         * Responsavel
+         *
+         * `me`: only the caller's work (409 `sem_vinculo_acessorias` when the caller is tied to no Acessórias person); or an Acessórias person's id (MANAGER and ADMIN; a USER only their own)
+         */
+        responsavel?: string | null;
     };
     url: '/api/v1/processos/';
 };
@@ -4784,6 +5027,14 @@ export type ListProcessosErrors = {
      * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
     401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
+     */
+    409: ErrorOut;
     /**
      * Invalid parameters or body
      */
@@ -5498,6 +5749,12 @@ export type ListObrigacoesData = {
          * Items per page (1–500)
          */
         page_size?: number;
+        /**
+         * Responsavel
+         *
+         * `me`: only the caller's work (409 `sem_vinculo_acessorias` when the caller is tied to no Acessórias person); or an Acessórias person's id (MANAGER and ADMIN; a USER only their own)
+         */
+        responsavel?: string | null;
     };
     url: '/api/v1/obrigacoes/';
 };
@@ -5507,6 +5764,14 @@ export type ListObrigacoesErrors = {
      * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
     401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
+     */
+    409: ErrorOut;
     /**
      * Invalid parameters or body
      */
@@ -5587,7 +5852,14 @@ export type ListAlteracoesResponse = ListAlteracoesResponses[keyof ListAlteracoe
 export type ResumoData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Responsavel
+         *
+         * `me`: only the caller's work (409 `sem_vinculo_acessorias` when the caller is tied to no Acessórias person); or an Acessórias person's id (MANAGER and ADMIN; a USER only their own)
+         */
+        responsavel?: string | null;
+    };
     url: '/api/v1/resumo/';
 };
 
@@ -5596,6 +5868,18 @@ export type ResumoErrors = {
      * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
     401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ResumoError = ResumoErrors[keyof ResumoErrors];
@@ -5608,6 +5892,108 @@ export type ResumoResponses = {
 };
 
 export type ResumoResponse = ResumoResponses[keyof ResumoResponses];
+
+export type ListPessoasData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * Text search
+         */
+        q?: string | null;
+        /**
+         * Page
+         *
+         * 1-based page number
+         */
+        page?: number;
+        /**
+         * Page Size
+         *
+         * Items per page (1–500)
+         */
+        page_size?: number;
+    };
+    url: '/api/v1/pessoas/';
+};
+
+export type ListPessoasErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+};
+
+export type ListPessoasError = ListPessoasErrors[keyof ListPessoasErrors];
+
+export type ListPessoasResponses = {
+    /**
+     * Successful Response
+     */
+    200: PagePessoaAcessorias;
+};
+
+export type ListPessoasResponse = ListPessoasResponses[keyof ListPessoasResponses];
+
+export type MinhaFilaData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Responsavel
+         *
+         * `me` (default): the caller's queue (409 `sem_vinculo_acessorias` without a tie); or an Acessórias person's id (MANAGER and ADMIN)
+         */
+        responsavel?: string;
+        /**
+         * Limite
+         *
+         * Items listed per part (totals count all)
+         */
+        limite?: number;
+    };
+    url: '/api/v1/fila/';
+};
+
+export type MinhaFilaErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * Conflicts with the current state: a run of this scope is going, the email exists, the last ADMIN, `responsavel=me` from a user tied to no Acessórias person (sem_vinculo_acessorias)
+     */
+    409: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+};
+
+export type MinhaFilaError = MinhaFilaErrors[keyof MinhaFilaErrors];
+
+export type MinhaFilaResponses = {
+    /**
+     * Successful Response
+     */
+    200: Fila;
+};
+
+export type MinhaFilaResponse = MinhaFilaResponses[keyof MinhaFilaResponses];
 
 export type DashboardMetricasData = {
     body?: never;
@@ -5969,6 +6355,10 @@ export type UpdateVinculoErrors = {
      * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
     401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
     /**
      * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
      */

@@ -7,6 +7,7 @@ import {
 import MenuIcon from '@mui/icons-material/Menu';
 import DashboardIcon from '@mui/icons-material/SpaceDashboardOutlined';
 import ProcessosIcon from '@mui/icons-material/AccountTreeOutlined';
+import MinhaFilaIcon from '@mui/icons-material/AssignmentIndOutlined';
 import EmpresasIcon from '@mui/icons-material/BusinessOutlined';
 import ObrigacoesIcon from '@mui/icons-material/EventNoteOutlined';
 import ContratosIcon from '@mui/icons-material/DescriptionOutlined';
@@ -28,6 +29,7 @@ const DRAWER_WIDTH = 232;
 
 export const NAV = [
   { to: '/', label: 'Dashboard', icon: <DashboardIcon />, end: true },
+  { to: '/minha-fila', label: 'Minha fila', icon: <MinhaFilaIcon /> },
   { to: '/processos', label: 'Processos', icon: <ProcessosIcon /> },
   { to: '/empresas', label: 'Empresas', icon: <EmpresasIcon /> },
   { to: '/obrigacoes', label: 'Obrigações', icon: <ObrigacoesIcon /> },

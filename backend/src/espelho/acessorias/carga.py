@@ -23,13 +23,13 @@ from datetime import date
 from statistics import median
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from espelho.acessorias import regras
 from espelho.acessorias.metrics import scope
 from espelho.acessorias.models import Obrigacao, Passo, Processo
-from espelho.clock import SAO_PAULO, today_sao_paulo
+from espelho.clock import today_sao_paulo
 from espelho.db import count_if
 
 SEM_RESPONSAVEL = "Sem responsável"
@@ -50,36 +50,50 @@ def _da_competencia(competencia: str | None) -> ColumnElement[bool]:
     return Obrigacao.competencia == competencia if competencia else true()
 
 
-def _passos_stmt(competencia: str | None, grouped: bool) -> Any:
+def _eu(condicao: ColumnElement[bool] | None, grouped: bool) -> list[Any]:
+    """With the rows grouped by person, how many of a row's are the caller's (regras' "mine")."""
+    return [count_if(condicao if condicao is not None else false())] if grouped else []
+
+
+def _passos_stmt(competencia: str | None, grouped: bool, eu: regras.Pessoa | None = None) -> Any:
     pessoa = _pessoa(Passo.responsavel).label("pessoa")
     columns = [
         count_if(regras.passo_pendente()),
         count_if(and_(Passo.concluido.is_(True), Passo.status.is_not(None))),
+        *_eu(regras.passo_da_pessoa(eu) if eu else None, grouped),
     ]
     stmt = select(*([pessoa] if grouped else []), *columns).join(Processo, Processo.id == Passo.processo_id)
     stmt = stmt.where(*scope(competencia, None))
     return stmt.group_by(pessoa) if grouped else stmt
 
 
-def _obrigacoes_stmt(competencia: str | None, hoje: date, grouped: bool) -> Any:
+def _obrigacoes_stmt(competencia: str | None, hoje: date, grouped: bool,
+                     eu: regras.Pessoa | None = None) -> Any:
     pessoa = _pessoa(Obrigacao.responsavel).label("pessoa")
     da_competencia = _da_competencia(competencia)
     columns = [
         count_if(and_(da_competencia, regras.pendente())),
         count_if(regras.atrasada(hoje)),
         count_if(and_(da_competencia, regras.entregue())),
+        *_eu(regras.obrigacao_da_pessoa(eu) if eu else None, grouped),
     ]
     # Rows of the competência, plus the overdue ones of any competência.
     stmt = select(*([pessoa] if grouped else []), *columns).where(or_(da_competencia, regras.atrasada(hoje)))
     return stmt.group_by(pessoa) if grouped else stmt
 
 
-def responsaveis(session: Session, competencia: str | None) -> dict[str, Any]:
+def responsaveis(session: Session, competencia: str | None,
+                 eu: regras.Pessoa | None = None) -> dict[str, Any]:
+    """Per person; with `eu` (the caller's person), the row that is theirs says `eu: true`."""
     hoje = today_sao_paulo()
     people: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CAMPOS, 0))
-    for nome, pendentes, concluidos in session.execute(_passos_stmt(competencia, True)):
+    meus: set[str] = set()
+    for nome, pendentes, concluidos, mine in session.execute(_passos_stmt(competencia, True, eu)):
+        meus |= {nome} if mine else set()
         people[nome].update(passos_pendentes=int(pendentes), passos_concluidos=int(concluidos))
-    for nome, pendentes, atrasadas, entregues in session.execute(_obrigacoes_stmt(competencia, hoje, True)):
+    for nome, pendentes, atrasadas, entregues, mine in session.execute(
+            _obrigacoes_stmt(competencia, hoje, True, eu)):
+        meus |= {nome} if mine else set()
         people[nome].update(
             obrigacoes_pendentes=int(pendentes),
             obrigacoes_atrasadas=int(atrasadas),
@@ -93,6 +107,7 @@ def responsaveis(session: Session, competencia: str | None) -> dict[str, Any]:
             "responsavel": nome,
             **counts,
             "concluidos": counts["passos_concluidos"] + counts["obrigacoes_entregues"],
+            "eu": nome in meus,
         }
         for nome, counts in people.items()
         if any(counts.values())
@@ -127,8 +142,7 @@ def gargalos(session: Session, competencia: str | None) -> dict[str, Any]:
         )
     )
     for modelo, passo, last_change, inicio in rows:
-        since = last_change.astimezone(SAO_PAULO).date() if last_change is not None else inicio
-        waiting[(modelo, passo)].append(max((hoje - since).days, 0) if since else 0)
+        waiting[(modelo, passo)].append(regras.dias_parado(last_change, inicio, hoje))
     total_abertos = session.scalar(select(func.count()).select_from(Processo).where(*abertos)) or 0
     items: list[dict[str, Any]] = [
         {

@@ -168,6 +168,7 @@ class ProcessoFiltros:
     q: str | None = None
     incluir_removidos: bool = False
     aberto: bool | None = None  # regras.processo_aberto, or its negation
+    responsavel: regras.Pessoa | None = None  # regras.processo_da_pessoa
 
 
 def processos_conditions(session: Session, f: ProcessoFiltros) -> list[ColumnElement[bool]]:
@@ -184,6 +185,8 @@ def processos_conditions(session: Session, f: ProcessoFiltros) -> list[ColumnEle
         conditions.append(regime_condition(Processo.regime_tributario, f.regime))
     if f.aberto is not None:
         conditions.append(regras.processo_aberto() if f.aberto else ~regras.processo_aberto())
+    if f.responsavel is not None:
+        conditions.append(regras.processo_da_pessoa(f.responsavel))
     if f.q and f.q.strip():
         matches: list[ColumnElement[bool]] = [
             contains_text(Processo.nome, f.q),
@@ -392,6 +395,7 @@ class ObrigacaoFiltros:
     de: str | None = None
     ate: str | None = None
     situacao: str | None = None  # a regras.SituacaoFiltro
+    responsavel: regras.Pessoa | None = None  # regras.obrigacao_da_pessoa
 
 
 # What the API serves of an obligation: every column but the upstream payload and the sync's hash.
@@ -406,6 +410,8 @@ def obrigacoes_listing(f: ObrigacaoFiltros, ordering: str | None, hoje: date | N
     conditions: list[ColumnElement[bool]] = []
     if f.situacao:
         conditions.append(regras.situacao_condition(f.situacao, hoje))
+    if f.responsavel is not None:
+        conditions.append(regras.obrigacao_da_pessoa(f.responsavel))
     if f.status:
         conditions.append(Obrigacao.status == f.status.strip())
     if f.tipo:
@@ -441,11 +447,12 @@ class ObrigacaoItem(NamedTuple):
 
 def obrigacoes_onde(
     session: Session, condicao: ColumnElement[bool], hoje: date, *, empresa_id: int | None = None,
-    limite: int | None = None,
+    limite: int | None = None, pessoa: regras.Pessoa | None = None,
 ) -> tuple[list[ObrigacaoItem], int]:
-    """The obligations meeting `condicao` (a rule of regras.py), nearest deadline first (none last), and
-    how many there are: what the WhatsApp commands and the alerts list."""
-    conditions = [condicao, *([Obrigacao.empresa_id == empresa_id] if empresa_id is not None else [])]
+    """The obligations meeting `condicao` (a rule of regras.py), of `pessoa` when given, nearest deadline
+    first (none last), and how many there are: what the WhatsApp commands and the alerts list."""
+    conditions = [condicao, *([Obrigacao.empresa_id == empresa_id] if empresa_id is not None else []),
+                  *([regras.obrigacao_da_pessoa(pessoa)] if pessoa is not None else [])]
     total = session.scalar(select(func.count()).select_from(Obrigacao).where(*conditions)) or 0
     columns = (Obrigacao.id, Obrigacao.tipo, Empresa.nome, Obrigacao.data_vencimento, regras.situacao(hoje))
     stmt = (select(*columns).join(Empresa, Empresa.id == Obrigacao.empresa_id).where(*conditions)
@@ -455,23 +462,26 @@ def obrigacoes_onde(
     return [ObrigacaoItem(*row) for row in session.execute(stmt)], total
 
 
-def resumo(session: Session, hoje: date) -> dict[str, Any]:
-    """The office at a glance as of `hoje`, over every competência: open processos and the obligations by
-    situação (GET /api/v1/resumo; the WhatsApp commands and the alerts count the same rows)."""
+def resumo(session: Session, hoje: date, pessoa: regras.Pessoa | None = None) -> dict[str, Any]:
+    """The office (or, with `pessoa`, what is that person's) at a glance as of `hoje`, over every
+    competência: open processos and the obligations by situação (GET /api/v1/resumo; the WhatsApp commands
+    and the alerts count the same rows)."""
     processos_abertos = session.scalar(
         select(func.count()).select_from(Processo)
-        .where(Processo.removido_em.is_(None), regras.processo_aberto())
+        .where(*processos_conditions(session, ProcessoFiltros(aberto=True, responsavel=pessoa)))
     ) or 0
+    da_pessoa = [regras.obrigacao_da_pessoa(pessoa)] if pessoa is not None else []
     row = session.execute(select(
         count_if(regras.atrasada(hoje)).label("atrasadas"),
         count_if(regras.vencem_em(hoje)).label("vencem_7_dias"),
         count_if(regras.pendente()).label("pendentes"),
         count_if(regras.dispensada()).label("dispensadas"),
         count_if(regras.entregue()).label("entregues"),
-    ).select_from(Obrigacao)).one()
+    ).select_from(Obrigacao).where(*da_pessoa)).one()
     return {
         "data": hoje,
         "competencia": regras.competencia_atual(hoje),
+        "responsavel": pessoa,
         "processos_abertos": processos_abertos,
         "obrigacoes": {key: int(value) for key, value in row._mapping.items()},
     }

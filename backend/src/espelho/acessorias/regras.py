@@ -30,6 +30,16 @@ window of the dashboard, `semana`, the alerts and the report.
 accents (each matched by its accent-free stem). Em andamento, Suspenso, Agendado and Aguardando
 aprovação are open; so is a process whose status the upstream left empty.
 
+**Mine** (a person of the office, the Acessórias user an Espelho user is tied to): an obrigação whose
+responsável is the person; a passo whose responsável is the person; a processo whose gestor is the person
+(`ProcGestor` is the person's id in real data, a name in the upstream's doc: either matches), or that holds
+a pending passo whose responsável is the person. Names match ignoring case and surrounding blanks. A fact
+with no responsável is no one's: it belongs to the office.
+
+**Parado desde**: an open processo stands on its first pending passo since its last upstream change
+(`DtLastDH`, in Brasília; its start date when there is none): the upstream dates no step, and every step
+done moves `DtLastDH`.
+
 **The current competência** is the previous month, every day of the month: in month M+1 the office works
 on competência M (its processes open on day 1 of M+1; its DAS, DCTFWeb and EFD-Reinf fall due in M+1),
 and the current month has no work of its own until it ends. Every page, command and report opens on it.
@@ -37,13 +47,15 @@ and the current month has no work of its own until it ends. Every page, command 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Literal
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, not_, or_
 
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.models import Obrigacao, Passo, Processo
+from espelho.clock import SAO_PAULO
 
 # ---- obrigações -----------------------------------------------------------------------------------------
 
@@ -156,6 +168,47 @@ def processo_excluido() -> ColumnElement[bool]:
 def passo_pendente() -> ColumnElement[bool]:
     """A step waiting to be done (`Status` "Pendente"; sub-process nodes carry none)."""
     return func.lower(func.coalesce(Passo.status, "")) == "pendente"
+
+
+def parado_desde(ultima_mudanca: datetime | None, inicio: date | None) -> date | None:
+    """The day an open processo started standing on its pending passo (see the module's docstring)."""
+    return ultima_mudanca.astimezone(SAO_PAULO).date() if ultima_mudanca is not None else inicio
+
+
+def dias_parado(ultima_mudanca: datetime | None, inicio: date | None, hoje: date) -> int:
+    desde = parado_desde(ultima_mudanca, inicio)
+    return max((hoje - desde).days, 0) if desde else 0
+
+
+# ---- mine -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pessoa:
+    """A person of the office in Acessórias: `codigo` is the upstream id (what `ProcGestor` gives), `nome`
+    what passos and obrigações name as their responsável."""
+
+    codigo: int
+    nome: str
+
+
+def _nomeia(column: Any, pessoa: Pessoa) -> ColumnElement[bool]:
+    # lower() on both sides: SQLite folds ASCII only, and then folds both alike.
+    return func.lower(func.trim(column)) == func.lower(literal(pessoa.nome.strip()))
+
+
+def obrigacao_da_pessoa(pessoa: Pessoa) -> ColumnElement[bool]:
+    return _nomeia(Obrigacao.responsavel, pessoa)
+
+
+def passo_da_pessoa(pessoa: Pessoa) -> ColumnElement[bool]:
+    return _nomeia(Passo.responsavel, pessoa)
+
+
+def processo_da_pessoa(pessoa: Pessoa) -> ColumnElement[bool]:
+    gestor = or_(Processo.gestor == str(pessoa.codigo), _nomeia(Processo.gestor, pessoa))
+    passo = exists().where(Passo.processo_id == Processo.id, passo_pendente(), passo_da_pessoa(pessoa))
+    return or_(gestor, passo)
 
 
 # ---- competência ----------------------------------------------------------------------------------------

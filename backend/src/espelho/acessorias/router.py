@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import FileResponse
 
-from espelho.acessorias import carga, metrics, queries
+from espelho.acessorias import carga, fila, metrics, pessoas, queries
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.historico import TipoAlteracao
 from espelho.acessorias.queries import AlteracaoFiltros, ObrigacaoFiltros, ProcessoFiltros
-from espelho.acessorias.regras import SituacaoFiltro
+from espelho.acessorias.regras import Pessoa, SituacaoFiltro
 from espelho.acessorias.schemas import (
     AlteracaoOut,
     DashboardGargalos,
@@ -26,16 +26,18 @@ from espelho.acessorias.schemas import (
     DashboardTimeline,
     DesdobramentoOut,
     EmpresaOut,
+    Fila,
     ManualSyncRequest,
     ObrigacaoOut,
     PassoOut,
+    PessoaAcessorias,
     ProcessoDetalhe,
     ProcessoOut,
     Resumo,
 )
 from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
 from espelho.api import IdPath, Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
-from espelho.auth.deps import SyncRoleDep
+from espelho.auth.deps import CurrentUserDep, SyncRoleDep
 from espelho.clock import today_sao_paulo
 from espelho.errors import InvalidInput
 from espelho.exports.colunas import tabela
@@ -63,6 +65,20 @@ SituacaoQ = Annotated[SituacaoFiltro | None, Query(description=(
 Ativa = Annotated[bool | None, Query(description="true: active only; false: inactive only")]
 Tipo = Annotated[str | None, Query(max_length=300, description="DAS, EFD-REINF…")]
 ProcessoPage = Page[ProcessoOut] | FileResponse
+ResponsavelQ = Annotated[str | None, Query(max_length=20, description=(
+    "`me`: only the caller's work (409 `sem_vinculo_acessorias` when the caller is tied to no Acessórias "
+    "person); or an Acessórias person's id (MANAGER and ADMIN; a USER only their own)"))]
+# 403 another person's work asked by a USER; 409 `me` without a tie.
+RESPONSAVEL = error_responses(403, 409)
+
+
+def responsavel_filtro(session: SessionDep, user: CurrentUserDep,
+                       responsavel: ResponsavelQ = None) -> Pessoa | None:
+    """The person of `?responsavel=` (pessoas.resolver), or None for everyone's."""
+    return pessoas.resolver(session, user, responsavel)
+
+
+ResponsavelDep = Annotated[Pessoa | None, Depends(responsavel_filtro)]
 
 
 def _processos_page(session: SessionDep, filtros: ProcessoFiltros, paging: PageParams, ordering: str | None,
@@ -92,15 +108,17 @@ def sync_manual(body: ManualSyncRequest, request: Request, _: SyncRoleDep) -> Sy
 # ---- processos ----------------------------------------------------------------------------------------
 
 
-@router.get("/processos/", response_model=Page[ProcessoOut], responses=ARQUIVO)
-def list_processos(session: SessionDep, paging: PageDep, competencia: CompetenciaQ = None,
-                   status: Status = None, empresa: Empresa = None, regime: Regime = None, q: Q = None,
-                   ordering: Ordering = None, incluir_removidos: IncluirRemovidos = False,
-                   aberto: Aberto = None, formato: FormatoQ = None) -> ProcessoPage:
+@router.get("/processos/", response_model=Page[ProcessoOut], responses={**ARQUIVO, **RESPONSAVEL})
+def list_processos(session: SessionDep, paging: PageDep, responsavel: ResponsavelDep,
+                   competencia: CompetenciaQ = None, status: Status = None, empresa: Empresa = None,
+                   regime: Regime = None, q: Q = None, ordering: Ordering = None,
+                   incluir_removidos: IncluirRemovidos = False, aberto: Aberto = None,
+                   formato: FormatoQ = None) -> ProcessoPage:
     """Processes, filtered and ordered (`ordering`: id, proc_id, nome, competencia, status,
-    porcentagem_conclusao, dias_corridos, data_inicio, data_conclusao, dt_last_dh; default `-id`)."""
+    porcentagem_conclusao, dias_corridos, data_inicio, data_conclusao, dt_last_dh; default `-id`).
+    `responsavel`: the person's processos (their gestor, or holding a pending passo of theirs)."""
     filtros = ProcessoFiltros(competencia=competencia, status=status, empresa=empresa, regime=regime, q=q,
-                              incluir_removidos=incluir_removidos, aberto=aberto)
+                              incluir_removidos=incluir_removidos, aberto=aberto, responsavel=responsavel)
     return _processos_page(session, filtros, paging, ordering, formato)
 
 
@@ -209,10 +227,11 @@ def obrigacoes_do_vencimento(session: SessionDep, paging: PageDep, dia: str, sta
     return _obrigacoes_page(session, filtros, paging, ordering, formato)
 
 
-@router.get("/obrigacoes/", response_model=Page[ObrigacaoOut], responses=ARQUIVO)
+@router.get("/obrigacoes/", response_model=Page[ObrigacaoOut], responses={**ARQUIVO, **RESPONSAVEL})
 def list_obrigacoes(
     session: SessionDep,
     paging: PageDep,
+    responsavel: ResponsavelDep,
     status: Annotated[str | None, Query(max_length=40, description="Raw label: Pendente, Entregue…")] = None,
     tipo: Tipo = None,
     empresa: Empresa = None,
@@ -223,10 +242,10 @@ def list_obrigacoes(
     ordering: Ordering = None,
     formato: FormatoQ = None,
 ) -> ObrigacaoPage:
-    """Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id)."""
-    filtros = ObrigacaoFiltros(
-        status=status, tipo=tipo, empresa=empresa, competencia=competencia, de=de, ate=ate, situacao=situacao
-    )
+    """Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id); `responsavel`:
+    the person's (their responsável)."""
+    filtros = ObrigacaoFiltros(status=status, tipo=tipo, empresa=empresa, competencia=competencia, de=de,
+                               ate=ate, situacao=situacao, responsavel=responsavel)
     return _obrigacoes_page(session, filtros, paging, ordering, formato)
 
 
@@ -249,11 +268,36 @@ def list_alteracoes(
 # ---- the office at a glance, and the dashboards ----------------------------------------------------------
 
 
-@router.get("/resumo/", response_model=Resumo)
-def resumo(session: SessionDep) -> Resumo:
+@router.get("/resumo/", response_model=Resumo, responses=RESPONSAVEL)
+def resumo(session: SessionDep, responsavel: ResponsavelDep) -> Resumo:
     """The office as of today, over every competência: open processos, and the obligations by situação
-    (the numbers the WhatsApp commands, the alerts and the lists' `situacao`/`aberto` filters give)."""
-    return Resumo.model_validate(queries.resumo(session, today_sao_paulo()))
+    (the numbers the WhatsApp commands, the alerts and the lists' `situacao`/`aberto` filters give); with
+    `responsavel`, the person's only (the lists' `responsavel` filter, the WhatsApp `minhas`)."""
+    return Resumo.model_validate(queries.resumo(session, today_sao_paulo(), responsavel))
+
+
+# ADMIN and MANAGER: the people (and their e-mails) a user can be tied to, or whose work one can ask for.
+@router.get("/pessoas/", response_model=Page[PessoaAcessorias])
+def list_pessoas(_: SyncRoleDep, session: SessionDep, paging: PageDep, q: Q = None) -> Page[PessoaAcessorias]:
+    """The office's people in Acessórias (`/users`, read by the sync), by name; `q` searches nome and e-mail.
+    Their `id` is what `responsavel=<id>` and `PATCH /api/v1/usuarios/{id}` `acessorias_usuario_id` take."""
+    return Page[PessoaAcessorias].of(pessoas.listar(session, q, paging), paging)
+
+
+@router.get("/fila/", response_model=Fila, responses=RESPONSAVEL)
+def minha_fila(
+    session: SessionDep,
+    user: CurrentUserDep,
+    responsavel: Annotated[str, Query(max_length=20, description=(
+        "`me` (default): the caller's queue (409 `sem_vinculo_acessorias` without a tie); or an Acessórias "
+        "person's id (MANAGER and ADMIN)"))] = pessoas.EU,
+    limite: Annotated[int, Query(ge=1, le=200, description="Items listed per part (totals count all)")] = 50,
+) -> Fila:
+    """One person's queue ("Minha fila"; the WhatsApp `minhas` says the same): their overdue obrigações,
+    theirs due in the next vencem_dias days, and their open processos with the passo each stands on and for
+    how long, longest standing first."""
+    pessoa = pessoas.resolver(session, user, responsavel) or pessoas.minha(session, user)
+    return Fila.model_validate(fila.fila(session, pessoa, today_sao_paulo(), limite))
 
 
 @router.get("/dashboard/metricas/", response_model=DashboardMetricas)
@@ -291,11 +335,12 @@ def dashboard_timeline(
 
 
 @router.get("/dashboard/responsaveis/", response_model=DashboardResponsaveis)
-def dashboard_responsaveis(session: SessionDep, competencia: CompetenciaQ = None) -> Any:
+def dashboard_responsaveis(session: SessionDep, user: CurrentUserDep,
+                           competencia: CompetenciaQ = None) -> Any:
     """Per person Acessórias names as step or delivery responsável: pending and concluded passos of the
     competência's processes; pending and delivered obligations of the competência, and their overdue
-    obligations of any competência as of today."""
-    return carga.responsaveis(session, competencia)
+    obligations of any competência as of today. The caller's own row says `eu: true`."""
+    return carga.responsaveis(session, competencia, pessoas.pessoa_do_usuario(session, user))
 
 
 @router.get("/dashboard/gargalos/", response_model=DashboardGargalos)

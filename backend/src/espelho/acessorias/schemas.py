@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_valid
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.historico import TipoAlteracao
 from espelho.acessorias.regras import Situacao
+from espelho.auth.router import AcessoriasUsuarioRef
 
 
 class ManualSyncRequest(BaseModel):
@@ -205,6 +206,8 @@ class Resumo(BaseModel):
         "cover every competência"))
     processos_abertos: int = Field(description="Not removed and not Concluído, Desistência or Excluído")
     obrigacoes: ObrigacoesResumo
+    responsavel: AcessoriasUsuarioRef | None = Field(default=None, description=(
+        "With `responsavel`, the person whose work the figures count (theirs only); null for the office"))
 
 
 class DashboardMetricas(BaseModel):
@@ -275,6 +278,7 @@ class CargaResponsavel(BaseModel):
     obrigacoes_atrasadas: int = Field(description="Overdue obligations as of today, of ANY competência")
     obrigacoes_entregues: int
     concluidos: int = Field(description="passos_concluidos + obrigacoes_entregues")
+    eu: bool = Field(default=False, description="The caller's own row (the Acessórias person they are)")
 
 
 class TotaisResponsaveis(BaseModel):
@@ -308,3 +312,53 @@ class DashboardGargalos(BaseModel):
         "Open processes of the competência (not Concluído, Desistência or Excluído: regras)"))
     sem_passo_pendente: int = Field(description="Open processes with no pending step mirrored")
     items: list[Gargalo] = Field(description="processos adds up to em_andamento − sem_passo_pendente")
+
+
+class PessoaAcessorias(BaseModel):
+    """A person of the office in Acessórias (`/users`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int = Field(validation_alias="codigo", description="The person's Acessórias id")
+    nome: str
+    email: str | None
+    status: str | None
+
+
+class FilaObrigacao(BaseModel):
+    id: int
+    tipo: str
+    empresa: str
+    vencimento: date | None
+    situacao: str
+
+
+class FilaObrigacoes(BaseModel):
+    total: int = Field(description="How many; `items` lists the first ones, nearest deadline first")
+    items: list[FilaObrigacao]
+
+
+class FilaProcesso(BaseModel):
+    id: int
+    proc_id: int
+    titulo: str
+    empresa: str | None
+    competencia: str | None
+    passo: str | None = Field(description="The first pending passo in tree order, where the processo stands")
+    passo_responsavel: str | None
+    parado_desde: date | None = Field(description="Its last upstream change (DtLastDH), else its start")
+    dias_parado: int
+
+
+class FilaProcessos(BaseModel):
+    total: int = Field(description="How many; `items` lists the first ones, longest standing first")
+    items: list[FilaProcesso]
+
+
+class Fila(BaseModel):
+    """One person's queue as of today ("Minha fila"; the WhatsApp `minhas`)."""
+
+    data: date = Field(description="Today in America/Sao_Paulo")
+    responsavel: AcessoriasUsuarioRef
+    atrasadas: FilaObrigacoes = Field(description="Their overdue obrigações (situacao atrasada)")
+    vencem: FilaObrigacoes = Field(description="Theirs due from today to today + vencem_dias")
+    processos: FilaProcessos = Field(description="Their open processos (regras' mine), longest waiting first")

@@ -40,7 +40,7 @@ def _print(result: AlertasResult) -> None:
     for item in result.itens:
         state = ("dry run" if result.dry_run else "[green]sent[/green]" if item.enviado
                  else f"[red]failed ({item.erro_codigo})[/red]")
-        console.print(f"{item.email} ({item.wa_id}): {item.resumo} — {state}")
+        console.print(f"{item.email} ({item.wa_id}, {item.escopo}): {item.resumo} — {state}")
     console.print(f"{result.com_alertas} of {result.destinatarios} linked users had news; "
                   f"{result.enviados} sent, {result.falhas} failed")
 

@@ -39,20 +39,41 @@ class Alerta:
     descricao: str
 
 
-def alertas_atuais(session: Session, hoje: date, *, admin: bool) -> list[Alerta]:
-    """Every fact worth telling today (the caller drops those already told)."""
+def alertas_atuais(session: Session, hoje: date, *, admin: bool, escritorio: bool = True,
+                   pessoa: regras.Pessoa | None = None) -> list[Alerta]:
+    """Every fact worth telling today (the caller drops those already told). Obligations: the whole
+    office's with `escritorio` (those with no responsável included), else `pessoa`'s, else none."""
     found: list[Alerta] = []
-    vencidas, _ = queries.obrigacoes_onde(session, regras.atrasada(hoje), hoje)
+    if escritorio or pessoa is not None:
+        found += _obrigacoes(session, hoje, None if escritorio else pessoa)
+    found += _contratos(session, hoje)
+    if admin:
+        for run in session.scalars(select(Sincronizacao).where(
+                Sincronizacao.status == runs.ERRO, Sincronizacao.concluida_em >= now_utc() - SYNC_RECENTE)
+                .order_by(Sincronizacao.id)):
+            found.append(Alerta(f"sync:{run.id}", "sync", f"sincronização {run.origem} {run.escopo} falhou"))
+    return found
+
+
+def _obrigacoes(session: Session, hoje: date, pessoa: regras.Pessoa | None) -> list[Alerta]:
+    """Overdue and due-soon obligations (of `pessoa` when given: regras' "mine")."""
+    found: list[Alerta] = []
+    vencidas, _ = queries.obrigacoes_onde(session, regras.atrasada(hoje), hoje, pessoa=pessoa)
     for o in vencidas:
         found.append(Alerta(f"obrigacao:{o.id}:atrasada", "atrasada",
                             f"{o.tipo} de {o.empresa} venceu em {o.vencimento:%d/%m}"))
-    proximas, _ = queries.obrigacoes_onde(session, regras.vencem_em(hoje), hoje)
+    proximas, _ = queries.obrigacoes_onde(session, regras.vencem_em(hoje), hoje, pessoa=pessoa)
     for o in proximas:
         if o.vencimento is None:  # excluded by the rule; narrows the type
             continue
         banda = faixa_obrigacao((o.vencimento - hoje).days)
         found.append(Alerta(f"obrigacao:{o.id}:vence:{banda}", f"vence:{banda}",
                             f"{o.tipo} de {o.empresa} vence em {o.vencimento:%d/%m}"))
+    return found
+
+
+def _contratos(session: Session, hoje: date) -> list[Alerta]:
+    found: list[Alerta] = []
     a_vencer, _ = contratos.contratos_a_vencer(session)
     for c in a_vencer:
         if c.vigencia_fim is None:  # excluded by the query; narrows the type
@@ -61,11 +82,6 @@ def alertas_atuais(session: Session, hoje: date, *, admin: bool) -> list[Alerta]
         # The end date is in the key: a contract extended (new vigência) is announced again.
         found.append(Alerta(f"contrato:{c.id}:{c.vigencia_fim.isoformat()}:{banda}", f"contrato:{banda}",
                             f"contrato {c.numero or c.id} termina em {c.vigencia_fim:%d/%m/%Y}"))
-    if admin:
-        for run in session.scalars(select(Sincronizacao).where(
-                Sincronizacao.status == runs.ERRO, Sincronizacao.concluida_em >= now_utc() - SYNC_RECENTE)
-                .order_by(Sincronizacao.id)):
-            found.append(Alerta(f"sync:{run.id}", "sync", f"sincronização {run.origem} {run.escopo} falhou"))
     return found
 
 

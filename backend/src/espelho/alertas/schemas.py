@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AlertaItem(BaseModel):
@@ -12,9 +12,12 @@ class AlertaItem(BaseModel):
     nome: str
     admin: bool
     wa_id: str
+    escopo: str = Field(description="meus (the person's obligations) or escritorio (the office's)")
+    acessorias_usuario: str | None = Field(description="The Acessórias person the user is, by name")
     alertas: int
     resumo: str
     chaves: list[str]
+    descricoes: list[str] = Field(description="Each new fact in words (the order of chaves)")
     # None in a dry run (nothing sent).
     enviado: bool | None = None
     mensagem_id: int | None = None

@@ -6,11 +6,13 @@ undeliverable, which retrying would not change); a failed send leaves it for the
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from espelho.acessorias import pessoas
+from espelho.acessorias.regras import Pessoa
 from espelho.alertas import regras
 from espelho.alertas.models import AlertaEnviado
 from espelho.alertas.schemas import AlertaItem, AlertasResult
@@ -19,6 +21,7 @@ from espelho.clock import now_utc, today_sao_paulo
 from espelho.config import Settings
 from espelho.db import Database, upsert
 from espelho.logging_setup import get_logger
+from espelho.whatsapp import escopo
 from espelho.whatsapp import service as whatsapp
 from espelho.whatsapp.models import WhatsAppVinculo
 
@@ -35,17 +38,19 @@ class Destinatario:
     nome: str
     admin: bool
     wa_id: str
+    escopo: escopo.Escopo  # whose obligations: the person's (meus) or the office's
+    pessoa: Pessoa | None  # the Acessórias person the user is
 
 
 def destinatarios(session: Session) -> list[Destinatario]:
     """Active users with a linked phone who did not send `parar`."""
     rows = session.execute(
-        select(Usuario, WhatsAppVinculo.wa_id).join(WhatsAppVinculo, WhatsAppVinculo.usuario_id == Usuario.id)
+        select(Usuario, WhatsAppVinculo).join(WhatsAppVinculo, WhatsAppVinculo.usuario_id == Usuario.id)
         .where(Usuario.ativo.is_(True), WhatsAppVinculo.wa_id.is_not(None),
                WhatsAppVinculo.alertas_ativos.is_(True))
         .order_by(Usuario.id))
-    return [Destinatario(u.id, u.email, u.nome or u.email, u.role == "ADMIN", wa_id) for u, wa_id in rows
-            if wa_id is not None]
+    return [Destinatario(u.id, u.email, u.nome or u.email, u.role == "ADMIN", v.wa_id, escopo.escopo(u, v),
+                         pessoas.pessoa_do_usuario(session, u)) for u, v in rows if v.wa_id is not None]
 
 
 def _ja_enviadas(session: Session, usuario_id: int) -> set[str]:
@@ -66,19 +71,28 @@ def executar(database: Database, settings: Settings, *, dry_run: bool = False) -
         whatsapp.require_enabled(settings)
     hoje = today_sao_paulo()
     with database.session() as session:
-        todos = regras.alertas_atuais(session, hoje, admin=True)
         todos_destinatarios = destinatarios(session)
+        # One computation per scope: the office's, or one person's (or, for who is no one, none).
+        por_escopo: dict[tuple[bool, Pessoa | None], list[regras.Alerta]] = {}
         planos = []
         for dest in todos_destinatarios:
+            chave = (dest.escopo == escopo.ESCRITORIO, dest.pessoa)
+            if chave not in por_escopo:
+                por_escopo[chave] = regras.alertas_atuais(session, hoje, admin=True, escritorio=chave[0],
+                                                          pessoa=dest.pessoa)
             enviadas = _ja_enviadas(session, dest.usuario_id)
-            novos = [a for a in todos if a.chave not in enviadas and (dest.admin or a.tipo != "sync")]
+            novos = [a for a in por_escopo[chave]
+                     if a.chave not in enviadas and (dest.admin or a.tipo != "sync")]
             if novos:
                 planos.append((dest, novos))
     itens: list[AlertaItem] = []
     enviados = falhas = 0
     for dest, novos in planos:
-        item = AlertaItem(**asdict(dest), alertas=len(novos), resumo=regras.resumo(novos),
-                          chaves=[a.chave for a in novos])
+        item = AlertaItem(usuario_id=dest.usuario_id, email=dest.email, nome=dest.nome, admin=dest.admin,
+                          wa_id=dest.wa_id, escopo=dest.escopo,
+                          acessorias_usuario=dest.pessoa.nome if dest.pessoa else None, alertas=len(novos),
+                          resumo=regras.resumo(novos), chaves=[a.chave for a in novos],
+                          descricoes=[a.descricao for a in novos])
         if not dry_run:
             parametros = [whatsapp.uma_linha(dest.nome, 60), item.resumo]
             envio = whatsapp.enviar_template(database, settings, dest.wa_id,

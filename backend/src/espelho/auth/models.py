@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, String, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from espelho.db import Base
 
@@ -23,3 +24,12 @@ class Usuario(Base):
     ultimo_acesso: Mapped[datetime | None]
     # Carried by every token (`ver`); bumped when the user's tokens must die (password, role, deactivation).
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The office person in Acessórias this user is (the person's upstream id, acessorias_usuarios.codigo):
+    # what "mine" means. Set by e-mail after every sync (acessorias/pessoas.py) unless an ADMIN set or
+    # cleared it (`acessorias_vinculo_manual`).
+    acessorias_usuario_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    acessorias_vinculo_manual: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Named by string: auth sits below the acessorias domain and imports nothing of it.
+    acessorias_usuario: Mapped[Any] = relationship(
+        "UsuarioAcessorias", primaryjoin="foreign(Usuario.acessorias_usuario_id) == UsuarioAcessorias.codigo",
+        viewonly=True, lazy="raise")

@@ -9,14 +9,15 @@ from typing import Literal
 from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
-from espelho.api import IdPath, PageDep, SessionDep, SettingsDep, SlashOptionalRouter, paginate
+from espelho.api import MAX_INT64, IdPath, PageDep, SessionDep, SettingsDep, SlashOptionalRouter, paginate
 from espelho.api import Page as PageModel
 from espelho.auth import service
 from espelho.auth.deps import AdminDep, CurrentUserDep
 from espelho.auth.models import Usuario
 from espelho.auth.security import BoundedPasswords, LoginThrottle, create_access_token
-from espelho.errors import NotFound, TooManyRequests, Unauthorized
+from espelho.errors import InvalidInput, NotFound, TooManyRequests, Unauthorized
 from espelho.logging_setup import get_logger
 from espelho.openapi import error_responses
 
@@ -37,6 +38,14 @@ class TokenResponse(BaseModel):
     expires_in: int = Field(description="Seconds until the token expires")
 
 
+class AcessoriasUsuarioRef(BaseModel):
+    """The person of the office in Acessórias a user is (what `responsavel=me` means)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int = Field(validation_alias="codigo", description="The person's Acessórias id")
+    nome: str
+
+
 class UsuarioOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -46,6 +55,10 @@ class UsuarioOut(BaseModel):
     ativo: bool
     criado_em: datetime
     ultimo_acesso: datetime | None
+    acessorias_usuario: AcessoriasUsuarioRef | None = Field(description=(
+        "The Acessórias person this user is: tied by e-mail after every sync, or set by an ADMIN"))
+    acessorias_vinculo_manual: bool = Field(description=(
+        "true once an ADMIN set or cleared the tie: the automatic tie by e-mail leaves it alone"))
 
 
 class UsuarioCreate(BaseModel):
@@ -61,6 +74,9 @@ class UsuarioUpdate(BaseModel):
     role: Role | None = None
     nome: str | None = Field(default=None, max_length=200)
     ativo: bool | None = None
+    acessorias_usuario_id: int | None = Field(default=None, ge=1, le=MAX_INT64, description=(
+        "Tie the user to this Acessórias person (its id), or null to untie; either way set by hand from "
+        "then on (the automatic tie by e-mail leaves it alone)"))
 
 
 def _throttle(request: Request, settings: SettingsDep) -> LoginThrottle:
@@ -102,24 +118,32 @@ def login(body: LoginRequest, request: Request, session: SessionDep, settings: S
     return TokenResponse(access_token=token, expires_in=settings.access_token_expire_minutes * 60)
 
 
-@router.get("/auth/me", response_model=UsuarioOut)
-def me(user: CurrentUserDep) -> Usuario:
+def _com_pessoa(session: Session, user: Usuario) -> Usuario:
+    """The user with its Acessórias person loaded (the relationship never lazy-loads)."""
+    session.refresh(user, ["acessorias_usuario"])
     return user
+
+
+@router.get("/auth/me", response_model=UsuarioOut)
+def me(user: CurrentUserDep, session: SessionDep) -> Usuario:
+    return _get(session, user.id)
 
 
 @router.get("/usuarios/", response_model=PageModel[UsuarioOut])
 def list_usuarios(_: AdminDep, session: SessionDep, page: PageDep) -> PageModel[UsuarioOut]:
-    return PageModel[UsuarioOut].of(paginate(session, select(Usuario), page, [Usuario.id]), page)
+    stmt = select(Usuario).options(selectinload(Usuario.acessorias_usuario))
+    return PageModel[UsuarioOut].of(paginate(session, stmt, page, [Usuario.id]), page)
 
 
 @router.post("/usuarios/", response_model=UsuarioOut, status_code=201, responses=error_responses(409, 429))
 def create_usuario(body: UsuarioCreate, request: Request, _: AdminDep, session: SessionDep) -> Usuario:
-    return service.create_user(session, email=body.email, password=body.password, role=body.role,
-                               nome=body.nome, passwords=_passwords(request))
+    return _com_pessoa(session, service.create_user(session, email=body.email, password=body.password,
+                                                    role=body.role, nome=body.nome,
+                                                    passwords=_passwords(request)))
 
 
 def _get(session: SessionDep, usuario_id: int) -> Usuario:
-    user = session.get(Usuario, usuario_id)
+    user = session.get(Usuario, usuario_id, options=[selectinload(Usuario.acessorias_usuario)])
     if user is None:
         raise NotFound(f"usuario {usuario_id} not found")
     return user
@@ -137,6 +161,11 @@ def update_usuario(usuario_id: IdPath, body: UsuarioUpdate, request: Request, _:
     user = _get(session, usuario_id)
     changes = body.model_dump(exclude_unset=True)
     service.update_user(session, user, _passwords(request), **changes)
+    _com_pessoa(session, user)
+    if user.acessorias_usuario_id is not None and user.acessorias_usuario is None:
+        codigo = user.acessorias_usuario_id
+        raise InvalidInput(f"acessorias_usuario_id: no Acessórias person with id {codigo}",
+                           detail={"field": "acessorias_usuario_id", "input": codigo})
     return user
 
 

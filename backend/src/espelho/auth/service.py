@@ -91,6 +91,9 @@ def update_user(session: Session, user: Usuario, passwords: Passwords = DIRECT, 
     if changes.get("ativo") is not None:
         revoke = revoke or (user.ativo and not changes["ativo"])
         user.ativo = changes["ativo"]
+    if "acessorias_usuario_id" in changes:  # set by hand: the automatic tie by e-mail leaves it alone
+        user.acessorias_usuario_id = changes["acessorias_usuario_id"]
+        user.acessorias_vinculo_manual = True
     if revoke:
         # In SQL, so a concurrent bump of the same user is never lost.
         user.token_version = Usuario.token_version + 1

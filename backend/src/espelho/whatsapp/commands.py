@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from espelho.acessorias import metrics, queries, regras
+from espelho.acessorias import fila, metrics, pessoas, queries, regras
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.models import Processo
-from espelho.acessorias.queries import ObrigacaoItem, fold
+from espelho.acessorias.queries import ObrigacaoItem, ProcessoFiltros, fold
 from espelho.acessorias.schemas import DashboardMetricas
 from espelho.api import PageParams
 from espelho.clock import today_sao_paulo
@@ -31,13 +32,17 @@ MAX_LINHAS = 10
 
 AJUDA = (
     "*Espelho* — comandos:\n"
-    "• *resumo* [MM/AAAA] — processos da competência e obrigações de hoje\n"
+    "• *minhas* — minhas obrigações atrasadas, as que vencem na semana e meus processos parados\n"
+    "• *resumo* [MM/AAAA] [escritorio] — processos da competência e obrigações de hoje\n"
     "• *empresa* <nome ou CNPJ> — processos abertos e obrigações pendentes\n"
-    "• *atrasadas* — obrigações vencidas\n"
-    f"• *semana* — obrigações que vencem em até {regras.VENCEM_DIAS} dias\n"
+    "• *atrasadas* [escritorio] — obrigações vencidas\n"
+    f"• *semana* [escritorio] — obrigações que vencem em até {regras.VENCEM_DIAS} dias\n"
     "• *contratos* — vigências que terminam em 30, 60 e 90 dias\n"
-    "• *parar* / *voltar* — desliga ou religa os alertas automáticos"
+    "• *parar* / *voltar* — desliga ou religa os alertas automáticos\n"
+    "Quem está vinculado a uma pessoa do Acessórias recebe *resumo*, *atrasadas* e *semana* só do que é "
+    "seu; acrescente *escritorio* para ver o escritório todo."
 )
+ESCRITORIO = "escritorio"
 NAO_VINCULADO = (
     "Este número não está vinculado ao Espelho. No Espelho (web), abra *WhatsApp* → *Vincular meu telefone* "
     "e envie aqui a mensagem *VINCULAR <código>* que aparece lá."
@@ -89,12 +94,24 @@ def _ajuda(_s: Session, _v: Vinculado, _a: str) -> str:
     return AJUDA
 
 
-def _resumo(session: Session, _v: Vinculado, argumento: str) -> str:
+def _escopo(session: Session, v: Vinculado, argumento: str) -> tuple[regras.Pessoa | None, str]:
+    """Whose figures: the user's person unless the argument says `escritorio` (or there is none); and the
+    argument without that word."""
+    palavras = argumento.split()
+    escritorio = [p for p in palavras if fold(p) == ESCRITORIO]
+    resto = " ".join(p for p in palavras if fold(p) != ESCRITORIO)
+    return (None if escritorio else pessoas.pessoa_do_usuario(session, v.usuario)), resto
+
+
+def _resumo(session: Session, v: Vinculado, argumento: str) -> str:
     hoje = today_sao_paulo()
+    pessoa, argumento = _escopo(session, v, argumento)
     try:
         competencia = Competencia.parse(argumento) if argumento else regras.competencia_atual(hoje)
     except InvalidInput:
         return "Competência inválida. Use *resumo MM/AAAA*, por exemplo *resumo 05/2026*."
+    if pessoa is not None:
+        return _resumo_da_pessoa(session, pessoa, competencia, hoje)
     figures = DashboardMetricas.model_validate(metrics.dashboard_metricas(session, competencia))
     obrigacoes = queries.resumo(session, hoje)["obrigacoes"]
     return (f"*Resumo {competencia}*\n"
@@ -105,6 +122,49 @@ def _resumo(session: Session, _v: Vinculado, argumento: str) -> str:
             f"*Obrigações hoje*\n"
             f"Atrasadas: {obrigacoes['atrasadas']}\n"
             f"Vencem em até {regras.VENCEM_DIAS} dias: {obrigacoes['vencem_7_dias']}")
+
+
+def _conta_processos(session: Session, filtros: ProcessoFiltros) -> int:
+    return session.scalar(select(func.count()).select_from(Processo)
+                          .where(*queries.processos_conditions(session, filtros))) or 0
+
+
+def _resumo_da_pessoa(session: Session, pessoa: regras.Pessoa, competencia: Competencia, hoje: date) -> str:
+    """`resumo` for a user tied to a person: their processos of the competência, their obrigações today."""
+    total = _conta_processos(session, ProcessoFiltros(competencia=competencia, responsavel=pessoa))
+    abertos = _conta_processos(session, ProcessoFiltros(competencia=competencia, responsavel=pessoa,
+                                                        aberto=True))
+    obrigacoes = queries.resumo(session, hoje, pessoa)["obrigacoes"]
+    return (f"*Resumo {competencia} — {pessoa.nome}*\n"
+            f"Meus processos: {total}\n"
+            f"Abertos: {abertos}\n"
+            f"*Minhas obrigações hoje*\n"
+            f"Atrasadas: {obrigacoes['atrasadas']}\n"
+            f"Vencem em até {regras.VENCEM_DIAS} dias: {obrigacoes['vencem_7_dias']}\n"
+            "Envie *resumo escritorio* para ver o escritório todo.")
+
+
+def _minhas(session: Session, v: Vinculado, _a: str) -> str:
+    """The user's own queue: what GET /api/v1/fila and "Minha fila" show."""
+    pessoa = pessoas.pessoa_do_usuario(session, v.usuario)
+    if pessoa is None:
+        return pessoas.SEM_VINCULO
+    hoje = today_sao_paulo()
+    fila_ = fila.fila(session, pessoa, hoje, MAX_LINHAS)
+    partes = [f"*Minhas pendências — {pessoa.nome}*"]
+    for titulo, parte in (("Atrasadas", "atrasadas"), (f"Vencem em até {regras.VENCEM_DIAS} dias", "vencem")):
+        total = fila_[parte]["total"]
+        itens = [ObrigacaoItem(**i) for i in fila_[parte]["items"]]
+        partes.append(f"*{titulo}: {total}*")
+        if itens:
+            partes.append(_lista([_obrigacao(o) for o in itens], total))
+    processos = fila_["processos"]
+    partes.append(f"*Processos abertos: {processos['total']}* (os mais parados primeiro)")
+    linhas = [f"• {p['titulo']} — {p['passo'] or 'sem passo pendente'}, parado há {p['dias_parado']} dias"
+              for p in processos["items"]]
+    if linhas:
+        partes.append(_lista(linhas, processos["total"]))
+    return "\n".join(partes)
 
 
 def _empresa(session: Session, _v: Vinculado, argumento: str) -> str:
@@ -146,19 +206,27 @@ def _obrigacoes(itens: list[ObrigacaoItem], total: int, nenhuma: str, titulo: st
     return f"*{titulo.format(n=total)}*\n" + _lista([_obrigacao(o) for o in itens], total)
 
 
-def _atrasadas(session: Session, _v: Vinculado, _a: str) -> str:
+def _obrigacoes_de(session: Session, v: Vinculado, argumento: str,
+                   regra: Callable[[date], ColumnElement[bool]]) -> tuple[list[ObrigacaoItem], int, str]:
+    """The obligations meeting `regra` today: the user's (see `_escopo`), or the office's; and whose."""
     hoje = today_sao_paulo()
-    itens, total = queries.obrigacoes_onde(session, regras.atrasada(hoje), hoje, limite=MAX_LINHAS)
-    return _obrigacoes(itens, total, "Nenhuma obrigação atrasada. 👍",
-                       "1 obrigação atrasada" if total == 1 else "{n} obrigações atrasadas")
+    pessoa, _ = _escopo(session, v, argumento)
+    itens, total = queries.obrigacoes_onde(session, regra(hoje), hoje, limite=MAX_LINHAS, pessoa=pessoa)
+    return itens, total, f" — {pessoa.nome}" if pessoa is not None else ""
 
 
-def _semana(session: Session, _v: Vinculado, _a: str) -> str:
-    hoje = today_sao_paulo()
-    itens, total = queries.obrigacoes_onde(session, regras.vencem_em(hoje), hoje, limite=MAX_LINHAS)
+def _atrasadas(session: Session, v: Vinculado, argumento: str) -> str:
+    itens, total, de_quem = _obrigacoes_de(session, v, argumento, regras.atrasada)
+    titulo = "1 obrigação atrasada" if total == 1 else "{n} obrigações atrasadas"
+    return _obrigacoes(itens, total, "Nenhuma obrigação atrasada. 👍", titulo + de_quem)
+
+
+def _semana(session: Session, v: Vinculado, argumento: str) -> str:
+    itens, total, de_quem = _obrigacoes_de(session, v, argumento, regras.vencem_em)
     vencem = "1 obrigação vence" if total == 1 else "{n} obrigações vencem"
     prazo = f"em até {regras.VENCEM_DIAS} dias"
-    return _obrigacoes(itens, total, f"Nenhuma obrigação pendente vence {prazo}.", f"{vencem} {prazo}")
+    nenhuma = f"Nenhuma obrigação pendente vence {prazo}."
+    return _obrigacoes(itens, total, nenhuma, f"{vencem} {prazo}{de_quem}")
 
 
 def _contratos(session: Session, _v: Vinculado, _a: str) -> str:
@@ -188,6 +256,7 @@ def _voltar(session: Session, v: Vinculado, _a: str) -> str:
 
 _COMANDOS: dict[str, Callable[[Session, Vinculado, str], str]] = {
     "ajuda": _ajuda, "menu": _ajuda, "oi": _ajuda, "ola": _ajuda,
-    "resumo": _resumo, "empresa": _empresa, "atrasadas": _atrasadas, "semana": _semana,
+    "minhas": _minhas, "meus": _minhas, "resumo": _resumo, "empresa": _empresa, "atrasadas": _atrasadas,
+    "semana": _semana,
     "contratos": _contratos, "parar": _parar, "voltar": _voltar,
 }

@@ -25,6 +25,8 @@ class WhatsAppVinculo(Base):
     codigo: Mapped[str | None] = mapped_column(String(12), unique=True)
     codigo_expira_em: Mapped[datetime | None]
     alertas_ativos: Mapped[bool] = mapped_column(default=True)
+    # Whose alerts: meus | escritorio (MANAGER and ADMIN choose); NULL is the role's default (escopo.py).
+    alertas_escopo: Mapped[str | None] = mapped_column(String(12))
     criado_em: Mapped[datetime]
 
 

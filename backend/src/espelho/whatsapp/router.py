@@ -14,13 +14,14 @@ from pydantic import ValidationError
 
 from espelho.api import Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
 from espelho.auth.deps import AdminDep, CurrentUserDep
+from espelho.auth.models import Usuario
 from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.errors import Forbidden, InvalidInput, PayloadTooLarge
 from espelho.jobs.registry import send_after_commit
 from espelho.logging_setup import get_logger
 from espelho.openapi import error_responses
-from espelho.whatsapp import service
+from espelho.whatsapp import escopo, service
 from espelho.whatsapp.models import WhatsAppVinculo
 from espelho.whatsapp.schemas import (
     CodigoOut,
@@ -130,17 +131,29 @@ def criar_codigo(user: CurrentUserDep, session: SessionDep, settings: SettingsDe
                      link=service.link_para_codigo(settings, vinculo.codigo))
 
 
+def _vinculo_do(settings: Settings, user: Usuario, vinculo: WhatsAppVinculo | None) -> VinculoOut:
+    """The user's link, with the alert scope in force for them."""
+    return _vinculo_out(settings, vinculo).model_copy(update={"alertas_escopo": escopo.escopo(user, vinculo)})
+
+
 @router.get("/whatsapp/vinculo/", response_model=VinculoOut, dependencies=[Enabled], responses=_DISABLED)
 def meu_vinculo(user: CurrentUserDep, session: SessionDep, settings: SettingsDep) -> VinculoOut:
-    """The signed-in user's linked phone, pending code and alert preference."""
-    return _vinculo_out(settings, service.vinculo_do_usuario(session, user.id))
+    """The signed-in user's linked phone, pending code and alert preferences."""
+    return _vinculo_do(settings, user, service.vinculo_do_usuario(session, user.id))
 
 
-@router.patch("/whatsapp/vinculo/", response_model=VinculoOut, dependencies=[Enabled], responses=_DISABLED)
+@router.patch("/whatsapp/vinculo/", response_model=VinculoOut, dependencies=[Enabled],
+              responses={**_DISABLED, **error_responses(403)})  # 403: a USER asking for escritorio
 def update_vinculo(body: PreferenciasIn, user: CurrentUserDep, session: SessionDep,
                  settings: SettingsDep) -> VinculoOut:
-    """Turn the automatic alerts off or on (what `parar` / `voltar` do from the phone)."""
-    return _vinculo_out(settings, service.definir_alertas(session, user.id, body.alertas_ativos))
+    """Turn the automatic alerts off or on (what `parar` / `voltar` do from the phone), and choose whose
+    they are (`alertas_escopo`: meus or escritorio, MANAGER and ADMIN)."""
+    if body.alertas_escopo is not None:
+        escopo.pode_escolher(user, body.alertas_escopo)
+        service.definir_escopo(session, user.id, body.alertas_escopo)
+    if body.alertas_ativos is not None:
+        service.definir_alertas(session, user.id, body.alertas_ativos)
+    return _vinculo_do(settings, user, service.vinculo_do_usuario(session, user.id))
 
 
 @router.delete("/whatsapp/vinculo/", status_code=204, response_class=Response, dependencies=[Enabled],

@@ -127,10 +127,15 @@ class VinculoOut(BaseModel):
     vinculado_em: datetime | None
     alertas_ativos: bool
     codigo_pendente: CodigoOut | None = Field(description="A code not used yet, while it is valid")
+    alertas_escopo: Literal["meus", "escritorio"] = Field(default="meus", description=(
+        "Whose alerts: meus (the facts of the Acessórias person the user is) or escritorio (the office's, "
+        "and the facts with no responsável); a MANAGER or ADMIN gets escritorio until choosing"))
 
 
 class PreferenciasIn(BaseModel):
-    alertas_ativos: bool
+    alertas_ativos: bool | None = Field(default=None, description="Alerts on or off (parar / voltar)")
+    alertas_escopo: Literal["meus", "escritorio"] | None = Field(default=None, description=(
+        "meus or escritorio (MANAGER and ADMIN; a USER gets 403 for escritorio)"))
 
 
 class StatusOut(BaseModel):

@@ -125,6 +125,14 @@ def definir_alertas(session: Session, usuario_id: int, ativos: bool) -> WhatsApp
     return vinculo
 
 
+def definir_escopo(session: Session, usuario_id: int, escopo: str) -> WhatsAppVinculo:
+    """Whose alerts the user gets (whatsapp/escopo.py says who may choose what)."""
+    vinculo = _vinculo_ou_novo(session, usuario_id)
+    vinculo.alertas_escopo = escopo
+    session.flush()
+    return vinculo
+
+
 def vincular_por_codigo(session: Session, codigo: str, wa_id: str, nome_perfil: str | None) -> Usuario | None:
     """Link `wa_id` to the user whose unexpired code this is; None for an unknown or expired code.
     The number leaves any other user it was linked to (the code proves who, the phone proves where)."""

@@ -18,6 +18,7 @@ import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline, useGar
 import { useSyncStatus } from '../sincronizacao/hooks';
 import { AlteracoesList } from '../alteracoes/AlteracoesList';
 import { useAlteracoes } from '../alteracoes/hooks';
+import { MinhasNoPainel } from '../minhafila/MinhasNoPainel';
 import {
   competenciaOf, formatCompetencia, formatDate, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
 } from '../../lib/format';
@@ -171,6 +172,7 @@ export function DashboardPage() {
         }
       />
 
+      <MinhasNoPainel />
       {metricas.isPending ? <Loading label="Calculando métricas…" /> : metricas.isError || !m ? (
         <ErrorState error={metricas.error} onRetry={() => metricas.refetch()} />
       ) : (

@@ -7,6 +7,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { PagedList } from '../../components/PagedList';
 import { StatusChip } from '../../components/StatusChip';
 import { exportarObrigacoes, useObrigacoes } from './hooks';
+import { EscopoToggle } from '../minhafila/EscopoToggle';
+import { responsavelDo } from '../minhafila/hooks';
 import { useSearchState } from '../../hooks/useSearchState';
 import { daysUntil, formatCnpj, formatCompetencia, formatDate, formatInteger, todayIso } from '../../lib/format';
 
@@ -61,7 +63,7 @@ const columns: Column<Obrigacao>[] = [
 ];
 
 const STATUS = ['Pendente', 'Atrasada!', 'Entregue', 'Ent. antecipada', 'Ent. PzTéc', 'Ent. atrasada', 'Atraso justificado', 'Dispensada'];
-const DEFAULTS = { status: '', tipo: '', empresa: '', competencia: '', de: '', ate: '', page: '1', page_size: '25' };
+const DEFAULTS = { status: '', tipo: '', empresa: '', competencia: '', de: '', ate: '', escopo: '', page: '1', page_size: '25' };
 
 function shiftDays(iso: string, days: number): string {
   const d = new Date(`${iso}T12:00:00Z`);
@@ -83,7 +85,8 @@ function atalhos(hoje: string): { label: string; filtros: Partial<typeof DEFAULT
 
 export function ObrigacoesPage() {
   const [f, set] = useSearchState(DEFAULTS);
-  const filtros = { ...f, page: Number(f.page), page_size: Number(f.page_size) };
+  const { escopo, ...campos } = f;
+  const filtros = { ...campos, responsavel: responsavelDo(escopo), page: Number(f.page), page_size: Number(f.page_size) };
   const query = useObrigacoes(filtros);
   const hoje = todayIso();
   return (
@@ -102,6 +105,7 @@ export function ObrigacoesPage() {
         </Stack>
       </Paper>
       <FilterBar>
+        <EscopoToggle value={f.escopo} onChange={(v) => set({ escopo: v })} />
         <SearchField value={f.tipo} onChange={(tipo) => set({ tipo })} label="Obrigação" placeholder="DAS, EFD-REINF…" />
         <FormControl size="small">
           <InputLabel id="ob-status-label">Status</InputLabel>

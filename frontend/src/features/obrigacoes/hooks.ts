@@ -11,6 +11,7 @@ export interface ObrigacaoFiltros {
   competencia?: string;
   de?: string;
   ate?: string;
+  responsavel?: 'me';
   page: number;
   page_size: number;
 }

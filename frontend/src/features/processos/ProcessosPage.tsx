@@ -5,6 +5,8 @@ import { FilterBar, SearchField } from '../../components/Filters';
 import { PageHeader } from '../../components/PageHeader';
 import { PagedList } from '../../components/PagedList';
 import { exportarProcessos, useProcessos } from './hooks';
+import { EscopoToggle } from '../minhafila/EscopoToggle';
+import { responsavelDo } from '../minhafila/hooks';
 import { useRegras } from '../../hooks/useRegras';
 import { useSearchState } from '../../hooks/useSearchState';
 import { processoColumns } from './columns';
@@ -12,7 +14,7 @@ import { formatInteger } from '../../lib/format';
 
 export const PROCESSO_STATUS = ['Em andamento', 'Concluído', 'Suspenso', 'Desistência', 'Agendado', 'Aguardando aprovação', 'Excluído'];
 
-const DEFAULTS = { competencia: '', status: '', empresa: '', regime: '', q: '', page: '1', page_size: '25' };
+const DEFAULTS = { competencia: '', status: '', empresa: '', regime: '', q: '', escopo: '', page: '1', page_size: '25' };
 
 export function ProcessosPage() {
   const navigate = useNavigate();
@@ -20,6 +22,7 @@ export function ProcessosPage() {
   const regras = useRegras();
   const filtros = {
     competencia: f.competencia, status: f.status, empresa: f.empresa, regime: f.regime, q: f.q,
+    responsavel: responsavelDo(f.escopo),
     page: Number(f.page), page_size: Number(f.page_size),
   };
   const query = useProcessos(filtros);
@@ -29,6 +32,7 @@ export function ProcessosPage() {
       <PageHeader title="Processos"
         subtitle={query.data ? `${formatInteger(query.data.total)} processos encontrados` : 'Processos da Acessórias'} />
       <FilterBar>
+        <EscopoToggle value={f.escopo} onChange={(escopo) => set({ escopo })} />
         <SearchField value={f.q} onChange={(q) => set({ q })} placeholder="Título, nome ou número" />
         <CompetenciaField value={f.competencia} onChange={(competencia) => set({ competencia })} />
         <FormControl size="small">

@@ -13,6 +13,7 @@ export interface ProcessoFiltros {
   empresa?: string;
   regime?: string;
   q?: string;
+  responsavel?: 'me';
   page: number;
   page_size: number;
 }

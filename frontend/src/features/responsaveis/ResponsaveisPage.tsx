@@ -10,7 +10,7 @@ import { competenciaOf, formatDate, formatInteger } from '../../lib/format';
 import { useResponsaveis } from './hooks';
 
 const columns: Column<CargaResponsavel & { id: string }>[] = [
-  { key: 'responsavel', label: 'Responsável', render: (r) => r.responsavel },
+  { key: 'responsavel', label: 'Responsável', render: (r) => (r.eu ? <strong>{r.responsavel} (você)</strong> : r.responsavel) },
   { key: 'passos_pendentes', label: 'Passos pendentes', align: 'right', render: (r) => formatInteger(r.passos_pendentes) },
   { key: 'obrigacoes_pendentes', label: 'Obrigações pendentes', align: 'right', render: (r) => formatInteger(r.obrigacoes_pendentes) },
   {
@@ -69,7 +69,8 @@ export function ResponsaveisPage() {
               <Box data-testid="chart-responsaveis"><WorkloadChart data={data.items} /></Box>
             </Paper>
             <DataTable testId="tabela-responsaveis" label="Responsáveis" columns={columns}
-              rows={data.items.map((r) => ({ ...r, id: r.responsavel }))} />
+              rows={data.items.map((r) => ({ ...r, id: r.responsavel }))}
+              rowSx={(r) => (r.eu ? { bgcolor: 'action.selected' } : undefined)} />
             <Typography variant="body2" color="text.secondary" sx={{ mt: 1 }} data-testid="responsaveis-totais">
               Total: {formatInteger(data.totais.passos_pendentes)} passos pendentes, {formatInteger(data.totais.obrigacoes_pendentes)} obrigações
               pendentes ({formatInteger(data.totais.obrigacoes_atrasadas)} atrasadas), {formatInteger(data.totais.concluidos)} concluídos.

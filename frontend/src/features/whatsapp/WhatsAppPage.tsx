@@ -14,6 +14,7 @@ import { StatusChip } from '../../components/StatusChip';
 import { formatDateTime } from '../../lib/format';
 import { useMe } from '../auth/hooks';
 import { useAlertas, useDesvincular, useMensagens, useNovoCodigo, useVinculo } from './hooks';
+import { EscopoAlertas } from '../minhafila/EscopoAlertas';
 
 /** "5511987654321" → "+55 11 98765-4321" (other countries: "+" and the digits). */
 export function formatTelefone(waId: string | null | undefined): string {
@@ -79,6 +80,7 @@ function Preferencias({ vinculo }: { vinculo: WhatsAppVinculo }) {
         control={<Switch checked={vinculo.alertas_ativos} disabled={alertas.isPending}
           onChange={(e) => alertas.mutate(e.target.checked)} slotProps={{ input: { 'aria-label': 'Receber alertas' } }} />}
         label={vinculo.alertas_ativos ? 'Recebendo alertas automáticos' : 'Alertas automáticos desligados'} />
+      <EscopoAlertas vinculo={vinculo} />
       <Typography variant="body2" color="text.secondary">
         Nos dias úteis pela manhã, um resumo do que é novo: obrigações atrasadas ou que vencem em 7, 3 e 1 dia, contratos
         entrando nas faixas de 30, 60 e 90 dias e, para administradores, sincronizações que falharam. Nunca o mesmo aviso
