@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import signal
 import statistics
 import subprocess
@@ -59,7 +60,8 @@ def run(office: str, hour: str, args: argparse.Namespace, control: str, sim_url:
     token = TOKENS[office]
     with tempfile.TemporaryDirectory() as tmp, fresh_database_url(args.db, Path(tmp), PG_ADMIN) as url:
         env = {**os.environ, "ESPELHO_DATABASE_URL": url, "ESPELHO_ACESSORIAS_BASE_URL": sim_url,
-               "ESPELHO_ACESSORIAS_TOKEN": token, "ESPELHO_LOG_LEVEL": "WARNING"}
+               "ESPELHO_ACESSORIAS_TOKEN": token, "ESPELHO_LOG_LEVEL": "WARNING",
+               "ESPELHO_SECRET_KEY": secrets.token_urlsafe(48)}
         env.pop("ESPELHO_REDIS_URL", None)
         subprocess.run([ESPELHO, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([ESPELHO, "user", "create", "--email", EMAIL, "--password", PASSWORD], env=env,
@@ -71,16 +73,21 @@ def run(office: str, hour: str, args: argparse.Namespace, control: str, sim_url:
         world = httpx.get(f"{control}/world", params={"token": token}).json()
         httpx.post(f"{control}/faults", json={"rate_limit": args.rate_limit, "clear_window": True})
         port = free_port()
-        server = subprocess.Popen(
-            [ESPELHO, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env={**env, "ESPELHO_ACESSORIAS_RATE_LIMIT": str(max(1, args.rate_limit - 1)),
-                 "ESPELHO_SCHEDULER_ENABLED": "true"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            measure(office, hour, args, control, f"http://127.0.0.1:{port}", world, server.pid)
-        finally:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
+        serve_log = Path(tmp) / "serve.log"
+        with serve_log.open("w") as log:
+            server = subprocess.Popen(
+                [ESPELHO, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env={**env, "ESPELHO_ACESSORIAS_RATE_LIMIT": str(max(1, args.rate_limit - 1)),
+                     "ESPELHO_SCHEDULER_ENABLED": "true"},
+                stdout=subprocess.DEVNULL, stderr=log)
+            try:
+                measure(office, hour, args, control, f"http://127.0.0.1:{port}", world, server.pid)
+            except SystemExit:
+                sys.stderr.write(serve_log.read_text()[-3000:])
+                raise
+            finally:
+                server.send_signal(signal.SIGTERM)
+                server.wait(timeout=30)
 
 
 def measure(office: str, hour: str, args: argparse.Namespace, control: str, api_url: str,

@@ -498,6 +498,40 @@ class AlteracaoFiltros:
     tipo: str | None = None
 
 
+# The changes a person hears of at once (alertas/avisos.py): their processo moved on or changed status, their
+# obrigação was delivered or turned late.
+TIPOS_AVISO = ("passo_concluido", "processo_status", "obrigacao_entregue", "obrigacao_atrasada")
+
+
+class Novidade(NamedTuple):
+    id: int
+    tipo: str
+    descricao: str | None
+    valor_novo: str | None
+    processo_titulo: str | None
+    empresa_nome: str | None
+
+
+def novidades_da_pessoa(session: Session, pessoa: regras.Pessoa, desde: datetime) -> list[Novidade]:
+    """The person's changes (TIPOS_AVISO) seen since `desde`, oldest first: regras' "mine" for the processo
+    or, for an obrigação's change, the obrigação."""
+    da_pessoa = or_(
+        (Alteracao.obrigacao_id.is_not(None)) & regras.obrigacao_da_pessoa(pessoa),
+        (Alteracao.obrigacao_id.is_(None)) & regras.processo_da_pessoa(pessoa),
+    )
+    stmt = (
+        select(Alteracao.id, Alteracao.tipo, Alteracao.descricao, Alteracao.valor_novo,
+               func.coalesce(Processo.titulo, Processo.nome).label("processo_titulo"),
+               Empresa.nome.label("empresa_nome"))
+        .outerjoin(Processo, Processo.id == Alteracao.processo_id)
+        .outerjoin(Obrigacao, Obrigacao.id == Alteracao.obrigacao_id)
+        .outerjoin(Empresa, Empresa.id == Alteracao.empresa_id)
+        .where(Alteracao.tipo.in_(TIPOS_AVISO), Alteracao.visto_em >= desde, da_pessoa)
+        .order_by(Alteracao.id)
+    )
+    return [Novidade(*row) for row in session.execute(stmt)]
+
+
 def list_alteracoes(session: Session, f: AlteracaoFiltros, paging: PageParams) -> PageRows:
     """Changes the syncs saw, newest first, with the process and empresa they concern."""
     conditions: list[ColumnElement[bool]] = []

@@ -187,6 +187,7 @@ def run_probe(database: Database, settings: Settings, *,
             active.close()
     with database.session() as session:
         frescor.record_probe(session, ORIGEM, started=started, calls=calls.calls, now=now_utc())
+        pessoas.vincular_por_email(session)  # a user created since the last sync is tied within a minute
     result = ProbeResult(status="CONCLUIDA", api_calls=calls.calls, detalhes=planner.counts.detalhes,
                          obrigacoes=planner.counts.obrigacoes_novas + planner.counts.obrigacoes_atualizadas,
                          atualizado_ate=started)

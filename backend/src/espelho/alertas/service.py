@@ -53,14 +53,16 @@ def destinatarios(session: Session) -> list[Destinatario]:
                          pessoas.pessoa_do_usuario(session, u)) for u, v in rows if v.wa_id is not None]
 
 
-def _ja_enviadas(session: Session, usuario_id: int) -> set[str]:
+def ja_enviadas(session: Session, usuario_id: int) -> set[str]:
+    """The keys of the facts already told to the user (alerts and immediate notices)."""
     return set(session.scalars(select(AlertaEnviado.chave).where(AlertaEnviado.usuario_id == usuario_id)))
 
 
-def _registrar(database: Database, usuario_id: int, alertas: list[regras.Alerta]) -> None:
+def registrar(database: Database, usuario_id: int, chaves: list[str]) -> None:
+    """These facts were told to the user: never again."""
     with database.session() as session:
-        rows = [{"usuario_id": usuario_id, "chave": a.chave, "canal": CANAL, "enviado_em": now_utc()}
-                for a in alertas]
+        rows = [{"usuario_id": usuario_id, "chave": chave, "canal": CANAL, "enviado_em": now_utc()}
+                for chave in chaves]
         # A concurrent run that recorded the same facts wins quietly: still never twice.
         upsert(session, AlertaEnviado, rows, index_elements=["usuario_id", "chave"], update_columns=["chave"])
 
@@ -80,7 +82,7 @@ def executar(database: Database, settings: Settings, *, dry_run: bool = False) -
             if chave not in por_escopo:
                 por_escopo[chave] = regras.alertas_atuais(session, hoje, admin=True, escritorio=chave[0],
                                                           pessoa=dest.pessoa)
-            enviadas = _ja_enviadas(session, dest.usuario_id)
+            enviadas = ja_enviadas(session, dest.usuario_id)
             novos = [a for a in por_escopo[chave]
                      if a.chave not in enviadas and (dest.admin or a.tipo != "sync")]
             if novos:
@@ -99,7 +101,7 @@ def executar(database: Database, settings: Settings, *, dry_run: bool = False) -
                                              settings.whatsapp_template_alertas, parametros, dest.usuario_id)
             item.enviado, item.mensagem_id, item.erro_codigo = envio.ok, envio.mensagem_id, envio.erro_codigo
             if envio.ok or envio.definitivo:
-                _registrar(database, dest.usuario_id, novos)
+                registrar(database, dest.usuario_id, [a.chave for a in novos])
             enviados += envio.ok
             falhas += not envio.ok
         itens.append(item)

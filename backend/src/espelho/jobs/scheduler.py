@@ -53,6 +53,8 @@ def schedule_entries(settings: Settings) -> list[ScheduleEntry]:
                                      settings.schedule_acessorias_probe))
     if settings.whatsapp_enabled:
         entries.append(ScheduleEntry("alertas.enviar", "alertas.enviar", settings.schedule_alertas))
+        # Immediate notices follow the probe that finds the news.
+        entries.append(ScheduleEntry("alertas.avisar", "alertas.avisar", settings.schedule_acessorias_probe))
     for uasg in settings.contratos_uasgs:
         entries.append(ScheduleEntry(f"contratos.sync_uasg:{uasg}", "contratos.sync_uasg",
                                      settings.schedule_contratos_uasg, {"uasg": uasg}))

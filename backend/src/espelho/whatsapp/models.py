@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from espelho.db import Base
@@ -27,6 +27,11 @@ class WhatsAppVinculo(Base):
     alertas_ativos: Mapped[bool] = mapped_column(default=True)
     # Whose alerts: meus | escritorio (MANAGER and ADMIN choose); NULL is the role's default (escopo.py).
     alertas_escopo: Mapped[str | None] = mapped_column(String(12))
+    # Immediate notices (alertas/avisos.py): opted in since `avisos_desde` (older changes are not news), the
+    # last one sent at `aviso_enviado_em` (at most one per AVISO_INTERVALO).
+    avisos_imediatos: Mapped[bool] = mapped_column(default=False, server_default=false())
+    avisos_desde: Mapped[datetime | None]
+    aviso_enviado_em: Mapped[datetime | None]
     criado_em: Mapped[datetime]
 
 

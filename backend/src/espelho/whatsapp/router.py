@@ -118,7 +118,8 @@ def _vinculo_out(settings: Settings, vinculo: WhatsAppVinculo | None) -> Vinculo
                              link=service.link_para_codigo(settings, vinculo.codigo))
     return VinculoOut(vinculado=vinculo.wa_id is not None, wa_id=vinculo.wa_id,
                       nome_perfil=vinculo.nome_perfil, vinculado_em=vinculo.vinculado_em,
-                      alertas_ativos=vinculo.alertas_ativos, codigo_pendente=pendente)
+                      alertas_ativos=vinculo.alertas_ativos, codigo_pendente=pendente,
+                      avisos_imediatos=vinculo.avisos_imediatos)
 
 
 @router.post("/whatsapp/vinculo/", response_model=CodigoOut, status_code=201, dependencies=[Enabled],
@@ -147,12 +148,15 @@ def meu_vinculo(user: CurrentUserDep, session: SessionDep, settings: SettingsDep
 def update_vinculo(body: PreferenciasIn, user: CurrentUserDep, session: SessionDep,
                  settings: SettingsDep) -> VinculoOut:
     """Turn the automatic alerts off or on (what `parar` / `voltar` do from the phone), and choose whose
-    they are (`alertas_escopo`: meus or escritorio, MANAGER and ADMIN)."""
+    they are (`alertas_escopo`: meus or escritorio, MANAGER and ADMIN), and immediate notices of the user's
+    own processos and obrigações (`avisos_imediatos`)."""
     if body.alertas_escopo is not None:
         escopo.pode_escolher(user, body.alertas_escopo)
         service.definir_escopo(session, user.id, body.alertas_escopo)
     if body.alertas_ativos is not None:
         service.definir_alertas(session, user.id, body.alertas_ativos)
+    if body.avisos_imediatos is not None:
+        service.definir_avisos(session, user.id, body.avisos_imediatos)
     return _vinculo_do(settings, user, service.vinculo_do_usuario(session, user.id))
 
 

@@ -130,12 +130,16 @@ class VinculoOut(BaseModel):
     alertas_escopo: Literal["meus", "escritorio"] = Field(default="meus", description=(
         "Whose alerts: meus (the facts of the Acessórias person the user is) or escritorio (the office's, "
         "and the facts with no responsável); a MANAGER or ADMIN gets escritorio until choosing"))
+    avisos_imediatos: bool = Field(default=False, description=(
+        "A message within minutes when one of the user's processos moves to a new passo or finishes, or "
+        "one of their obrigações is delivered or turns late (at most one per 10 minutes, grouping them)"))
 
 
 class PreferenciasIn(BaseModel):
     alertas_ativos: bool | None = Field(default=None, description="Alerts on or off (parar / voltar)")
     alertas_escopo: Literal["meus", "escritorio"] | None = Field(default=None, description=(
         "meus or escritorio (MANAGER and ADMIN; a USER gets 403 for escritorio)"))
+    avisos_imediatos: bool | None = Field(default=None, description="Immediate notices on or off")
 
 
 class StatusOut(BaseModel):

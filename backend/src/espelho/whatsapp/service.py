@@ -125,6 +125,16 @@ def definir_alertas(session: Session, usuario_id: int, ativos: bool) -> WhatsApp
     return vinculo
 
 
+def definir_avisos(session: Session, usuario_id: int, ligados: bool) -> WhatsAppVinculo:
+    """Immediate notices on or off; turned on, they tell what changes from now on."""
+    vinculo = _vinculo_ou_novo(session, usuario_id)
+    if ligados and not vinculo.avisos_imediatos:
+        vinculo.avisos_desde = now_utc()
+    vinculo.avisos_imediatos = ligados
+    session.flush()
+    return vinculo
+
+
 def definir_escopo(session: Session, usuario_id: int, escopo: str) -> WhatsAppVinculo:
     """Whose alerts the user gets (whatsapp/escopo.py says who may choose what)."""
     vinculo = _vinculo_ou_novo(session, usuario_id)
