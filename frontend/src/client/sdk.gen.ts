@@ -558,7 +558,8 @@ export const meuVinculo = <ThrowOnError extends boolean = false>(options?: Optio
  * Update Vinculo
  *
  * Turn the automatic alerts off or on (what `parar` / `voltar` do from the phone), and choose whose
- * they are (`alertas_escopo`: meus or escritorio, MANAGER and ADMIN).
+ * they are (`alertas_escopo`: meus or escritorio, MANAGER and ADMIN), and immediate notices of the user's
+ * own processos and obrigações (`avisos_imediatos`).
  */
 export const updateVinculo = <ThrowOnError extends boolean = false>(options: Options<UpdateVinculoData, ThrowOnError>) => (options.client ?? client).patch<UpdateVinculoResponses, UpdateVinculoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

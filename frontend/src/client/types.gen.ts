@@ -2374,6 +2374,12 @@ export type PreferenciasIn = {
      * meus or escritorio (MANAGER and ADMIN; a USER gets 403 for escritorio)
      */
     alertas_escopo?: 'meus' | 'escritorio' | null;
+    /**
+     * Avisos Imediatos
+     *
+     * Immediate notices on or off
+     */
+    avisos_imediatos?: boolean | null;
 };
 
 /**
@@ -3221,6 +3227,12 @@ export type VinculoOut = {
      * Whose alerts: meus (the facts of the Acessórias person the user is) or escritorio (the office's, and the facts with no responsável); a MANAGER or ADMIN gets escritorio until choosing
      */
     alertas_escopo?: 'meus' | 'escritorio';
+    /**
+     * Avisos Imediatos
+     *
+     * A message within minutes when one of the user's processos moves to a new passo or finishes, or one of their obrigações is delivered or turns late (at most one per 10 minutes, grouping them)
+     */
+    avisos_imediatos?: boolean;
 };
 
 /**

@@ -13,7 +13,7 @@ import { ErrorState, errorMessage, Loading } from '../../components/QueryState';
 import { StatusChip } from '../../components/StatusChip';
 import { formatDateTime } from '../../lib/format';
 import { useMe } from '../auth/hooks';
-import { useAlertas, useDesvincular, useMensagens, useNovoCodigo, useVinculo } from './hooks';
+import { useAlertas, useAvisosImediatos, useDesvincular, useMensagens, useNovoCodigo, useVinculo } from './hooks';
 import { EscopoAlertas } from '../minhafila/EscopoAlertas';
 
 /** "5511987654321" → "+55 11 98765-4321" (other countries: "+" and the digits). */
@@ -74,6 +74,7 @@ function Vincular({ vinculo }: { vinculo: WhatsAppVinculo }) {
 
 function Preferencias({ vinculo }: { vinculo: WhatsAppVinculo }) {
   const alertas = useAlertas();
+  const avisos = useAvisosImediatos();
   return (
     <Stack spacing={1}>
       <FormControlLabel
@@ -86,7 +87,15 @@ function Preferencias({ vinculo }: { vinculo: WhatsAppVinculo }) {
         entrando nas faixas de 30, 60 e 90 dias e, para administradores, sincronizações que falharam. Nunca o mesmo aviso
         duas vezes. Pelo celular, <strong>parar</strong> e <strong>voltar</strong> fazem o mesmo.
       </Typography>
-      {alertas.isError && <Alert severity="error">{errorMessage(alertas.error)}</Alert>}
+      <FormControlLabel
+        control={<Switch checked={vinculo.avisos_imediatos ?? false} disabled={avisos.isPending}
+          onChange={(e) => avisos.mutate(e.target.checked)} slotProps={{ input: { 'aria-label': 'Avisos imediatos' } }} />}
+        label="Avisos imediatos dos meus processos e obrigações" />
+      <Typography variant="body2" color="text.secondary">
+        Em poucos minutos, quando um processo seu avança de passo ou é concluído, ou uma obrigação sua é entregue ou
+        fica atrasada — no máximo uma mensagem a cada 10 minutos, agrupando o que aconteceu.
+      </Typography>
+      {(alertas.isError || avisos.isError) && <Alert severity="error">{errorMessage(alertas.error ?? avisos.error)}</Alert>}
     </Stack>
   );
 }

@@ -30,6 +30,10 @@ export function useAlertas() {
   return useInvalidating((alertas_ativos: boolean) => unwrap(updateVinculo({ body: { alertas_ativos } })));
 }
 
+export function useAvisosImediatos() {
+  return useInvalidating((avisos_imediatos: boolean) => unwrap(updateVinculo({ body: { avisos_imediatos } })));
+}
+
 export function useMensagens(page: number, pageSize: number) {
   return useQuery({
     queryKey: keys.whatsapp.mensagens(page, pageSize),
