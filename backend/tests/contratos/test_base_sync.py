@@ -17,6 +17,7 @@ from espelho.contratos.service import run_uasg_sync
 from espelho.db import Database
 from espelho.simulator.comprasnet import (
     DEMO_UASG,
+    QUIRK_DATA_MALFORMADA,
     QUIRK_FIM_99,
     QUIRK_FIM_100,
     QUIRK_FIM_101,
@@ -118,14 +119,36 @@ def test_vigencia_boundary_malformed_records_and_legacy_keys(cli: Cli, sim: Sim,
     result = cli("sync-comprasnet", "--uasg", QUIRKS_UASG, "--json")
     assert result.exit_code == 0, result.output
     stats = last_json(result)
-    assert stats["invalidos"] == 2  # a malformed money value and a record that is not an object
-    reported = {e["id"] for e in stats["erros"]}
-    assert QUIRK_MALFORMED in reported and None in reported
+    # Only records without a usable key are skipped, each reason counted: one is not an object, one has
+    # an id that is not a number.
+    assert stats["invalidos"] == 2
+    assert stats["motivos_invalidos"] == {"nao_e_objeto": 1, "id_invalido": 1}
+    assert {e["id"] for e in stats["erros"]} == {None, "sem-id"}
+    # A malformed field costs that field only: stored as NULL, flagged, counted by field.
+    assert stats["campos_invalidos"] == {"valor_global": 1, "data_assinatura": 1}
+    assert stats["contratos_com_campos_invalidos"] == 2
+    records = {r["id"]: r for r in sim.lista(QUIRKS_UASG) if isinstance(r, dict)}
     with database.session() as session:
         ids = set(session.scalars(select(Contrato.id)))
         assert QUIRK_FIM_99 in ids and QUIRK_FIM_100 in ids  # ended 100 days ago: kept
         assert QUIRK_FIM_101 not in ids  # 101 days ago: dropped
-        assert QUIRK_MALFORMED not in ids
+        malformed = session.get(Contrato, QUIRK_MALFORMED)
+        assert malformed is not None and malformed.valor_global is None
+        assert malformed.campos_invalidos == ["valor_global"]
+        assert malformed.valor_inicial == Decimal(records[QUIRK_MALFORMED]["valor_inicial"]
+                                                  .replace(".", "").replace(",", "."))
+        dated = session.get(Contrato, QUIRK_DATA_MALFORMADA)
+        assert dated is not None and dated.data_assinatura is None
+        assert dated.campos_invalidos == ["data_assinatura"]
+        assert dated.raw_json["data_assinatura"] == "20224-08-12"  # kept as received
+        raw = records[QUIRK_DATA_MALFORMADA]
+        # Everything else of it is stored: vigência, value, supplier.
+        assert dated.vigencia_fim == date.fromisoformat(raw["vigencia_fim"])
+        assert dated.vigencia_inicio == date.fromisoformat(raw["vigencia_inicio"])
+        assert dated.fornecedor_nome == raw["fornecedor"]["nome"]
+        assert str(dated.valor_global) == raw["valor_global"].replace(".", "").replace(",", ".")
+        clean = session.get(Contrato, QUIRK_FIM_99)
+        assert clean is not None and clean.campos_invalidos is None
         legacy = session.get(Contrato, QUIRK_LEGACY)
         assert legacy is not None and legacy.amparo_legal and legacy.valor_global == Decimal("500000.75")
         assert legacy.vigencia_fim is None and legacy.informacao_complementar is None

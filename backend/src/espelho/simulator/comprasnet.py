@@ -40,9 +40,10 @@ DOCUMENTED_UASGS: dict[str, tuple[int, str]] = {
     "201000": (1000, "1,000 instruments"),
     "200500": (500, "500 instruments"),
     QUIRKS_UASG: (
-        36,
-        "quirks UASG: 30 generated instruments plus 6 edge records (vigência ended exactly 99, "
-        "100 and 101 days ago, one malformed money value, one non-object record, legacy keys)",
+        38,
+        "quirks UASG: 30 generated instruments plus 8 edge records (vigência ended exactly 99, "
+        "100 and 101 days ago, one malformed money value, legacy keys, the real malformed date "
+        "\"20224-08-12\", one non-object record, one record without a usable id)",
     ),
     EMPTY_UASG: (0, "unknown UG: answers []"),
 }
@@ -72,6 +73,9 @@ QUIRK_FIM_100 = int(QUIRKS_UASG) * 10000 + 9002
 QUIRK_FIM_101 = int(QUIRKS_UASG) * 10000 + 9003
 QUIRK_MALFORMED = int(QUIRKS_UASG) * 10000 + 9004
 QUIRK_LEGACY = int(QUIRKS_UASG) * 10000 + 9005
+QUIRK_DATA_MALFORMADA = int(QUIRKS_UASG) * 10000 + 9006
+# A real contract's data_assinatura (shared/upstream/comprasnet-contratos-api.md §2.6).
+DATA_MALFORMADA = "20224-08-12"
 
 _UG_NAMES = {
     DEMO_UASG: ("52121", "COMANDO DA MARINHA", "CENTRO-EX", "CENTRO DE EXEMPLO DA MARINHA"),
@@ -318,7 +322,10 @@ class World:
             based(9003, tipo="Contrato", vigencia_fim=(today - timedelta(days=101)).isoformat()),
             based(9004, valor_global="12,34,56", vigencia_fim=None),
             legacy,
+            based(9006, tipo="Contrato", codigo_tipo="50", data_assinatura=DATA_MALFORMADA,
+                  vigencia_fim=(today + timedelta(days=200)).isoformat()),
             "registro-que-nao-e-objeto",
+            {**based(9007), "id": "sem-id"},
         ]
 
     def lista(self, code: str, today: date) -> list[Any]:
@@ -769,6 +776,7 @@ def create_app(*, base_url: str, seed: int = 42, latency_ms: float = 0.0, list_d
                 "fim_ha_101_dias": QUIRK_FIM_101,
                 "malformado": QUIRK_MALFORMED,
                 "chaves_antigas": QUIRK_LEGACY,
+                "data_malformada": QUIRK_DATA_MALFORMADA,
             },
         }
 
