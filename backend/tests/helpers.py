@@ -103,5 +103,8 @@ class Sim:
     def lista(self, code: str) -> list[Any]:
         return self.http.get(f"{self.api_url}/contrato/ug/{code}").json()
 
+    def inativos(self, code: str) -> list[Any]:
+        return self.http.get(f"{self.api_url}/contrato/inativo/ug/{code}").json()
+
     def aba(self, contrato_id: int, aba: str) -> list[Any]:
         return self.http.get(f"{self.api_url}/contrato/{contrato_id}/{aba}").json()

@@ -125,9 +125,11 @@ def test_vigencia_boundary_malformed_records_and_legacy_keys(cli: Cli, sim: Sim,
     assert stats["motivos_invalidos"] == {"nao_e_objeto": 1, "id_invalido": 1}
     assert {e["id"] for e in stats["erros"]} == {None, "sem-id"}
     # A malformed field costs that field only: stored as NULL, flagged, counted by field.
-    assert stats["campos_invalidos"] == {"valor_global": 1, "data_assinatura": 1}
-    assert stats["contratos_com_campos_invalidos"] == 2
     records = {r["id"]: r for r in sim.lista(QUIRKS_UASG) if isinstance(r, dict)}
+    bad_dates = [i for i, r in records.items() if len(r["data_assinatura"] or "") > 10]
+    assert QUIRK_DATA_MALFORMADA in bad_dates
+    assert stats["campos_invalidos"] == {"valor_global": 1, "data_assinatura": len(bad_dates)}
+    assert stats["contratos_com_campos_invalidos"] == 1 + len(bad_dates)
     with database.session() as session:
         ids = set(session.scalars(select(Contrato.id)))
         assert QUIRK_FIM_99 in ids and QUIRK_FIM_100 in ids  # ended 100 days ago: kept
@@ -250,3 +252,44 @@ def test_run_id_is_continued(database: Database, settings: Settings, sim: Sim) -
             runs[0].estatisticas
             and runs[0].estatisticas["contratos_processados"] == stats.contratos_processados
         )
+
+
+def test_inativos_makes_exactly_two_calls_and_stores_the_inactive_contracts(
+    cli: Cli, sim: Sim, database: Database
+) -> None:
+    ativos, inativos = sim.lista(DEMO_UASG), sim.inativos(DEMO_UASG)
+    today = today_sao_paulo()
+    kept_inativos = _expected_kept(inativos, today)
+    assert inativos and kept_inativos  # one was inactivated while still in force
+    sim.reset()
+
+    stats = last_json(cli("sync-comprasnet", "--uasg", DEMO_UASG, "--inativos", "--json"))
+    assert stats["api_calls"] == 2 and stats["inativos"] is True
+    assert sim.stats()["requests"] == 2
+    assert sim.calls(f"/contrato/ug/{DEMO_UASG}") == 1 and sim.calls(f"/contrato/inativo/ug/{DEMO_UASG}") == 1
+    assert stats["inativos_recebidos"] == len(inativos)
+    assert stats["contratos_processados"] == len(_expected_kept(ativos, today) | kept_inativos)
+    with database.session() as session:
+        for contrato_id in kept_inativos:
+            stored = session.get(Contrato, contrato_id)
+            assert stored is not None and stored.situacao == "Inativo" and stored.justificativa_inativo
+        run = session.scalars(select(Sincronizacao)).one()
+        assert run.api_calls == 2
+
+
+def test_without_inativos_one_call_and_no_inactive_contract(
+    cli: Cli, sim: Sim, database: Database
+) -> None:
+    stats = last_json(cli("sync-comprasnet", "--uasg", DEMO_UASG, "--json"))
+    assert stats["api_calls"] == 1 and stats["inativos"] is False and stats["inativos_recebidos"] == 0
+    assert sim.calls("/inativo/") == 0
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Contrato).where(
+            Contrato.situacao == "Inativo")) == 0
+    assert cli("sync-comprasnet", "--contrato", "1", "--inativos").exit_code == 2  # goes with --uasg
+
+
+def test_the_setting_turns_inativos_on_for_every_run(sim: Sim, database: Database, settings: Settings) -> None:
+    stats = run_uasg_sync(database, settings.model_copy(update={"contratos_incluir_inativos": True}), DEMO_UASG)
+    assert stats.api_calls == 2 and stats.inativos
+    assert sim.calls(f"/contrato/inativo/ug/{DEMO_UASG}") == 1

@@ -221,7 +221,7 @@ def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, 
     queue = RecordingDispatcher()
     run_id = trigger(ctx, queue, UASG_SYNC, "UASG", UasgArgs("160123")).run_id
     (name, kwargs), = queue.sent
-    assert kwargs == {"uasg": "160123", "run_id": run_id}
+    assert kwargs == {"uasg": "160123", "inativos": None, "run_id": run_id}
     assert recorded_runs(database, id=run_id)[0].heartbeat_em is None  # queued: no process has it yet
     first = JOBS[name](ctx, **kwargs)
     assert not isinstance(first, Skipped) and _status(database, run_id) == "CONCLUIDA"
