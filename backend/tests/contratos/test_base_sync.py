@@ -289,7 +289,10 @@ def test_without_inativos_one_call_and_no_inactive_contract(
     assert cli("sync-comprasnet", "--contrato", "1", "--inativos").exit_code == 2  # goes with --uasg
 
 
-def test_the_setting_turns_inativos_on_for_every_run(sim: Sim, database: Database, settings: Settings) -> None:
-    stats = run_uasg_sync(database, settings.model_copy(update={"contratos_incluir_inativos": True}), DEMO_UASG)
+def test_the_setting_turns_inativos_on_for_every_run(
+    sim: Sim, database: Database, settings: Settings
+) -> None:
+    on = settings.model_copy(update={"contratos_incluir_inativos": True})
+    stats = run_uasg_sync(database, on, DEMO_UASG)
     assert stats.api_calls == 2 and stats.inativos
     assert sim.calls(f"/contrato/inativo/ug/{DEMO_UASG}") == 1

@@ -29,8 +29,11 @@ def test_every_list_speaks_the_real_codes() -> None:
         assert "70" not in codes  # the old, unreal Empenho code
         assert any(r["codigo_modalidade"] == "NAOSEAPLIC" and r["modalidade"] == "Não se Aplica"
                    for r in records)
-        origin_differs = [r for r in records if r["contratante"]["orgao_origem"]["unidade_gestora_origem"]["codigo"]
-                          != r["contratante"]["orgao"]["unidade_gestora"]["codigo"]]
+        origin_differs = [
+            r for r in records
+            if r["contratante"]["orgao_origem"]["unidade_gestora_origem"]["codigo"]
+            != r["contratante"]["orgao"]["unidade_gestora"]["codigo"]
+        ]
         assert origin_differs and all(r["unidades_requisitantes"] for r in origin_differs[:1])
         assert all(r["contratante"]["orgao"]["unidade_gestora"]["codigo"] == code for r in records)
         assert any(len(r["data_assinatura"]) == 11 for r in records)  # "20224-08-12"
