@@ -45,6 +45,12 @@ class EmpresaOut(_Out):
     uf: str | None
     cliente_desde: date | None
     cliente_ate: date | None
+    obrigacoes_entregues: int | None = Field(
+        description="Acessórias' own counter (Obrigacoes[].Entregues summed); null when the list sent none")
+    obrigacoes_atrasadas: int | None = Field(description="Acessórias' own counter (Obrigacoes[].Atrasadas)")
+    obrigacoes_proximos_30d: int | None = Field(
+        description="Acessórias' own counter (Obrigacoes[].Proximos30D)")
+    obrigacoes_futuras_30: int | None = Field(description="Acessórias' own counter (Obrigacoes[].Futuras30+)")
     sincronizada_em: datetime
 
 
@@ -142,6 +148,7 @@ class ObrigacaoOut(_Out):
     arquivo_url: str | None
     multa: bool | None
     responsavel: str | None
+    responsavel_prazo: str | None = Field(description="Who owns the deadline (Config.RespPrazo)")
     departamento: str | None
     sincronizada_em: datetime
 

@@ -567,7 +567,9 @@ class AbaSyncOut(Page[dict[str, Any]]):
     aba: Aba
     atualizado_em: datetime
     api_calls: int
-    invalidos: int = Field(0, description="Upstream rows skipped because they could not be parsed")
+    invalidos: int = Field(0, description="Upstream rows skipped: no usable id, or not an object")
+    campos_invalidos: dict[str, int] = Field(
+        default_factory=dict, description="Fields stored as null because they could not be read, by field")
 
 
 class ContratoSyncIn(BaseModel):

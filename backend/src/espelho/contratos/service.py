@@ -542,17 +542,23 @@ def contratos_listing(
     q: str | None = None,
     vigencia: str | None = None,
     tipo: str | None = None,
+    ug_origem: str | None = None,
+    orgao_origem: str | None = None,
     dias: int,
 ) -> Listing:
     """The filtered contracts and their order: the JSON page reads one page, the export all of them."""
     stmt = select(Contrato)
     if uasg:
         stmt = stmt.where(Contrato.uasg_codigo == uasg.strip())
+    if ug_origem:
+        stmt = stmt.where(Contrato.unidade_gestora_origem_codigo == ug_origem.strip())
+    if orgao_origem:
+        stmt = stmt.where(Contrato.orgao_origem_codigo == orgao_origem.strip())
     if tipo:
         stmt = stmt.where(func.lower(Contrato.tipo) == tipo.strip().lower())
     if q and q.strip():
         searched = (Contrato.numero, Contrato.objeto, Contrato.fornecedor_nome, Contrato.fornecedor_cnpj_cpf,
-                    Contrato.processo, Contrato.licitacao_numero)
+                    Contrato.processo, Contrato.licitacao_numero, Contrato.unidades_requisitantes)
         conditions = [contains_text(column, q) for column in searched]
         only_digits = re.sub(r"\D", "", q)
         if len(only_digits) >= 6 and not re.search(r"[A-Za-z]", q):
