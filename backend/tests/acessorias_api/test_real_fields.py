@@ -30,7 +30,8 @@ def test_company_counters_and_resp_prazo_are_stored_and_served(
     assert any(e.obrigacoes_atrasadas for e in complete) and any(e.obrigacoes_entregues for e in complete)
     served = {i["id"]: i for i in all_items(api, "/empresas")["items"]}
     for empresa in complete:
-        assert {c: served[empresa.id][c] for c in KEYS.values()} == {c: getattr(empresa, c) for c in KEYS.values()}
+        for column in KEYS.values():
+            assert served[empresa.id][column] == getattr(empresa, column)
 
     obrigacoes = load(database, Obrigacao)
     with_config = [o for o in obrigacoes if (o.raw_json or {}).get("Config")]
@@ -57,7 +58,8 @@ def test_company_hash_is_of_the_mirrored_fields_not_of_the_payload() -> None:
              "Futuras30+": "2"}
     base = _row(_company(Obrigacoes=[das, reinf], Telefone="1133334444"))
     # Keys nobody mirrors, and counters moving between obligations with the same totals: same hash.
-    moved = [{**das, "Proximos30D": "0", "Futuras30+": "12"}, {**reinf, "Proximos30D": "1", "Futuras30+": "1"}]
+    moved = [{**das, "Proximos30D": "0", "Futuras30+": "12"},
+             {**reinf, "Proximos30D": "1", "Futuras30+": "1"}]
     assert _row(_company(Obrigacoes=moved, Telefone="1199990000", Honorario="900.00"))["hash_snapshot"] \
         == base["hash_snapshot"]
     # A mirrored field (a counter total, the name) changes it.

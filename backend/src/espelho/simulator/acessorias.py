@@ -590,8 +590,8 @@ def obrigacoes_json(emp: Empresa, entregas: list[Entrega], today: date) -> list[
             "Futuras30+": str(sum(e.prazo > today + timedelta(days=30) for e in pending)),
         })
     if emp.id % 4 == 0:
-        out.append({"Nome": "EFD-REINF", "Status": "Inativa nessa empresa", "Entregues": "4", "Atrasadas": "0",
-                    "Proximos30D": "0", "Futuras30+": "0"})
+        out.append({"Nome": "EFD-REINF", "Status": "Inativa nessa empresa", "Entregues": "4",
+                    "Atrasadas": "0", "Proximos30D": "0", "Futuras30+": "0"})
     return out
 
 
