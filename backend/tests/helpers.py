@@ -97,6 +97,9 @@ class Sim:
     def override_uasg(self, code: str, records: list[Any]) -> None:
         self.http.put(f"{self.control_url}/uasgs/{code}", json=records).raise_for_status()
 
+    def override_inativos(self, code: str, records: list[Any]) -> None:
+        self.http.put(f"{self.control_url}/uasgs/{code}/inativos", json=records).raise_for_status()
+
     def override_aba(self, contrato_id: int, aba: str, rows: list[Any]) -> None:
         self.http.put(f"{self.control_url}/contratos/{contrato_id}/{aba}", json=rows).raise_for_status()
 

@@ -683,6 +683,7 @@ class State:
     by_path: dict[str, int] = field(default_factory=dict)
     faults_triggered: int = 0
     uasg_overrides: dict[str, list[Any]] = field(default_factory=dict)
+    inativos_overrides: dict[str, list[Any]] = field(default_factory=dict)
     aba_overrides: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -773,7 +774,7 @@ def create_app(*, base_url: str, seed: int = 42, latency_ms: float = 0.0, list_d
 
     def contrato_or_none(contrato_id: int) -> dict[str, Any] | None:
         today = today_sao_paulo()
-        for records in state.uasg_overrides.values():
+        for records in [*state.uasg_overrides.values(), *state.inativos_overrides.values()]:
             for record in records:
                 if isinstance(record, dict) and record.get("id") == contrato_id:
                     return record
@@ -792,6 +793,8 @@ def create_app(*, base_url: str, seed: int = 42, latency_ms: float = 0.0, list_d
 
     @app.get("/api/contrato/inativo/ug/{code}")
     def lista_inativos(code: str) -> Response:
+        if code in state.inativos_overrides:
+            return php_response(state.inativos_overrides[code])
         if not (code.isdigit() and len(code) == 6):
             return php_response([])
         return php_response(world.inativos(code, today_sao_paulo()))
@@ -894,6 +897,12 @@ def create_app(*, base_url: str, seed: int = 42, latency_ms: float = 0.0, list_d
         state.uasg_overrides[code] = records
         return {"records": len(records)}
 
+    @app.put("/_control/uasgs/{code}/inativos")
+    def override_inativos(code: str, records: list[Any]) -> dict[str, int]:
+        """Serve exactly these records as the UASG's inactive list (as received: links are not added)."""
+        state.inativos_overrides[code] = records
+        return {"records": len(records)}
+
     @app.put("/_control/contratos/{contrato_id}/{aba}")
     def override_aba(contrato_id: int, aba: str, rows: list[Any]) -> dict[str, int]:
         """Serve exactly these rows for one tab of one contract."""
@@ -915,6 +924,7 @@ def create_app(*, base_url: str, seed: int = 42, latency_ms: float = 0.0, list_d
         with state.lock:
             state.faults.clear()
             state.uasg_overrides.clear()
+            state.inativos_overrides.clear()
             state.aba_overrides.clear()
             state.by_path.clear()
             state.requests = state.faults_triggered = 0
