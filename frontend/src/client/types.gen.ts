@@ -3991,6 +3991,12 @@ export type SyncContratosData = {
          * UASG code (6 digits)
          */
         uasg: string;
+        /**
+         * Inativos
+         *
+         * Also fetch the inactive list (a second upstream call); default: the setting ESPELHO_CONTRATOS_INCLUIR_INATIVOS
+         */
+        inativos?: boolean | null;
     };
     url: '/api/contratos/sync/';
 };

@@ -89,10 +89,13 @@ def sync_contratos(
     request: Request,
     _: SyncRoleDep,
     uasg: Annotated[str, Query(description="UASG code (6 digits)")],
+    inativos: Annotated[bool | None, Query(
+        description="Also fetch the inactive list (a second upstream call); default: the setting "
+                    "ESPELHO_CONTRATOS_INCLUIR_INATIVOS")] = None,
 ) -> SyncAccepted:
     """Start the base sync of a UASG's contracts in the background."""
     jobs = request.app.state.jobs
-    return trigger(jobs.ctx, jobs.dispatcher, UASG_SYNC, "UASG", UasgArgs(uasg))
+    return trigger(jobs.ctx, jobs.dispatcher, UASG_SYNC, "UASG", UasgArgs(uasg, inativos))
 
 
 @router.get(P + "/", response_model=Page[ContratoResumo], summary="List mirrored contracts",
