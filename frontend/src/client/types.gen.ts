@@ -1195,26 +1195,18 @@ export type EmpresaOut = {
     cliente_ate: string | null;
     /**
      * Obrigacoes Entregues
-     *
-     * Acessórias' own counter (Obrigacoes[].Entregues summed); null when the list sent none
      */
     obrigacoes_entregues: number | null;
     /**
      * Obrigacoes Atrasadas
-     *
-     * Acessórias' own counter (Obrigacoes[].Atrasadas)
      */
     obrigacoes_atrasadas: number | null;
     /**
      * Obrigacoes Proximos 30D
-     *
-     * Acessórias' own counter (Obrigacoes[].Proximos30D)
      */
     obrigacoes_proximos_30d: number | null;
     /**
      * Obrigacoes Futuras 30
-     *
-     * Acessórias' own counter (Obrigacoes[].Futuras30+)
      */
     obrigacoes_futuras_30: number | null;
     /**

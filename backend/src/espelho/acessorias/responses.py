@@ -45,12 +45,13 @@ class EmpresaOut(_Out):
     uf: str | None
     cliente_desde: date | None
     cliente_ate: date | None
-    obrigacoes_entregues: int | None = Field(
-        description="Acessórias' own counter (Obrigacoes[].Entregues summed); null when the list sent none")
-    obrigacoes_atrasadas: int | None = Field(description="Acessórias' own counter (Obrigacoes[].Atrasadas)")
-    obrigacoes_proximos_30d: int | None = Field(
-        description="Acessórias' own counter (Obrigacoes[].Proximos30D)")
-    obrigacoes_futuras_30: int | None = Field(description="Acessórias' own counter (Obrigacoes[].Futuras30+)")
+    # Acessórias' own counters: Obrigacoes[] Entregues, Atrasadas, Proximos30D and Futuras30+ of the
+    # company list, summed over its obligations; null when the list sent none (Espelho's own counts are
+    # the obrigações' situações).
+    obrigacoes_entregues: int | None
+    obrigacoes_atrasadas: int | None
+    obrigacoes_proximos_30d: int | None
+    obrigacoes_futuras_30: int | None
     sincronizada_em: datetime
 
 
