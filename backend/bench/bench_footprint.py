@@ -57,7 +57,7 @@ from sqlalchemy import func, insert, select, text
 
 from espelho import migrate
 from espelho.acessorias.models import Alteracao, Passo, Processo
-from espelho.acessorias.service import run_sync
+from espelho.acessorias.sync import run_sync
 from espelho.acessorias.tasks import calcular_metricas_diarias
 from espelho.auth import service as auth_service
 from espelho.clock import SAO_PAULO

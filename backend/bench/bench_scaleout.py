@@ -63,7 +63,7 @@ def main() -> None:
     from espelho.db import Database
     from espelho.harness import free_port, migrated_database_url
     from espelho.syncs.models import Sincronizacao
-    from espelho.worker import configure_celery
+    from espelho.jobs.worker import configure_celery
 
     tmp = Path(tempfile.mkdtemp(prefix="espelho-bench-scaleout-"))
     port = free_port()

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import select
 
-from espelho.acessorias.service import run_sync
+from espelho.acessorias.sync import run_sync
 from espelho.auth.deps import is_public
 from espelho.auth.models import Usuario
 from espelho.auth.security import create_access_token

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, inspect, select, text
 
 from espelho import migrate
-from espelho.acessorias import schemas
+from espelho.acessorias import upstream
 from espelho.acessorias.models import Desdobramento, Passo, Processo
-from espelho.acessorias.service import run_sync
+from espelho.acessorias.sync import run_sync
 from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.db import Database
@@ -157,9 +157,9 @@ def test_the_migration_strips_stored_step_trees(kind: str, tmp_path: Path,
         with database.session() as session:
             stripped = session.execute(select(Processo.raw_json, Processo.hash_detalhe)
                                        .order_by(Processo.proc_id)).all()
-        proc = schemas.UpstreamProcess.model_validate(raw)
+        proc = upstream.UpstreamProcess.model_validate(raw)
         # Exactly what the sync now stores for that detail: the same detail will not be rewritten.
-        expected = schemas.processo_row(proc, raw)
+        expected = upstream.processo_row(proc, raw)
         assert stripped[0] == (expected["raw_json"], expected["hash_detalhe"])
         assert "ProcPassos" not in stripped[0].raw_json and stripped[0].raw_json["ProcID"] == raw["ProcID"]
         assert stripped[1] == ({"ProcID": "6002"}, None)  # a header-only row is left as it was

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from typer.testing import Result
 
 from espelho.acessorias.models import Alteracao, Processo
-from espelho.acessorias.service import run_sync
+from espelho.acessorias.sync import run_sync
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.syncs.models import Sincronizacao

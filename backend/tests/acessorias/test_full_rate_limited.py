@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from espelho.acessorias.models import Processo
-from espelho.acessorias.service import run_sync
+from espelho.acessorias.sync import run_sync
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.main import create_app

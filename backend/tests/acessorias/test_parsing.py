@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from espelho.acessorias import schemas
+from espelho.acessorias import upstream
 from espelho.acessorias.client import empty_payload
 from espelho.clock import now_utc
 from espelho.errors import UpstreamMalformed
@@ -125,8 +125,8 @@ def test_a_non_json_body_is_malformed_not_empty() -> None:
 
 
 def test_process_header_strings_dates_and_percentages() -> None:
-    proc = schemas.UpstreamProcess.model_validate(DETAIL)
-    row = schemas.processo_row(proc, DETAIL)
+    proc = upstream.UpstreamProcess.model_validate(DETAIL)
+    row = upstream.processo_row(proc, DETAIL)
     assert row["proc_id"] == 6802
     assert row["porcentagem_conclusao"] == Decimal("60.00")
     assert row["dias_corridos"] == 9
@@ -144,26 +144,26 @@ def test_process_header_strings_dates_and_percentages() -> None:
     [("45.00", "45.00"), ("30%", "30"), ("0.00", "0.00"), ("100", "100"), ("130%", "100")],
 )
 def test_porcentagem_both_wire_forms(wire: str, expected: str) -> None:
-    row = schemas.processo_row(
-        schemas.UpstreamProcess.model_validate({**DETAIL, "ProcPorcentagem": wire}), DETAIL
+    row = upstream.processo_row(
+        upstream.UpstreamProcess.model_validate({**DETAIL, "ProcPorcentagem": wire}), DETAIL
     )
     assert row["porcentagem_conclusao"] == Decimal(expected)
 
 
 def test_zero_dates_and_garbage_become_none() -> None:
     raw = {**DETAIL, "ProcConclusao": "00/00/0000", "ProcInicio": "0000-00-00", "DtLastDH": "nonsense"}
-    row = schemas.processo_row(schemas.UpstreamProcess.model_validate(raw), raw)
+    row = upstream.processo_row(upstream.UpstreamProcess.model_validate(raw), raw)
     assert row["data_conclusao"] is None and row["data_inicio"] is None and row["dt_last_dh"] is None
 
 
 def test_numbers_instead_of_strings_are_accepted() -> None:
     raw = {**DETAIL, "ProcID": 6802, "ProcDiasCorridos": 9, "EmpID": 412}
-    proc = schemas.UpstreamProcess.model_validate(raw)
+    proc = upstream.UpstreamProcess.model_validate(raw)
     assert proc.proc_id == 6802 and proc.EmpID == "412"
 
 
 def test_steps_flatten_with_stable_ordinal_paths() -> None:
-    steps = list(schemas.flatten_steps(schemas.UpstreamProcess.model_validate(DETAIL).ProcPassos))
+    steps = list(upstream.flatten_steps(upstream.UpstreamProcess.model_validate(DETAIL).ProcPassos))
     assert [s.caminho for s in steps] == ["1", "2", "3", "3.1", "3.2", "4", "5"]
     assert [s.nivel for s in steps] == [0, 0, 0, 1, 1, 0, 0]
     sub = steps[2]
@@ -177,27 +177,27 @@ def test_steps_flatten_with_stable_ordinal_paths() -> None:
 
 
 def test_desdobramento_answer_is_the_only_branch_listed() -> None:
-    steps = list(schemas.flatten_steps(DETAIL["ProcPassos"]))  # type: ignore[arg-type]
+    steps = list(upstream.flatten_steps(DETAIL["ProcPassos"]))  # type: ignore[arg-type]
     answered_q, pending_q = steps[1], steps[5]
-    assert schemas.answered(answered_q) == ("Sim", "Passo simples")
-    assert schemas.answered(pending_q) == (None, None)
+    assert upstream.answered(answered_q) == ("Sim", "Passo simples")
+    assert upstream.answered(pending_q) == (None, None)
     assert [a["nome"] for a in pending_q.alternativas] == ["SIm", "Não"]
 
 
 def test_steps_wrapped_twice_are_unwrapped() -> None:
-    proc = schemas.UpstreamProcess.model_validate({**DETAIL, "ProcPassos": [DETAIL["ProcPassos"]]})
+    proc = upstream.UpstreamProcess.model_validate({**DETAIL, "ProcPassos": [DETAIL["ProcPassos"]]})
     assert len(proc.ProcPassos) == 5
-    assert schemas.UpstreamProcess.model_validate({**DETAIL, "ProcPassos": ""}).ProcPassos == []
+    assert upstream.UpstreamProcess.model_validate({**DETAIL, "ProcPassos": ""}).ProcPassos == []
 
 
 def test_hash_sees_the_change_fields_and_ignores_the_wire_form() -> None:
-    header = schemas.UpstreamProcessHeader.model_validate(DETAIL)
-    base = schemas.process_hash(header)
-    assert base == schemas.process_hash(
-        schemas.UpstreamProcessHeader.model_validate({**DETAIL, "ProcPorcentagem": "60%"})
+    header = upstream.UpstreamProcessHeader.model_validate(DETAIL)
+    base = upstream.process_hash(header)
+    assert base == upstream.process_hash(
+        upstream.UpstreamProcessHeader.model_validate({**DETAIL, "ProcPorcentagem": "60%"})
     )
-    assert base == schemas.process_hash(
-        schemas.UpstreamProcessHeader.model_validate({**DETAIL, "EmpNome": "OTHER"})
+    assert base == upstream.process_hash(
+        upstream.UpstreamProcessHeader.model_validate({**DETAIL, "EmpNome": "OTHER"})
     )
     for field, value in [
         ("ProcStatus", "Concluído"),
@@ -206,8 +206,8 @@ def test_hash_sees_the_change_fields_and_ignores_the_wire_form() -> None:
         ("ProcDiasCorridos", "10"),
         ("ProcConclusao", "21/06/2026"),
     ]:
-        changed = schemas.UpstreamProcessHeader.model_validate({**DETAIL, field: value})
-        assert schemas.process_hash(changed) != base, field
+        changed = upstream.UpstreamProcessHeader.model_validate({**DETAIL, field: value})
+        assert upstream.process_hash(changed) != base, field
 
 
 def test_delivery_keyed_by_entid_with_fallback() -> None:
@@ -223,15 +223,15 @@ def test_delivery_keyed_by_entid_with_fallback() -> None:
         "EntLastDH": "2026-06-17 16:05:41",
         "Config": {"EntID": "884213", "Tipo": "O", "DptoNome": "Fiscal", "CriadorID": None},
     }
-    delivery = schemas.UpstreamDelivery.model_validate(raw)
-    row = schemas.obrigacao_row(delivery, raw, "12345678000190", 1, now_utc())
+    delivery = upstream.UpstreamDelivery.model_validate(raw)
+    row = upstream.obrigacao_row(delivery, raw, "12345678000190", 1, now_utc())
     assert (row["chave"], row["ent_id"]) == ("ent:884213", 884213)
     assert row["competencia"] == "05/2026" and row["data_vencimento"] == date(2026, 6, 18)
     assert row["data_entrega"] is None and row["multa"] is True and row["categoria"] == "O"
     assert row["descricao"] == "Obrigação · Fiscal"
     no_config = {k: v for k, v in raw.items() if k != "Config"}
-    fallback = schemas.obrigacao_row(
-        schemas.UpstreamDelivery.model_validate(no_config), no_config, "12345678000190", 1, now_utc()
+    fallback = upstream.obrigacao_row(
+        upstream.UpstreamDelivery.model_validate(no_config), no_config, "12345678000190", 1, now_utc()
     )
     assert (fallback["chave"], fallback["ent_id"]) == ("cnpj:12345678000190|DAS|05/2026", None)
 
@@ -246,7 +246,7 @@ def test_company_row() -> None:
         "ClienteDesde": "0000-00-00",
         "Regime": "Simples Nacional - Serviços",
     }
-    row = schemas.empresa_row(schemas.UpstreamCompany.model_validate(raw), raw, now_utc())
+    row = upstream.empresa_row(upstream.UpstreamCompany.model_validate(raw), raw, now_utc())
     assert (
         row["codigo"] == 283
         and row["cnpj"] == "42081159000128"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from espelho.acessorias.models import Desdobramento, Empresa, MetricaCache, Obrigacao, Passo, Processo
-from espelho.acessorias.service import run_sync
+from espelho.acessorias.sync import run_sync
 from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.db import Database

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from espelho.acessorias.service import SyncResult
+from espelho.acessorias.sync import SyncResult
 from espelho.config import Settings
 from espelho.db import Database
 from tests.helpers import RunningSimulator
@@ -33,7 +33,7 @@ def sync(
     reset_simulator(simulator)
 
     def run(tipo: str = "FULL") -> SyncResult:
-        from espelho.acessorias.service import run_sync
+        from espelho.acessorias.sync import run_sync
 
         result = run_sync(database, settings, tipo)
         assert result.status == "CONCLUIDA", result

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from espelho.acessorias import schemas
+from espelho.acessorias import upstream
 from espelho.acessorias.models import Empresa, Obrigacao
 from espelho.clock import now_utc
 from espelho.db import Database
@@ -48,7 +48,7 @@ def _company(**extra: Any) -> dict[str, Any]:
 
 
 def _row(raw: dict[str, Any]) -> dict[str, Any]:
-    return schemas.empresa_row(schemas.UpstreamCompany.model_validate(raw), raw, now_utc())
+    return upstream.empresa_row(upstream.UpstreamCompany.model_validate(raw), raw, now_utc())
 
 
 def test_company_hash_is_of_the_mirrored_fields_not_of_the_payload() -> None:

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 
 def _wait_workers(settings: Settings, count: int, processes: Processes) -> None:
-    from espelho.worker import configure_celery
+    from espelho.jobs.worker import configure_celery
 
     app = configure_celery(settings)
     try:
@@ -138,7 +138,7 @@ def test_a_killed_worker_leaves_data_intact_and_a_new_trigger_runs_at_once(
     """The whole worker killed (its task waits for Redis's visibility timeout, an hour, to be redelivered):
     its lock died with its database sessions, so the next trigger starts at once, fails the killed run as
     interrupted, and the new run resumes it."""
-    from espelho.acessorias.service import run_sync
+    from espelho.acessorias.sync import run_sync
 
     run_sync(pg_database, celery_settings.model_copy(update={"redis_url": None}), "FULL")
     baseline = _acessorias_counts(pg_database)
@@ -195,7 +195,7 @@ def test_a_job_redelivered_after_its_worker_child_died_resumes_at_once(
 
 
 def test_two_workers_share_the_acessorias_rate_limit(celery_settings: Settings, processes: Processes) -> None:
-    from espelho.worker import configure_celery
+    from espelho.jobs.worker import configure_celery
 
     limit = 30
     settings = celery_settings.model_copy(update={"acessorias_rate_limit": limit})

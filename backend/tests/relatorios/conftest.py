@@ -24,7 +24,7 @@ def mirrored(
     database: Database, settings: Settings, simulator: RunningSimulator, cli: Callable[..., Result]
 ) -> dict[str, Any]:
     """A full Acessórias sync and a base sync of the demo UASG, as a deployment would have them."""
-    from espelho.acessorias.service import run_sync
+    from espelho.acessorias.sync import run_sync
 
     reset_simulator(simulator)
     httpx.post(f"{simulator.base_url}/comprasnet/_control/reset", timeout=10).raise_for_status()

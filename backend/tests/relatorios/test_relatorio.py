@@ -161,7 +161,7 @@ def test_proc_gestor_is_shown_by_name(
     assert detalhe["gestor"] == str(min(USUARIOS_FORA_DA_LISTA))
     assert detalhe["gestor_nome"] == USUARIOS[min(USUARIOS_FORA_DA_LISTA)]
     # An incremental run with nothing changed asks for no user.
-    from espelho.acessorias.service import run_sync
+    from espelho.acessorias.sync import run_sync
 
     httpx.post(f"{simulator.acessorias_url}/_control/stats/reset", timeout=10).raise_for_status()
     run_sync(database, settings, "INCREMENTAL")

@@ -9,7 +9,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from espelho.acessorias.competencia import Competencia
-from espelho.acessorias.service import SyncResult
+from espelho.acessorias.sync import SyncResult
 from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
 from espelho.cli_support import console, print_json, progress_bar
 from espelho.errors import EspelhoError

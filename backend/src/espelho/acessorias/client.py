@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from espelho.acessorias.schemas import (
+from espelho.acessorias.upstream import (
     UpstreamCompany,
     UpstreamDeliveryBlock,
     UpstreamProcess,

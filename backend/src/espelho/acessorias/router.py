@@ -17,7 +17,7 @@ from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.historico import TipoAlteracao
 from espelho.acessorias.queries import AlteracaoFiltros, ObrigacaoFiltros, ProcessoFiltros
 from espelho.acessorias.regras import SituacaoFiltro
-from espelho.acessorias.responses import (
+from espelho.acessorias.schemas import (
     AlteracaoOut,
     DashboardGargalos,
     DashboardMetricas,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from espelho.acessorias import metrics, service
+from espelho.acessorias import metrics, sync
 from espelho.jobs.registry import JobContext, job
 from espelho.syncs.exclusive import Skipped, run_exclusive
 from espelho.syncs.spec import SyncCall, SyncSpec, declare
@@ -19,16 +19,16 @@ class OfficeArgs:
     restart: bool = False  # a full sync sweeps every detail again instead of resuming an interrupted one
 
 
-def _sync_office(call: SyncCall[OfficeArgs]) -> service.SyncResult:
-    return service.run_sync(call.ctx.database, call.ctx.settings, call.tipo,
+def _sync_office(call: SyncCall[OfficeArgs]) -> sync.SyncResult:
+    return sync.run_sync(call.ctx.database, call.ctx.settings, call.tipo,
                             competencia=call.args.competencia, run_id=call.run_id, progress=call.progress,
                             restart=call.args.restart)
 
 
 OFFICE_SYNC = declare(SyncSpec(
-    origem=service.ORIGEM, args=OfficeArgs,
+    origem=sync.ORIGEM, args=OfficeArgs,
     tipos={"FULL": "acessorias.sync_full", "INCREMENTAL": "acessorias.sync_incremental"},
-    scope=lambda _args: service.ESCOPO, work=_sync_office, competencia=lambda args: args.competencia,
+    scope=lambda _args: sync.ESCOPO, work=_sync_office, competencia=lambda args: args.competencia,
 ))
 
 

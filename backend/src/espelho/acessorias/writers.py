@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from espelho.acessorias import models, schemas
+from espelho.acessorias import models, upstream
 from espelho.acessorias.client import ListStats, parse_block, parse_company
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.historico import ATRASADA, TipoAlteracao, alteracao
@@ -159,7 +159,7 @@ class Writers:
         rows: dict[int, dict[str, Any]] = {}
         for raw in raws:
             try:
-                row = schemas.empresa_row(parse_company(raw), raw, self.now)
+                row = upstream.empresa_row(parse_company(raw), raw, self.now)
             except (ValueError, TypeError):
                 self.counts.ignorados += 1
                 continue
@@ -224,7 +224,7 @@ class Writers:
         rows = []
         for raw in raws:
             try:
-                row = schemas.usuario_row(schemas.UpstreamUser.model_validate(raw), raw, self.now)
+                row = upstream.usuario_row(upstream.UpstreamUser.model_validate(raw), raw, self.now)
             except (ValueError, TypeError) as exc:
                 log.warning("acessorias.user_malformed", error=str(exc), user_id=raw.get("id"))
                 continue
@@ -265,7 +265,7 @@ class Writers:
             self._gestores.add(int(gestor))
 
     # --- processos --------------------------------------------------------------------------------------
-    def headers(self, headers: list[schemas.UpstreamProcessHeader]) -> None:
+    def headers(self, headers: list[upstream.UpstreamProcessHeader]) -> None:
         """Write list headers (new processes, changed header fields): everything the processos list and the
         dashboards read. Passos wait for the detail: a process known only by its header has
         `detalhes_atualizados_em` NULL, and `hash_snapshot` stays the hash of its stored detail's header,
@@ -273,7 +273,7 @@ class Writers:
         for start in range(0, len(headers), _HEADER_CHUNK):
             self._headers_chunk(headers[start:start + _HEADER_CHUNK])
 
-    def _headers_chunk(self, headers: list[schemas.UpstreamProcessHeader]) -> None:
+    def _headers_chunk(self, headers: list[upstream.UpstreamProcessHeader]) -> None:
         with self.database.session() as session:
             ids = [h.proc_id for h in headers]
             columns = [getattr(Processo, c) for c in HEADER_COLUMNS]
@@ -284,11 +284,11 @@ class Writers:
             for header in headers:
                 if header.excluido:
                     continue  # a removal is believed from the detail (or a validated sweep), not a list row
-                row = schemas.header_row(header)
+                row = upstream.header_row(header)
                 self._note_gestor(row["gestor"])
                 before = existing.get(row["proc_id"])
                 if before is None:
-                    empresa = self._empresa_for(session, schemas.empresa_placeholder(header, self.now))
+                    empresa = self._empresa_for(session, upstream.empresa_placeholder(header, self.now))
                     processo_id = session.scalar(insert(Processo).values(
                         **row, empresa_id=empresa.id if empresa else None,
                         regime_tributario=empresa.regime if empresa else None, total_passos=0,
@@ -329,8 +329,8 @@ class Writers:
     def process(self, raw: dict[str, Any]) -> None:
         """Replace one process (header, passos, desdobramentos) in its own transaction."""
         try:
-            proc = schemas.UpstreamProcess.model_validate(raw)
-            row = schemas.processo_row(proc, raw)
+            proc = upstream.UpstreamProcess.model_validate(raw)
+            row = upstream.processo_row(proc, raw)
         except (ValueError, TypeError) as exc:
             self.counts.ignorados += 1
             log.warning("acessorias.process_malformed", error=str(exc), proc_id=raw.get("ProcID"))
@@ -363,8 +363,8 @@ class Writers:
                 return
             # A process known before only by its list header gets its first detail: not a change.
             had_detail = existing is not None and existing.detalhes_atualizados_em is not None
-            empresa = self._empresa_for(session, schemas.empresa_placeholder(proc, self.now))
-            steps = list(schemas.flatten_steps(proc.ProcPassos))
+            empresa = self._empresa_for(session, upstream.empresa_placeholder(proc, self.now))
+            steps = list(upstream.flatten_steps(proc.ProcPassos))
             counted = [s for s in steps if s.counts]
             row.update(
                 empresa_id=empresa.id if empresa else None,
@@ -400,7 +400,7 @@ class Writers:
             self.counts.touch(row["competencia"])
             self._links = None  # obligations link to processes: rebuild the lookup when next needed
 
-    def _steps(self, session: Session, processo_id: int, proc_id: int, steps: list[schemas.FlatStep], *,
+    def _steps(self, session: Session, processo_id: int, proc_id: int, steps: list[upstream.FlatStep], *,
                observed: bool) -> list[dict[str, Any]]:
         """Bring the process's passos and desdobramentos to `steps`, writing only the rows that changed
         (an unchanged row is never rewritten: no dead tuples, no index churn); returns the history of what
@@ -467,7 +467,7 @@ class Writers:
         drows = []
         for step in questions:
             chave = f"{proc_id}:{step.caminho}"
-            resposta, acao_tipo = schemas.answered(step)
+            resposta, acao_tipo = upstream.answered(step)
             if newly(step.concluido, answered_before.get(chave)):
                 events.append(alteracao("desdobramento_respondido", run_id=self.run_id,
                                         processo_id=processo_id, descricao=step.nome, depois=resposta))
@@ -507,10 +507,10 @@ class Writers:
                     self.counts.ignorados += len(block.Entregas)
                     continue
                 for delivery, raw in zip(block.Entregas, raw_block.get("Entregas") or [], strict=False):
-                    of = schemas.competencia_entrega(delivery.EntCompetencia)
+                    of = upstream.competencia_entrega(delivery.EntCompetencia)
                     if self.competencia and of != self.competencia:
                         continue
-                    row = schemas.obrigacao_row(delivery, raw, company.cnpj, company.empresa_id, self.now)
+                    row = upstream.obrigacao_row(delivery, raw, company.cnpj, company.empresa_id, self.now)
                     rows[row["chave"]] = row  # deduplicated by key (EntID)
             if not rows:
                 return
@@ -551,10 +551,10 @@ class Writers:
                           empresa_id=row["empresa_id"], competencia=row["competencia"], descricao=row["tipo"],
                           antes=before.status, depois=row["status"])]
 
-    def _block_company(self, session: Session, block: schemas.UpstreamDeliveryBlock,
+    def _block_company(self, session: Session, block: upstream.UpstreamDeliveryBlock,
                        default: Company | None) -> Company:
         self._load_empresas(session)
-        named = schemas.block_company(block, self.now)
+        named = upstream.block_company(block, self.now)
         if named.codigo is not None and named.codigo in self._empresas:
             return Company(self._empresas[named.codigo].id, named.cnpj)
         if named.cnpj and named.cnpj in self._empresas_by_cnpj:

@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
         pool: str = typer.Option("prefork", help="Celery pool: prefork, threads or solo."),
     ) -> None:
         """Run a Celery worker executing the sync jobs (needs ESPELHO_REDIS_URL)."""
-        from espelho.worker import configure_celery  # Celery loads in ~0.5 s: only worker/beat need it
+        from espelho.jobs.worker import configure_celery  # Celery loads in ~0.5 s: only worker/beat need it
 
         settings = _settings_for_celery()
         celery = configure_celery(settings)
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         loglevel: str = typer.Option("info", help="Celery log level."),
     ) -> None:
         """Run Celery beat: sends the scheduled jobs (run exactly one per deployment)."""
-        from espelho.worker import configure_celery  # Celery loads in ~0.5 s: only worker/beat need it
+        from espelho.jobs.worker import configure_celery  # Celery loads in ~0.5 s: only worker/beat need it
 
         settings = _settings_for_celery()
         celery = configure_celery(settings)

@@ -13,7 +13,7 @@ from espelho.db import Database
 from espelho.jobs.registry import JOBS, Dispatcher, JobContext, load_jobs
 from espelho.jobs.scheduler import start_in_process_scheduler
 from espelho.logging_setup import get_logger
-from espelho.worker import CeleryDispatcher
+from espelho.jobs.worker import CeleryDispatcher
 
 log = get_logger(__name__)
 

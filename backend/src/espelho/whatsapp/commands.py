@@ -18,7 +18,7 @@ from espelho.acessorias import metrics, queries, regras
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.models import Processo
 from espelho.acessorias.queries import ObrigacaoItem, fold
-from espelho.acessorias.responses import DashboardMetricas
+from espelho.acessorias.schemas import DashboardMetricas
 from espelho.api import PageParams
 from espelho.clock import today_sao_paulo
 from espelho.contratos import service as contratos

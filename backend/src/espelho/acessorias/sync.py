@@ -33,7 +33,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import func, select
 
-from espelho.acessorias import schemas
+from espelho.acessorias import upstream
 from espelho.acessorias.cache import mark_competencias_changed
 from espelho.acessorias.client import MAX_IN_FLIGHT, AcessoriasClient, ListResult
 from espelho.acessorias.competencia import Competencia, competencia_processo
@@ -142,7 +142,7 @@ def run_sync(
     return result
 
 
-def _priority(header: schemas.UpstreamProcessHeader) -> tuple[bool, int, int]:
+def _priority(header: upstream.UpstreamProcessHeader) -> tuple[bool, int, int]:
     """Open processes first, newest competências first, newest processes first."""
     competencia = competencia_processo(header.ProcTitulo, header.ProcInicio, header.ProcNome)
     return (not header.aberto, -int(competencia.ordem if competencia else 0), -header.proc_id)
@@ -237,7 +237,7 @@ class _Planner:
         if self.progress is not None:
             self.progress(at)
 
-    def _wanted(self, header: schemas.UpstreamProcessHeader) -> bool:
+    def _wanted(self, header: upstream.UpstreamProcessHeader) -> bool:
         if self.competencia is None:
             return True
         return competencia_processo(header.ProcTitulo, header.ProcInicio, header.ProcNome) == self.competencia
@@ -288,7 +288,7 @@ class _Planner:
         inside_pages = sorted(in_gaps - fresh - at_breaks)
         unlisted = sorted(alive - listed - in_gaps)  # stored, not listed: refresh by id, remove if confirmed
         todo = [h.proc_id for h in sorted(headers, key=_priority)
-                if h.proc_id not in fresh or stored[h.proc_id].hash_snapshot != schemas.process_hash(h)]
+                if h.proc_id not in fresh or stored[h.proc_id].hash_snapshot != upstream.process_hash(h)]
         self.counts.detalhes_pulados = len(headers) - len(todo) + len(in_gaps & fresh)
         companies = self._companies_with_cnpj()
         self.later_calls = len(inside_pages) + len(todo) + len(unlisted) + PROBES + len(companies)
@@ -355,7 +355,7 @@ class _Planner:
             changed = []
             for header in headers:
                 row = stored.get(header.proc_id)
-                if row is None or not row.alive or row.hash_snapshot != schemas.process_hash(header):
+                if row is None or not row.alive or row.hash_snapshot != upstream.process_hash(header):
                     changed.append(header.proc_id)
                 else:
                     self.counts.inalterados += 1
@@ -426,11 +426,11 @@ class _Planner:
                 self.writers.users([raw])
 
     # --- processos --------------------------------------------------------------------------------------
-    def _parse_headers(self, rows: list[dict[str, Any]]) -> list[schemas.UpstreamProcessHeader]:
+    def _parse_headers(self, rows: list[dict[str, Any]]) -> list[upstream.UpstreamProcessHeader]:
         headers = []
         for raw in rows:
             try:
-                header = schemas.UpstreamProcessHeader.model_validate(raw)
+                header = upstream.UpstreamProcessHeader.model_validate(raw)
                 header.proc_id  # noqa: B018 - validates the id
             except (ValueError, TypeError):
                 self.counts.ignorados += 1
@@ -468,7 +468,7 @@ class _Planner:
                 misses += 1
                 continue
             misses = 0
-            header = schemas.UpstreamProcessHeader.model_validate(raw)
+            header = upstream.UpstreamProcessHeader.model_validate(raw)
             if self._wanted(header):
                 self.writers.process(raw)
 
