@@ -97,11 +97,17 @@ class Sim:
     def override_uasg(self, code: str, records: list[Any]) -> None:
         self.http.put(f"{self.control_url}/uasgs/{code}", json=records).raise_for_status()
 
+    def override_inativos(self, code: str, records: list[Any]) -> None:
+        self.http.put(f"{self.control_url}/uasgs/{code}/inativos", json=records).raise_for_status()
+
     def override_aba(self, contrato_id: int, aba: str, rows: list[Any]) -> None:
         self.http.put(f"{self.control_url}/contratos/{contrato_id}/{aba}", json=rows).raise_for_status()
 
     def lista(self, code: str) -> list[Any]:
         return self.http.get(f"{self.api_url}/contrato/ug/{code}").json()
+
+    def inativos(self, code: str) -> list[Any]:
+        return self.http.get(f"{self.api_url}/contrato/inativo/ug/{code}").json()
 
     def aba(self, contrato_id: int, aba: str) -> list[Any]:
         return self.http.get(f"{self.api_url}/contrato/{contrato_id}/{aba}").json()

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     comprasnet_rate_limit: int = 300
     contratos_vigencia_dias: int = 100
     contratos_proximos_vencer_dias: int = 30
+    # Also read /contrato/inativo/ug/{uasg} in a UASG's base sync (a second call): contracts inactivated
+    # upstream while still in force stay in view. `sync-comprasnet --inativos` does it for one run.
+    contratos_incluir_inativos: bool = False
 
     # Acessórias
     acessorias_base_url: str = "https://api.acessorias.com"

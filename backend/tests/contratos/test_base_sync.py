@@ -17,6 +17,7 @@ from espelho.contratos.service import run_uasg_sync
 from espelho.db import Database
 from espelho.simulator.comprasnet import (
     DEMO_UASG,
+    QUIRK_DATA_MALFORMADA,
     QUIRK_FIM_99,
     QUIRK_FIM_100,
     QUIRK_FIM_101,
@@ -118,14 +119,38 @@ def test_vigencia_boundary_malformed_records_and_legacy_keys(cli: Cli, sim: Sim,
     result = cli("sync-comprasnet", "--uasg", QUIRKS_UASG, "--json")
     assert result.exit_code == 0, result.output
     stats = last_json(result)
-    assert stats["invalidos"] == 2  # a malformed money value and a record that is not an object
-    reported = {e["id"] for e in stats["erros"]}
-    assert QUIRK_MALFORMED in reported and None in reported
+    # Only records without a usable key are skipped, each reason counted: one is not an object, one has
+    # an id that is not a number.
+    assert stats["invalidos"] == 2
+    assert stats["motivos_invalidos"] == {"nao_e_objeto": 1, "id_invalido": 1}
+    assert {e["id"] for e in stats["erros"]} == {None, "sem-id"}
+    # A malformed field costs that field only: stored as NULL, flagged, counted by field.
+    records = {r["id"]: r for r in sim.lista(QUIRKS_UASG) if isinstance(r, dict)}
+    bad_dates = [i for i, r in records.items() if len(r["data_assinatura"] or "") > 10]
+    assert QUIRK_DATA_MALFORMADA in bad_dates
+    assert stats["campos_invalidos"] == {"valor_global": 1, "data_assinatura": len(bad_dates)}
+    assert stats["contratos_com_campos_invalidos"] == 1 + len(bad_dates)
     with database.session() as session:
         ids = set(session.scalars(select(Contrato.id)))
         assert QUIRK_FIM_99 in ids and QUIRK_FIM_100 in ids  # ended 100 days ago: kept
         assert QUIRK_FIM_101 not in ids  # 101 days ago: dropped
-        assert QUIRK_MALFORMED not in ids
+        malformed = session.get(Contrato, QUIRK_MALFORMED)
+        assert malformed is not None and malformed.valor_global is None
+        assert malformed.campos_invalidos == ["valor_global"]
+        assert malformed.valor_inicial == Decimal(records[QUIRK_MALFORMED]["valor_inicial"]
+                                                  .replace(".", "").replace(",", "."))
+        dated = session.get(Contrato, QUIRK_DATA_MALFORMADA)
+        assert dated is not None and dated.data_assinatura is None
+        assert dated.campos_invalidos == ["data_assinatura"]
+        assert dated.raw_json["data_assinatura"] == "20224-08-12"  # kept as received
+        raw = records[QUIRK_DATA_MALFORMADA]
+        # Everything else of it is stored: vigência, value, supplier.
+        assert dated.vigencia_fim == date.fromisoformat(raw["vigencia_fim"])
+        assert dated.vigencia_inicio == date.fromisoformat(raw["vigencia_inicio"])
+        assert dated.fornecedor_nome == raw["fornecedor"]["nome"]
+        assert str(dated.valor_global) == raw["valor_global"].replace(".", "").replace(",", ".")
+        clean = session.get(Contrato, QUIRK_FIM_99)
+        assert clean is not None and clean.campos_invalidos is None
         legacy = session.get(Contrato, QUIRK_LEGACY)
         assert legacy is not None and legacy.amparo_legal and legacy.valor_global == Decimal("500000.75")
         assert legacy.vigencia_fim is None and legacy.informacao_complementar is None
@@ -227,3 +252,47 @@ def test_run_id_is_continued(database: Database, settings: Settings, sim: Sim) -
             runs[0].estatisticas
             and runs[0].estatisticas["contratos_processados"] == stats.contratos_processados
         )
+
+
+def test_inativos_makes_exactly_two_calls_and_stores_the_inactive_contracts(
+    cli: Cli, sim: Sim, database: Database
+) -> None:
+    ativos, inativos = sim.lista(DEMO_UASG), sim.inativos(DEMO_UASG)
+    today = today_sao_paulo()
+    kept_inativos = _expected_kept(inativos, today)
+    assert inativos and kept_inativos  # one was inactivated while still in force
+    sim.reset()
+
+    stats = last_json(cli("sync-comprasnet", "--uasg", DEMO_UASG, "--inativos", "--json"))
+    assert stats["api_calls"] == 2 and stats["inativos"] is True
+    assert sim.stats()["requests"] == 2
+    assert sim.calls(f"/contrato/ug/{DEMO_UASG}") == 1 and sim.calls(f"/contrato/inativo/ug/{DEMO_UASG}") == 1
+    assert stats["inativos_recebidos"] == len(inativos)
+    assert stats["contratos_processados"] == len(_expected_kept(ativos, today) | kept_inativos)
+    with database.session() as session:
+        for contrato_id in kept_inativos:
+            stored = session.get(Contrato, contrato_id)
+            assert stored is not None and stored.situacao == "Inativo" and stored.justificativa_inativo
+        run = session.scalars(select(Sincronizacao)).one()
+        assert run.api_calls == 2
+
+
+def test_without_inativos_one_call_and_no_inactive_contract(
+    cli: Cli, sim: Sim, database: Database
+) -> None:
+    stats = last_json(cli("sync-comprasnet", "--uasg", DEMO_UASG, "--json"))
+    assert stats["api_calls"] == 1 and stats["inativos"] is False and stats["inativos_recebidos"] == 0
+    assert sim.calls("/inativo/") == 0
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Contrato).where(
+            Contrato.situacao == "Inativo")) == 0
+    assert cli("sync-comprasnet", "--contrato", "1", "--inativos").exit_code == 2  # goes with --uasg
+
+
+def test_the_setting_turns_inativos_on_for_every_run(
+    sim: Sim, database: Database, settings: Settings
+) -> None:
+    on = settings.model_copy(update={"contratos_incluir_inativos": True})
+    stats = run_uasg_sync(database, on, DEMO_UASG)
+    assert stats.api_calls == 2 and stats.inativos
+    assert sim.calls(f"/contrato/inativo/ug/{DEMO_UASG}") == 1

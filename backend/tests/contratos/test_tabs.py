@@ -12,8 +12,12 @@ from sqlalchemy import select, update
 from typer.testing import Result
 
 from espelho.clock import SAO_PAULO
+from espelho.config import Settings
+from espelho.contratos.client import ComprasnetClient, LinkGone
 from espelho.contratos.models import Contrato
+from espelho.contratos.service import run_contrato_sync
 from espelho.db import Database
+from espelho.errors import UpstreamUnavailable
 from tests.conftest import on_month_days
 from tests.contratos.conftest import last_json
 from tests.helpers import Sim, free_port
@@ -170,22 +174,58 @@ def test_upstream_failure_leaves_stored_rows_and_timestamp_as_they_were(
 
 
 def test_connection_refused(
-    api: TestClient, sim: Sim, database: Database, synced_demo: dict[str, Any]
+    api: TestClient, sim: Sim, database: Database, settings: Settings, synced_demo: dict[str, Any]
 ) -> None:
     contrato_id = _contract_with_rows(sim, database, "arquivos")
     first = api.post(f"/api/contratos/{contrato_id}/sincronizar/arquivos").json()
-    dead = f"http://127.0.0.1:{free_port()}/api/contrato/{contrato_id}/arquivos"  # nothing listens there
-    with database.session() as session:
-        contrato = session.get(Contrato, contrato_id)
-        assert contrato is not None
-        contrato.links = {**(contrato.links or {}), "arquivos": dead}
-    response = api.post(f"/api/contratos/{contrato_id}/sincronizar/arquivos")
-    assert response.status_code == 503 and response.json()["error"] == "upstream_unavailable"
+    dead = settings.model_copy(  # nothing listens there
+        update={"comprasnet_base_url": f"http://127.0.0.1:{free_port()}/api", "comprasnet_max_attempts": 2})
+    with pytest.raises(UpstreamUnavailable):
+        run_contrato_sync(database, dead, contrato_id, ["arquivos"])
     stored = _stored(api, "arquivos", contrato_id)
     assert stored["total"] == first["total"]
     assert (
         api.get(f"/api/contratos/{contrato_id}").json()["arquivos_atualizados_em"] == first["atualizado_em"]
     )
+
+
+PRODUCTION = "https://contratos.comprasnet.gov.br/api"
+
+
+def test_links_naming_the_production_host_go_to_the_configured_base_url(
+    api: TestClient, sim: Sim, database: Database, synced_demo: dict[str, Any]
+) -> None:
+    """Real payloads carry absolute links to production; with the base URL on loopback (the simulator),
+    every tab request still goes to the configured base URL, path and query kept."""
+    contrato_id = _contract_with_rows(sim, database, "historico")
+    with database.session() as session:
+        contrato = session.get(Contrato, contrato_id)
+        assert contrato is not None
+        contrato.links = {aba: f"{PRODUCTION}/contrato/{contrato_id}/{aba}" for aba in ABAS}
+    upstream = {aba: len(sim.aba(contrato_id, aba)) for aba in ABAS}
+    sim.reset()
+    for aba in ABAS:
+        response = api.post(f"/api/contratos/{contrato_id}/sincronizar/{aba}/", params={"page_size": 500})
+        assert response.status_code == 200, response.text
+        assert response.json()["total"] == upstream[aba]
+        assert sim.calls(f"/contrato/{contrato_id}/{aba}") == 1
+    assert sim.calls("/contrato/id/") == 0  # followed (rebased), not refreshed
+    assert sim.stats()["requests"] == len(ABAS)
+
+
+def test_rebase_keeps_the_path_after_the_api_root_and_never_leaves_the_configured_host(
+    settings: Settings,
+) -> None:
+    client = ComprasnetClient(settings.model_copy(update={"comprasnet_base_url": "http://proxy.local:8080/cn/api/"}))
+    try:
+        assert client.rebase(f"{PRODUCTION}/contrato/7/historico") == "http://proxy.local:8080/cn/api/contrato/7/historico"
+        assert client.rebase("http://other/x/api/contrato/7/itens?a=1") == "http://proxy.local:8080/cn/api/contrato/7/itens?a=1"
+        assert client.rebase("http://proxy.local:8080/cn/api/contrato/7/arquivos") == (
+            "http://proxy.local:8080/cn/api/contrato/7/arquivos")
+        with pytest.raises(LinkGone):
+            client.rebase("https://evil.example/contrato/7/historico")  # no API root: not followed
+    finally:
+        client.close()
 
 
 def test_throttling_then_success_is_retried(

@@ -141,6 +141,14 @@ def test_contratos_sync_trigger_runs_the_base_sync(api: Any, database: Database)
     assert [r.status for r in run] == ["CONCLUIDA"], run[0].mensagem_erro
     with database.session() as session:
         assert (session.scalar(select(func.count()).select_from(Contrato)) or 0) > 0
+    assert run[0].api_calls == 1  # the active list only, by default
+
+    response = api.post("/api/contratos/sync/?uasg=160001&inativos=true")
+    assert response.status_code == 202, response.text
+    assert api.app.state.jobs.dispatcher.wait_idle(120)
+    again = recorded_runs(database, escopo="uasg:160001", id=response.json()["run_id"])
+    assert again[0].status == "CONCLUIDA" and again[0].api_calls == 2  # and the inactive list
+    assert again[0].estatisticas["inativos"] is True
 
 
 @pytest.mark.real_clock
@@ -221,7 +229,7 @@ def test_a_job_delivered_twice_does_nothing_the_second_time(database: Database, 
     queue = RecordingDispatcher()
     run_id = trigger(ctx, queue, UASG_SYNC, "UASG", UasgArgs("160123")).run_id
     (name, kwargs), = queue.sent
-    assert kwargs == {"uasg": "160123", "run_id": run_id}
+    assert kwargs == {"uasg": "160123", "inativos": None, "run_id": run_id}
     assert recorded_runs(database, id=run_id)[0].heartbeat_em is None  # queued: no process has it yet
     first = JOBS[name](ctx, **kwargs)
     assert not isinstance(first, Skipped) and _status(database, run_id) == "CONCLUIDA"

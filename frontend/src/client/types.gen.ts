@@ -45,6 +45,12 @@ export type AbaResultado = {
      */
     invalidos?: number;
     /**
+     * Campos Invalidos
+     */
+    campos_invalidos?: {
+        [key: string]: number;
+    };
+    /**
      * Api Calls
      */
     api_calls?: number;
@@ -101,9 +107,17 @@ export type AbaSyncOut = {
     /**
      * Invalidos
      *
-     * Upstream rows skipped because they could not be parsed
+     * Upstream rows skipped: no usable id, or not an object
      */
     invalidos?: number;
+    /**
+     * Campos Invalidos
+     *
+     * Fields stored as null because they could not be read, by field
+     */
+    campos_invalidos?: {
+        [key: string]: number;
+    };
 };
 
 /**
@@ -236,6 +250,10 @@ export type ArquivoOut = {
      * Sincronizado Em
      */
     sincronizado_em: string;
+    /**
+     * Campos Invalidos
+     */
+    campos_invalidos: Array<string> | null;
     /**
      * Raw Json
      */
@@ -411,6 +429,22 @@ export type ContratoDetalhe = {
      */
     unidade_gestora_nome_resumido: string | null;
     /**
+     * Unidade Gestora Origem Codigo
+     *
+     * The unit that signed it (contratante.orgao_origem); may differ from the managing unit
+     */
+    unidade_gestora_origem_codigo: string | null;
+    /**
+     * Unidade Gestora Origem Nome Resumido
+     */
+    unidade_gestora_origem_nome_resumido: string | null;
+    /**
+     * Campos Invalidos
+     *
+     * Upstream fields that could not be read: stored as null, kept as received in raw_json
+     */
+    campos_invalidos: Array<string> | null;
+    /**
      * Listado Em
      */
     listado_em: string;
@@ -475,13 +509,25 @@ export type ContratoDetalhe = {
      */
     orgao_origem_codigo: string | null;
     /**
-     * Unidade Gestora Origem Codigo
+     * Orgao Origem Nome
      */
-    unidade_gestora_origem_codigo: string | null;
+    orgao_origem_nome: string | null;
     /**
      * Unidade Gestora Origem Nome
      */
     unidade_gestora_origem_nome: string | null;
+    /**
+     * Unidades Requisitantes
+     */
+    unidades_requisitantes: string | null;
+    /**
+     * Subcategoria
+     */
+    subcategoria: string | null;
+    /**
+     * Justificativa Inativo
+     */
+    justificativa_inativo: string | null;
     /**
      * Links
      */
@@ -652,6 +698,22 @@ export type ContratoResumo = {
      * Unidade Gestora Nome Resumido
      */
     unidade_gestora_nome_resumido: string | null;
+    /**
+     * Unidade Gestora Origem Codigo
+     *
+     * The unit that signed it (contratante.orgao_origem); may differ from the managing unit
+     */
+    unidade_gestora_origem_codigo: string | null;
+    /**
+     * Unidade Gestora Origem Nome Resumido
+     */
+    unidade_gestora_origem_nome_resumido: string | null;
+    /**
+     * Campos Invalidos
+     *
+     * Upstream fields that could not be read: stored as null, kept as received in raw_json
+     */
+    campos_invalidos: Array<string> | null;
     /**
      * Listado Em
      */
@@ -1086,6 +1148,10 @@ export type EmpenhoOut = {
      */
     sincronizado_em: string;
     /**
+     * Campos Invalidos
+     */
+    campos_invalidos: Array<string> | null;
+    /**
      * Raw Json
      */
     raw_json: {
@@ -1151,6 +1217,22 @@ export type EmpresaOut = {
      * Cliente Ate
      */
     cliente_ate: string | null;
+    /**
+     * Obrigacoes Entregues
+     */
+    obrigacoes_entregues: number | null;
+    /**
+     * Obrigacoes Atrasadas
+     */
+    obrigacoes_atrasadas: number | null;
+    /**
+     * Obrigacoes Proximos 30D
+     */
+    obrigacoes_proximos_30d: number | null;
+    /**
+     * Obrigacoes Futuras 30
+     */
+    obrigacoes_futuras_30: number | null;
     /**
      * Sincronizada Em
      */
@@ -1563,6 +1645,10 @@ export type HistoricoOut = {
      */
     sincronizado_em: string;
     /**
+     * Campos Invalidos
+     */
+    campos_invalidos: Array<string> | null;
+    /**
      * Raw Json
      */
     raw_json: {
@@ -1630,6 +1716,10 @@ export type ItemOut = {
      * Sincronizado Em
      */
     sincronizado_em: string;
+    /**
+     * Campos Invalidos
+     */
+    campos_invalidos: Array<string> | null;
     /**
      * Raw Json
      */
@@ -1868,6 +1958,12 @@ export type ObrigacaoOut = {
      * Responsavel
      */
     responsavel: string | null;
+    /**
+     * Responsavel Prazo
+     *
+     * Who owns the deadline (Config.RespPrazo)
+     */
+    responsavel_prazo: string | null;
     /**
      * Departamento
      */
@@ -3457,6 +3553,22 @@ export type ContratoDetalheWritable = {
      */
     unidade_gestora_nome_resumido: string | null;
     /**
+     * Unidade Gestora Origem Codigo
+     *
+     * The unit that signed it (contratante.orgao_origem); may differ from the managing unit
+     */
+    unidade_gestora_origem_codigo: string | null;
+    /**
+     * Unidade Gestora Origem Nome Resumido
+     */
+    unidade_gestora_origem_nome_resumido: string | null;
+    /**
+     * Campos Invalidos
+     *
+     * Upstream fields that could not be read: stored as null, kept as received in raw_json
+     */
+    campos_invalidos: Array<string> | null;
+    /**
      * Listado Em
      */
     listado_em: string;
@@ -3521,13 +3633,25 @@ export type ContratoDetalheWritable = {
      */
     orgao_origem_codigo: string | null;
     /**
-     * Unidade Gestora Origem Codigo
+     * Orgao Origem Nome
      */
-    unidade_gestora_origem_codigo: string | null;
+    orgao_origem_nome: string | null;
     /**
      * Unidade Gestora Origem Nome
      */
     unidade_gestora_origem_nome: string | null;
+    /**
+     * Unidades Requisitantes
+     */
+    unidades_requisitantes: string | null;
+    /**
+     * Subcategoria
+     */
+    subcategoria: string | null;
+    /**
+     * Justificativa Inativo
+     */
+    justificativa_inativo: string | null;
     /**
      * Links
      */
@@ -3670,6 +3794,22 @@ export type ContratoResumoWritable = {
      * Unidade Gestora Nome Resumido
      */
     unidade_gestora_nome_resumido: string | null;
+    /**
+     * Unidade Gestora Origem Codigo
+     *
+     * The unit that signed it (contratante.orgao_origem); may differ from the managing unit
+     */
+    unidade_gestora_origem_codigo: string | null;
+    /**
+     * Unidade Gestora Origem Nome Resumido
+     */
+    unidade_gestora_origem_nome_resumido: string | null;
+    /**
+     * Campos Invalidos
+     *
+     * Upstream fields that could not be read: stored as null, kept as received in raw_json
+     */
+    campos_invalidos: Array<string> | null;
     /**
      * Listado Em
      */
@@ -4148,6 +4288,12 @@ export type SyncContratosData = {
          * UASG code (6 digits)
          */
         uasg: string;
+        /**
+         * Inativos
+         *
+         * Also fetch the inactive list (a second upstream call); default: the setting ESPELHO_CONTRATOS_INCLUIR_INATIVOS
+         */
+        inativos?: boolean | null;
     };
     url: '/api/contratos/sync/';
 };
@@ -4227,15 +4373,27 @@ export type ListContratosData = {
         /**
          * Q
          *
-         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
+         * Search in número, objeto, fornecedor, CNPJ/CPF, processo, unidades requisitantes
          */
         q?: string | null;
         /**
          * Tipo
          *
-         * Instrument type, e.g. Contrato, Empenho
+         * Instrument type, e.g. Contrato, Credenciamento, Empenho
          */
         tipo?: string | null;
+        /**
+         * Ug Origem
+         *
+         * UG code of the unit that signed it (contratante.orgao_origem), which may differ from the managing unit
+         */
+        ug_origem?: string | null;
+        /**
+         * Orgao Origem
+         *
+         * Órgão code of the unit that signed it
+         */
+        orgao_origem?: string | null;
     };
     url: '/api/contratos/';
 };
@@ -4320,15 +4478,27 @@ export type VencidosData = {
         /**
          * Q
          *
-         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
+         * Search in número, objeto, fornecedor, CNPJ/CPF, processo, unidades requisitantes
          */
         q?: string | null;
         /**
          * Tipo
          *
-         * Instrument type, e.g. Contrato, Empenho
+         * Instrument type, e.g. Contrato, Credenciamento, Empenho
          */
         tipo?: string | null;
+        /**
+         * Ug Origem
+         *
+         * UG code of the unit that signed it (contratante.orgao_origem), which may differ from the managing unit
+         */
+        ug_origem?: string | null;
+        /**
+         * Orgao Origem
+         *
+         * Órgão code of the unit that signed it
+         */
+        orgao_origem?: string | null;
     };
     url: '/api/contratos/vencidos/';
 };
@@ -4392,15 +4562,27 @@ export type ProximosVencerData = {
         /**
          * Q
          *
-         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
+         * Search in número, objeto, fornecedor, CNPJ/CPF, processo, unidades requisitantes
          */
         q?: string | null;
         /**
          * Tipo
          *
-         * Instrument type, e.g. Contrato, Empenho
+         * Instrument type, e.g. Contrato, Credenciamento, Empenho
          */
         tipo?: string | null;
+        /**
+         * Ug Origem
+         *
+         * UG code of the unit that signed it (contratante.orgao_origem), which may differ from the managing unit
+         */
+        ug_origem?: string | null;
+        /**
+         * Orgao Origem
+         *
+         * Órgão code of the unit that signed it
+         */
+        orgao_origem?: string | null;
     };
     url: '/api/contratos/proximos_vencer/';
 };
@@ -4458,15 +4640,27 @@ export type AtivosData = {
         /**
          * Q
          *
-         * Search in número, objeto, fornecedor, CNPJ/CPF, processo
+         * Search in número, objeto, fornecedor, CNPJ/CPF, processo, unidades requisitantes
          */
         q?: string | null;
         /**
          * Tipo
          *
-         * Instrument type, e.g. Contrato, Empenho
+         * Instrument type, e.g. Contrato, Credenciamento, Empenho
          */
         tipo?: string | null;
+        /**
+         * Ug Origem
+         *
+         * UG code of the unit that signed it (contratante.orgao_origem), which may differ from the managing unit
+         */
+        ug_origem?: string | null;
+        /**
+         * Orgao Origem
+         *
+         * Órgão code of the unit that signed it
+         */
+        orgao_origem?: string | null;
     };
     url: '/api/contratos/ativos/';
 };

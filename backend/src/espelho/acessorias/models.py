@@ -49,6 +49,13 @@ class Empresa(Base):
     cliente_desde: Mapped[date | None] = mapped_column(Date)
     cliente_ate: Mapped[date | None] = mapped_column(Date)
     dt_last_dh: Mapped[datetime | None]
+    # The company list's own obligation counters (Obrigacoes[]: Entregues, Atrasadas, Proximos30D,
+    # Futuras30+), summed over its obligations as Acessórias counts them; NULL when the list sent none.
+    # Espelho's own counts come from the mirrored deliveries (regras.py).
+    obrigacoes_entregues: Mapped[int | None] = mapped_column(Integer)
+    obrigacoes_atrasadas: Mapped[int | None] = mapped_column(Integer)
+    obrigacoes_proximos_30d: Mapped[int | None] = mapped_column(Integer)
+    obrigacoes_futuras_30: Mapped[int | None] = mapped_column(Integer)
     hash_snapshot: Mapped[str | None] = mapped_column(String(64))
     raw_json: Mapped[dict[str, Any] | None]
     # False while the row only knows what a process header said about it (EmpID, EmpNome, EmpCNPJ).
@@ -190,6 +197,7 @@ class Obrigacao(Base):
     multa: Mapped[bool | None] = mapped_column(Boolean)
     guia_lida: Mapped[str | None] = mapped_column(String(120))
     responsavel: Mapped[str | None] = mapped_column(String(200))
+    responsavel_prazo: Mapped[str | None] = mapped_column(String(200))  # Config.RespPrazo
     departamento: Mapped[str | None] = mapped_column(String(120))
     ent_last_dh: Mapped[datetime | None]
     hash_snapshot: Mapped[str | None] = mapped_column(String(64))

@@ -46,6 +46,13 @@ class EmpresaOut(_Out):
     uf: str | None
     cliente_desde: date | None
     cliente_ate: date | None
+    # Acessórias' own counters: Obrigacoes[] Entregues, Atrasadas, Proximos30D and Futuras30+ of the
+    # company list, summed over its obligations; null when the list sent none (Espelho's own counts are
+    # the obrigações' situações).
+    obrigacoes_entregues: int | None
+    obrigacoes_atrasadas: int | None
+    obrigacoes_proximos_30d: int | None
+    obrigacoes_futuras_30: int | None
     sincronizada_em: datetime
 
 
@@ -143,6 +150,7 @@ class ObrigacaoOut(_Out):
     arquivo_url: str | None
     multa: bool | None
     responsavel: str | None
+    responsavel_prazo: str | None = Field(description="Who owns the deadline (Config.RespPrazo)")
     departamento: str | None
     sincronizada_em: datetime
 

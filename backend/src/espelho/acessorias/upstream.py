@@ -47,8 +47,14 @@ class UpstreamCompany(_Upstream):
     ClienteAte: str | None = None
     DtLastDH: str | None = None
     Regime: str | None = None
+    Obrigacoes: list[Any] | None = None
 
     _coerce = field_validator("*", mode="before")(lambda cls, v: _lenient(v))
+
+    @field_validator("Obrigacoes", mode="before")
+    @classmethod
+    def _obrigacoes(cls, value: Any) -> Any:
+        return value if isinstance(value, list) else None
 
 
 class UpstreamUser(_Upstream):
@@ -118,6 +124,7 @@ class UpstreamDeliveryConfig(_Upstream):
     Tipo: str | None = None
     ID: str | None = None
     DptoNome: str | None = None
+    RespPrazo: str | None = None
 
     _coerce = field_validator("*", mode="before")(lambda cls, v: _lenient(v))
 
@@ -211,10 +218,37 @@ def process_hash(header: UpstreamProcessHeader) -> str:
     )
 
 
+# The company list's obligation counters (Obrigacoes[] keys) and the columns holding their sums.
+CONTADORES_OBRIGACOES = {
+    "Entregues": "obrigacoes_entregues",
+    "Atrasadas": "obrigacoes_atrasadas",
+    "Proximos30D": "obrigacoes_proximos_30d",
+    "Futuras30+": "obrigacoes_futuras_30",
+}
+
+
+def contadores_obrigacoes(obrigacoes: list[Any] | None) -> dict[str, int | None]:
+    """The sums of the company's own counters; all None when the list sent no Obrigacoes[]. A counter
+    that cannot be read counts as nothing (raw_json keeps it)."""
+    if obrigacoes is None:
+        return dict.fromkeys(CONTADORES_OBRIGACOES.values())
+    sums = dict.fromkeys(CONTADORES_OBRIGACOES.values(), 0)
+    for item in obrigacoes:
+        if not isinstance(item, dict):
+            continue
+        for key, column in CONTADORES_OBRIGACOES.items():
+            sums[column] = (sums[column] or 0) + (_safe(parsing.integer, _lenient(item.get(key))) or 0)
+    return dict(sums)
+
+
+# Not hashed: bookkeeping, and the payload itself (what a change means is decided by the mirrored fields).
+_NOT_HASHED = ("hash_snapshot", "raw_json", "sincronizada_em")
+
+
 def empresa_row(company: UpstreamCompany, raw: dict[str, Any], now: datetime) -> dict[str, Any]:
     codigo = parsing.integer(company.ID)
     status = parsing.text(company.Status)
-    return {
+    row: dict[str, Any] = {
         "codigo": codigo,
         "nome": parsing.text(company.Razao) or parsing.text(company.Fantasia) or f"Empresa {codigo}",
         "fantasia": parsing.text(company.Fantasia),
@@ -227,11 +261,15 @@ def empresa_row(company: UpstreamCompany, raw: dict[str, Any], now: datetime) ->
         "cliente_desde": _safe(parsing.iso_date, company.ClienteDesde),
         "cliente_ate": _safe(parsing.iso_date, company.ClienteAte),
         "dt_last_dh": _safe(parsing.local_datetime, company.DtLastDH),
-        "hash_snapshot": stable_hash(raw),
+        **contadores_obrigacoes(company.Obrigacoes),
         "raw_json": raw,
         "completa": True,
         "sincronizada_em": now,
     }
+    # The hash of the mirrored fields, not of the payload: per-obligation counters and keys nobody mirrors
+    # change by themselves as days pass, and must not rewrite every company on every full sync.
+    row["hash_snapshot"] = stable_hash({k: v for k, v in row.items() if k not in _NOT_HASHED})
+    return row
 
 
 def usuario_row(user: UpstreamUser, raw: dict[str, Any], now: datetime) -> dict[str, Any] | None:
@@ -467,6 +505,7 @@ def obrigacao_row(
         "guia_lida": parsing.text(delivery.EntGuiaLida),
         "responsavel": parsing.text(delivery.RespEntrega)
         or (parsing.text(config.model_extra.get("RespEntrega")) if config and config.model_extra else None),
+        "responsavel_prazo": parsing.text(config.RespPrazo) if config else None,
         "departamento": departamento,
         "ent_last_dh": _safe(parsing.local_datetime, delivery.EntLastDH),
         "hash_snapshot": stable_hash(raw),

@@ -1,4 +1,4 @@
-"""`espelho sync-comprasnet --uasg CODE | --contrato ID [--abas …] [--json]`."""
+"""`espelho sync-comprasnet --uasg CODE [--inativos] | --contrato ID [--abas …] [--json]`."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ def register(app: typer.Typer) -> None:
         abas: str | None = typer.Option(
             None, "--abas", help="With --contrato: comma-separated tabs (historico,empenhos,itens,arquivos)."
         ),
+        inativos: bool = typer.Option(
+            False,
+            "--inativos",
+            help="With --uasg: also fetch the inactive list (/contrato/inativo/ug/CODE): two upstream calls. "
+            "Default: the setting ESPELHO_CONTRATOS_INCLUIR_INATIVOS.",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last stdout line."),
     ) -> None:
         """Mirror Comprasnet Contratos: a UASG's contract list, or one contract's tabs."""
@@ -44,6 +50,8 @@ def register(app: typer.Typer) -> None:
             fail(EXIT_USAGE, "choose exactly one of --uasg CODE or --contrato ID", as_json=as_json)
         if abas is not None and contrato is None:
             fail(EXIT_USAGE, "--abas goes with --contrato", as_json=as_json)
+        if inativos and uasg is None:
+            fail(EXIT_USAGE, "--inativos goes with --uasg", as_json=as_json)
         try:
             codigo = service.validate_uasg(uasg) if uasg is not None else None
             tabs = tuple(service.validate_abas(abas.split(","))) if abas is not None else None
@@ -53,7 +61,8 @@ def register(app: typer.Typer) -> None:
         with job_context() as ctx:
             try:
                 if codigo is not None:
-                    result: UasgSyncResult | ContratoSyncResult = _sync_uasg(ctx, as_json, codigo)
+                    result: UasgSyncResult | ContratoSyncResult = _sync_uasg(
+                        ctx, as_json, UasgArgs(codigo, True if inativos else None))
                 else:
                     assert contrato is not None
                     result = _sync_contrato(ctx, as_json, ContratoArgs(contrato, tabs))
@@ -69,20 +78,25 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(EXIT_UPSTREAM)
 
 
-def _sync_uasg(ctx: JobContext, as_json: bool, codigo: str) -> UasgSyncResult:
+def _sync_uasg(ctx: JobContext, as_json: bool, args: UasgArgs) -> UasgSyncResult:
+    codigo = args.uasg
     if as_json or not console.is_terminal:
-        result = run_now(ctx, UASG_SYNC, "UASG", UasgArgs(codigo))
+        result = run_now(ctx, UASG_SYNC, "UASG", args)
     else:
         # One call, possibly ~50 s to first byte on a big UASG: a spinner says we are waiting, not stuck.
         with console.status(f"Fetching the contract list of UASG {codigo} from Comprasnet…"):
-            result = run_now(ctx, UASG_SYNC, "UASG", UasgArgs(codigo))
+            result = run_now(ctx, UASG_SYNC, "UASG", args)
     if not as_json:
         console.print(
             f"[green]UASG {codigo} synced[/green] in {result.duration_s:.1f} s: "
             f"{result.contratos_processados} contracts kept ({result.contratos_novos} new, "
             f"{result.contratos_atualizados} updated), {result.fora_da_vigencia} outside the vigência "
             f"window, {result.invalidos} malformed, {result.api_calls} upstream call(s)"
+            + (f" ({result.inativos_recebidos} from the inactive list)" if result.inativos else "")
         )
+        if result.campos_invalidos:
+            fields = ", ".join(f"{campo} ×{n}" for campo, n in sorted(result.campos_invalidos.items()))
+            console.print(f"  [yellow]unreadable fields stored as empty[/yellow]: {fields}")
         for problem in result.erros:
             console.print(
                 f"  [yellow]skipped[/yellow] record #{problem.indice} (id {problem.id}): {problem.erro}")

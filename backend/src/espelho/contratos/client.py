@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 from espelho.config import Settings
 from espelho.errors import UpstreamMalformed
@@ -38,6 +39,11 @@ class ComprasnetClient:
         response = self.http.get(f"contrato/ug/{uasg}", timeout_s=self.list_timeout_s)
         return _json_array(response.json(), response.url)
 
+    def contratos_inativos_da_uasg(self, uasg: str) -> list[Any]:
+        """GET /contrato/inativo/ug/{uasg}: the UASG's inactive instruments (same shape, small)."""
+        response = self.http.get(f"contrato/inativo/ug/{uasg}", timeout_s=self.list_timeout_s)
+        return _json_array(response.json(), response.url)
+
     def contrato(self, contrato_id: int) -> dict[str, Any] | None:
         """GET /contrato/id/{id}; None when the upstream no longer knows the contract."""
         response = self.http.get(f"contrato/id/{contrato_id}", accept_statuses=(404,))
@@ -53,11 +59,31 @@ class ComprasnetClient:
         return data
 
     def aba(self, url: str) -> list[Any]:
-        """GET a tab (historico, empenhos, itens, arquivos) by its link; raises LinkGone on 404."""
+        """GET a tab (historico, empenhos, itens, arquivos) by its link, rebased onto the configured base
+        URL (see `rebase`); raises LinkGone on 404."""
+        url = self.rebase(url)
         response = self.http.get(url, accept_statuses=(404,), timeout_s=self.child_timeout_s)
         if response.status_code == 404:
             raise LinkGone(url)
         return _json_array(response.json(), response.url)
+
+    def rebase(self, link: str) -> str:
+        """An upstream link on the configured base URL: the path after the API root (`/api/`) is kept,
+        with its query, and the scheme, host and root are the configured ones. Real payloads name the
+        production host; a proxy, a staging copy or the simulator must still get the call. A link with no
+        API root in its path is refused (raises LinkGone) rather than followed elsewhere."""
+        parts = urlsplit(link.strip())
+        path = parts.path
+        marker = "/api/"
+        at = path.rfind(marker + "contrato/")
+        at = path.find(marker) if at < 0 else at
+        if at < 0:
+            if not parts.scheme and not parts.netloc:  # a relative path: already under the root
+                return self.http.url(path)
+            raise LinkGone(link)
+        tail = path[at + len(marker):]
+        rebased = f"{self.base_url}/{tail.lstrip('/')}"
+        return f"{rebased}?{parts.query}" if parts.query else rebased
 
     def aba_url(self, contrato_id: int, aba: str) -> str:
         """The documented route of a tab, for contracts stored without links."""

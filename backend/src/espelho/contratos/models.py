@@ -58,7 +58,10 @@ class Contrato(Base):
     subtipo: Mapped[str | None] = mapped_column(String(100))
     prorrogavel: Mapped[bool | None]
     situacao: Mapped[str | None] = mapped_column(String(20))
+    justificativa_inativo: Mapped[str | None] = mapped_column(Text)
     categoria: Mapped[str | None] = mapped_column(String(100))
+    subcategoria: Mapped[str | None] = mapped_column(String(100))
+    unidades_requisitantes: Mapped[str | None] = mapped_column(Text)  # free text upstream
     fornecedor_tipo: Mapped[str | None] = mapped_column(String(20))
     # As received, with punctuation ("12.345.678/0001-90"); individuals' CPFs come unmasked.
     fornecedor_cnpj_cpf: Mapped[str | None] = mapped_column(String(30))
@@ -86,10 +89,16 @@ class Contrato(Base):
     unidade_gestora_codigo: Mapped[str | None] = mapped_column(String(10))
     unidade_gestora_nome_resumido: Mapped[str | None] = mapped_column(String(100))
     unidade_gestora_nome: Mapped[str | None] = mapped_column(String(300))
+    # The unit that signed it (contratante.orgao_origem); may differ from the managing unit above.
     orgao_origem_codigo: Mapped[str | None] = mapped_column(String(10))
+    orgao_origem_nome: Mapped[str | None] = mapped_column(String(300))
     unidade_gestora_origem_codigo: Mapped[str | None] = mapped_column(String(10))
+    unidade_gestora_origem_nome_resumido: Mapped[str | None] = mapped_column(String(100))
     unidade_gestora_origem_nome: Mapped[str | None] = mapped_column(String(300))
     links: Mapped[dict[str, Any] | None]
+    # Upstream fields that could not be read ("data_assinatura", "contratante.orgao.codigo"): stored as
+    # NULL, the value as received stays in raw_json. NULL when every field was read.
+    campos_invalidos: Mapped[list[Any] | None]
     raw_json: Mapped[dict[str, Any]] = mapped_column(RawJson)
     criado_em: Mapped[datetime]
     # Last base sync that saw this contract in its UASG's list (a contract that leaves the list keeps
@@ -112,6 +121,8 @@ class _Aba:
     )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     raw_json: Mapped[dict[str, Any]] = mapped_column(RawJson)
+    # As on contratos: the upstream fields stored as NULL because they could not be read.
+    campos_invalidos: Mapped[list[Any] | None]
     sincronizado_em: Mapped[datetime]
 
 

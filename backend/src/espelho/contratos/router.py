@@ -57,8 +57,14 @@ class Filtros:
 
     uasg: Annotated[str | None, Query(description="UASG code (6 digits)")] = None
     q: Annotated[str | None,
-                 Query(description="Search in número, objeto, fornecedor, CNPJ/CPF, processo")] = None
-    tipo: Annotated[str | None, Query(description="Instrument type, e.g. Contrato, Empenho")] = None
+                 Query(description="Search in número, objeto, fornecedor, CNPJ/CPF, processo, unidades "
+                                   "requisitantes")] = None
+    tipo: Annotated[str | None,
+                    Query(description="Instrument type, e.g. Contrato, Credenciamento, Empenho")] = None
+    ug_origem: Annotated[str | None, Query(
+        description="UG code of the unit that signed it (contratante.orgao_origem), which may differ from "
+                    "the managing unit")] = None
+    orgao_origem: Annotated[str | None, Query(description="Órgão code of the unit that signed it")] = None
 
 
 FiltrosDep = Annotated[Filtros, Depends()]
@@ -69,6 +75,7 @@ def _contratos(session: SessionDep, page: PageParams, filtros: Filtros, vigencia
                dias: int, formato: FormatoQ) -> ContratosPage:
     """One page of the list, or with `formato` the whole list as a file: the same filters either way."""
     listing = service.contratos_listing(uasg=filtros.uasg, q=filtros.q, tipo=filtros.tipo, vigencia=vigencia,
+                                        ug_origem=filtros.ug_origem, orgao_origem=filtros.orgao_origem,
                                         dias=dias)
     if formato:
         stmt = em_colunas(Contrato, listing.ordered())
@@ -82,10 +89,13 @@ def sync_contratos(
     request: Request,
     _: SyncRoleDep,
     uasg: Annotated[str, Query(description="UASG code (6 digits)")],
+    inativos: Annotated[bool | None, Query(
+        description="Also fetch the inactive list (a second upstream call); default: the setting "
+                    "ESPELHO_CONTRATOS_INCLUIR_INATIVOS")] = None,
 ) -> SyncAccepted:
     """Start the base sync of a UASG's contracts in the background."""
     jobs = request.app.state.jobs
-    return trigger(jobs.ctx, jobs.dispatcher, UASG_SYNC, "UASG", UasgArgs(uasg))
+    return trigger(jobs.ctx, jobs.dispatcher, UASG_SYNC, "UASG", UasgArgs(uasg, inativos))
 
 
 @router.get(P + "/", response_model=Page[ContratoResumo], summary="List mirrored contracts",
@@ -180,4 +190,4 @@ def sincronizar_aba(id: ContratoIdPath, aba: Aba, request: Request, session: Ses
     items = [ABAS[aba].out.model_validate(i).model_dump(mode="json") for i in rows.items]
     return AbaSyncOut(items=items, total=rows.total, page=page.page, page_size=page.page_size, contrato_id=id,
                       aba=aba, atualizado_em=done.atualizado_em, api_calls=done.api_calls,
-                      invalidos=done.invalidos)
+                      invalidos=done.invalidos, campos_invalidos=done.campos_invalidos)

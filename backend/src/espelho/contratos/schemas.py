@@ -105,7 +105,11 @@ class UpstreamContrato(_Upstream):
     subtipo: Txt = None
     prorrogavel: SimNao = None
     situacao: Txt = None
+    justificativa_inativo: Txt = None
     categoria: Txt = None
+    subcategoria: Txt = None
+    # Free text naming the requesting units ("711000, 787200, 787700 e 787400.").
+    unidades_requisitantes: Txt = None
     processo: Txt = None
     objeto: Txt = None
     # Older snapshots called it fundamento_legal.
@@ -144,7 +148,10 @@ class UpstreamContrato(_Upstream):
             "subtipo": self.subtipo,
             "prorrogavel": self.prorrogavel,
             "situacao": self.situacao,
+            "justificativa_inativo": self.justificativa_inativo,
             "categoria": self.categoria,
+            "subcategoria": self.subcategoria,
+            "unidades_requisitantes": self.unidades_requisitantes,
             "fornecedor_tipo": fornecedor.tipo,
             "fornecedor_cnpj_cpf": fornecedor.cnpj_cpf_idgener,
             "fornecedor_nome": fornecedor.nome,
@@ -172,7 +179,9 @@ class UpstreamContrato(_Upstream):
             "unidade_gestora_nome_resumido": ug.nome_resumido,
             "unidade_gestora_nome": ug.nome,
             "orgao_origem_codigo": orgao_origem.codigo,
+            "orgao_origem_nome": orgao_origem.nome,
             "unidade_gestora_origem_codigo": ug_origem.codigo,
+            "unidade_gestora_origem_nome_resumido": ug_origem.nome_resumido,
             "unidade_gestora_origem_nome": ug_origem.nome,
             "links": self.links,
         }
@@ -360,6 +369,11 @@ class ContratoResumo(_Out):
     valor_acumulado: Decimal | None
     unidade_gestora_codigo: str | None
     unidade_gestora_nome_resumido: str | None
+    unidade_gestora_origem_codigo: str | None = Field(
+        description="The unit that signed it (contratante.orgao_origem); may differ from the managing unit")
+    unidade_gestora_origem_nome_resumido: str | None
+    campos_invalidos: list[str] | None = Field(
+        description="Upstream fields that could not be read: stored as null, kept as received in raw_json")
     listado_em: datetime
 
     @computed_field  # type: ignore[prop-decorator]
@@ -391,8 +405,11 @@ class ContratoDetalhe(ContratoResumo):
     orgao_nome: str | None
     unidade_gestora_nome: str | None
     orgao_origem_codigo: str | None
-    unidade_gestora_origem_codigo: str | None
+    orgao_origem_nome: str | None
     unidade_gestora_origem_nome: str | None
+    unidades_requisitantes: str | None
+    subcategoria: str | None
+    justificativa_inativo: str | None
     links: dict[str, Any] | None
     raw_json: dict[str, Any]
     criado_em: datetime
@@ -471,6 +488,7 @@ class HistoricoOut(_Out):
     criado_em: datetime | None
     alterado_em: datetime | None
     sincronizado_em: datetime
+    campos_invalidos: list[str] | None
     raw_json: dict[str, Any]
 
 
@@ -501,6 +519,7 @@ class EmpenhoOut(_Out):
     sistema_origem: str | None
     links: dict[str, Any] | None
     sincronizado_em: datetime
+    campos_invalidos: list[str] | None
     raw_json: dict[str, Any]
 
 
@@ -519,6 +538,7 @@ class ItemOut(_Out):
     data_inicio_item: datetime | None
     historico_item: list[Any] | None
     sincronizado_em: datetime
+    campos_invalidos: list[str] | None
     raw_json: dict[str, Any]
 
 
@@ -533,6 +553,7 @@ class ArquivoOut(_Out):
     origem: str | None
     link_sei: str | None
     sincronizado_em: datetime
+    campos_invalidos: list[str] | None
     raw_json: dict[str, Any]
 
 
@@ -546,7 +567,9 @@ class AbaSyncOut(Page[dict[str, Any]]):
     aba: Aba
     atualizado_em: datetime
     api_calls: int
-    invalidos: int = Field(0, description="Upstream rows skipped because they could not be parsed")
+    invalidos: int = Field(0, description="Upstream rows skipped: no usable id, or not an object")
+    campos_invalidos: dict[str, int] = Field(
+        default_factory=dict, description="Fields stored as null because they could not be read, by field")
 
 
 class ContratoSyncIn(BaseModel):
@@ -558,6 +581,7 @@ class AbaResultado(BaseModel):
     status: Literal["ok", "erro"]
     registros: int = 0
     invalidos: int = 0
+    campos_invalidos: dict[str, int] = Field(default_factory=dict)
     api_calls: int = 0
     atualizado_em: datetime | None = None
     erro: str | None = None
@@ -599,12 +623,18 @@ class UasgSyncResult(BaseModel):
     """A UASG's base sync, as the CLI prints it (`--json`) and its run records it."""
 
     uasg: str
-    contratos_recebidos: int
+    inativos: bool = Field(False, description="Whether the inactive list was fetched too (a 2nd call)")
+    contratos_recebidos: int = Field(description="Records received, both lists together")
+    inativos_recebidos: int = 0
     contratos_processados: int
     contratos_novos: int
     contratos_atualizados: int
     fora_da_vigencia: int
-    invalidos: int
+    invalidos: int = Field(description="Records skipped: no usable id, or not an object")
+    motivos_invalidos: dict[str, int] = Field(default_factory=dict, description="Skipped records by reason")
+    contratos_com_campos_invalidos: int = 0
+    campos_invalidos: dict[str, int] = Field(
+        default_factory=dict, description="Fields stored as NULL because they could not be read, by field")
     erros: list[RegistroInvalido]
     # The tab rows a base sync does not fetch (always 0 here; a contract's tab sync counts them).
     historicos: int = 0

@@ -6,6 +6,7 @@ entry points, which are boundaries themselves (they open their own sessions and 
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -98,8 +99,9 @@ def _limits(model: type[Base]) -> dict[str, tuple[str, Any]]:
     return _limits_cache[model]
 
 
-def fit_row(model: type[Base], row: dict[str, Any]) -> dict[str, Any]:
-    """Cut over-long text (free text never stops a record) and refuse numbers the columns cannot hold."""
+def fit_row(model: type[Base], row: dict[str, Any], invalidos: list[str] | None = None) -> dict[str, Any]:
+    """Cut over-long text (free text never stops a record); a number the column cannot hold becomes NULL
+    and is named in `invalidos` (without that list, it is refused)."""
     for name, (kind, limit) in _limits(model).items():
         value = row.get(name)
         if value is None:
@@ -107,19 +109,74 @@ def fit_row(model: type[Base], row: dict[str, Any]) -> dict[str, Any]:
         if kind == "str" and isinstance(value, str) and len(value) > limit:
             row[name] = value[:limit]
         elif kind in ("num", "int") and abs(value) >= limit:
-            raise ValueError(f"{name} out of range: {value}")
+            if invalidos is None:
+                raise ValueError(f"{name} out of range: {value}")
+            row[name] = None
+            invalidos.append(name)
     return row
 
 
-# What a malformed upstream record raises: it costs that record (reported), never the batch.
-BAD_RECORD = (ValidationError, ValueError, TypeError)
 M = TypeVar("M", bound=BaseModel)
 
 
-def _parse(record: Any, schema: type[M]) -> M:
+class RegistroRejeitado(ValueError):
+    """A record without a usable key: the only thing that costs a whole record. `motivo` is counted."""
+
+    def __init__(self, motivo: str, message: str) -> None:
+        super().__init__(message)
+        self.motivo = motivo
+
+
+# Motives a record is rejected for, as the run's JSON counts them.
+MOTIVO_NAO_OBJETO = "nao_e_objeto"
+MOTIVO_ID = "id_invalido"
+_KEYS = ("id",)
+_MAX_PASSES = 20
+
+
+def parse_lenient(record: Any, schema: type[M]) -> tuple[M, list[str]]:
+    """Parse an upstream record field by field: a field that cannot be read is parsed as missing (NULL)
+    and its path is returned ("data_assinatura", "contratante.orgao.codigo"); only a missing or invalid
+    key (`id`) rejects the record (RegistroRejeitado). The record itself is never modified."""
     if not isinstance(record, dict):
-        raise ValueError(f"record is a {type(record).__name__}, not an object")
-    return schema.model_validate(record)
+        raise RegistroRejeitado(MOTIVO_NAO_OBJETO, f"record is a {type(record).__name__}, not an object")
+    data: dict[str, Any] = record
+    invalidos: list[str] = []
+    for _ in range(_MAX_PASSES):
+        try:
+            return schema.model_validate(data), invalidos
+        except ValidationError as exc:
+            errors = exc.errors()
+            if any(not e["loc"] or e["loc"][0] in _KEYS for e in errors):
+                raise RegistroRejeitado(MOTIVO_ID, _error_text(exc)) from exc
+            if data is record:
+                data = copy.deepcopy(record)
+            for error in errors:
+                if not _blank_at(data, error["loc"]):
+                    raise RegistroRejeitado(MOTIVO_ID, _error_text(exc)) from exc
+                path = ".".join(str(part) for part in error["loc"])
+                if path not in invalidos:
+                    invalidos.append(path)
+    raise RegistroRejeitado(MOTIVO_ID, "too many unreadable fields")
+
+
+def _blank_at(data: Any, loc: Sequence[Any]) -> bool:
+    """Set the value at `loc` to None; False when the path does not lead to a value."""
+    for part in loc[:-1]:
+        if not _has(data, part):
+            return False
+        data = data[part]
+    last = loc[-1]
+    if not _has(data, last) or data[last] is None:
+        return False
+    data[last] = None
+    return True
+
+
+def _has(data: Any, key: Any) -> bool:
+    if isinstance(data, dict):
+        return key in data
+    return isinstance(data, list) and isinstance(key, int) and 0 <= key < len(data)
 
 
 def _error_text(exc: Exception) -> str:
@@ -137,20 +194,30 @@ def run_uasg_sync(
     settings: Settings,
     uasg: str,
     *,
+    inativos: bool | None = None,
     run_id: int | None = None,
     client: ComprasnetClient | None = None,
 ) -> UasgSyncResult:
-    """Sync one UASG's contract list: exactly one upstream call, no tab fetched, nothing deleted.
+    """Sync one UASG's contract list: exactly one upstream call (two with `inativos`, which also reads
+    /contrato/inativo/ug/{uasg}; default: the setting `contratos_incluir_inativos`), no tab fetched,
+    nothing deleted. A record with an unreadable field is stored with that field NULL and flagged
+    (`campos_invalidos`); only a record without a usable id is skipped.
 
     Records a `sincronizacoes` row (continuing `run_id` when given).
     """
     codigo = validate_uasg(uasg)
+    incluir_inativos = settings.contratos_incluir_inativos if inativos is None else inativos
     client = client or get_client(settings)
     started = time.perf_counter()
     with recorded_run(database, origem=ORIGEM, tipo="UASG", escopo=f"uasg:{codigo}", run_id=run_id) as run:
         with counting_calls() as calls:
             try:
                 payload = client.contratos_da_uasg(codigo)
+                recebidos_inativos = 0
+                if incluir_inativos:
+                    inactive = client.contratos_inativos_da_uasg(codigo)
+                    recebidos_inativos = len(inactive)
+                    payload = [*payload, *inactive]
             finally:
                 run.report = RunCounts(api_calls=calls.calls)
         today = today_sao_paulo()
@@ -158,19 +225,27 @@ def run_uasg_sync(
         kept: dict[int, dict[str, Any]] = {}
         sample: dict[str, Any] | None = None
         erros: list[RegistroInvalido] = []
-        invalidos = fora_da_vigencia = 0
+        motivos: dict[str, int] = {}
+        campos: dict[str, int] = {}
+        invalidos = fora_da_vigencia = com_campos_invalidos = 0
         for index, record in enumerate(payload):
             try:
-                parsed = _parse(record, UpstreamContrato)
-                row = fit_row(Contrato, parsed.row())
-            except BAD_RECORD as exc:
+                parsed, ilegiveis = parse_lenient(record, UpstreamContrato)
+                row = fit_row(Contrato, parsed.row(), ilegiveis)
+            except RegistroRejeitado as exc:
                 invalidos += 1
+                motivos[exc.motivo] = motivos.get(exc.motivo, 0) + 1
                 record_id = record.get("id") if isinstance(record, dict) else None
                 log.warning("contratos.registro_invalido", uasg=codigo, indice=index, id=record_id,
-                            erro=_error_text(exc))
+                            erro=str(exc))
                 if len(erros) < _MAX_REPORTED_ERRORS:
-                    erros.append(RegistroInvalido(indice=index, id=record_id, erro=_error_text(exc)))
+                    erros.append(RegistroInvalido(indice=index, id=record_id, erro=str(exc)))
                 continue
+            if ilegiveis:
+                com_campos_invalidos += 1
+                for campo in ilegiveis:
+                    campos[campo] = campos.get(campo, 0) + 1
+                log.warning("contratos.campos_invalidos", uasg=codigo, id=parsed.id, campos=ilegiveis)
             # The UASG's names come from a record it manages (any record if none does).
             if sample is None or (
                 sample["unidade_gestora_codigo"] != codigo and row["unidade_gestora_codigo"] == codigo
@@ -179,7 +254,8 @@ def run_uasg_sync(
             if not kept_by_vigencia(parsed.vigencia_fim, today, settings.contratos_vigencia_dias):
                 fora_da_vigencia += 1
                 continue
-            row.update(uasg_codigo=codigo, raw_json=record, listado_em=now, criado_em=now)
+            row.update(uasg_codigo=codigo, raw_json=record, listado_em=now, criado_em=now,
+                       campos_invalidos=ilegiveis or None)
             kept[parsed.id] = row  # a repeated id keeps its last occurrence
 
         rows = list(kept.values())
@@ -195,12 +271,17 @@ def run_uasg_sync(
             )
         result = UasgSyncResult(
             uasg=codigo,
+            inativos=incluir_inativos,
             contratos_recebidos=len(payload),
+            inativos_recebidos=recebidos_inativos,
             contratos_processados=len(rows),
             contratos_novos=len(rows) - existing,
             contratos_atualizados=existing,
             fora_da_vigencia=fora_da_vigencia,
             invalidos=invalidos,
+            motivos_invalidos=motivos,
+            contratos_com_campos_invalidos=com_campos_invalidos,
+            campos_invalidos=campos,
             erros=erros,
             api_calls=calls.calls,
             duration_s=round(time.perf_counter() - started, 3),
@@ -213,6 +294,7 @@ def run_uasg_sync(
         contratos=len(rows),
         fora_da_vigencia=fora_da_vigencia,
         invalidos=invalidos,
+        campos_invalidos=campos,
         api_calls=calls.calls,
         ms=round(result.duration_s * 1000),
     )
@@ -256,6 +338,7 @@ class AbaSync:
     atualizado_em: datetime
     ms: float
     link_renovado: bool
+    campos_invalidos: dict[str, int]
 
 
 def sync_aba(
@@ -311,15 +394,21 @@ def sync_aba(
     now = now_utc()
     rows: dict[int, dict[str, Any]] = {}
     invalidos = 0
+    campos: dict[str, int] = {}
     for index, record in enumerate(payload):
         try:
-            row = _parse(record, spec.upstream).row()
-            row.update(contrato_id=contrato_id, raw_json=record, sincronizado_em=now)
-            rows[row["id"]] = fit_row(model, row)
-        except BAD_RECORD as exc:
+            parsed, ilegiveis = parse_lenient(record, spec.upstream)
+            row = fit_row(model, parsed.row(), ilegiveis)
+        except RegistroRejeitado as exc:
             invalidos += 1
             log.warning("contratos.aba_registro_invalido", contrato=contrato_id, aba=aba, indice=index,
-                        erro=_error_text(exc))
+                        erro=str(exc))
+            continue
+        for campo in ilegiveis:
+            campos[campo] = campos.get(campo, 0) + 1
+        row.update(contrato_id=contrato_id, raw_json=record, sincronizado_em=now,
+                   campos_invalidos=ilegiveis or None)
+        rows[row["id"]] = row
 
     # Replace the tab in the caller's transaction: all of it lands, or none of it.
     session.execute(delete(model).where(model.contrato_id == contrato_id))
@@ -339,7 +428,8 @@ def sync_aba(
         ms=round(elapsed_ms, 1),
         link_renovado=fresh is not None,
     )
-    return AbaSync(contrato_id, aba, len(rows), invalidos, calls.calls, now, elapsed_ms, fresh is not None)
+    return AbaSync(contrato_id, aba, len(rows), invalidos, calls.calls, now, elapsed_ms, fresh is not None,
+                   campos)
 
 
 def _stored_links(session: Session, contrato_id: int) -> dict[str, Any]:
@@ -362,11 +452,13 @@ def _fetch_contrato(client: ComprasnetClient, contrato_id: int) -> tuple[dict[st
             status=404,
         )
     try:
-        row = fit_row(Contrato, UpstreamContrato.model_validate(raw).row())
-    except BAD_RECORD as exc:
+        parsed, ilegiveis = parse_lenient(raw, UpstreamContrato)
+    except RegistroRejeitado as exc:
         raise UpstreamMalformed(
-            f"contract {contrato_id} answer could not be parsed: {_error_text(exc)}", upstream=UPSTREAM
+            f"contract {contrato_id} answer could not be parsed: {exc}", upstream=UPSTREAM
         ) from exc
+    row = fit_row(Contrato, parsed.row(), ilegiveis)
+    row.update(campos_invalidos=ilegiveis or None)
     row.pop("id")
     return raw, row
 
@@ -401,8 +493,8 @@ def run_contrato_sync(
                     with database.session() as session:
                         done = sync_aba(session, settings, contrato_id, aba, client=client)
                     resultado = AbaResultado(aba=aba, status="ok", registros=done.registros,
-                                             invalidos=done.invalidos, api_calls=done.api_calls,
-                                             atualizado_em=done.atualizado_em)
+                                             invalidos=done.invalidos, campos_invalidos=done.campos_invalidos,
+                                             api_calls=done.api_calls, atualizado_em=done.atualizado_em)
                 except UpstreamError as exc:
                     first_error = first_error or exc
                     resultado = AbaResultado(aba=aba, status="erro", api_calls=aba_calls.calls,
@@ -450,17 +542,23 @@ def contratos_listing(
     q: str | None = None,
     vigencia: str | None = None,
     tipo: str | None = None,
+    ug_origem: str | None = None,
+    orgao_origem: str | None = None,
     dias: int,
 ) -> Listing:
     """The filtered contracts and their order: the JSON page reads one page, the export all of them."""
     stmt = select(Contrato)
     if uasg:
         stmt = stmt.where(Contrato.uasg_codigo == uasg.strip())
+    if ug_origem:
+        stmt = stmt.where(Contrato.unidade_gestora_origem_codigo == ug_origem.strip())
+    if orgao_origem:
+        stmt = stmt.where(Contrato.orgao_origem_codigo == orgao_origem.strip())
     if tipo:
         stmt = stmt.where(func.lower(Contrato.tipo) == tipo.strip().lower())
     if q and q.strip():
         searched = (Contrato.numero, Contrato.objeto, Contrato.fornecedor_nome, Contrato.fornecedor_cnpj_cpf,
-                    Contrato.processo, Contrato.licitacao_numero)
+                    Contrato.processo, Contrato.licitacao_numero, Contrato.unidades_requisitantes)
         conditions = [contains_text(column, q) for column in searched]
         only_digits = re.sub(r"\D", "", q)
         if len(only_digits) >= 6 and not re.search(r"[A-Za-z]", q):

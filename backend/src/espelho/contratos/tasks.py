@@ -14,14 +14,16 @@ from espelho.syncs.spec import SyncCall, SyncSpec, declare
 @dataclass(frozen=True)
 class UasgArgs:
     uasg: str
+    inativos: bool | None = None  # also the inactive list; None: the setting contratos_incluir_inativos
 
 
 def _check_uasg(_ctx: JobContext, args: UasgArgs) -> UasgArgs:
-    return UasgArgs(service.validate_uasg(args.uasg))
+    return UasgArgs(service.validate_uasg(args.uasg), args.inativos)
 
 
 def _sync_uasg(call: SyncCall[UasgArgs]) -> UasgSyncResult:
-    return service.run_uasg_sync(call.ctx.database, call.ctx.settings, call.args.uasg, run_id=call.run_id)
+    return service.run_uasg_sync(call.ctx.database, call.ctx.settings, call.args.uasg,
+                                 inativos=call.args.inativos, run_id=call.run_id)
 
 
 # One run per UASG at a time.

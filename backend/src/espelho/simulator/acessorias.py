@@ -572,7 +572,31 @@ def process_header(proc: Processo, today: date) -> dict[str, Any]:
     }
 
 
-def company_json(emp: Empresa, flags: set[str]) -> dict[str, Any]:
+def obrigacoes_json(emp: Empresa, entregas: list[Entrega], today: date) -> list[dict[str, Any]]:
+    """The company's `Obrigacoes[]`: per obligation name, Acessórias' own counters (strings), counted
+    from its deliveries as of today; one obligation inactive in this company, as real lists have."""
+    by_name: dict[str, list[Entrega]] = {}
+    for ent in entregas:
+        by_name.setdefault(ent.nome, []).append(ent)
+    out = []
+    for nome, ents in sorted(by_name.items()):
+        pending = [e for e in ents if e.entrega is None]
+        out.append({
+            "Nome": nome,
+            "Status": "Ativa",
+            "Entregues": str(len(ents) - len(pending)),
+            "Atrasadas": str(sum(e.atraso < today for e in pending)),
+            "Proximos30D": str(sum(today <= e.prazo <= today + timedelta(days=30) for e in pending)),
+            "Futuras30+": str(sum(e.prazo > today + timedelta(days=30) for e in pending)),
+        })
+    if emp.id % 4 == 0:
+        out.append({"Nome": "EFD-REINF", "Status": "Inativa nessa empresa", "Entregues": "4",
+                    "Atrasadas": "0", "Proximos30D": "0", "Futuras30+": "0"})
+    return out
+
+
+def company_json(emp: Empresa, flags: set[str],
+                 obrigacoes: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ID": str(emp.id),
         "Identificador": emp.cnpj,
@@ -590,6 +614,8 @@ def company_json(emp: Empresa, flags: set[str]) -> dict[str, Any]:
     if "registrationData" in flags:
         out["Regime"] = emp.regime
         out["GrupoDeEmpresas"] = ""
+    if obrigacoes is not None:
+        out["Obrigacoes"] = obrigacoes
     return out
 
 
@@ -841,11 +867,22 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
             return refused
         office = sim.office(kind)
         flags = set(request.query_params.keys())
+        today = today_sao_paulo()
+
+        def obrigacoes(chunk: list[Empresa]) -> dict[int, list[dict[str, Any]]]:
+            ids = {e.id for e in chunk}
+            entregas: dict[int, list[Entrega]] = {i: [] for i in ids}
+            for ent in office.entregas:
+                if ent.empresa.id in ids:
+                    entregas[ent.empresa.id].append(ent)
+            return {e.id: obrigacoes_json(e, entregas[e.id], today) for e in chunk}
+
         if not is_list:
             digits = "".join(ch for ch in ident if ch.isdigit())
             for emp in office.empresas:
                 if "".join(ch for ch in emp.cnpj if ch.isdigit()) == digits:
-                    return JSONResponse(company_json(emp, flags))
+                    extra = obrigacoes([emp])[emp.id] if "obligations" in flags else None
+                    return JSONResponse(company_json(emp, flags, extra))
             return JSONResponse({"Erro": "Empresa não encontrada"})
         rows = office.empresas
         ativa = request.query_params.get("ativa")
@@ -853,7 +890,9 @@ def create_app(*, seed: int = 42, latency_ms: float = 0.0, rate_limit: int = 100
             rows = [e for e in rows if (e.status == "Ativa") == (ativa == "S")]
         page = _page(request)
         chunk = rows[(page - 1) * COMPANY_PAGE : page * COMPANY_PAGE]
-        return JSONResponse([company_json(e, flags) for e in chunk])  # past the end: []
+        # On ListAll, Obrigacoes[] comes even without the flag (reference §4.1).
+        counters = obrigacoes(chunk)
+        return JSONResponse([company_json(e, flags, counters[e.id]) for e in chunk])  # past the end: []
 
     # --- processes ------------------------------------------------------------------------------
     @app.get("/processes/{ident}")

@@ -40,16 +40,18 @@ DOCUMENTED_UASGS: dict[str, tuple[int, str]] = {
     "201000": (1000, "1,000 instruments"),
     "200500": (500, "500 instruments"),
     QUIRKS_UASG: (
-        36,
-        "quirks UASG: 30 generated instruments plus 6 edge records (vigência ended exactly 99, "
-        "100 and 101 days ago, one malformed money value, one non-object record, legacy keys)",
+        38,
+        "quirks UASG: 30 generated instruments plus 8 edge records (vigência ended exactly 99, "
+        "100 and 101 days ago, one malformed money value, legacy keys, the real malformed date "
+        "\"20224-08-12\", one non-object record, one record without a usable id)",
     ),
     EMPTY_UASG: (0, "unknown UG: answers []"),
 }
 BIGGEST = max(size for size, _ in DOCUMENTED_UASGS.values())
 # The first instruments of every list end their vigência this many days from today: within 30, 60 and
 # 90 days, ended inside the 100-day cut and ended beyond it.
-PINNED_VIGENCIA_DAYS = {0: 12, 1: 45, 2: 80, 3: -60, 4: -130}
+# The first inactive instrument was inactivated while still in force (see INATIVOS_OFFSET).
+PINNED_VIGENCIA_DAYS = {0: 12, 1: 45, 2: 80, 3: -60, 4: -130, 5000: 200}
 LINK_KEYS = (
     "historico",
     "empenhos",
@@ -72,6 +74,9 @@ QUIRK_FIM_100 = int(QUIRKS_UASG) * 10000 + 9002
 QUIRK_FIM_101 = int(QUIRKS_UASG) * 10000 + 9003
 QUIRK_MALFORMED = int(QUIRKS_UASG) * 10000 + 9004
 QUIRK_LEGACY = int(QUIRKS_UASG) * 10000 + 9005
+QUIRK_DATA_MALFORMADA = int(QUIRKS_UASG) * 10000 + 9006
+# A real contract's data_assinatura (shared/upstream/comprasnet-contratos-api.md §2.6).
+DATA_MALFORMADA = "20224-08-12"
 
 _UG_NAMES = {
     DEMO_UASG: ("52121", "COMANDO DA MARINHA", "CENTRO-EX", "CENTRO DE EXEMPLO DA MARINHA"),
@@ -125,6 +130,33 @@ _MODALIDADES = [
     ("20", "Adesão"),
     ("03", "Concorrência"),
 ]
+# Non-Empenho instrument types (codigo_tipo, tipo) and their weights, after the real mix of 1,179
+# contract objects (reference §2.6): Contrato dominates, Credenciamento is ~8%, the rest are rare.
+# Empenho is "99"; in historico, "55" is Termo Aditivo and "60" Termo de Apostilamento.
+TIPOS_CONTRATO: list[tuple[tuple[str, str], int]] = [
+    (("50", "Contrato"), 80),
+    (("51", "Credenciamento"), 10),
+    (("98", "Outros"), 3),
+    (("54", "Concessão"), 1),
+    (("56", "Termo de Adesão"), 1),
+    (("57", "Convênio"), 1),
+    (("94", "Carta Contrato"), 2),
+    (("95", "Termo de Compromisso"), 2),
+]
+TIPO_EMPENHO = ("99", "Empenho")
+TIPO_CREDENCIAMENTO = ("51", "Credenciamento")
+MODALIDADE_NAO_SE_APLICA = ("NAOSEAPLIC", "Não se Aplica")
+_MODALIDADES_RARAS = [
+    MODALIDADE_NAO_SE_APLICA,
+    ("02", "Tomada de Preços"),
+    ("99", "Regime Diferenciado de Contratações"),
+]
+_SUBTIPOS = ["ARP", "Adesão à ARP", "ARP - Participante", "ARP - Carona", "Termo de Adesao a ARP"]
+# Every list, on any day, carries these (index: what it is), besides the random mix.
+PINNED_CREDENCIAMENTO = 5  # a Credenciamento under "Não se Aplica"
+PINNED_EMPENHO = 6  # an Empenho
+PINNED_ORIGEM = 7  # signed by another unit (origin ≠ managing unit), with unidades_requisitantes
+PINNED_DATA_MALFORMADA = 8  # data_assinatura "2YYYY-MM-DD", as a real contract has it
 _AMPAROS = [
     "LEI 14.133/2021 - Artigo: 28 - Inciso: I",
     "LEI 8.666 / 1993 - Artigo: 25",
@@ -132,6 +164,8 @@ _AMPAROS = [
     "",
 ]
 _CATEGORIAS = ["Serviços", "Compras", "Locação Imóveis", "Serviços", "A definir"]
+_CATEGORIAS_RARAS = ["Serviços de Saúde", "Serviços de Engenharia", "Informática (TIC)", "Obras", "Cessão",
+                     "Mão de Obra"]
 _CATMAT = [
     ("Serviço", "24317 - LIMPEZA E CONSERVACAO - AREA INTERNA", "GRUPO GENERICO SERVICO"),
     ("Serviço", "8729 - PRESTACAO DE SERVICOS DE PORTARIA / RECEPCAO", "GRUPO GENERICO SERVICO"),
@@ -241,7 +275,7 @@ class World:
                 f"{ug['orgao_codigo']}..{r.randrange(10**5):05d}/4/20-16"  # malformed upstream values occur
             )
         unidade = ug["unidade"]
-        return {
+        record = {
             "id": contrato_id,
             "receita_despesa": "Despesa" if r.random() < 0.97 else "Receita",
             "numero": f"{year}NE{r.randrange(10**6):06d}"
@@ -288,6 +322,64 @@ class World:
             "valor_acumulado": br_money(global_ * Decimal(str(round(0.5 + r.random() * 2.5, 4)))),
             "links": self.links(contrato_id),
         }
+        self._real_mix(record, code, index, is_empenho)
+        return record
+
+    def _real_mix(self, record: dict[str, Any], code: str, index: int, is_empenho: bool) -> None:
+        """What real lists hold (reference §2.6), drawn from a stream of its own so the other fields stay
+        as they were: the type codes and their mix, the rarer modalities and categories, an origin unit
+        that differs from the managing one, blanks and nulls, now and then a malformed date."""
+        q = random.Random(f"{self.seed}:{record['id']}:real")
+        if index in PINNED_VIGENCIA_DAYS:
+            tipo = ("50", "Contrato")
+        elif index == PINNED_EMPENHO or (is_empenho and index != PINNED_CREDENCIAMENTO):
+            tipo = TIPO_EMPENHO
+        elif index == PINNED_CREDENCIAMENTO:
+            tipo = TIPO_CREDENCIAMENTO
+        else:
+            choices, weights = zip(*TIPOS_CONTRATO, strict=True)
+            tipo = q.choices(choices, weights)[0]
+        record["codigo_tipo"], record["tipo"] = tipo
+        if tipo == TIPO_EMPENHO:
+            record["prorrogavel"] = None
+            if not record["numero"] or "NE" not in record["numero"]:
+                year = record["data_assinatura"][:4]
+                record["numero"] = f"{year}NE{q.randrange(10**6):06d}"
+        elif "NE" in (record["numero"] or ""):
+            record["numero"] = f"{q.randint(1, 300):05d}/{record['data_assinatura'][:4]}"
+        if index == PINNED_CREDENCIAMENTO or q.random() < 0.04:
+            record["codigo_modalidade"], record["modalidade"] = (
+                MODALIDADE_NAO_SE_APLICA if index == PINNED_CREDENCIAMENTO else q.choice(_MODALIDADES_RARAS))
+        if q.random() < 0.15:
+            record["categoria"] = q.choice(_CATEGORIAS_RARAS)
+        if q.random() < 0.04:
+            record["subtipo"] = q.choice(_SUBTIPOS)
+        if index == PINNED_ORIGEM or q.random() < 0.04:
+            # A fund's or another órgão's unit signed it; this UASG manages it.
+            origem_codigo = f"{(int(code) + 600000) % 1000000:06d}"
+            origem = self.ug(origem_codigo)
+            record["contratante"]["orgao_origem"] = {
+                "codigo": f"{int(origem['orgao_codigo']) + 1:05d}",
+                "nome": f"FUNDO DO {record['contratante']['orgao']['nome']}",
+                "unidade_gestora_origem": {**origem["unidade"], "nome": f"FUNDO {origem['unidade']['nome']}"},
+            }
+            requisitantes = sorted({code, origem_codigo, f"{q.randrange(10**6):06d}"})
+            record["unidades_requisitantes"] = f"{', '.join(requisitantes[:-1])} e {requisitantes[-1]}."
+        if q.random() < 0.015:
+            record["data_publicacao"] = None
+        if q.random() < 0.006:
+            record["unidade_compra"] = None
+        if q.random() < 0.005:
+            record["valor_global"] = "0,00"
+        if q.random() < 0.05:
+            record["processo"] = "".join(ch for ch in record["processo"] if ch.isdigit())
+        if index >= INATIVOS_OFFSET:
+            record["justificativa_inativo"] = q.choice(
+                ["RESCISÃO AMIGÁVEL", "CONTRATO ENCERRADO ANTECIPADAMENTE", "CADASTRO EM DUPLICIDADE"])
+        if index == PINNED_DATA_MALFORMADA or q.random() < 0.002:
+            # "2024-08-12" typed as "20224-08-12": an unreadable date in an otherwise valid contract.
+            year, rest = record["data_assinatura"][:4], record["data_assinatura"][4:]
+            record["data_assinatura"] = f"{year[:3]}{year[2:]}{rest}"
 
     def quirk_records(self, today: date) -> list[Any]:
         """Edge records of the quirks UASG, appended to its generated list."""
@@ -318,7 +410,10 @@ class World:
             based(9003, tipo="Contrato", vigencia_fim=(today - timedelta(days=101)).isoformat()),
             based(9004, valor_global="12,34,56", vigencia_fim=None),
             legacy,
+            based(9006, tipo="Contrato", codigo_tipo="50", data_assinatura=DATA_MALFORMADA,
+                  vigencia_fim=(today + timedelta(days=200)).isoformat()),
             "registro-que-nao-e-objeto",
+            {**based(9007), "id": "sem-id"},
         ]
 
     def lista(self, code: str, today: date) -> list[Any]:
@@ -357,7 +452,7 @@ class World:
         return []  # cronograma, garantias, …: empty, as most real contracts
 
     def _historico(self, r: random.Random, c: dict[str, Any]) -> list[dict[str, Any]]:
-        if c["tipo"] != "Contrato":
+        if c["tipo"] == "Empenho":
             return []
         ug = c["contratante"]["orgao"]["unidade_gestora"]
         base = {
@@ -376,7 +471,7 @@ class World:
             "retroativo_valor": "0,00",
             "situacao_contrato": c["situacao"],
         }
-        stamp = f"{c['data_assinatura']}T13:22:10Z"
+        stamp = f"{c['vigencia_inicio']}T13:22:10Z"
         rows = [
             {
                 **base,
@@ -384,8 +479,8 @@ class World:
                 "numero": c["numero"],
                 "observacao": f"CELEBRAÇÃO DO CONTRATO: {c['numero']} DE ACORDO COM PROCESSO NÚMERO: "
                 f"{c['processo']}",
-                "codigo_tipo": "50",
-                "tipo": "Contrato",
+                "codigo_tipo": c["codigo_tipo"],
+                "tipo": c["tipo"],
                 "qualificacao_termo": None,
                 "categoria": c["categoria"],
                 "processo": c["processo"],
@@ -412,11 +507,11 @@ class World:
                 "alterado_em": stamp,
             }
         ]
-        start = date.fromisoformat(c["data_assinatura"])
+        start = date.fromisoformat(c["vigencia_inicio"])
         for k in range(1, r.choice([0, 1, 1, 2, 3, 4]) + 1):
             signed = start + timedelta(days=330 * k)
             tipo, codigo = r.choice(
-                [("Termo Aditivo", "55"), ("Termo Aditivo", "55"), ("Termo de Apostilamento", "56")]
+                [("Termo Aditivo", "55"), ("Termo Aditivo", "55"), ("Termo de Apostilamento", "60")]
             )
             novo = br_money(Decimal(r.randint(1_000_00, 5_000_000_00)) / 100)
             rows.append(
@@ -461,7 +556,7 @@ class World:
         count = 0 if r.random() < 0.15 else r.randint(1, 6)
         rows = []
         for k in range(count):
-            year = date.fromisoformat(c["data_assinatura"]).year + k // 2
+            year = date.fromisoformat(c["vigencia_inicio"]).year + k // 2
             numero = f"{year}NE{r.randrange(10**6):06d}"
             empenhado = Decimal(r.randint(1_000_00, 500_000_00)) / 100
             pago = empenhado * Decimal(str(round(r.random(), 2)))
@@ -588,6 +683,7 @@ class State:
     by_path: dict[str, int] = field(default_factory=dict)
     faults_triggered: int = 0
     uasg_overrides: dict[str, list[Any]] = field(default_factory=dict)
+    inativos_overrides: dict[str, list[Any]] = field(default_factory=dict)
     aba_overrides: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -678,7 +774,7 @@ def create_app(*, base_url: str, seed: int = 42, latency_ms: float = 0.0, list_d
 
     def contrato_or_none(contrato_id: int) -> dict[str, Any] | None:
         today = today_sao_paulo()
-        for records in state.uasg_overrides.values():
+        for records in [*state.uasg_overrides.values(), *state.inativos_overrides.values()]:
             for record in records:
                 if isinstance(record, dict) and record.get("id") == contrato_id:
                     return record
@@ -697,6 +793,8 @@ def create_app(*, base_url: str, seed: int = 42, latency_ms: float = 0.0, list_d
 
     @app.get("/api/contrato/inativo/ug/{code}")
     def lista_inativos(code: str) -> Response:
+        if code in state.inativos_overrides:
+            return php_response(state.inativos_overrides[code])
         if not (code.isdigit() and len(code) == 6):
             return php_response([])
         return php_response(world.inativos(code, today_sao_paulo()))
@@ -769,6 +867,7 @@ def create_app(*, base_url: str, seed: int = 42, latency_ms: float = 0.0, list_d
                 "fim_ha_101_dias": QUIRK_FIM_101,
                 "malformado": QUIRK_MALFORMED,
                 "chaves_antigas": QUIRK_LEGACY,
+                "data_malformada": QUIRK_DATA_MALFORMADA,
             },
         }
 
@@ -798,6 +897,12 @@ def create_app(*, base_url: str, seed: int = 42, latency_ms: float = 0.0, list_d
         state.uasg_overrides[code] = records
         return {"records": len(records)}
 
+    @app.put("/_control/uasgs/{code}/inativos")
+    def override_inativos(code: str, records: list[Any]) -> dict[str, int]:
+        """Serve exactly these records as the UASG's inactive list (as received: links are not added)."""
+        state.inativos_overrides[code] = records
+        return {"records": len(records)}
+
     @app.put("/_control/contratos/{contrato_id}/{aba}")
     def override_aba(contrato_id: int, aba: str, rows: list[Any]) -> dict[str, int]:
         """Serve exactly these rows for one tab of one contract."""
@@ -819,6 +924,7 @@ def create_app(*, base_url: str, seed: int = 42, latency_ms: float = 0.0, list_d
         with state.lock:
             state.faults.clear()
             state.uasg_overrides.clear()
+            state.inativos_overrides.clear()
             state.aba_overrides.clear()
             state.by_path.clear()
             state.requests = state.faults_triggered = 0

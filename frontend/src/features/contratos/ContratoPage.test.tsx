@@ -91,3 +91,21 @@ describe('contract tabs', () => {
     expect(api.count('POST', /sincronizar/)).toBe(0);
   });
 });
+
+describe('contract header', () => {
+  it('says which field could not be read, and shows the signing unit when it is another one', async () => {
+    mockApi({
+      ...me,
+      'GET /api/contratos/42/': () => json({
+        ...CONTRATO, data_assinatura: null, campos_invalidos: ['data_assinatura'], unidade_gestora_codigo: '787200',
+        unidade_gestora_origem_codigo: '687200', unidade_gestora_origem_nome_resumido: 'FUNDO-EX',
+        orgao_origem_nome: 'FUNDO NAVAL', unidades_requisitantes: '711000, 787200 e 787400.',
+      }),
+    });
+    renderAt('/contratos/42', '/contratos/:id', <ContratoPage />);
+    expect(await screen.findByTestId('campos-invalidos')).toHaveTextContent('data de assinatura');
+    expect(screen.getByText('não pôde ser lida')).toBeInTheDocument();
+    expect(screen.getByTestId('unidade-origem')).toHaveTextContent('687200 · FUNDO-EX (FUNDO NAVAL)');
+    expect(screen.getByText('711000, 787200 e 787400.')).toBeInTheDocument();
+  });
+});

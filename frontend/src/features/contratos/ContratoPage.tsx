@@ -146,9 +146,31 @@ function Info({ label, children }: { label: string; children: React.ReactNode })
   );
 }
 
+// Upstream fields that may arrive unreadable (e.g. data_assinatura "20224-08-12"), in pt-BR.
+const CAMPOS: Record<string, string> = {
+  data_assinatura: 'data de assinatura', data_publicacao: 'data de publicação', vigencia_inicio: 'início da vigência',
+  vigencia_fim: 'fim da vigência', data_proposta_comercial: 'data da proposta', valor_inicial: 'valor inicial',
+  valor_global: 'valor global', valor_parcela: 'valor da parcela', valor_acumulado: 'valor acumulado',
+  num_parcelas: 'número de parcelas', prorrogavel: 'prorrogável',
+};
+
+function CamposInvalidos({ campos }: { campos: string[] | null | undefined }) {
+  if (!campos?.length) return null;
+  return (
+    <Alert severity="warning" sx={{ mb: 2 }} data-testid="campos-invalidos">
+      O Comprasnet enviou {campos.length === 1 ? 'um valor que não pôde ser lido' : 'valores que não puderam ser lidos'}:{' '}
+      {campos.map((c) => CAMPOS[c] ?? c).join(', ')}. {campos.length === 1 ? 'Esse campo aparece vazio' : 'Esses campos aparecem vazios'};
+      o valor recebido fica guardado como veio.
+    </Alert>
+  );
+}
+
 function Cabecalho({ c }: { c: Contrato }) {
+  const ilegivel = (campo: string) => c.campos_invalidos?.includes(campo) ? 'não pôde ser lida' : '—';
+  const origemDiferente = c.unidade_gestora_origem_codigo && c.unidade_gestora_origem_codigo !== c.unidade_gestora_codigo;
   return (
     <Paper sx={{ p: 2, mb: 2 }}>
+      <CamposInvalidos campos={c.campos_invalidos} />
       <Grid container spacing={2}>
         <Grid size={{ xs: 12, md: 6 }}>
           <Info label="Fornecedor">{c.fornecedor_nome ?? '—'} · {formatCnpj(c.fornecedor_cnpj_cpf)}</Info>
@@ -156,7 +178,18 @@ function Cabecalho({ c }: { c: Contrato }) {
         <Grid size={{ xs: 12, md: 6 }}>
           <Info label="Unidade gestora">{c.unidade_gestora_codigo ?? c.uasg} · {c.unidade_gestora_nome_resumido ?? c.unidade_gestora_nome ?? '—'}</Info>
         </Grid>
+        {origemDiferente && (
+          <Grid size={{ xs: 12, md: 6 }}>
+            <Info label="Unidade de origem">
+              <span data-testid="unidade-origem">{c.unidade_gestora_origem_codigo} · {c.unidade_gestora_origem_nome_resumido ?? c.unidade_gestora_origem_nome ?? '—'}{c.orgao_origem_nome ? ` (${c.orgao_origem_nome})` : ''}</span>
+            </Info>
+          </Grid>
+        )}
+        {c.unidades_requisitantes && (
+          <Grid size={{ xs: 12, md: 6 }}><Info label="Unidades requisitantes">{c.unidades_requisitantes}</Info></Grid>
+        )}
         <Grid size={12}><Info label="Objeto">{c.objeto ?? '—'}</Info></Grid>
+        <Grid size={{ xs: 6, md: 3 }}><Info label="Assinatura">{c.data_assinatura ? formatDate(c.data_assinatura) : ilegivel('data_assinatura')}</Info></Grid>
         <Grid size={{ xs: 6, md: 3 }}><Info label="Vigência">{periodo(c.vigencia_inicio, c.vigencia_fim)}</Info></Grid>
         <Grid size={{ xs: 6, md: 3 }}><Info label="Situação"><VigenciaChip contrato={c} /></Info></Grid>
         <Grid size={{ xs: 6, md: 3 }}><Info label="Modalidade">{c.modalidade ?? '—'}{c.licitacao_numero ? ` nº ${c.licitacao_numero}` : ''}</Info></Grid>

@@ -50,6 +50,16 @@ function empresaColumns(aberta: number | null): Column<Empresa>[] {
     { key: 'cnpj', label: 'CNPJ', render: (e) => <span style={{ whiteSpace: 'nowrap' }}>{formatCnpj(e.cnpj ?? e.identificador)}</span> },
     { key: 'regime', label: 'Regime tributário', hideOnMobile: true, render: (e) => e.regime_tributario || 'Indefinido' },
     { key: 'uf', label: 'UF', hideOnMobile: true, render: (e) => e.uf || '—' },
+    {
+      // Acessórias' own counters (Obrigacoes[] of the company list), beside Espelho's counts elsewhere.
+      key: 'obrigacoes_acessorias', label: 'Obrigações (Acessórias)', hideOnMobile: true, render: (e) =>
+        e.obrigacoes_entregues == null ? '—' : (
+          <span style={{ whiteSpace: 'nowrap' }} data-testid="contadores-acessorias"
+            title="Entregues · atrasadas · próximos 30 dias · futuras (30+ dias), como o Acessórias conta">
+            {e.obrigacoes_entregues} · {e.obrigacoes_atrasadas} · {e.obrigacoes_proximos_30d} · {e.obrigacoes_futuras_30}
+          </span>
+        ),
+    },
     { key: 'situacao', label: 'Situação', render: (e) => <StatusChip status={e.status ?? (e.ativa === false ? 'Inativa' : 'Ativa')} /> },
   ];
 }

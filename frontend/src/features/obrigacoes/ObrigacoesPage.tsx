@@ -60,6 +60,7 @@ const columns: Column<Obrigacao>[] = [
   { key: 'status', label: 'Status', render: (o) => <StatusChip status={o.status} /> },
   { key: 'data_entrega', label: 'Entrega', render: (o) => formatDate(o.data_entrega), hideOnMobile: true },
   { key: 'responsavel', label: 'Responsável', render: (o) => o.responsavel || '—', hideOnMobile: true },
+  { key: 'responsavel_prazo', label: 'Responsável pelo prazo', render: (o) => o.responsavel_prazo || '—', hideOnMobile: true },
 ];
 
 const STATUS = ['Pendente', 'Atrasada!', 'Entregue', 'Ent. antecipada', 'Ent. PzTéc', 'Ent. atrasada', 'Atraso justificado', 'Dispensada'];
