@@ -31,8 +31,8 @@ from espelho.config import Settings
 from espelho.contratos.abas import ABAS
 from espelho.contratos.client import ComprasnetClient
 from espelho.contratos.models import Contrato, Uasg
-from espelho.contratos.schemas import UpstreamContrato
-from espelho.contratos.service import fit_row, run_uasg_sync, sync_aba
+from espelho.contratos.sync import fit_row, run_uasg_sync, sync_aba
+from espelho.contratos.upstream import UpstreamContrato
 from espelho.db import Database, upsert
 from espelho.harness import migrated_database_url, running_simulator
 from espelho.logging_setup import configure_logging

@@ -28,7 +28,7 @@ from espelho.auth.deps import is_public
 from espelho.auth.models import Usuario
 from espelho.auth.security import create_access_token
 from espelho.config import Settings
-from espelho.contratos.service import run_uasg_sync
+from espelho.contratos.sync import run_uasg_sync
 from espelho.db import Database
 from espelho.main import create_app
 from espelho.simulator.comprasnet import DEMO_UASG

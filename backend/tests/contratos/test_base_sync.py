@@ -13,7 +13,7 @@ from typer.testing import Result
 from espelho.clock import today_sao_paulo
 from espelho.config import Settings
 from espelho.contratos.models import Contrato, HistoricoContrato, Uasg
-from espelho.contratos.service import run_uasg_sync
+from espelho.contratos.sync import run_uasg_sync
 from espelho.db import Database
 from espelho.simulator.comprasnet import (
     DEMO_UASG,

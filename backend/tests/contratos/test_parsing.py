@@ -10,14 +10,15 @@ import pytest
 from pydantic import ValidationError
 
 from espelho.contratos.models import Contrato, ItemContrato
-from espelho.contratos.schemas import (
+from espelho.contratos.queries import validate_abas, validate_uasg
+from espelho.contratos.sync import fit_row, kept_by_vigencia
+from espelho.contratos.upstream import (
     UpstreamArquivo,
     UpstreamContrato,
     UpstreamEmpenho,
     UpstreamHistorico,
     UpstreamItem,
 )
-from espelho.contratos.service import fit_row, kept_by_vigencia, validate_abas, validate_uasg
 from espelho.errors import InvalidInput
 
 

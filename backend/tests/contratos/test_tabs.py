@@ -15,7 +15,7 @@ from espelho.clock import SAO_PAULO
 from espelho.config import Settings
 from espelho.contratos.client import ComprasnetClient, LinkGone
 from espelho.contratos.models import Contrato
-from espelho.contratos.service import run_contrato_sync
+from espelho.contratos.sync import run_contrato_sync
 from espelho.db import Database
 from espelho.errors import UpstreamUnavailable
 from tests.conftest import on_month_days

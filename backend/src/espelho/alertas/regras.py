@@ -1,7 +1,7 @@
 """What is worth telling: obligations overdue or due soon, contracts whose vigência ends soon, failed syncs.
 
 Read from the mirror as it is now, through the domains' rules (acessorias/regras.py, the contract bands of
-contratos/service.py), so an alert counts what the WhatsApp commands and the web app list. Each fact has a
+contratos/queries.py), so an alert counts what the WhatsApp commands and the web app list. Each fact has a
 stable key (`Alerta.chave`) so it is announced once; a fact that moves into a nearer band (7 → 3 → 1
 days, 90 → 60 → 30 days) is a new fact.
 """
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from espelho.acessorias import queries, regras
 from espelho.clock import now_utc
-from espelho.contratos import service as contratos
+from espelho.contratos import queries as contratos
 from espelho.syncs import service as runs
 from espelho.syncs.models import Sincronizacao
 

@@ -10,6 +10,13 @@ from typing import Any, get_args
 
 from espelho.contratos import schemas
 from espelho.contratos.models import ArquivoContrato, Empenho, HistoricoContrato, ItemContrato
+from espelho.contratos.upstream import (
+    UpstreamAba,
+    UpstreamArquivo,
+    UpstreamEmpenho,
+    UpstreamHistorico,
+    UpstreamItem,
+)
 from espelho.exports.colunas import Coluna, tabela
 
 AbaModel = type[HistoricoContrato] | type[Empenho] | type[ItemContrato] | type[ArquivoContrato]
@@ -20,7 +27,7 @@ class AbaSpec:
     aba: schemas.Aba
     label: str  # pt-BR, as the web app names the tab
     model: AbaModel
-    upstream: type[schemas.UpstreamAba]
+    upstream: type[UpstreamAba]
     out: type[schemas.AbaRowOut]
     freshness: str  # the contract's column stamped when the tab was last fetched
     stat_key: str  # the tab's row count in a sync's statistics
@@ -34,13 +41,13 @@ class AbaSpec:
 
 
 ABAS: dict[str, AbaSpec] = {spec.aba: spec for spec in (
-    AbaSpec("historico", "Histórico", HistoricoContrato, schemas.UpstreamHistorico, schemas.HistoricoOut,
+    AbaSpec("historico", "Histórico", HistoricoContrato, UpstreamHistorico, schemas.HistoricoOut,
             "historico_atualizado_em", "historicos", ("-data_assinatura", "id"), tabela("aba_historico")),
-    AbaSpec("empenhos", "Empenhos", Empenho, schemas.UpstreamEmpenho, schemas.EmpenhoOut,
+    AbaSpec("empenhos", "Empenhos", Empenho, UpstreamEmpenho, schemas.EmpenhoOut,
             "empenhos_atualizados_em", "empenhos", ("-data_emissao", "id"), tabela("aba_empenhos")),
-    AbaSpec("itens", "Itens", ItemContrato, schemas.UpstreamItem, schemas.ItemOut,
+    AbaSpec("itens", "Itens", ItemContrato, UpstreamItem, schemas.ItemOut,
             "itens_atualizados_em", "itens", ("numero_item_compra", "id"), tabela("aba_itens")),
-    AbaSpec("arquivos", "Arquivos", ArquivoContrato, schemas.UpstreamArquivo, schemas.ArquivoOut,
+    AbaSpec("arquivos", "Arquivos", ArquivoContrato, UpstreamArquivo, schemas.ArquivoOut,
             "arquivos_atualizados_em", "arquivos", ("-id",), tabela("aba_arquivos")),
 )}
 # The API's `Aba` type is a Literal (a static type for the schemas); it must name exactly these tabs.

@@ -6,7 +6,7 @@ import typer
 from sqlalchemy.exc import SQLAlchemyError
 
 from espelho.cli_support import console, fail, print_json, progress_bar
-from espelho.contratos import service
+from espelho.contratos import queries
 from espelho.contratos.abas import ABAS
 from espelho.contratos.schemas import ContratoSyncResult, UasgSyncResult
 from espelho.contratos.tasks import CONTRATO_SYNC, UASG_SYNC, ContratoArgs, UasgArgs
@@ -53,8 +53,8 @@ def register(app: typer.Typer) -> None:
         if inativos and uasg is None:
             fail(EXIT_USAGE, "--inativos goes with --uasg", as_json=as_json)
         try:
-            codigo = service.validate_uasg(uasg) if uasg is not None else None
-            tabs = tuple(service.validate_abas(abas.split(","))) if abas is not None else None
+            codigo = queries.validate_uasg(uasg) if uasg is not None else None
+            tabs = tuple(queries.validate_abas(abas.split(","))) if abas is not None else None
         except InvalidInput as exc:
             fail(EXIT_USAGE, exc.message, as_json=as_json)
 

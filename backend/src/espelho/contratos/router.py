@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse
 
 from espelho.api import Page, PageDep, PageParams, SessionDep, SettingsDep, SlashOptionalRouter, UpstreamId
 from espelho.auth.deps import SyncRoleDep
-from espelho.contratos import service
+from espelho.contratos import queries, sync
 from espelho.contratos.abas import ABAS, AbaSpec
 from espelho.contratos.models import Contrato
 from espelho.contratos.schemas import (
@@ -74,7 +74,7 @@ ContratosPage = Page[ContratoResumo] | FileResponse
 def _contratos(session: SessionDep, page: PageParams, filtros: Filtros, vigencia: Vigencia | None,
                dias: int, formato: FormatoQ) -> ContratosPage:
     """One page of the list, or with `formato` the whole list as a file: the same filters either way."""
-    listing = service.contratos_listing(uasg=filtros.uasg, q=filtros.q, tipo=filtros.tipo, vigencia=vigencia,
+    listing = queries.contratos_listing(uasg=filtros.uasg, q=filtros.q, tipo=filtros.tipo, vigencia=vigencia,
                                         ug_origem=filtros.ug_origem, orgao_origem=filtros.orgao_origem,
                                         dias=dias)
     if formato:
@@ -109,7 +109,7 @@ def list_contratos(session: SessionDep, settings: SettingsDep, page: PageDep, fi
 
 @router.get(P + "/uasgs/", response_model=list[UasgOut], summary="Mirrored UASGs with their contract counts")
 def list_uasgs(session: SessionDep) -> list[UasgOut]:
-    uasgs = service.list_uasgs(session)
+    uasgs = queries.list_uasgs(session)
     return [UasgOut.model_validate({**u, "escopo": uasg_scope(u["codigo"])}) for u in uasgs]
 
 
@@ -141,7 +141,7 @@ def _add_tab_route(spec: AbaSpec) -> None:
 
     def list_tab(session: SessionDep, page: PageDep, contrato: ContratoQ = None,
                  formato: FormatoQ = None) -> Any:
-        listing = service.aba_listing(session, spec.aba, contrato_id=contrato)
+        listing = queries.aba_listing(session, spec.aba, contrato_id=contrato)
         if formato:
             nome = f"contrato-{contrato}" if contrato else "contratos"
             stmt = em_colunas(spec.model, listing.ordered())
@@ -160,9 +160,9 @@ for _spec in ABAS.values():
 @router.get(P + "/{id}/", response_model=ContratoDetalhe, summary="One contract with its tabs' freshness",
             responses=error_responses(404))
 def detalhe(id: ContratoIdPath, session: SessionDep) -> ContratoDetalhe:
-    contrato = service.get_contrato(session, id)
+    contrato = queries.get_contrato(session, id)
     out = ContratoDetalhe.model_validate(contrato)
-    out.totais = service.aba_totals(session, id)
+    out.totais = queries.aba_totals(session, id)
     return out
 
 
@@ -185,8 +185,8 @@ def sincronizar_aba(id: ContratoIdPath, aba: Aba, request: Request, session: Ses
         if not held:
             raise busy(request.app.state.database, contrato_scope(id))
         with request.app.state.database.session() as writer:
-            done = service.sync_aba(writer, settings, id, aba)
-    rows = service.aba_listing(session, aba, contrato_id=id).page(session, page)
+            done = sync.sync_aba(writer, settings, id, aba)
+    rows = queries.aba_listing(session, aba, contrato_id=id).page(session, page)
     items = [ABAS[aba].out.model_validate(i).model_dump(mode="json") for i in rows.items]
     return AbaSyncOut(items=items, total=rows.total, page=page.page, page_size=page.page_size, contrato_id=id,
                       aba=aba, atualizado_em=done.atualizado_em, api_calls=done.api_calls,

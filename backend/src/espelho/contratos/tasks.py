@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from espelho.contratos import service
+from espelho.contratos import queries, sync
 from espelho.contratos.schemas import ContratoSyncResult, UasgSyncResult
 from espelho.jobs.registry import JobContext
 from espelho.syncs.spec import SyncCall, SyncSpec, declare
@@ -18,17 +18,17 @@ class UasgArgs:
 
 
 def _check_uasg(_ctx: JobContext, args: UasgArgs) -> UasgArgs:
-    return UasgArgs(service.validate_uasg(args.uasg), args.inativos)
+    return UasgArgs(queries.validate_uasg(args.uasg), args.inativos)
 
 
 def _sync_uasg(call: SyncCall[UasgArgs]) -> UasgSyncResult:
-    return service.run_uasg_sync(call.ctx.database, call.ctx.settings, call.args.uasg,
+    return sync.run_uasg_sync(call.ctx.database, call.ctx.settings, call.args.uasg,
                                  inativos=call.args.inativos, run_id=call.run_id)
 
 
 # One run per UASG at a time.
 UASG_SYNC = declare(SyncSpec(
-    origem=service.ORIGEM, args=UasgArgs, tipos={"UASG": "contratos.sync_uasg"},
+    origem=sync.ORIGEM, args=UasgArgs, tipos={"UASG": "contratos.sync_uasg"},
     scope=lambda args: uasg_scope(args.uasg), check=_check_uasg, work=_sync_uasg,
 ))
 
@@ -44,21 +44,21 @@ class ContratoArgs:
 
 
 def _check_contrato(ctx: JobContext, args: ContratoArgs) -> ContratoArgs:
-    abas = tuple(service.validate_abas(args.abas)) if args.abas is not None else None
+    abas = tuple(queries.validate_abas(args.abas)) if args.abas is not None else None
     with ctx.database.session() as session:
-        service.get_contrato(session, args.contrato_id)
+        queries.get_contrato(session, args.contrato_id)
     return ContratoArgs(args.contrato_id, abas)
 
 
 def _sync_contrato(call: SyncCall[ContratoArgs]) -> ContratoSyncResult:
-    return service.run_contrato_sync(call.ctx.database, call.ctx.settings, call.args.contrato_id,
+    return sync.run_contrato_sync(call.ctx.database, call.ctx.settings, call.args.contrato_id,
                                      call.args.abas, run_id=call.run_id, progress=call.progress)
 
 
 # One sync of a contract's tabs at a time; the on-demand tab sync of one tab (an HTTP request) takes the
 # same lock (`contrato_scope`).
 CONTRATO_SYNC = declare(SyncSpec(
-    origem=service.ORIGEM, args=ContratoArgs, tipos={"CONTRATO": None},
+    origem=sync.ORIGEM, args=ContratoArgs, tipos={"CONTRATO": None},
     scope=lambda args: contrato_scope(args.contrato_id), check=_check_contrato, work=_sync_contrato,
 ))
 

@@ -20,7 +20,7 @@ from espelho.acessorias import carga, metrics, queries, regras
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.queries import ObrigacaoFiltros, ProcessoFiltros
 from espelho.clock import now_sao_paulo, today_sao_paulo
-from espelho.contratos import service as contratos
+from espelho.contratos import queries as contratos
 from espelho.contratos.models import Contrato
 from espelho.exports.colunas import Coluna, tabela
 from espelho.exports.files import Planilha, em_colunas, linhas

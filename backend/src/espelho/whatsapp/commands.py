@@ -22,7 +22,7 @@ from espelho.acessorias.queries import ObrigacaoItem, ProcessoFiltros, fold
 from espelho.acessorias.schemas import DashboardMetricas
 from espelho.api import PageParams
 from espelho.clock import today_sao_paulo
-from espelho.contratos import service as contratos
+from espelho.contratos import queries as contratos
 from espelho.errors import InvalidInput
 from espelho.whatsapp import service
 from espelho.whatsapp.service import Vinculado

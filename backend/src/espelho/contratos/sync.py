@@ -1,4 +1,4 @@
-"""Comprasnet mirror logic: the base sync of a UASG (one call) and the tabs of a contract (on demand).
+"""Comprasnet sync: the base sync of a UASG (one call) and the tabs of a contract (on demand).
 
 Services only flush; the caller (request, CLI command, task) owns the transaction — except the two `run_*`
 entry points, which are boundaries themselves (they open their own sessions and record the run).
@@ -7,33 +7,32 @@ entry points, which are boundaries themselves (they open their own sessions and 
 from __future__ import annotations
 
 import copy
-import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import BigInteger, Integer, Numeric, Select, String, delete, func, or_, select
+from sqlalchemy import BigInteger, Integer, Numeric, String, delete, func, select
 from sqlalchemy.orm import Session
 
-from espelho.api import Listing
 from espelho.clock import now_utc, today_sao_paulo
 from espelho.config import Settings
 from espelho.contratos.abas import ABAS
 from espelho.contratos.client import UPSTREAM, ComprasnetClient, LinkGone, get_client
 from espelho.contratos.models import Contrato, Uasg
+from espelho.contratos.queries import get_contrato, not_stored, validate_abas, validate_uasg
 from espelho.contratos.schemas import (
     AbaResultado,
     ContratoSyncResult,
     RegistroInvalido,
     UasgSyncResult,
-    UpstreamContrato,
 )
-from espelho.db import Base, Database, contains_text, upsert
-from espelho.errors import InvalidInput, NotFound, UpstreamError, UpstreamMalformed, UpstreamRejected
+from espelho.contratos.upstream import UpstreamContrato
+from espelho.db import Base, Database, upsert
+from espelho.errors import UpstreamError, UpstreamMalformed, UpstreamRejected
 from espelho.logging_setup import get_logger
 from espelho.syncs.service import Progress, Progresso, RunCounts, recorded_run
 from espelho.upstream.http import counting_calls
@@ -41,35 +40,8 @@ from espelho.upstream.http import counting_calls
 log = get_logger(__name__)
 
 ORIGEM = "COMPRASNET"
-_UASG_RE = re.compile(r"^\d{6}$")
 _MAX_REPORTED_ERRORS = 20
 
-
-# ---------------------------------------------------------------- validation helpers
-
-
-def validate_uasg(code: str) -> str:
-    """A UASG code is exactly 6 digits ("153165", leading zeros kept)."""
-    value = (code or "").strip()
-    if not _UASG_RE.fullmatch(value):
-        raise InvalidInput(f"invalid UASG code {code!r}: a UASG code is exactly 6 digits, e.g. 153165",
-                           detail={"field": "uasg", "input": code})
-    return value
-
-
-def validate_abas(data_types: Iterable[str] | None) -> list[str]:
-    if data_types is None:
-        return list(ABAS)
-    abas: list[str] = []
-    for raw in data_types:
-        aba = str(raw).strip().lower()
-        if aba not in ABAS:
-            raise InvalidInput(f"unknown tab {raw!r}: choose from {', '.join(ABAS)}")
-        if aba not in abas:
-            abas.append(aba)
-    if not abas:
-        raise InvalidInput(f"no tab given: choose from {', '.join(ABAS)}")
-    return abas
 
 
 def kept_by_vigencia(vigencia_fim: date | None, today: date, dias: int) -> bool:
@@ -437,7 +409,7 @@ def _stored_links(session: Session, contrato_id: int) -> dict[str, Any]:
     with Session(session.get_bind()) as reader:
         found = reader.execute(select(Contrato.links).where(Contrato.id == contrato_id)).first()
     if found is None:
-        raise _not_stored(contrato_id)
+        raise not_stored(contrato_id)
     return found[0] or {}
 
 
@@ -520,130 +492,3 @@ def run_contrato_sync(
         if first_error is not None and all(r.status == "erro" for r in resultados.values()):
             raise first_error
     return result
-
-
-# ---------------------------------------------------------------- reads (database only)
-
-
-def _vigencia_filter(stmt: Select[Any], vigencia: str | None, today: date, dias: int) -> Select[Any]:
-    fim = Contrato.vigencia_fim
-    if vigencia == "ativos":
-        return stmt.where(or_(fim.is_(None), fim >= today))
-    if vigencia == "vencidos":
-        return stmt.where(fim < today)
-    if vigencia == "proximos_vencer":
-        return stmt.where(fim >= today, fim <= today + timedelta(days=dias))
-    return stmt
-
-
-def contratos_listing(
-    *,
-    uasg: str | None = None,
-    q: str | None = None,
-    vigencia: str | None = None,
-    tipo: str | None = None,
-    ug_origem: str | None = None,
-    orgao_origem: str | None = None,
-    dias: int,
-) -> Listing:
-    """The filtered contracts and their order: the JSON page reads one page, the export all of them."""
-    stmt = select(Contrato)
-    if uasg:
-        stmt = stmt.where(Contrato.uasg_codigo == uasg.strip())
-    if ug_origem:
-        stmt = stmt.where(Contrato.unidade_gestora_origem_codigo == ug_origem.strip())
-    if orgao_origem:
-        stmt = stmt.where(Contrato.orgao_origem_codigo == orgao_origem.strip())
-    if tipo:
-        stmt = stmt.where(func.lower(Contrato.tipo) == tipo.strip().lower())
-    if q and q.strip():
-        searched = (Contrato.numero, Contrato.objeto, Contrato.fornecedor_nome, Contrato.fornecedor_cnpj_cpf,
-                    Contrato.processo, Contrato.licitacao_numero, Contrato.unidades_requisitantes)
-        conditions = [contains_text(column, q) for column in searched]
-        only_digits = re.sub(r"\D", "", q)
-        if len(only_digits) >= 6 and not re.search(r"[A-Za-z]", q):
-            # "12345678000190" finds "12.345.678/0001-90".
-            bare = func.replace(
-                func.replace(func.replace(Contrato.fornecedor_cnpj_cpf, ".", ""), "/", ""), "-", ""
-            )
-            conditions.append(contains_text(bare, only_digits))
-        stmt = stmt.where(or_(*conditions))
-    today = today_sao_paulo()
-    stmt = _vigencia_filter(stmt, vigencia, today, dias)
-    if vigencia in ("ativos", "proximos_vencer"):
-        order = [Contrato.vigencia_fim.asc().nulls_last(), Contrato.id]
-    elif vigencia == "vencidos":
-        order = [Contrato.vigencia_fim.desc(), Contrato.id]
-    else:
-        order = [Contrato.vigencia_fim.desc().nulls_first(), Contrato.id.desc()]
-    return Listing(stmt, order)
-
-
-# Bands of "ends soon": the alerts announce a contract again as it enters a nearer one; `contratos` on
-# WhatsApp and the report count by them.
-FAIXAS_VIGENCIA = (30, 60, 90)
-
-
-def faixa_vigencia(dias: int) -> int | None:
-    """The nearest band `dias` (to the end of a vigência) falls in: 30, 60 or 90; None beyond."""
-    return next((faixa for faixa in FAIXAS_VIGENCIA if 0 <= dias <= faixa), None)
-
-
-def rotulo_faixa(banda: int) -> str:
-    """"até 30 dias", "31 a 60 dias", "61 a 90 dias": what each band covers."""
-    anterior = max((f for f in FAIXAS_VIGENCIA if f < banda), default=0)
-    return f"até {banda} dias" if not anterior else f"{anterior + 1} a {banda} dias"
-
-
-def contratos_a_vencer(session: Session, limite: int | None = None) -> tuple[list[Contrato], int]:
-    """Contracts ending in the widest band (`proximos_vencer` of 90 days), soonest first, and how many."""
-    listing = contratos_listing(vigencia="proximos_vencer", dias=FAIXAS_VIGENCIA[-1])
-    total = session.scalar(select(func.count()).select_from(listing.stmt.subquery())) or 0
-    stmt = listing.ordered()
-    return list(session.scalars(stmt.limit(limite) if limite is not None else stmt)), total
-
-
-def get_contrato(session: Session, contrato_id: int) -> Contrato:
-    contrato = session.get(Contrato, contrato_id)
-    if contrato is None:
-        raise _not_stored(contrato_id)
-    return contrato
-
-
-def _not_stored(contrato_id: int) -> NotFound:
-    return NotFound(f"contract {contrato_id} is not in the mirror; sync its UASG first")
-
-
-def aba_totals(session: Session, contrato_id: int) -> dict[str, int]:
-    return {
-        aba: session.scalar(
-            select(func.count()).select_from(spec.model).where(spec.model.contrato_id == contrato_id)
-        ) or 0
-        for aba, spec in ABAS.items()
-    }
-
-
-def aba_listing(session: Session, aba: str, *, contrato_id: int | None) -> Listing:
-    """One tab's stored rows (of one contract, or of all) and their order; 404 for an unknown contract."""
-    spec = ABAS[validate_abas([aba])[0]]
-    stmt = select(spec.model)
-    if contrato_id is not None:
-        get_contrato(session, contrato_id)
-        stmt = stmt.where(spec.model.contrato_id == contrato_id)
-    return Listing(stmt, [spec.model.contrato_id, *spec.order_by()])
-
-
-def list_uasgs(session: Session) -> list[dict[str, Any]]:
-    counts = dict(
-        session.execute(select(Contrato.uasg_codigo, func.count()).group_by(Contrato.uasg_codigo)).all()
-    )
-    return [
-        {
-            **{
-                c: getattr(u, c)
-                for c in ("codigo", "nome_resumido", "nome", "orgao_codigo", "orgao_nome", "sincronizado_em")
-            },
-            "contratos": counts.get(u.codigo, 0),
-        }
-        for u in session.scalars(select(Uasg).order_by(Uasg.codigo))
-    ]
