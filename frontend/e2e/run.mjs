@@ -194,8 +194,8 @@ async function main() {
     }
     // Overdue ones: every row marked "Atrasada".
     await page.getByRole('button', { name: 'Atrasadas' }).click();
-    await page.waitForURL(/status=Atrasada/);
-    const late = await api(page, 'GET', '/api/v1/obrigacoes?status=Atrasada!&page_size=25');
+    await page.waitForURL(/situacao=atrasada/);
+    const late = await api(page, 'GET', '/api/v1/obrigacoes?situacao=atrasada&page_size=25');
     assert.ok(late.body.total > 0, 'the simulated office has overdue obrigações');
     await page.getByText(`${intBR.format(late.body.total)} obrigações, por data de vencimento`).waitFor();
     assert.equal(await page.getByTestId('atrasada').count(), Math.min(25, late.body.total));

@@ -17,6 +17,7 @@ export const keys = {
     timeline: (de: string, ate: string) => ['dashboard', 'timeline', de, ate] as const,
     responsaveis: (competencia: string) => ['dashboard', 'responsaveis', competencia] as const,
     gargalos: (competencia: string) => ['dashboard', 'gargalos', competencia] as const,
+    resumo: () => ['dashboard', 'resumo'] as const,
   },
   processos: { all: ['processos'] as const, list: (filtros: object) => ['processos', filtros] as const },
   processo: {

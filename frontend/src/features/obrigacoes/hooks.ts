@@ -3,9 +3,13 @@ import { exportar, type Exportar } from '../../api/download';
 import { clean, unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
 import { listObrigacoes } from '../../client/sdk.gen';
+import type { ListObrigacoesData } from '../../client/types.gen';
+
+type Situacao = NonNullable<NonNullable<ListObrigacoesData['query']>['situacao']>;
 
 export interface ObrigacaoFiltros {
-  status?: string;
+  /** A value of GET /api/v1/regras `obrigacao_situacoes` ('' for all). */
+  situacao?: Situacao | '';
   tipo?: string;
   empresa?: string;
   competencia?: string;

@@ -4,22 +4,20 @@ import { useNavigate } from 'react-router-dom';
 import { FilterBar, SearchField } from '../../components/Filters';
 import { PageHeader } from '../../components/PageHeader';
 import { PagedList } from '../../components/PagedList';
-import { exportarProcessos, useProcessos } from './hooks';
+import { exportarProcessos, type ProcessoFiltros, useProcessos } from './hooks';
 import { useRegras } from '../../hooks/useRegras';
 import { useSearchState } from '../../hooks/useSearchState';
 import { processoColumns } from './columns';
 import { formatInteger } from '../../lib/format';
 
-export const PROCESSO_STATUS = ['Em andamento', 'Concluído', 'Suspenso', 'Desistência', 'Agendado', 'Aguardando aprovação', 'Excluído'];
-
-const DEFAULTS = { competencia: '', status: '', empresa: '', regime: '', q: '', page: '1', page_size: '25' };
+const DEFAULTS = { competencia: '', aberto: '', status: '', empresa: '', regime: '', q: '', page: '1', page_size: '25' };
 
 export function ProcessosPage() {
   const navigate = useNavigate();
   const [f, set] = useSearchState(DEFAULTS);
   const regras = useRegras();
   const filtros = {
-    competencia: f.competencia, status: f.status, empresa: f.empresa, regime: f.regime, q: f.q,
+    competencia: f.competencia, aberto: f.aberto as ProcessoFiltros['aberto'], status: f.status, empresa: f.empresa, regime: f.regime, q: f.q,
     page: Number(f.page), page_size: Number(f.page_size),
   };
   const query = useProcessos(filtros);
@@ -31,6 +29,15 @@ export function ProcessosPage() {
       <FilterBar>
         <SearchField value={f.q} onChange={(q) => set({ q })} placeholder="Título, nome ou número" />
         <CompetenciaField value={f.competencia} onChange={(competencia) => set({ competencia })} />
+        <FormControl size="small">
+          <InputLabel id="aberto-label">Situação</InputLabel>
+          <Select labelId="aberto-label" label="Situação" value={f.aberto} onChange={(e) => set({ aberto: e.target.value })}
+            data-testid="filtro-aberto">
+            <MenuItem value="">Todos</MenuItem>
+            <MenuItem value="true">Abertos</MenuItem>
+            <MenuItem value="false">Fechados</MenuItem>
+          </Select>
+        </FormControl>
         <FormControl size="small">
           <InputLabel id="status-label">Status</InputLabel>
           <Select labelId="status-label" label="Status" value={f.status} onChange={(e) => set({ status: e.target.value })}
