@@ -17,6 +17,7 @@ const ContratoPage = lazy(() => import('./features/contratos/ContratoPage').then
 const ResponsaveisPage = lazy(() => import('./features/responsaveis/ResponsaveisPage').then((m) => ({ default: m.ResponsaveisPage })));
 const RelatoriosPage = lazy(() => import('./features/relatorios/RelatoriosPage').then((m) => ({ default: m.RelatoriosPage })));
 const SincronizacaoPage = lazy(() => import('./features/sincronizacao/SincronizacaoPage').then((m) => ({ default: m.SincronizacaoPage })));
+const UsuariosPage = lazy(() => import('./features/usuarios/UsuariosPage').then((m) => ({ default: m.UsuariosPage })));
 const WhatsAppPage = lazy(() => import('./features/whatsapp/WhatsAppPage').then((m) => ({ default: m.WhatsAppPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -45,6 +46,7 @@ export function AppRoutes() {
         <Route path="relatorios" element={<RelatoriosPage />} />
         <Route path="sincronizacao" element={<SincronizacaoPage />} />
         <Route path="whatsapp" element={<WhatsAppPage />} />
+        <Route path="usuarios" element={<UsuariosPage />} />
         <Route path="*" element={<Typography>Página não encontrada.</Typography>} />
       </Route>
     </Routes>

@@ -52,6 +52,10 @@ export const keys = {
     mensagens: (page: number, pageSize: number) => ['whatsapp', 'mensagens', page, pageSize] as const,
   },
   relatorios: ['relatorios'] as const,
+  usuarios: {
+    all: ['usuarios'] as const,
+    list: (page: number, pageSize: number) => ['usuarios', page, pageSize] as const,
+  },
 };
 
 /** What a finished sync of each upstream may have changed on screen. */

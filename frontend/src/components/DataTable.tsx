@@ -1,6 +1,7 @@
 import { Fragment, type ReactNode } from 'react';
+import { Link as RouterLink, useNavigate } from 'react-router-dom';
 import {
-  Collapse, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TablePagination, TableRow,
+  Box, Collapse, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TablePagination, TableRow, TableSortLabel,
 } from '@mui/material';
 import type { SxProps, Theme } from '@mui/material/styles';
 
@@ -11,6 +12,14 @@ export interface Column<T> {
   align?: 'left' | 'right' | 'center';
   width?: number | string;
   hideOnMobile?: boolean;
+  /** The API's `ordering` field this column sorts by (server-side); none: not sortable. */
+  sortKey?: string;
+}
+
+/** The list's `ordering` ("campo" ascending, "-campo" descending) and how to change it (kept in the URL). */
+export interface Sorting {
+  ordering: string;
+  onChange: (ordering: string) => void;
 }
 
 export interface Pagination {
@@ -24,6 +33,9 @@ export interface DataTableProps<T> {
   columns: Column<T>[];
   rows: T[];
   onRowClick?: (row: T) => void;
+  /** Each row is a link to this page: every cell is an <a href> (ctrl-click opens a tab; the first is in the tab order). */
+  rowHref?: (row: T) => string;
+  sorting?: Sorting;
   pagination?: Pagination;
   rowSx?: (row: T) => SxProps<Theme> | undefined;
   /** A row's details, shown in a full-width row below it while `expanded(row)` is true. */
@@ -33,9 +45,13 @@ export interface DataTableProps<T> {
 }
 
 export function DataTable<T extends { id: number | string }>({
-  columns, rows, onRowClick, pagination, rowSx, details, testId, label,
+  columns, rows, onRowClick, rowHref, sorting, pagination, rowSx, details, testId, label,
 }: DataTableProps<T>) {
   const hide = { display: { xs: 'none', md: 'table-cell' } };
+  const navigate = useNavigate();
+  const clickRow = rowHref ? (row: T) => navigate(rowHref(row)) : onRowClick;
+  const sortedBy = sorting?.ordering.replace(/^-/, '');
+  const direction = sorting?.ordering.startsWith('-') ? 'desc' : 'asc';
   return (
     <Paper sx={{ overflow: 'hidden' }}>
       <TableContainer>
@@ -43,8 +59,14 @@ export function DataTable<T extends { id: number | string }>({
           <TableHead>
             <TableRow>
               {columns.map((c) => (
-                <TableCell key={c.key} align={c.align} sx={{ width: c.width, ...(c.hideOnMobile ? hide : {}) }}>
-                  {c.label}
+                <TableCell key={c.key} align={c.align} sx={{ width: c.width, ...(c.hideOnMobile ? hide : {}) }}
+                  sortDirection={sorting && c.sortKey === sortedBy ? direction : false}>
+                  {sorting && c.sortKey ? (
+                    <TableSortLabel active={c.sortKey === sortedBy} direction={c.sortKey === sortedBy ? direction : 'asc'}
+                      onClick={() => sorting.onChange(c.sortKey === sortedBy && direction === 'asc' ? `-${c.sortKey}` : c.sortKey!)}>
+                      {c.label}
+                    </TableSortLabel>
+                  ) : c.label}
                 </TableCell>
               ))}
             </TableRow>
@@ -54,16 +76,26 @@ export function DataTable<T extends { id: number | string }>({
               const open = details?.expanded(row) ?? false;
               return (
                 <Fragment key={row.id}>
-                  <TableRow hover={Boolean(onRowClick)} onClick={onRowClick ? () => onRowClick(row) : undefined}
+                  <TableRow hover={Boolean(clickRow)} onClick={clickRow ? (e) => {
+                    if (!(e.target as HTMLElement).closest('a')) clickRow(row);
+                  } : undefined}
                     sx={{
-                      cursor: onRowClick ? 'pointer' : undefined, ...(rowSx?.(row) as object),
+                      cursor: clickRow ? 'pointer' : undefined, ...(rowSx?.(row) as object),
                       ...(open ? { '& > td': { borderBottom: 'unset' } } : {}),
                     }}>
-                    {columns.map((c) => (
-                      <TableCell key={c.key} align={c.align} sx={c.hideOnMobile ? hide : undefined}>
-                        {c.render ? c.render(row) : String((row as Record<string, unknown>)[c.key] ?? '—')}
-                      </TableCell>
-                    ))}
+                    {columns.map((c, i) => {
+                      const content = c.render ? c.render(row) : String((row as Record<string, unknown>)[c.key] ?? '—');
+                      return (
+                        <TableCell key={c.key} align={c.align} sx={c.hideOnMobile ? hide : undefined}>
+                          {rowHref ? (
+                            <Box component={RouterLink} to={rowHref(row)} tabIndex={i === 0 ? 0 : -1}
+                              sx={{ display: 'block', color: 'inherit', textDecoration: 'none', '&:focus-visible': { outline: 2, outlineColor: 'primary.main' } }}>
+                              {content}
+                            </Box>
+                          ) : content}
+                        </TableCell>
+                      );
+                    })}
                   </TableRow>
                   {details && (
                     <TableRow>

@@ -256,7 +256,7 @@ describe('filter fields', () => {
 describe('sincronização', () => {
   const run = {
     id: 7, origem: 'ACESSORIAS', tipo: 'FULL', escopo: 'acessorias', competencia: null, status: 'INICIADA',
-    total_processos: null, processos_novos: null, processos_atualizados: null, processos_removidos: null, mensagem_erro: null,
+    total_processos: null, processos_novos: null, processos_atualizados: null, processos_removidos: null, mensagem_erro: null, erro_explicado: null,
     tempo_execucao: null, api_calls: null, estatisticas: null, iniciada_em: '2026-11-23T16:00:00Z', concluida_em: null,
     heartbeat_em: '2026-11-23T16:05:00Z',
   };

@@ -1,5 +1,4 @@
 import { useMemo } from 'react';
-import { useNavigate } from 'react-router-dom';
 import {
   Alert, Autocomplete, Box, Button, CircularProgress, Paper, Tab, Tabs, TextField, Typography,
 } from '@mui/material';
@@ -70,7 +69,6 @@ const columns: Column<ContratoResumo>[] = [
 const DEFAULTS = { uasg: '', q: '', vigencia: '', tipo: '', page: '1', page_size: '25' };
 
 export function ContratosPage() {
-  const navigate = useNavigate();
   const [f, set] = useSearchState(DEFAULTS);
   const canSync = useCanSync();
   const syncUasg = useSyncUasg();
@@ -139,7 +137,7 @@ export function ContratosPage() {
       <PagedList query={query} testId="tabela-contratos" label="Contratos" columns={columns}
         exportar={exportarContratos(filtros)}
         empty={f.uasg ? `Nenhum contrato da UASG ${f.uasg} com esses filtros.` : 'Nenhum contrato. Escolha uma UASG e sincronize.'}
-        onRowClick={(c) => navigate(`/contratos/${c.id}`)}
+        rowHref={(c) => `/contratos/${c.id}`}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>
   );

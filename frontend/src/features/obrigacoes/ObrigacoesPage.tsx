@@ -57,9 +57,9 @@ function SituacaoChip({ o }: { o: Obrigacao }) {
 }
 
 const columns: Column<Obrigacao>[] = [
-  { key: 'data_vencimento', label: 'Vencimento', render: (o) => <Vencimento o={o} /> },
+  { key: 'data_vencimento', sortKey: 'data_vencimento', label: 'Vencimento', render: (o) => <Vencimento o={o} /> },
   {
-    key: 'tipo', label: 'Obrigação', render: (o) => (
+    key: 'tipo', sortKey: 'tipo', label: 'Obrigação', render: (o) => (
       <Box>
         <Typography variant="body2" sx={{ fontWeight: 500 }}>{o.tipo}</Typography>
         {o.departamento && <Typography variant="caption" color="text.secondary">{o.departamento}</Typography>}
@@ -76,11 +76,11 @@ const columns: Column<Obrigacao>[] = [
   },
   { key: 'competencia', label: 'Competência', render: (o) => formatCompetencia(o.competencia), hideOnMobile: true },
   { key: 'situacao', label: 'Situação', render: (o) => <SituacaoChip o={o} /> },
-  { key: 'data_entrega', label: 'Entrega', render: (o) => formatDate(o.data_entrega), hideOnMobile: true },
+  { key: 'data_entrega', sortKey: 'data_entrega', label: 'Entrega', render: (o) => formatDate(o.data_entrega), hideOnMobile: true },
   { key: 'responsavel', label: 'Responsável', render: (o) => o.responsavel || '—', hideOnMobile: true },
 ];
 
-const DEFAULTS = { situacao: '', tipo: '', empresa: '', competencia: '', de: '', ate: '', page: '1', page_size: '25' };
+const DEFAULTS = { ordering: '', situacao: '', tipo: '', empresa: '', competencia: '', de: '', ate: '', page: '1', page_size: '25' };
 
 
 /** Quick views: each one is just a set of filters. */
@@ -132,7 +132,8 @@ export function ObrigacoesPage() {
         <DateFilter label="até" value={f.ate} onChange={(ate) => set({ ate })} />
       </FilterBar>
       <PagedList query={query} empty="Nenhuma obrigação com esses filtros." testId="tabela-obrigacoes" label="Obrigações"
-        columns={columns} rowSx={(o) => (o.situacao === 'atrasada' ? { bgcolor: 'rgba(211, 47, 47, 0.06)' } : undefined)}
+        columns={columns} sorting={{ ordering: f.ordering || 'data_vencimento', onChange: (ordering) => set({ ordering }) }}
+        rowSx={(o) => (o.situacao === 'atrasada' ? { bgcolor: 'rgba(211, 47, 47, 0.06)' } : undefined)}
         exportar={exportarObrigacoes(filtros)}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>

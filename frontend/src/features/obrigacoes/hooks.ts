@@ -15,12 +15,13 @@ export interface ObrigacaoFiltros {
   competencia?: string;
   de?: string;
   ate?: string;
+  ordering?: string;
   page: number;
   page_size: number;
 }
 
 /** The filters as the API reads them, by due date (the earliest first): the page and its export send the same. */
-const obrigacoesQuery = (filtros: ObrigacaoFiltros) => clean({ ordering: 'data_vencimento', ...filtros });
+const obrigacoesQuery = (filtros: ObrigacaoFiltros) => clean({ ...filtros, ordering: filtros.ordering || 'data_vencimento' });
 
 export function useObrigacoes(filtros: ObrigacaoFiltros) {
   return useQuery({

@@ -1,6 +1,5 @@
 import { FormControl, InputLabel, MenuItem, Select } from '@mui/material';
 import { CompetenciaField, EmpresaPicker, RegimeSelect } from '../../components/FilterFields';
-import { useNavigate } from 'react-router-dom';
 import { FilterBar, SearchField } from '../../components/Filters';
 import { PageHeader } from '../../components/PageHeader';
 import { PagedList } from '../../components/PagedList';
@@ -10,14 +9,13 @@ import { useSearchState } from '../../hooks/useSearchState';
 import { processoColumns } from './columns';
 import { formatInteger } from '../../lib/format';
 
-const DEFAULTS = { competencia: '', aberto: '', status: '', empresa: '', regime: '', q: '', page: '1', page_size: '25' };
+const DEFAULTS = { competencia: '', aberto: '', status: '', empresa: '', regime: '', q: '', ordering: '', page: '1', page_size: '25' };
 
 export function ProcessosPage() {
-  const navigate = useNavigate();
   const [f, set] = useSearchState(DEFAULTS);
   const regras = useRegras();
   const filtros = {
-    competencia: f.competencia, aberto: f.aberto as ProcessoFiltros['aberto'], status: f.status, empresa: f.empresa, regime: f.regime, q: f.q,
+    competencia: f.competencia, aberto: f.aberto as ProcessoFiltros['aberto'], status: f.status, empresa: f.empresa, regime: f.regime, q: f.q, ordering: f.ordering,
     page: Number(f.page), page_size: Number(f.page_size),
   };
   const query = useProcessos(filtros);
@@ -50,7 +48,8 @@ export function ProcessosPage() {
         <RegimeSelect value={f.regime} onChange={(regime) => set({ regime })} />
       </FilterBar>
       <PagedList query={query} empty="Nenhum processo com esses filtros." testId="tabela-processos" label="Processos"
-        columns={processoColumns} onRowClick={(p) => navigate(`/processos/${p.id}`)} exportar={exportarProcessos(filtros)}
+        columns={processoColumns} rowHref={(p) => `/processos/${p.id}`}
+        sorting={{ ordering: f.ordering || '-id', onChange: (ordering) => set({ ordering }) }} exportar={exportarProcessos(filtros)}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>
   );
