@@ -325,7 +325,7 @@ async function main() {
     await page.getByTestId('tabela-sincronizacoes').waitFor();
     const before = (await api(page, 'GET', '/api/v1/sync/history')).body.total;
     await page.getByTestId('iniciar-sync').click();
-    await page.getByText(/Sincronização nº \d+ iniciada/).waitFor();
+    await page.locator('[data-testid="sincronizacao-rodando"], [data-testid="sincronizacao-concluida"]').first().waitFor();
     await page.waitForFunction(async (n) => {
       const r = await fetch('/api/v1/sync/history', { headers: { Authorization: `Bearer ${sessionStorage.getItem('espelho.token')}` } });
       const b = await r.json();

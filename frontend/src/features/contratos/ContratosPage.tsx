@@ -11,6 +11,7 @@ import { PagedList } from '../../components/PagedList';
 import { errorMessage } from '../../components/QueryState';
 import { useCanSync } from '../auth/hooks';
 import { exportarContratos, useContratos, useSyncUasg, useUasgs } from './hooks';
+import { AcompanharSincronizacao } from '../sincronizacao/AcompanharSincronizacao';
 import { useSyncStatus } from '../sincronizacao/hooks';
 import { useSearchState } from '../../hooks/useSearchState';
 import { formatCnpj, formatInteger, formatMoney } from '../../lib/format';
@@ -115,12 +116,11 @@ export function ContratosPage() {
             )}
           </>
         } />
-      {syncUasg.isSuccess && !uasgRunning && (
-        <Alert severity="success" sx={{ mb: 2 }} onClose={() => syncUasg.reset()}>
-          Sincronização da UASG iniciada em segundo plano. A lista se atualiza quando terminar.
-        </Alert>
+      {syncUasg.isSuccess && (
+        <AcompanharSincronizacao runId={syncUasg.data.run_id} rotulo={`Sincronização da UASG ${syncUasg.variables}`}
+          onClose={() => syncUasg.reset()} />
       )}
-      {uasgRunning && <Alert severity="info" sx={{ mb: 2 }}>Sincronizando a UASG {f.uasg}… (a lista do Comprasnet pode levar cerca de um minuto)</Alert>}
+      {uasgRunning && !syncUasg.isSuccess && <Alert severity="info" sx={{ mb: 2 }}>Sincronizando a UASG {f.uasg}… (a lista do Comprasnet pode levar cerca de um minuto)</Alert>}
       {syncUasg.isError && <Alert severity="error" sx={{ mb: 2 }}>{errorMessage(syncUasg.error)}</Alert>}
       <Paper sx={{ mb: 2 }}>
         <Tabs value={f.vigencia} onChange={(_, v) => set({ vigencia: v })} variant="scrollable" scrollButtons="auto" aria-label="Vigência">
