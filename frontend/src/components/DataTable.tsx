@@ -44,6 +44,28 @@ export interface DataTableProps<T> {
   label?: string;
 }
 
+/**
+ * On a phone (below `sm`) every row becomes a card: one line per column, its label on the left, so the key
+ * columns (status, valor) stay in view and nothing scrolls sideways. The table stays a table for screen readers.
+ */
+const CARDS_ON_PHONE: SxProps<Theme> = (theme) => ({
+  [theme.breakpoints.down('sm')]: {
+    '& thead': { display: 'none' },
+    '& tbody tr': { display: 'block', borderBottom: 1, borderColor: 'divider', py: 1 },
+    '& tbody td': {
+      display: 'flex', gap: 2, justifyContent: 'space-between', alignItems: 'flex-start', textAlign: 'right',
+      border: 0, py: 0.5, px: 2,
+    },
+    '& tbody td[data-label]::before': {
+      content: 'attr(data-label)', flexShrink: 0, fontWeight: 600, color: 'text.secondary', textAlign: 'left',
+    },
+    '& tbody td > *': { minWidth: 0 },
+    '& tbody td.dt-oculta': { display: 'none' },
+    '& tbody td[colspan]': { display: 'block' },
+    '& tbody td[colspan]::before': { content: 'none' },
+  },
+});
+
 export function DataTable<T extends { id: number | string }>({
   columns, rows, onRowClick, rowHref, sorting, pagination, rowSx, details, testId, label,
 }: DataTableProps<T>) {
@@ -55,7 +77,7 @@ export function DataTable<T extends { id: number | string }>({
   return (
     <Paper sx={{ overflow: 'hidden' }}>
       <TableContainer>
-        <Table size="small" data-testid={testId} aria-label={label}>
+        <Table size="small" data-testid={testId} aria-label={label} sx={CARDS_ON_PHONE}>
           <TableHead>
             <TableRow>
               {columns.map((c) => (
@@ -86,7 +108,8 @@ export function DataTable<T extends { id: number | string }>({
                     {columns.map((c, i) => {
                       const content = c.render ? c.render(row) : String((row as Record<string, unknown>)[c.key] ?? '—');
                       return (
-                        <TableCell key={c.key} align={c.align} sx={c.hideOnMobile ? hide : undefined}>
+                        <TableCell key={c.key} align={c.align} sx={c.hideOnMobile ? hide : undefined}
+                          className={c.hideOnMobile ? 'dt-oculta' : undefined} data-label={c.label}>
                           {rowHref ? (
                             <Box component={RouterLink} to={rowHref(row)} tabIndex={i === 0 ? 0 : -1}
                               sx={{ display: 'block', color: 'inherit', textDecoration: 'none', '&:focus-visible': { outline: 2, outlineColor: 'primary.main' } }}>

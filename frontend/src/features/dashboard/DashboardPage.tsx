@@ -86,12 +86,13 @@ function TimelineChart({ data }: { data: TimelinePonto[] }) {
 
 function GargalosTable({ data, emAndamento }: { data: Gargalo[]; emAndamento: number }) {
   return (
-    <Table size="small" data-testid="tabela-gargalos" aria-label="Gargalos">
+    <Box sx={{ overflowX: 'auto' }}>
+    <Table size="small" data-testid="tabela-gargalos" aria-label="Gargalos" sx={{ '& th, & td': { px: { xs: 1, sm: 2 } } }}>
       <TableHead>
         <TableRow>
           <TableCell>Passo</TableCell>
           <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>Modelo</TableCell>
-          <TableCell align="right">Processos parados</TableCell>
+          <TableCell align="right">Parados</TableCell>
           <TableCell align="right">Mediana (dias)</TableCell>
         </TableRow>
       </TableHead>
@@ -111,6 +112,7 @@ function GargalosTable({ data, emAndamento }: { data: Gargalo[]; emAndamento: nu
         ))}
       </TableBody>
     </Table>
+    </Box>
   );
 }
 
