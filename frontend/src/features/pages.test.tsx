@@ -300,11 +300,36 @@ describe('sincronização', () => {
       await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     };
     await iniciar();
-    expect(await screen.findByText('Sincronização nº 9 iniciada.')).toBeInTheDocument();
+    expect(await screen.findByTestId('sincronizacao-rodando')).toHaveTextContent('Sincronização em andamento (nº 9)');
     await user.click(screen.getByRole('checkbox', { name: /Recomeçar do zero/ }));
     await iniciar();
-    expect(await screen.findByText('Sincronização nº 10 iniciada.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('sincronizacao-rodando')).toHaveTextContent('(nº 10)'));
     expect(pedidos).toEqual([{ tipo: 'FULL', restart: false }, { tipo: 'FULL', restart: true }]);
+  });
+
+  it('a triggered run is followed to its end: a failure says in Portuguese what happened, details on demand', async () => {
+    let ended = false;
+    const failed = {
+      ...run, id: 11, status: 'ERRO', concluida_em: '2026-11-23T16:01:00Z', mensagem_erro: 'acessorias failed with HTTP 500',
+      erro_explicado: 'A Acessórias respondeu com um erro interno (HTTP 500): o problema está do lado dele.',
+    };
+    mockApi({
+      'GET /api/v1/sync/status/': () => json(ended ? { em_andamento: [], ultimas: [failed] } : { em_andamento: [{ ...run, id: 11 }], ultimas: [] }),
+      'GET /api/v1/sync/history/': () => json(envelope([])),
+      'GET /api/v1/auth/me': () => json({ id: 1, email: 'a@b.c', nome: 'A', role: 'ADMIN', ativo: true }),
+      'POST /api/v1/sync/manual/': () => json({ run_id: 11, status: 'INICIADA', origem: 'ACESSORIAS', tipo: 'INCREMENTAL', escopo: 'acessorias' }, 202),
+    });
+    const user = userEvent.setup();
+    renderAt('/sincronizacao', '/sincronizacao', <SincronizacaoPage />);
+    await user.click(await screen.findByTestId('iniciar-sync'));
+    expect(await screen.findByTestId('sincronizacao-rodando')).toHaveTextContent('(nº 11)');
+    ended = true;
+    const erro = await screen.findByTestId('erro-sincronizacao', {}, { timeout: 10_000 });
+    expect(erro).toHaveTextContent('A Acessórias respondeu com um erro interno (HTTP 500)');
+    expect(screen.queryByTestId('sincronizacao-rodando')).not.toBeInTheDocument();
+    expect(within(erro).queryByText('acessorias failed with HTTP 500')).not.toBeVisible();
+    await user.click(within(erro).getByRole('button', { name: 'Detalhes' }));
+    expect(within(erro).getByText('acessorias failed with HTTP 500')).toBeVisible();
   });
 
   it('says when a running run has gone silent, or still waits in the queue', () => {
