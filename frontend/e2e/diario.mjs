@@ -128,6 +128,7 @@ async function main() {
     await tab.close();
     await table.getByRole('button', { name: 'Progresso' }).click();
     await page.waitForURL(/ordering=porcentagem_conclusao/);
+    await table.locator('th[aria-sort="ascending"]', { hasText: 'Progresso' }).waitFor();
     await table.getByRole('button', { name: 'Progresso' }).click();
     await page.waitForURL(/ordering=-porcentagem_conclusao/);
     const { body } = await api(page, 'GET', '/api/v1/processos?ordering=-porcentagem_conclusao&page_size=25');
