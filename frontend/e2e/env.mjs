@@ -27,7 +27,8 @@ export function freePort() {
   });
 }
 
-async function waitFor(url, timeoutMs = 60_000) {
+// A loaded machine may need longer: E2E_START_TIMEOUT_S (default 60).
+async function waitFor(url, timeoutMs = Number(process.env.E2E_START_TIMEOUT_S ?? 60) * 1000) {
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {

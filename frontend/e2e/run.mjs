@@ -194,8 +194,8 @@ async function main() {
     }
     // Overdue ones: every row marked "Atrasada".
     await page.getByRole('button', { name: 'Atrasadas' }).click();
-    await page.waitForURL(/status=Atrasada/);
-    const late = await api(page, 'GET', '/api/v1/obrigacoes?status=Atrasada!&page_size=25');
+    await page.waitForURL(/situacao=atrasada/);
+    const late = await api(page, 'GET', '/api/v1/obrigacoes?situacao=atrasada&page_size=25');
     assert.ok(late.body.total > 0, 'the simulated office has overdue obrigações');
     await page.getByText(`${intBR.format(late.body.total)} obrigações, por data de vencimento`).waitFor();
     assert.equal(await page.getByTestId('atrasada').count(), Math.min(25, late.body.total));
@@ -325,7 +325,7 @@ async function main() {
     await page.getByTestId('tabela-sincronizacoes').waitFor();
     const before = (await api(page, 'GET', '/api/v1/sync/history')).body.total;
     await page.getByTestId('iniciar-sync').click();
-    await page.getByText(/Sincronização nº \d+ iniciada/).waitFor();
+    await page.locator('[data-testid="sincronizacao-rodando"], [data-testid="sincronizacao-concluida"]').first().waitFor();
     await page.waitForFunction(async (n) => {
       const r = await fetch('/api/v1/sync/history', { headers: { Authorization: `Bearer ${sessionStorage.getItem('espelho.token')}` } });
       const b = await r.json();

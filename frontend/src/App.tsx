@@ -20,6 +20,7 @@ const ResponsaveisPage = lazy(() => import('./features/responsaveis/Responsaveis
 const RelatoriosPage = lazy(() => import('./features/relatorios/RelatoriosPage').then((m) => ({ default: m.RelatoriosPage })));
 const SincronizacaoPage = lazy(() => import('./features/sincronizacao/SincronizacaoPage').then((m) => ({ default: m.SincronizacaoPage })));
 const MinhaFilaPage = lazy(() => import('./features/minhafila/MinhaFilaPage').then((m) => ({ default: m.MinhaFilaPage })));
+const UsuariosPage = lazy(() => import('./features/usuarios/UsuariosPage').then((m) => ({ default: m.UsuariosPage })));
 const WhatsAppPage = lazy(() => import('./features/whatsapp/WhatsAppPage').then((m) => ({ default: m.WhatsAppPage })));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -56,6 +57,7 @@ export function AppRoutes() {
         <Route path="relatorios" element={<RelatoriosPage />} />
         <Route path="sincronizacao" element={<SincronizacaoPage />} />
         <Route path="whatsapp" element={<WhatsAppPage />} />
+        <Route path="usuarios" element={<UsuariosPage />} />
         <Route path="*" element={<Typography>Página não encontrada.</Typography>} />
       </Route>
     </Routes>

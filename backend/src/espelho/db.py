@@ -16,6 +16,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     MetaData,
+    String,
     Table,
     case,
     create_engine,
@@ -23,7 +24,9 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -75,6 +78,7 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            dbapi_conn.create_function(SQLITE_FOLD_FUNCTION, 1, _sqlite_fold, deterministic=True)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
@@ -113,12 +117,54 @@ def database_size_bytes(engine: Engine) -> int:
         return pages * int(conn.exec_driver_sql("PRAGMA page_size").scalar_one())
 
 
+# The accented letters of Portuguese (and their neighbours) and the letter each one folds to: the one table of
+# the accent- and case-blind comparison every search makes. Both cases are listed: PostgreSQL's lower() under
+# the C collation, like SQLite's, folds ASCII only.
+_FOLD_LOWER = dict(zip("áàâãäåéèêëíìîïóòôõöúùûüçñý", "aaaaaaeeeeiiiiooooouuuucny", strict=True))
+_FOLD = {**_FOLD_LOWER, **{k.upper(): v for k, v in _FOLD_LOWER.items()}}
+_FOLD_TABLE = str.maketrans(_FOLD)
+# SQLite's name of fold_text, registered on every connection (build_engine).
+SQLITE_FOLD_FUNCTION = "espelho_fold"
+
+
+def fold_text(text: str) -> str:
+    """`text` as `folded()` sees a column: lower case, accents dropped ("AÇOUGUE São" -> "acougue sao")."""
+    return text.lower().translate(_FOLD_TABLE)
+
+
+def _sqlite_fold(value: str | None) -> str | None:
+    return None if value is None else fold_text(value)
+
+
+class folded(FunctionElement[str]):  # noqa: N801 - used like func.lower
+    """`folded(column)`: the column lower-cased without accents, as the database computes it. PostgreSQL:
+    `translate(lower(x), 'ÁÀ…', 'aa…')` with literal strings, so its trigram indexes on this very
+    expression serve the searches (migration 20261207_22); SQLite: `fold_text` itself, registered as a
+    deterministic SQL function. Every search compares with it, and accent-blind orderings sort by it."""
+
+    type = String()
+    inherit_cache = True
+    name = "folded"
+
+
+@compiles(folded, "postgresql")
+def _folded_postgresql(element: folded, compiler: Any, **kw: Any) -> str:
+    accented, plain = "".join(_FOLD), "".join(_FOLD.values())
+    return f"translate(lower({compiler.process(element.clauses, **kw)}), '{accented}', '{plain}')"
+
+
+@compiles(folded)
+def _folded_default(element: folded, compiler: Any, **kw: Any) -> str:
+    return f"{SQLITE_FOLD_FUNCTION}({compiler.process(element.clauses, **kw)})"
+
+
 def contains_text(column: Any, text: str) -> ColumnElement[bool]:
-    """Case-insensitive "`column` contains `text`": the one way every search builds its LIKE. The wildcards
-    a user types (% and _) and the escape character match themselves, so `q=%` finds a literal percent
-    sign instead of everything. The ESCAPE clause is explicit: SQLite has no default escape character."""
-    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
+    """Case- and accent-insensitive "`column` contains `text`" ("acougue" finds "AÇOUGUE"): the one way every
+    search builds its LIKE. The wildcards a user types (% and _) and the escape character match themselves,
+    so `q=%` finds a literal percent sign instead of everything. The ESCAPE clause is explicit: SQLite has no
+    default escape character."""
+    escaped = fold_text(text.strip()).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return folded(column).like(f"%{escaped}%", escape="\\")
 
 
 def count_if(condition: ColumnElement[bool]) -> Any:

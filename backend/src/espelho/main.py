@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -33,6 +33,7 @@ from espelho.openapi import install_error_documentation
 from espelho.regras import router as regras_router
 from espelho.relatorios.router import router as relatorios_router
 from espelho.syncs.history_router import router as sync_history_router
+from espelho.web_static import static_response
 from espelho.whatsapp.router import router as whatsapp_router
 
 log = get_logger(__name__)
@@ -163,10 +164,10 @@ def _mount_web_app(app: FastAPI, settings: Settings) -> None:
     index = dist / "index.html"
 
     @app.get("/{path:path}", include_in_schema=False)
-    def web_app(path: str) -> FileResponse:
+    def web_app(path: str, request: Request) -> Response:
         if path.startswith("api/"):
             raise NotFound(f"no route /{path}")
         candidate = (dist / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
-            return FileResponse(candidate)
-        return FileResponse(index)
+            return static_response(request, candidate, path)
+        return static_response(request, index, "index.html")

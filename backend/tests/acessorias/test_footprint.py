@@ -173,7 +173,7 @@ def test_the_migration_strips_stored_step_trees(kind: str, tmp_path: Path,
             with database.engine.connect() as conn:
                 options = conn.execute(text(
                     "SELECT reloptions FROM pg_class WHERE relname IN "
-                    "('ix_processos_nome_trgm', 'ix_processos_titulo_trgm')")).scalars()
+                    "('ix_processos_nome_busca', 'ix_processos_titulo_busca')")).scalars()
                 assert list(options) == [["fastupdate=off"]] * 2
         database.dispose()
         migrate.downgrade(url, "20261129_10")

@@ -73,8 +73,8 @@ def test_every_filter_and_ordering_uses_an_index(database: Database) -> None:
             (ProcessoFiltros(empresa="7"), "ix_processos_empresa_id_id"),
             (ProcessoFiltros(empresa="00.000.000/0001-23"), "ix_processos_empresa_id_id"),
             (ProcessoFiltros(regime="Lucro Real"), "ix_processos_regime_tributario"),
-            (ProcessoFiltros(q="empresa 77 padaria"), "ix_processos_nome_trgm"),
-            (ProcessoFiltros(q="6802"), "ix_processos_titulo_trgm"),
+            (ProcessoFiltros(q="empresa 77 padaria"), "ix_processos_nome_busca"),
+            (ProcessoFiltros(q="6802"), "ix_processos_titulo_busca"),
         ]:
             conditions = queries.processos_conditions(pg, filtros)
             check(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -202,6 +203,29 @@ def test_processo_detail_passos_and_desdobramentos(
     assert api.get(f"{API}/processos/99999999").status_code == 404
     assert api.get(f"{API}/processos/99999999/passos").status_code == 404
     assert api.get(f"{API}/processos/99999999/desdobramentos").status_code == 404
+
+
+def plain(text: str | None) -> str:
+    """Lower case without accents, by Unicode decomposition (not the app's own folding)."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@pytest.mark.parametrize("q", ["acougue", "AÇOUGUE", "Açougue", "sao jose", "SÃO JOSÉ", "farmacia", "ótica"])
+def test_name_search_ignores_accents_and_case(q: str, api: Any, database: Database,
+                                              sync: Callable[..., Any]) -> None:
+    sync("FULL")
+    empresas = load(database, Empresa)
+    processos = load(database, Processo)
+    term = plain(q)
+    expected = {e.id for e in empresas if term in plain(e.nome) or term in plain(e.fantasia)}
+    assert expected, f"the simulated office has a {q!r}"
+    assert ids(all_items(api, "/empresas", q=q)) == expected
+    by_id = {e.id: e for e in empresas}
+    assert ids(all_items(api, "/processos", q=q)) == {
+        p.id for p in alive(processos)
+        if term in plain(p.nome) or term in plain(p.titulo) or term in plain(by_id[p.empresa_id].nome)
+    }
 
 
 def test_empresas_and_obrigacoes_filters(api: Any, database: Database, sync: Callable[..., Any]) -> None:

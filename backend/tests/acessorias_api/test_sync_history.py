@@ -6,10 +6,15 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import time_machine
+from pydantic import SecretStr
 
+from espelho.acessorias.service import run_sync
 from espelho.clock import now_utc
+from espelho.config import Settings
 from espelho.db import Database
+from espelho.errors import EspelhoError
 from espelho.syncs import service as runs
 from espelho.syncs.models import Sincronizacao
 
@@ -96,3 +101,26 @@ def test_status_shows_how_long_each_running_run_has_been_silent(api: Any, databa
     assert silence == {working: (False, 222.0), queued: (True, 42.0)}
     assert [r["silencio_s"] for r in status["ultimas"]] == [None]
     assert api.get(f"{API}/sync/history").json()["items"][0]["silencio_s"] is None
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"acessorias_base_url": "http://127.0.0.1:9/acessorias", "acessorias_max_attempts": 1},
+     "A Acessórias não respondeu"),
+    ({"acessorias_token": SecretStr("a-token-the-office-revoked")},
+     "A Acessórias recusou o acesso (HTTP 401). Confira o token"),
+])
+def test_a_failed_run_says_what_happened_in_portuguese(
+    change: dict[str, Any], expected: str, api: Any, database: Database, settings: Settings
+) -> None:
+    with pytest.raises(EspelhoError):
+        run_sync(database, settings.model_copy(update=change), "FULL")
+    run = api.get(f"{API}/sync/history").json()["items"][0]
+    assert run["status"] == "ERRO" and run["mensagem_erro"]  # the technical text stays, for "detalhes"
+    assert run["erro_explicado"].startswith(expected), run
+    ultima = api.get(f"{API}/sync/status").json()["ultimas"][0]
+    assert ultima["erro_explicado"] == run["erro_explicado"]
+
+
+def test_a_run_without_error_explains_nothing(api: Any, database: Database) -> None:
+    add_run(database, "ACESSORIAS", "FULL", "acessorias", "CONCLUIDA", minutes_ago=5)
+    assert api.get(f"{API}/sync/history").json()["items"][0]["erro_explicado"] is None

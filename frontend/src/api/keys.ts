@@ -17,6 +17,7 @@ export const keys = {
     timeline: (de: string, ate: string) => ['dashboard', 'timeline', de, ate] as const,
     responsaveis: (competencia: string) => ['dashboard', 'responsaveis', competencia] as const,
     gargalos: (competencia: string) => ['dashboard', 'gargalos', competencia] as const,
+    resumo: () => ['dashboard', 'resumo'] as const,
   },
   processos: { all: ['processos'] as const, list: (filtros: object) => ['processos', filtros] as const },
   processo: {
@@ -51,6 +52,10 @@ export const keys = {
     mensagens: (page: number, pageSize: number) => ['whatsapp', 'mensagens', page, pageSize] as const,
   },
   relatorios: ['relatorios'] as const,
+  usuarios: {
+    all: ['usuarios'] as const,
+    list: (page: number, pageSize: number) => ['usuarios', page, pageSize] as const,
+  },
 };
 
 /** What a finished sync of each upstream may have changed on screen. */

@@ -2967,6 +2967,12 @@ export type SincronizacaoOut = {
      * Running runs (/sync/status): seconds since the run's last heartbeat (every 15 s while it works); while it waits in the queue (heartbeat_em null), since its trigger
      */
     silencio_s?: number | null;
+    /**
+     * Erro Explicado
+     *
+     * An ERRO run's error in pt-BR: what happened and what to do (mensagem_erro keeps the technical text)
+     */
+    readonly erro_explicado: string | null;
 };
 
 /**
@@ -3836,6 +3842,132 @@ export type PageContratoResumoWritable = {
      * Page Size
      */
     page_size: number;
+};
+
+/**
+ * Page[SincronizacaoOut]
+ */
+export type PageSincronizacaoOutWritable = {
+    /**
+     * Items
+     */
+    items: Array<SincronizacaoOutWritable>;
+    /**
+     * Total
+     */
+    total: number;
+    /**
+     * Page
+     */
+    page: number;
+    /**
+     * Page Size
+     */
+    page_size: number;
+};
+
+/**
+ * SincronizacaoOut
+ */
+export type SincronizacaoOutWritable = {
+    /**
+     * Id
+     */
+    id: number;
+    /**
+     * Origem
+     */
+    origem: string;
+    /**
+     * Tipo
+     */
+    tipo: string;
+    /**
+     * Escopo
+     */
+    escopo: string;
+    /**
+     * Competencia
+     */
+    competencia: string | null;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Total Processos
+     */
+    total_processos: number | null;
+    /**
+     * Processos Novos
+     */
+    processos_novos: number | null;
+    /**
+     * Processos Atualizados
+     */
+    processos_atualizados: number | null;
+    /**
+     * Processos Removidos
+     */
+    processos_removidos: number | null;
+    /**
+     * Mensagem Erro
+     */
+    mensagem_erro: string | null;
+    /**
+     * Tempo Execucao
+     */
+    tempo_execucao: number | null;
+    /**
+     * Api Calls
+     */
+    api_calls: number | null;
+    /**
+     * Estatisticas
+     */
+    estatisticas: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Iniciada Em
+     */
+    iniciada_em: string;
+    /**
+     * Concluida Em
+     */
+    concluida_em: string | null;
+    /**
+     * Heartbeat Em
+     */
+    heartbeat_em: string | null;
+    /**
+     * Where a running run is (null once ended)
+     */
+    progresso?: Progresso | null;
+    /**
+     * Silencio S
+     *
+     * Running runs (/sync/status): seconds since the run's last heartbeat (every 15 s while it works); while it waits in the queue (heartbeat_em null), since its trigger
+     */
+    silencio_s?: number | null;
+};
+
+/**
+ * SyncStatus
+ */
+export type SyncStatusWritable = {
+    /**
+     * Em Andamento
+     */
+    em_andamento: Array<SincronizacaoOutWritable>;
+    /**
+     * Ultimas
+     */
+    ultimas: Array<SincronizacaoOutWritable>;
+    /**
+     * Frescor
+     */
+    frescor: Array<FrescorOut>;
 };
 
 export type HealthData = {

@@ -1,8 +1,30 @@
-import { useEffect, useState, type ReactNode } from 'react';
-import { Box, InputAdornment, Paper, TextField } from '@mui/material';
+import { Children, useEffect, useState, type ReactNode } from 'react';
+import { Box, Button, Collapse, InputAdornment, Paper, TextField, useMediaQuery, useTheme } from '@mui/material';
 import SearchIcon from '@mui/icons-material/Search';
+import FilterListIcon from '@mui/icons-material/FilterList';
 
+/** The list's filters; on a phone only the first (the search) shows, the others fold behind "Filtros". */
 export function FilterBar({ children }: { children: ReactNode }) {
+  const phone = useMediaQuery(useTheme().breakpoints.down('sm'));
+  const [open, setOpen] = useState(false);
+  const [first, ...rest] = Children.toArray(children);
+  if (phone) {
+    return (
+      <Paper sx={{ p: 1.5, mb: 2 }}>
+        <Box sx={{ display: 'flex', gap: 1, alignItems: 'center', '& > :first-of-type': { flex: 1, minWidth: 0 } }}>
+          {first}
+          {rest.length > 0 && (
+            <Button size="small" startIcon={<FilterListIcon />} onClick={() => setOpen(!open)} aria-expanded={open}>
+              Filtros
+            </Button>
+          )}
+        </Box>
+        <Collapse in={open}>
+          <Box sx={{ display: 'grid', gap: 2, pt: 2 }}>{rest}</Box>
+        </Collapse>
+      </Paper>
+    );
+  }
   return (
     <Paper sx={{ p: 2, mb: 2 }}>
       <Box sx={{

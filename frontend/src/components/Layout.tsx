@@ -1,4 +1,4 @@
-import { Suspense, useState } from 'react';
+import { Suspense, useState, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import {
   AppBar, Box, Chip, Divider, Drawer, IconButton, List, ListItemButton, ListItemIcon, ListItemText, Toolbar,
@@ -18,6 +18,7 @@ import RelatoriosIcon from '@mui/icons-material/AssessmentOutlined';
 import DarkModeIcon from '@mui/icons-material/DarkModeOutlined';
 import LightModeIcon from '@mui/icons-material/LightModeOutlined';
 import LogoutIcon from '@mui/icons-material/LogoutOutlined';
+import UsuariosIcon from '@mui/icons-material/ManageAccountsOutlined';
 import { useAuth } from '../auth/AuthContext';
 import { useThemeMode } from '../contexts/ThemeContext';
 import { Loading } from './QueryState';
@@ -27,7 +28,7 @@ import { useSyncRefresh } from '../features/sincronizacao/useSyncRefresh';
 
 const DRAWER_WIDTH = 232;
 
-export const NAV = [
+export const NAV: { to: string; label: string; icon: ReactNode; end?: boolean; roles?: string[] }[] = [
   { to: '/', label: 'Dashboard', icon: <DashboardIcon />, end: true },
   { to: '/minha-fila', label: 'Minha fila', icon: <MinhaFilaIcon /> },
   { to: '/processos', label: 'Processos', icon: <ProcessosIcon /> },
@@ -38,13 +39,15 @@ export const NAV = [
   { to: '/relatorios', label: 'Relatórios', icon: <RelatoriosIcon /> },
   { to: '/sincronizacao', label: 'Sincronização', icon: <SyncIcon /> },
   { to: '/whatsapp', label: 'WhatsApp', icon: <WhatsAppIcon /> },
+  { to: '/usuarios', label: 'Usuários', icon: <UsuariosIcon />, roles: ['ADMIN'] },
 ];
 
 function Nav({ onNavigate }: { onNavigate?: () => void }) {
   const { pathname } = useLocation();
+  const role = useMe().data?.role;
   return (
     <List component="nav" aria-label="Navegação principal" sx={{ px: 1 }}>
-      {NAV.map((item) => {
+      {NAV.filter((item) => !item.roles || (role && item.roles.includes(role))).map((item) => {
         const selected = item.end ? pathname === item.to : pathname.startsWith(item.to);
         return (
           <ListItemButton key={item.to} component={NavLink} to={item.to} end={item.end} selected={selected}

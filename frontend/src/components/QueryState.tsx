@@ -13,7 +13,7 @@ export function errorMessage(error: unknown): string {
 export function Loading({ label = 'Carregando…', rows = 0 }: { label?: string; rows?: number }) {
   if (rows > 0) {
     return (
-      <Box aria-busy="true" aria-label={label} data-testid="loading">
+      <Box role="status" aria-busy="true" aria-label={label} data-testid="loading">
         {Array.from({ length: rows }, (_, i) => <Skeleton key={i} height={36} />)}
       </Box>
     );

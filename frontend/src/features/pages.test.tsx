@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { type Handler, json, mockApi, renderAt } from '../test/utils';
 import type { Desdobramento, Obrigacao } from '../api/types';
 import { DashboardPage, variacao } from './dashboard/DashboardPage';
-import { isAtrasada, ObrigacoesPage } from './obrigacoes/ObrigacoesPage';
+import { ObrigacoesPage } from './obrigacoes/ObrigacoesPage';
 import { DesdobramentoCard, ProcessoPage } from './processos/ProcessoPage';
 import { ProcessosPage } from './processos/ProcessosPage';
 import { formatEta, ProgressoDaSincronizacao, SincronizacaoPage, Sinal } from './sincronizacao/SincronizacaoPage';
@@ -55,6 +55,10 @@ describe('dashboard', () => {
     'GET /api/v1/dashboard/gargalos/': () => json(gargalos),
     'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
     'GET /api/v1/alteracoes/': () => json(envelope([])),
+    'GET /api/v1/resumo/': () => json({
+      data: '2026-11-23', competencia: '10/2026', processos_abertos: 617,
+      obrigacoes: { atrasadas: 12, vencem_7_dias: 30, pendentes: 80, dispensadas: 2, entregues: 500 },
+    }),
     ...given,
   });
 
@@ -84,8 +88,13 @@ describe('dashboard', () => {
     expect(linhas[0]).toHaveTextContent('GERING LTDA');
     expect(within(linhas[0]).getByRole('link', { name: 'Simples Nacional — Mensal' })).toHaveAttribute('href', '/processos/5');
     expect(linhas[1]).toHaveTextContent('Passo concluído: Apurar');
-    const asked = api.calls.find((c) => c.path === '/api/v1/dashboard/metricas/');
-    expect(new URLSearchParams(asked!.search).get('competencia')).toMatch(/^\d{2}\/\d{4}$/);
+    // It opens on the backend's current competência (GET /api/v1/regras), and asks nothing before knowing it.
+    const asked = api.calls.filter((c) => c.path === '/api/v1/dashboard/metricas/');
+    expect(asked.map((c) => new URLSearchParams(c.search).get('competencia'))).toEqual(['10/2026']);
+    // Today's figures come from GET /api/v1/resumo, each a link to its list.
+    expect(await screen.findByTestId('resumo-obrigacoes-atrasadas-value')).toHaveTextContent('12');
+    expect(screen.getByTestId('resumo-processos-abertos')).toHaveAttribute('href', '/processos?aberto=true');
+    expect(screen.getByTestId('resumo-obrigacoes-vencem')).toHaveAttribute('href', '/obrigacoes?situacao=pendente&de=2026-11-23&ate=2026-11-30');
   });
 
   it('shows the error with a retry when the API fails', async () => {
@@ -199,22 +208,14 @@ describe('processo', () => {
 });
 
 describe('obrigações', () => {
-  const now = new Date('2026-11-23T12:00:00Z');
-  const base = { id: 1, tipo: 'DAS', empresa_id: 1, status: 'Pendente', data_vencimento: '2026-11-20', data_entrega: null } as Obrigacao;
-
-  it('marks as overdue what is past due and not delivered', () => {
-    expect(isAtrasada(base, now)).toBe(true);
-    expect(isAtrasada({ ...base, data_vencimento: '2026-11-23' }, now)).toBe(false);
-    expect(isAtrasada({ ...base, status: 'Entregue', data_entrega: '2026-11-19' }, now)).toBe(false);
-    expect(isAtrasada({ ...base, status: 'Atrasada!', data_vencimento: '2026-12-01' }, now)).toBe(true);
-    expect(isAtrasada({ ...base, status: 'Dispensada' }, now)).toBe(false);
-  });
+  const base = { id: 1, tipo: 'DAS', empresa_id: 1, status: 'Pendente', situacao: 'a_vencer', data_vencimento: '2026-11-20', data_entrega: null } as Obrigacao;
 
   it('lists by due date and highlights the overdue ones', async () => {
     const api = mockApi({
       'GET /api/v1/obrigacoes/': () => json(envelope([
-        { ...base, id: 1, status: 'Atrasada!', data_vencimento: '2020-01-10', empresa_nome: 'ALFA' },
-        { ...base, id: 2, status: 'Entregue', data_vencimento: '2020-01-15', data_entrega: '2020-01-12', empresa_nome: 'BETA' },
+        // The backend decides: a stale "Pendente" label past its date is atrasada; the label is only shown.
+        { ...base, id: 1, status: 'Pendente', situacao: 'atrasada', data_vencimento: '2020-01-10', empresa_nome: 'ALFA' },
+        { ...base, id: 2, status: 'Atrasada!', situacao: 'entregue', data_vencimento: '2020-01-15', data_entrega: '2020-01-12', empresa_nome: 'BETA' },
       ])),
     });
     renderAt('/obrigacoes', '/obrigacoes', <ObrigacoesPage />);
@@ -224,7 +225,10 @@ describe('obrigações', () => {
     expect(new URLSearchParams(api.calls.find((c) => c.path === '/api/v1/obrigacoes/')!.search).get('ordering')).toBe('data_vencimento');
     await userEvent.click(screen.getByRole('button', { name: 'Atrasadas' }));
     await screen.findByTestId('tabela-obrigacoes');
-    expect(api.calls.some((c) => new URLSearchParams(c.search).get('status') === 'Atrasada!')).toBe(true);
+    expect(api.calls.some((c) => new URLSearchParams(c.search).get('situacao') === 'atrasada')).toBe(true);
+    await userEvent.click(screen.getByRole('button', { name: 'Pendentes' }));
+    await screen.findByTestId('tabela-obrigacoes');
+    expect(api.calls.some((c) => new URLSearchParams(c.search).get('situacao') === 'pendente')).toBe(true);
   });
 
   it('says so when nothing matches', async () => {
@@ -252,7 +256,7 @@ describe('filter fields', () => {
 describe('sincronização', () => {
   const run = {
     id: 7, origem: 'ACESSORIAS', tipo: 'FULL', escopo: 'acessorias', competencia: null, status: 'INICIADA',
-    total_processos: null, processos_novos: null, processos_atualizados: null, processos_removidos: null, mensagem_erro: null,
+    total_processos: null, processos_novos: null, processos_atualizados: null, processos_removidos: null, mensagem_erro: null, erro_explicado: null,
     tempo_execucao: null, api_calls: null, estatisticas: null, iniciada_em: '2026-11-23T16:00:00Z', concluida_em: null,
     heartbeat_em: '2026-11-23T16:05:00Z',
   };
@@ -296,11 +300,36 @@ describe('sincronização', () => {
       await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     };
     await iniciar();
-    expect(await screen.findByText('Sincronização nº 9 iniciada.')).toBeInTheDocument();
+    expect(await screen.findByTestId('sincronizacao-rodando')).toHaveTextContent('Sincronização em andamento (nº 9)');
     await user.click(screen.getByRole('checkbox', { name: /Recomeçar do zero/ }));
     await iniciar();
-    expect(await screen.findByText('Sincronização nº 10 iniciada.')).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId('sincronizacao-rodando')).toHaveTextContent('(nº 10)'));
     expect(pedidos).toEqual([{ tipo: 'FULL', restart: false }, { tipo: 'FULL', restart: true }]);
+  });
+
+  it('a triggered run is followed to its end: a failure says in Portuguese what happened, details on demand', async () => {
+    let ended = false;
+    const failed = {
+      ...run, id: 11, status: 'ERRO', concluida_em: '2026-11-23T16:01:00Z', mensagem_erro: 'acessorias failed with HTTP 500',
+      erro_explicado: 'A Acessórias respondeu com um erro interno (HTTP 500): o problema está do lado dele.',
+    };
+    mockApi({
+      'GET /api/v1/sync/status/': () => json(ended ? { em_andamento: [], ultimas: [failed] } : { em_andamento: [{ ...run, id: 11 }], ultimas: [] }),
+      'GET /api/v1/sync/history/': () => json(envelope([])),
+      'GET /api/v1/auth/me': () => json({ id: 1, email: 'a@b.c', nome: 'A', role: 'ADMIN', ativo: true }),
+      'POST /api/v1/sync/manual/': () => json({ run_id: 11, status: 'INICIADA', origem: 'ACESSORIAS', tipo: 'INCREMENTAL', escopo: 'acessorias' }, 202),
+    });
+    const user = userEvent.setup();
+    renderAt('/sincronizacao', '/sincronizacao', <SincronizacaoPage />);
+    await user.click(await screen.findByTestId('iniciar-sync'));
+    expect(await screen.findByTestId('sincronizacao-rodando')).toHaveTextContent('(nº 11)');
+    ended = true;
+    const erro = await screen.findByTestId('erro-sincronizacao', {}, { timeout: 10_000 });
+    expect(erro).toHaveTextContent('A Acessórias respondeu com um erro interno (HTTP 500)');
+    expect(screen.queryByTestId('sincronizacao-rodando')).not.toBeInTheDocument();
+    expect(within(erro).queryByText('acessorias failed with HTTP 500')).not.toBeVisible();
+    await user.click(within(erro).getByRole('button', { name: 'Detalhes' }));
+    expect(within(erro).getByText('acessorias failed with HTTP 500')).toBeVisible();
   });
 
   it('says when a running run has gone silent, or still waits in the queue', () => {

@@ -113,3 +113,10 @@ export function daysUntil(isoDate: string | null | undefined, now: Date = new Da
   const [y, mo, d] = todayIso(now).split('-').map(Number);
   return Math.round((Date.UTC(+m[1], +m[2] - 1, +m[3]) - Date.UTC(y, mo - 1, d)) / 86_400_000);
 }
+
+/** An ISO date (YYYY-MM-DD) `days` later (earlier when negative). */
+export function shiftDays(iso: string, days: number): string {
+  const d = new Date(`${iso}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}

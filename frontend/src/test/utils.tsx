@@ -18,6 +18,14 @@ export function json(body: unknown, status = 200): Response {
  */
 /** The backend's rules (GET /api/v1/regras), as the backend answers them by default. */
 export const REGRAS = {
+  data: '2026-11-23',
+  competencia_atual: '10/2026',
+  obrigacao_situacoes: [
+    { valor: 'entregue', rotulo: 'Entregue' }, { valor: 'dispensada', rotulo: 'Dispensada' },
+    { valor: 'atrasada', rotulo: 'Atrasada' }, { valor: 'a_vencer', rotulo: 'A vencer' }, { valor: 'pendente', rotulo: 'Pendente' },
+  ],
+  vencem_dias: 7,
+  processo_fechado: ['Concluído', 'Desistência', 'Excluído'],
   contratos_proximos_vencer_dias: 30,
   contrato_abas: [
     { aba: 'historico', label: 'Histórico', atualizado_em: 'historico_atualizado_em' },

@@ -7,13 +7,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Query
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 from sqlalchemy import ColumnElement, and_, func, select
 
 from espelho.api import Listing, Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
 from espelho.clock import now_utc
 from espelho.exports.colunas import tabela
 from espelho.exports.files import ARQUIVO, FormatoQ, em_colunas, exportar
+from espelho.syncs import erros
 from espelho.syncs.frescor import FrescorOut, frescor
 from espelho.syncs.models import Sincronizacao
 from espelho.syncs.service import Progresso
@@ -49,6 +50,11 @@ class SincronizacaoOut(BaseModel):
     silencio_s: float | None = Field(
         default=None, description="Running runs (/sync/status): seconds since the run's last heartbeat "
         "(every 15 s while it works); while it waits in the queue (heartbeat_em null), since its trigger")
+
+    @computed_field(description="An ERRO run's error in pt-BR: what happened and what to do "
+                    "(mensagem_erro keeps the technical text)")
+    def erro_explicado(self) -> str | None:
+        return erros.explicar(self.mensagem_erro)
 
 
 class SyncStatus(BaseModel):

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { json, mockApi, renderAt } from '../../test/utils';
-import { ContratoPage } from './ContratoPage';
+import { ABA_COLUMNS, ContratoPage } from './ContratoPage';
 
 const CONTRATO = {
   id: 42, numero: '00001/2024', uasg: '160123', tipo: 'Contrato', fornecedor_nome: 'ACME LTDA',
@@ -107,5 +107,12 @@ describe('contract header', () => {
     expect(screen.getByText('não pôde ser lida')).toBeInTheDocument();
     expect(screen.getByTestId('unidade-origem')).toHaveTextContent('687200 · FUNDO-EX (FUNDO NAVAL)');
     expect(screen.getByText('711000, 787200 e 787400.')).toBeInTheDocument();
+describe('Histórico', () => {
+  it('shows the original contract row at its valor_global, not the unused novo_valor_global 0,00', () => {
+    const coluna = ABA_COLUMNS.historico.find((c) => c.key === 'valor_global')!;
+    const original = { id: 1, tipo: 'Contrato', valor_global: '93307.80', novo_valor_global: '0.00' };
+    const aditivo = { id: 2, tipo: 'Termo Aditivo', valor_global: '93307.80', novo_valor_global: '120000.00' };
+    expect(coluna.render!(original)).toMatch(/^R\$\s93\.307,80$/);
+    expect(coluna.render!(aditivo)).toMatch(/^R\$\s120\.000,00$/);
   });
 });

@@ -13,7 +13,7 @@ import { useCanSync } from '../auth/hooks';
 import { useRegras } from '../../hooks/useRegras';
 import { ExportButton } from '../../components/ExportButton';
 import { atualizadoEm, exportarAba, syncedThisSession, useContrato, useContratoAba, useSincronizarAba } from './hooks';
-import { formatCnpj, formatDate, formatDateTime, formatDecimal, formatMoney } from '../../lib/format';
+import { formatCnpj, formatDate, formatDateTime, formatDecimal, formatMoney, toNumber } from '../../lib/format';
 import { periodo, VigenciaChip } from './vigencia';
 
 const s = (v: unknown) => (v === null || v === undefined || v === '' ? '—' : String(v));
@@ -26,7 +26,8 @@ export const ABA_COLUMNS: Record<Aba, Column<AbaRow>[]> = {
     { key: 'numero', label: 'Número', render: (r) => s(r.numero) },
     { key: 'data_assinatura', label: 'Assinatura', render: date('data_assinatura') },
     { key: 'vigencia', label: 'Vigência', render: (r) => `${formatDate(r.vigencia_inicio as string)} a ${formatDate(r.vigencia_fim as string)}`, hideOnMobile: true },
-    { key: 'valor_global', label: 'Valor global', align: 'right', render: (r) => formatMoney((r.novo_valor_global ?? r.valor_global) as string) },
+    // A term that changes no value carries novo_valor_global "0,00" (the original contract row too): its value is valor_global.
+    { key: 'valor_global', label: 'Valor global', align: 'right', render: (r) => formatMoney((toNumber(r.novo_valor_global as string) ? r.novo_valor_global : r.valor_global) as string) },
     { key: 'observacao', label: 'Observação', render: (r) => s(r.observacao ?? r.objeto), hideOnMobile: true },
   ],
   empenhos: [

@@ -1,5 +1,4 @@
 import { useMemo } from 'react';
-import { useNavigate } from 'react-router-dom';
 import {
   Alert, Autocomplete, Box, Button, CircularProgress, Paper, Tab, Tabs, TextField, Typography,
 } from '@mui/material';
@@ -12,6 +11,7 @@ import { PagedList } from '../../components/PagedList';
 import { errorMessage } from '../../components/QueryState';
 import { useCanSync } from '../auth/hooks';
 import { exportarContratos, useContratos, useSyncUasg, useUasgs } from './hooks';
+import { AcompanharSincronizacao } from '../sincronizacao/AcompanharSincronizacao';
 import { useSyncStatus } from '../sincronizacao/hooks';
 import { useSearchState } from '../../hooks/useSearchState';
 import { formatCnpj, formatInteger, formatMoney } from '../../lib/format';
@@ -70,7 +70,6 @@ const columns: Column<ContratoResumo>[] = [
 const DEFAULTS = { uasg: '', q: '', vigencia: '', tipo: '', page: '1', page_size: '25' };
 
 export function ContratosPage() {
-  const navigate = useNavigate();
   const [f, set] = useSearchState(DEFAULTS);
   const canSync = useCanSync();
   const syncUasg = useSyncUasg();
@@ -117,12 +116,11 @@ export function ContratosPage() {
             )}
           </>
         } />
-      {syncUasg.isSuccess && !uasgRunning && (
-        <Alert severity="success" sx={{ mb: 2 }} onClose={() => syncUasg.reset()}>
-          Sincronização da UASG iniciada em segundo plano. A lista se atualiza quando terminar.
-        </Alert>
+      {syncUasg.isSuccess && (
+        <AcompanharSincronizacao runId={syncUasg.data.run_id} rotulo={`Sincronização da UASG ${syncUasg.variables}`}
+          onClose={() => syncUasg.reset()} />
       )}
-      {uasgRunning && <Alert severity="info" sx={{ mb: 2 }}>Sincronizando a UASG {f.uasg}… (a lista do Comprasnet pode levar cerca de um minuto)</Alert>}
+      {uasgRunning && !syncUasg.isSuccess && <Alert severity="info" sx={{ mb: 2 }}>Sincronizando a UASG {f.uasg}… (a lista do Comprasnet pode levar cerca de um minuto)</Alert>}
       {syncUasg.isError && <Alert severity="error" sx={{ mb: 2 }}>{errorMessage(syncUasg.error)}</Alert>}
       <Paper sx={{ mb: 2 }}>
         <Tabs value={f.vigencia} onChange={(_, v) => set({ vigencia: v })} variant="scrollable" scrollButtons="auto" aria-label="Vigência">
@@ -139,7 +137,7 @@ export function ContratosPage() {
       <PagedList query={query} testId="tabela-contratos" label="Contratos" columns={columns}
         exportar={exportarContratos(filtros)}
         empty={f.uasg ? `Nenhum contrato da UASG ${f.uasg} com esses filtros.` : 'Nenhum contrato. Escolha uma UASG e sincronize.'}
-        onRowClick={(c) => navigate(`/contratos/${c.id}`)}
+        rowHref={(c) => `/contratos/${c.id}`}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>
   );

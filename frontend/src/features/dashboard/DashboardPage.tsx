@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import {
-  Alert, Box, FormControl, Grid, InputLabel, MenuItem, Paper, Select, Stack, Table, TableBody, TableCell, TableHead,
+  Alert, Box, CardActionArea, FormControl, Grid, InputLabel, MenuItem, Paper, Select, Stack, Table, TableBody, TableCell, TableHead,
   TableRow, Typography,
 } from '@mui/material';
 import AssignmentIcon from '@mui/icons-material/AssignmentOutlined';
@@ -14,13 +14,15 @@ import type { Gargalo, Metricas, RegimeMetrica, TimelinePonto } from '../../api/
 import { PageHeader } from '../../components/PageHeader';
 import { EmptyState, ErrorState, Loading } from '../../components/QueryState';
 import { StatCard } from '../../components/StatCard';
-import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline, useGargalos } from './hooks';
+import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline, useGargalos, useResumo } from './hooks';
+import { useRegras } from '../../hooks/useRegras';
+import { Link as RouterLink } from 'react-router-dom';
 import { useSyncStatus } from '../sincronizacao/hooks';
 import { AlteracoesList } from '../alteracoes/AlteracoesList';
 import { useAlteracoes } from '../alteracoes/hooks';
 import { MinhasNoPainel } from '../minhafila/MinhasNoPainel';
 import {
-  competenciaOf, formatCompetencia, formatDate, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
+  competenciaOf, formatCompetencia, shiftDays, formatDate, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
 } from '../../lib/format';
 
 /**
@@ -32,8 +34,10 @@ export function variacao(m: Metricas, key: string, kind: 'percentual' | 'diferen
   return v ? toNumber(v[kind] ?? null) : null;
 }
 
-function competenciaOptions(now = new Date()): string[] {
-  return Array.from({ length: 24 }, (_, i) => competenciaOf(now, -i));
+/** The 24 competências up to `atual` (MM/AAAA), newest first. */
+export function competenciaOptions(atual: string): string[] {
+  const [mm, yyyy] = atual.split('/').map(Number);
+  return Array.from({ length: 24 }, (_, i) => competenciaOf(new Date(Date.UTC(yyyy, mm - 1, 15, 12)), -i));
 }
 
 /** MM/AAAA → AAAA-MM, for the timeline range. */
@@ -83,12 +87,13 @@ function TimelineChart({ data }: { data: TimelinePonto[] }) {
 
 function GargalosTable({ data, emAndamento }: { data: Gargalo[]; emAndamento: number }) {
   return (
-    <Table size="small" data-testid="tabela-gargalos" aria-label="Gargalos">
+    <Box sx={{ overflowX: 'auto' }}>
+    <Table size="small" data-testid="tabela-gargalos" aria-label="Gargalos" sx={{ '& th, & td': { px: { xs: 1, sm: 2 } } }}>
       <TableHead>
         <TableRow>
           <TableCell>Passo</TableCell>
           <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>Modelo</TableCell>
-          <TableCell align="right">Processos parados</TableCell>
+          <TableCell align="right">Parados</TableCell>
           <TableCell align="right">Mediana (dias)</TableCell>
         </TableRow>
       </TableHead>
@@ -108,6 +113,7 @@ function GargalosTable({ data, emAndamento }: { data: Gargalo[]; emAndamento: nu
         ))}
       </TableBody>
     </Table>
+    </Box>
   );
 }
 
@@ -131,16 +137,53 @@ function OQueMudou() {
   );
 }
 
+/** The office today, whatever the competência (GET /api/v1/resumo): each figure opens its list. */
+function Resumo() {
+  const resumo = useResumo();
+  const regras = useRegras().data;
+  const r = resumo.data;
+  const hoje = r?.data;
+  const ate = hoje && regras ? shiftDays(hoje, regras.vencem_dias) : '';
+  const itens = [
+    { id: 'processos-abertos', label: 'Processos abertos', valor: r?.processos_abertos, href: '/processos?aberto=true' },
+    { id: 'obrigacoes-atrasadas', label: 'Obrigações atrasadas', valor: r?.obrigacoes.atrasadas, href: '/obrigacoes?situacao=atrasada', alerta: true },
+    { id: 'obrigacoes-vencem', label: `Vencem em ${regras?.vencem_dias ?? 7} dias`, valor: r?.obrigacoes.vencem_7_dias,
+      href: `/obrigacoes?situacao=pendente&de=${hoje ?? ''}&ate=${ate}` },
+    { id: 'obrigacoes-pendentes', label: 'Obrigações pendentes', valor: r?.obrigacoes.pendentes, href: '/obrigacoes?situacao=pendente' },
+  ];
+  return (
+    <Paper sx={{ p: 1, mb: 2 }} data-testid="resumo">
+      <Grid container spacing={1}>
+        {itens.map((i) => (
+          <Grid key={i.id} size={{ xs: 6, md: 3 }}>
+            <CardActionArea component={RouterLink} to={i.href} sx={{ p: 1, borderRadius: 1 }} data-testid={`resumo-${i.id}`}>
+              <Typography variant="h5" component="p" sx={{ fontWeight: 600, color: i.alerta && (i.valor ?? 0) > 0 ? 'error.main' : undefined }}
+                data-testid={`resumo-${i.id}-value`}>
+                {i.valor === undefined ? '—' : formatInteger(i.valor)}
+              </Typography>
+              <Typography variant="body2" color="text.secondary">{i.label}</Typography>
+            </CardActionArea>
+          </Grid>
+        ))}
+      </Grid>
+    </Paper>
+  );
+}
+
 export function DashboardPage() {
-  const options = useMemo(() => competenciaOptions(), []);
-  const [competencia, setCompetencia] = useState(options[0]);
+  const regras = useRegras();
+  const atual = regras.data?.competencia_atual;
+  const options = useMemo(() => (atual ? competenciaOptions(atual) : []), [atual]);
+  const [escolhida, setCompetencia] = useState<string | undefined>(undefined);
+  // Opens on the backend's current competência (GET /api/v1/regras); '' is "Todas".
+  const competencia = escolhida ?? atual;
   const metricas = useDashboardMetricas(competencia);
   const regimes = useDashboardRegimes(competencia);
   const gargalos = useGargalos(competencia);
   // The timeline covers the 12 competências up to the chosen one (up to this month for "Todas").
-  const fim = competencia || options[0];
-  const de = isoMonth(competenciaOf(new Date(Number(fim.slice(3)), Number(fim.slice(0, 2)) - 1, 15), -11));
-  const timeline = useDashboardTimeline(de, isoMonth(fim));
+  const fim = competencia || atual;
+  const de = fim ? isoMonth(competenciaOptions(fim)[11]) : undefined;
+  const timeline = useDashboardTimeline(de, fim ? isoMonth(fim) : undefined);
   const status = useSyncStatus();
   const lastSync = status.data ? lastSyncOf(status.data.ultimas) : undefined;
 
@@ -162,7 +205,7 @@ export function DashboardPage() {
         actions={
           <FormControl size="small" sx={{ minWidth: 160 }}>
             <InputLabel id="competencia-label" shrink>Competência</InputLabel>
-            <Select labelId="competencia-label" label="Competência" value={competencia} displayEmpty
+            <Select labelId="competencia-label" label="Competência" value={options.length ? competencia ?? '' : ''} displayEmpty
               onChange={(e) => setCompetencia(e.target.value)} data-testid="competencia-select"
               inputProps={{ 'data-testid': 'competencia-value' }}>
               {options.map((c) => <MenuItem key={c} value={c}>{c}</MenuItem>)}
@@ -171,6 +214,8 @@ export function DashboardPage() {
           </FormControl>
         }
       />
+
+      <Resumo />
 
       <MinhasNoPainel />
       {metricas.isPending ? <Loading label="Calculando métricas…" /> : metricas.isError || !m ? (

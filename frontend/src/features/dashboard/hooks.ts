@@ -3,39 +3,48 @@ import { unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
 import {
   dashboardGargalos, dashboardMetricas, dashboardRegimes,
-  dashboardTimeline,
+  dashboardTimeline, resumo,
 } from '../../client/sdk.gen';
 
-/** `competencia` MM/AAAA, or '' for every competência. */
-export function useDashboardMetricas(competencia: string) {
+/** The office's open processos and pending obrigações as of today (GET /api/v1/resumo). */
+export function useResumo() {
+  return useQuery({ queryKey: keys.dashboard.resumo(), queryFn: () => unwrap(resumo()) });
+}
+
+/** `competencia` MM/AAAA, or '' for every competência; undefined waits (for GET /api/v1/regras). */
+export function useDashboardMetricas(competencia: string | undefined) {
   return useQuery({
-    queryKey: keys.dashboard.metricas(competencia),
+    enabled: competencia !== undefined,
+    queryKey: keys.dashboard.metricas(competencia ?? ''),
     queryFn: () => unwrap(dashboardMetricas({ query: { competencia: competencia || undefined } })),
     placeholderData: keepPreviousData,
   });
 }
 
-export function useDashboardRegimes(competencia: string) {
+export function useDashboardRegimes(competencia: string | undefined) {
   return useQuery({
-    queryKey: keys.dashboard.regimes(competencia),
+    enabled: competencia !== undefined,
+    queryKey: keys.dashboard.regimes(competencia ?? ''),
     queryFn: () => unwrap(dashboardRegimes({ query: { competencia: competencia || undefined } })),
     placeholderData: keepPreviousData,
   });
 }
 
 /** Per competência in [de, ate] (MM/AAAA). */
-export function useDashboardTimeline(de: string, ate: string) {
+export function useDashboardTimeline(de: string | undefined, ate: string | undefined) {
   return useQuery({
-    queryKey: keys.dashboard.timeline(de, ate),
+    enabled: de !== undefined && ate !== undefined,
+    queryKey: keys.dashboard.timeline(de ?? '', ate ?? ''),
     queryFn: () => unwrap(dashboardTimeline({ query: { de: de || undefined, ate: ate || undefined } })),
     placeholderData: keepPreviousData,
   });
 }
 
 /** The passos where the competência's open processes stand still. */
-export function useGargalos(competencia: string) {
+export function useGargalos(competencia: string | undefined) {
   return useQuery({
-    queryKey: keys.dashboard.gargalos(competencia),
+    enabled: competencia !== undefined,
+    queryKey: keys.dashboard.gargalos(competencia ?? ''),
     queryFn: () => unwrap(dashboardGargalos({ query: { competencia: competencia || undefined } })),
     placeholderData: keepPreviousData,
   });

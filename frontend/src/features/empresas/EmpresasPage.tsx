@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { useNavigate } from 'react-router-dom';
 import { Box, FormControl, IconButton, InputLabel, MenuItem, Select, Typography } from '@mui/material';
 import KeyboardArrowDownIcon from '@mui/icons-material/KeyboardArrowDown';
 import KeyboardArrowUpIcon from '@mui/icons-material/KeyboardArrowUp';
@@ -16,7 +15,6 @@ import { processoColumns } from '../processos/columns';
 import { exportarEmpresas, useEmpresaProcessos, useEmpresas } from './hooks';
 
 function EmpresaProcessos({ empresa }: { empresa: Empresa }) {
-  const navigate = useNavigate();
   const [page, setPage] = useState(1);
   const [pageSize, setPageSize] = useState(10);
   const query = useEmpresaProcessos(empresa.id, page, pageSize);
@@ -24,7 +22,7 @@ function EmpresaProcessos({ empresa }: { empresa: Empresa }) {
     <Box sx={{ py: 2 }} data-testid="empresa-processos">
       <Typography variant="subtitle2" sx={{ mb: 1 }}>Processos de {empresa.fantasia || empresa.nome}</Typography>
       <PagedList query={query} loadingRows={3} empty="Nenhum processo desta empresa."
-        columns={processoColumns.filter((c) => c.key !== 'empresa')} onRowClick={(p) => navigate(`/processos/${p.id}`)}
+        columns={processoColumns.filter((c) => c.key !== 'empresa').map(({ sortKey: _, ...c }) => c)} rowHref={(p) => `/processos/${p.id}`}
         onPage={(p, s) => { setPage(p); setPageSize(s); }} />
     </Box>
   );

@@ -5,43 +5,63 @@ import { CompetenciaField, DateFilter, EmpresaPicker } from '../../components/Fi
 import { FilterBar, SearchField } from '../../components/Filters';
 import { PageHeader } from '../../components/PageHeader';
 import { PagedList } from '../../components/PagedList';
-import { StatusChip } from '../../components/StatusChip';
-import { exportarObrigacoes, useObrigacoes } from './hooks';
+import { exportarObrigacoes, type ObrigacaoFiltros, useObrigacoes } from './hooks';
+import { useRegras } from '../../hooks/useRegras';
 import { EscopoToggle } from '../minhafila/EscopoToggle';
 import { responsavelDo } from '../minhafila/hooks';
 import { useSearchState } from '../../hooks/useSearchState';
-import { daysUntil, formatCnpj, formatCompetencia, formatDate, formatInteger, todayIso } from '../../lib/format';
+import { formatCnpj, formatCompetencia, formatDate, formatInteger, shiftDays } from '../../lib/format';
 
-const ENTREGUE = /^(entregue|ent\.|dispensada|atraso justificado)/i;
+type Situacao = Obrigacao['situacao'];
+// Presentation only: the situação itself (and its label) comes from the backend (GET /api/v1/regras).
+const COR: Record<Situacao, 'success' | 'default' | 'error' | 'warning'> = {
+  entregue: 'success', dispensada: 'default', atrasada: 'error', a_vencer: 'warning',
+};
 
-/** Overdue: the API says so, or the due date passed and nothing was delivered. */
-export function isAtrasada(o: Obrigacao, now = new Date()): boolean {
-  if (o.atrasada !== undefined && o.atrasada !== null) return o.atrasada;
-  if (o.status && /atrasada!/i.test(o.status)) return true;
-  if (o.data_entrega || (o.status && ENTREGUE.test(o.status))) return false;
-  const dias = daysUntil(o.data_vencimento, now);
-  return dias !== null && dias < 0;
+/** The backend's label of each situação value (GET /api/v1/regras), the value itself until it loads. */
+function useRotulos(): (valor: string) => string {
+  const situacoes = useRegras().data?.obrigacao_situacoes;
+  return (valor) => situacoes?.find((s) => s.valor === valor)?.rotulo ?? valor;
+}
+
+/** Whole days from the backend's today (GET /api/v1/regras `data`) to a due date. */
+function diasAte(vencimento: string | null, hoje: string | undefined): number | null {
+  if (!vencimento || !hoje) return null;
+  return Math.round((Date.parse(`${vencimento}T00:00:00Z`) - Date.parse(`${hoje}T00:00:00Z`)) / 86_400_000);
 }
 
 function Vencimento({ o }: { o: Obrigacao }) {
-  const dias = daysUntil(o.data_vencimento);
-  const atrasada = isAtrasada(o);
+  const regras = useRegras().data;
+  const rotulo = useRotulos();
+  const atrasada = o.situacao === 'atrasada';
+  const dias = o.situacao === 'a_vencer' ? diasAte(o.data_vencimento, regras?.data) : null;
   return (
     <Box>
       <Typography variant="body2" sx={{ fontWeight: atrasada ? 600 : 400, color: atrasada ? 'error.main' : undefined }}>
         {formatDate(o.data_vencimento)}
       </Typography>
-      {atrasada ? <Chip size="small" color="error" label="Atrasada" sx={{ mt: 0.5 }} data-testid="atrasada" /> :
-        !o.data_entrega && dias !== null && dias >= 0 && dias <= 7 ?
+      {atrasada ? <Chip size="small" color="error" label={rotulo('atrasada')} sx={{ mt: 0.5 }} data-testid="atrasada" /> :
+        dias !== null && regras && dias >= 0 && dias <= regras.vencem_dias ?
           <Typography variant="caption" color="warning.main">{dias === 0 ? 'vence hoje' : `em ${dias} dia${dias > 1 ? 's' : ''}`}</Typography> : null}
     </Box>
   );
 }
 
+function SituacaoChip({ o }: { o: Obrigacao }) {
+  const rotulo = useRotulos();
+  return (
+    <Box>
+      <Chip size="small" variant="outlined" color={COR[o.situacao]} label={rotulo(o.situacao)} data-testid="situacao" />
+      {o.status && o.status !== rotulo(o.situacao) &&
+        <Typography variant="caption" color="text.secondary" sx={{ display: 'block' }}>{o.status}</Typography>}
+    </Box>
+  );
+}
+
 const columns: Column<Obrigacao>[] = [
-  { key: 'data_vencimento', label: 'Vencimento', render: (o) => <Vencimento o={o} /> },
+  { key: 'data_vencimento', sortKey: 'data_vencimento', label: 'Vencimento', render: (o) => <Vencimento o={o} /> },
   {
-    key: 'tipo', label: 'Obrigação', render: (o) => (
+    key: 'tipo', sortKey: 'tipo', label: 'Obrigação', render: (o) => (
       <Box>
         <Typography variant="body2" sx={{ fontWeight: 500 }}>{o.tipo}</Typography>
         {o.departamento && <Typography variant="caption" color="text.secondary">{o.departamento}</Typography>}
@@ -57,46 +77,43 @@ const columns: Column<Obrigacao>[] = [
     ),
   },
   { key: 'competencia', label: 'Competência', render: (o) => formatCompetencia(o.competencia), hideOnMobile: true },
-  { key: 'status', label: 'Status', render: (o) => <StatusChip status={o.status} /> },
-  { key: 'data_entrega', label: 'Entrega', render: (o) => formatDate(o.data_entrega), hideOnMobile: true },
+  { key: 'situacao', label: 'Situação', render: (o) => <SituacaoChip o={o} /> },
+  { key: 'data_entrega', sortKey: 'data_entrega', label: 'Entrega', render: (o) => formatDate(o.data_entrega), hideOnMobile: true },
   { key: 'responsavel', label: 'Responsável', render: (o) => o.responsavel || '—', hideOnMobile: true },
   { key: 'responsavel_prazo', label: 'Responsável pelo prazo', render: (o) => o.responsavel_prazo || '—', hideOnMobile: true },
 ];
 
-const STATUS = ['Pendente', 'Atrasada!', 'Entregue', 'Ent. antecipada', 'Ent. PzTéc', 'Ent. atrasada', 'Atraso justificado', 'Dispensada'];
-const DEFAULTS = { status: '', tipo: '', empresa: '', competencia: '', de: '', ate: '', escopo: '', page: '1', page_size: '25' };
+const DEFAULTS = { ordering: '', situacao: '', tipo: '', empresa: '', competencia: '', de: '', ate: '', escopo: '', page: '1', page_size: '25' };
 
-function shiftDays(iso: string, days: number): string {
-  const d = new Date(`${iso}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
 
 /** Quick views: each one is just a set of filters. */
-function atalhos(hoje: string): { label: string; filtros: Partial<typeof DEFAULTS> }[] {
-  const limpo = { status: '', de: '', ate: '' };
+function atalhos(hoje: string, vencemDias: number): { label: string; filtros: Partial<typeof DEFAULTS> }[] {
+  const limpo = { situacao: '', de: '', ate: '' };
   return [
     { label: 'Todas', filtros: limpo },
-    { label: 'Atrasadas', filtros: { ...limpo, status: 'Atrasada!' } },
-    { label: 'Pendentes', filtros: { ...limpo, status: 'Pendente' } },
+    { label: 'Atrasadas', filtros: { ...limpo, situacao: 'atrasada' } },
+    { label: 'Pendentes', filtros: { ...limpo, situacao: 'pendente' } },
     { label: 'Vencendo (±15 dias)', filtros: { ...limpo, de: shiftDays(hoje, -15), ate: shiftDays(hoje, 15) } },
-    { label: 'Próximos 7 dias', filtros: { ...limpo, de: hoje, ate: shiftDays(hoje, 7) } },
+    { label: `Próximos ${vencemDias} dias`, filtros: { ...limpo, situacao: 'pendente', de: hoje, ate: shiftDays(hoje, vencemDias) } },
   ];
 }
 
 export function ObrigacoesPage() {
   const [f, set] = useSearchState(DEFAULTS);
   const { escopo, ...campos } = f;
-  const filtros = { ...campos, responsavel: responsavelDo(escopo), page: Number(f.page), page_size: Number(f.page_size) };
+  const filtros: ObrigacaoFiltros = {
+    ...campos, situacao: campos.situacao as ObrigacaoFiltros['situacao'], responsavel: responsavelDo(escopo),
+    page: Number(f.page), page_size: Number(f.page_size),
+  };
   const query = useObrigacoes(filtros);
-  const hoje = todayIso();
+  const regras = useRegras().data;
   return (
     <>
       <PageHeader title="Obrigações"
         subtitle={query.data ? `${formatInteger(query.data.total)} obrigações, por data de vencimento` : 'Entregas e obrigações por vencimento'} />
       <Paper sx={{ p: 1.5, mb: 2 }}>
         <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: 'wrap' }}>
-          {atalhos(hoje).map((a) => {
+          {regras && atalhos(regras.data, regras.vencem_dias).map((a) => {
             const ativo = Object.entries(a.filtros).every(([k, v]) => f[k as keyof typeof f] === v);
             return (
               <Chip key={a.label} label={a.label} clickable color={ativo ? 'primary' : 'default'} variant={ativo ? 'filled' : 'outlined'}
@@ -109,10 +126,10 @@ export function ObrigacoesPage() {
         <EscopoToggle value={f.escopo} onChange={(v) => set({ escopo: v })} />
         <SearchField value={f.tipo} onChange={(tipo) => set({ tipo })} label="Obrigação" placeholder="DAS, EFD-REINF…" />
         <FormControl size="small">
-          <InputLabel id="ob-status-label">Status</InputLabel>
-          <Select labelId="ob-status-label" label="Status" value={f.status} onChange={(e) => set({ status: e.target.value })}>
-            <MenuItem value="">Todos</MenuItem>
-            {STATUS.map((s) => <MenuItem key={s} value={s}>{s}</MenuItem>)}
+          <InputLabel id="ob-situacao-label">Situação</InputLabel>
+          <Select labelId="ob-situacao-label" label="Situação" value={f.situacao} onChange={(e) => set({ situacao: e.target.value })}>
+            <MenuItem value="">Todas</MenuItem>
+            {(regras?.obrigacao_situacoes ?? []).map((s) => <MenuItem key={s.valor} value={s.valor}>{s.rotulo}</MenuItem>)}
           </Select>
         </FormControl>
         <EmpresaPicker value={f.empresa} onChange={(empresa) => set({ empresa })} />
@@ -121,7 +138,8 @@ export function ObrigacoesPage() {
         <DateFilter label="até" value={f.ate} onChange={(ate) => set({ ate })} />
       </FilterBar>
       <PagedList query={query} empty="Nenhuma obrigação com esses filtros." testId="tabela-obrigacoes" label="Obrigações"
-        columns={columns} rowSx={(o) => (isAtrasada(o) ? { bgcolor: 'rgba(211, 47, 47, 0.06)' } : undefined)}
+        columns={columns} sorting={{ ordering: f.ordering || 'data_vencimento', onChange: (ordering) => set({ ordering }) }}
+        rowSx={(o) => (o.situacao === 'atrasada' ? { bgcolor: 'rgba(211, 47, 47, 0.06)' } : undefined)}
         exportar={exportarObrigacoes(filtros)}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>

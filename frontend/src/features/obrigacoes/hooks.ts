@@ -3,21 +3,26 @@ import { exportar, type Exportar } from '../../api/download';
 import { clean, unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
 import { listObrigacoes } from '../../client/sdk.gen';
+import type { ListObrigacoesData } from '../../client/types.gen';
+
+type Situacao = NonNullable<NonNullable<ListObrigacoesData['query']>['situacao']>;
 
 export interface ObrigacaoFiltros {
-  status?: string;
+  /** A value of GET /api/v1/regras `obrigacao_situacoes` ('' for all). */
+  situacao?: Situacao | '';
   tipo?: string;
   empresa?: string;
   competencia?: string;
   de?: string;
   ate?: string;
   responsavel?: 'me';
+  ordering?: string;
   page: number;
   page_size: number;
 }
 
 /** The filters as the API reads them, by due date (the earliest first): the page and its export send the same. */
-const obrigacoesQuery = (filtros: ObrigacaoFiltros) => clean({ ordering: 'data_vencimento', ...filtros });
+const obrigacoesQuery = (filtros: ObrigacaoFiltros) => clean({ ...filtros, ordering: filtros.ordering || 'data_vencimento' });
 
 export function useObrigacoes(filtros: ObrigacaoFiltros) {
   return useQuery({

@@ -13,7 +13,7 @@ export function Progresso({ value }: { value: Processo['porcentagem_conclusao'] 
   const n = toNumber(value) ?? 0;
   return (
     <Box sx={{ display: 'flex', alignItems: 'center', gap: 1, minWidth: 120 }}>
-      <LinearProgress variant="determinate" value={Math.min(100, Math.max(0, n))} sx={{ flex: 1, height: 6, borderRadius: 3 }}
+      <LinearProgress variant="determinate" aria-label={`Progresso: ${formatPercent(n)}`} value={Math.min(100, Math.max(0, n))} sx={{ flex: 1, height: 6, borderRadius: 3 }}
         color={n >= 100 ? 'success' : 'primary'} />
       <Typography variant="caption" sx={{ minWidth: 40, textAlign: 'right' }}>{formatPercent(n)}</Typography>
     </Box>
@@ -21,9 +21,9 @@ export function Progresso({ value }: { value: Processo['porcentagem_conclusao'] 
 }
 
 export const processoColumns: Column<Processo>[] = [
-  { key: 'proc_id', label: 'Nº', width: 70, render: (p) => p.proc_id },
+  { key: 'proc_id', sortKey: 'proc_id', label: 'Nº', width: 70, render: (p) => p.proc_id },
   {
-    key: 'titulo', label: 'Processo', render: (p) => (
+    key: 'titulo', sortKey: 'nome', label: 'Processo', render: (p) => (
       <Box>
         <Typography variant="body2" sx={{ fontWeight: 500 }}>{p.titulo || p.nome}</Typography>
         {p.departamento && <Typography variant="caption" color="text.secondary">{p.departamento}</Typography>}
@@ -41,9 +41,9 @@ export const processoColumns: Column<Processo>[] = [
       );
     },
   },
-  { key: 'competencia', label: 'Competência', render: (p) => formatCompetencia(p.competencia), hideOnMobile: true },
-  { key: 'status', label: 'Status', render: (p) => <StatusChip status={p.status} /> },
-  { key: 'porcentagem_conclusao', label: 'Progresso', render: (p) => <Progresso value={p.porcentagem_conclusao} />, hideOnMobile: true },
-  { key: 'data_inicio', label: 'Início', render: (p) => formatDate(p.data_inicio), hideOnMobile: true },
-  { key: 'data_conclusao', label: 'Conclusão', render: (p) => formatDate(p.data_conclusao), hideOnMobile: true },
+  { key: 'competencia', sortKey: 'competencia', label: 'Competência', render: (p) => formatCompetencia(p.competencia), hideOnMobile: true },
+  { key: 'status', sortKey: 'status', label: 'Status', render: (p) => <StatusChip status={p.status} /> },
+  { key: 'porcentagem_conclusao', sortKey: 'porcentagem_conclusao', label: 'Progresso', render: (p) => <Progresso value={p.porcentagem_conclusao} />, hideOnMobile: true },
+  { key: 'data_inicio', sortKey: 'data_inicio', label: 'Início', render: (p) => formatDate(p.data_inicio), hideOnMobile: true },
+  { key: 'data_conclusao', sortKey: 'data_conclusao', label: 'Conclusão', render: (p) => formatDate(p.data_conclusao), hideOnMobile: true },
 ];

@@ -10,16 +10,21 @@ import {
 export interface ProcessoFiltros {
   competencia?: string;
   status?: string;
+  /** '' all, 'true' open, 'false' closed (the backend's rule, GET /api/v1/regras). */
+  aberto?: '' | 'true' | 'false';
   empresa?: string;
   regime?: string;
   q?: string;
   responsavel?: 'me';
+  ordering?: string;
   page: number;
   page_size: number;
 }
 
 /** The filters as the API reads them: the page and its export send the same. */
-const processosQuery = (filtros: ProcessoFiltros) => clean({ ...filtros });
+const processosQuery = (filtros: ProcessoFiltros) => clean({
+  ...filtros, aberto: filtros.aberto ? filtros.aberto === 'true' : undefined,
+});
 
 export function useProcessos(filtros: ProcessoFiltros) {
   return useQuery({

@@ -12,6 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { ErrorState, errorMessage, Loading } from '../../components/QueryState';
 import { StatusChip } from '../../components/StatusChip';
 import { useCanSync } from '../auth/hooks';
+import { AcompanharSincronizacao } from './AcompanharSincronizacao';
 import { exportarHistorico, useManualSync, useSyncHistory, useSyncStatus } from './hooks';
 import { formatDateTime, formatDecimal, formatInteger } from '../../lib/format';
 
@@ -43,7 +44,7 @@ const columns: Column<Sincronizacao>[] = [
   { key: 'tempo', label: 'Duração', align: 'right', render: duracao },
   {
     key: 'erro', label: 'Erro', render: (s) => s.mensagem_erro
-      ? <Typography variant="caption" color="error.main" sx={{ display: 'block', maxWidth: 280 }}>{s.mensagem_erro}</Typography> : '—',
+      ? <Typography variant="caption" color="error.main" sx={{ display: 'block', maxWidth: 280 }} title={s.mensagem_erro}>{s.erro_explicado ?? s.mensagem_erro}</Typography> : '—',
   },
 ];
 
@@ -154,7 +155,7 @@ function Disparar() {
           Sincronizar agora
         </Button>
       </Box>
-      {manual.isSuccess && <Alert severity="success">Sincronização nº {manual.data.run_id} iniciada.</Alert>}
+      {manual.isSuccess && <AcompanharSincronizacao runId={manual.data.run_id} rotulo="Sincronização" onClose={() => manual.reset()} />}
       {manual.isError && <Alert severity={(manual.error as { status?: number }).status === 409 ? 'warning' : 'error'}>{errorMessage(manual.error)}</Alert>}
       <Dialog open={confirm} onClose={() => setConfirm(false)}>
         <DialogTitle>Sincronização completa</DialogTitle>
