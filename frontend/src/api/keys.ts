@@ -55,6 +55,7 @@ export const keys = {
   usuarios: {
     all: ['usuarios'] as const,
     list: (page: number, pageSize: number) => ['usuarios', page, pageSize] as const,
+    pessoas: () => ['usuarios', 'pessoas'] as const,
   },
 };
 

@@ -12,7 +12,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { PagedList } from '../../components/PagedList';
 import { formatDateTime } from '../../lib/format';
 import { useMe } from '../auth/hooks';
-import { erroDeUsuario, useAlterarUsuario, useCriarUsuario, useUsuarios } from './hooks';
+import { erroDeUsuario, useAlterarUsuario, useCriarUsuario, usePessoas, useUsuarios } from './hooks';
 
 type Role = UsuarioOut['role'];
 const PAPEIS: { valor: Role; rotulo: string }[] = [
@@ -100,6 +100,7 @@ export function UsuariosPage() {
   const [senhaDe, setSenhaDe] = useState<UsuarioOut | null>(null);
   const query = useUsuarios(page, pageSize);
   const alterar = useAlterarUsuario();
+  const pessoas = usePessoas();
 
   if (me.data && me.data.role !== 'ADMIN') {
     return <Alert severity="warning">Só administradores gerenciam usuários.</Alert>;
@@ -119,6 +120,21 @@ export function UsuariosPage() {
         <Select size="small" value={u.role} inputProps={{ 'aria-label': `Papel de ${u.email}` }}
           onChange={(e) => alterar.mutate({ id: u.id, role: e.target.value as Role })}>
           {PAPEIS.map((p) => <MenuItem key={p.valor} value={p.valor}>{p.rotulo}</MenuItem>)}
+        </Select>
+      ),
+    },
+    {
+      key: 'acessorias_usuario', label: 'Pessoa no Acessórias', hideOnMobile: true, render: (u) => (
+        <Select size="small" displayEmpty value={u.acessorias_usuario?.id ?? ''} sx={{ minWidth: 160 }}
+          inputProps={{ 'aria-label': `Pessoa no Acessórias de ${u.email}` }}
+          onChange={(e) => alterar.mutate({
+            id: u.id, acessorias_usuario_id: e.target.value === '' ? null : Number(e.target.value),
+          })}>
+          <MenuItem value=""><em>Ninguém</em></MenuItem>
+          {u.acessorias_usuario && !pessoas.data?.items.some((p) => p.id === u.acessorias_usuario?.id) && (
+            <MenuItem value={u.acessorias_usuario.id}>{u.acessorias_usuario.nome}</MenuItem>
+          )}
+          {(pessoas.data?.items ?? []).map((p) => <MenuItem key={p.id} value={p.id}>{p.nome}</MenuItem>)}
         </Select>
       ),
     },

@@ -1,7 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, unwrap } from '../../api/http';
 import { keys } from '../../api/keys';
-import { createUsuario, listUsuarios, updateUsuario } from '../../client/sdk.gen';
+import { createUsuario, listPessoas, listUsuarios, updateUsuario } from '../../client/sdk.gen';
 import type { UsuarioCreate, UsuarioUpdate } from '../../client/types.gen';
 
 export function useUsuarios(page: number, pageSize: number) {
@@ -9,6 +9,15 @@ export function useUsuarios(page: number, pageSize: number) {
     queryKey: keys.usuarios.list(page, pageSize),
     queryFn: () => unwrap(listUsuarios({ query: { page, page_size: pageSize } })),
     placeholderData: keepPreviousData,
+  });
+}
+
+/** The office's Acessórias people, whom a user can be tied to ("mine" is that person's work). */
+export function usePessoas() {
+  return useQuery({
+    queryKey: keys.usuarios.pessoas(),
+    queryFn: () => unwrap(listPessoas({ query: { page_size: 500 } })),
+    staleTime: 5 * 60_000,
   });
 }
 
