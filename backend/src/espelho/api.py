@@ -9,6 +9,7 @@ the export all of it."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, Generic, NamedTuple, Self, TypeVar
 
@@ -38,7 +39,11 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """The request is the transaction boundary: commit when the handler succeeded, roll back otherwise."""
+    """The request is the transaction boundary: commit when the handler succeeded, roll back otherwise.
+
+    Used with `scope="function"` (SessionDep): the commit runs when the handler returns, before a byte of the
+    response is sent, so a 2xx means the write is stored, and a failed commit is the client's error answer
+    (a `yield` dependency's default teardown would run after the response had gone)."""
     with request.app.state.database.session() as session:
         yield session
 
@@ -65,7 +70,7 @@ def as_int(text: str, maximum: int) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= maximum else None
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
@@ -168,6 +173,50 @@ def error_response(status: int, error: str, detail: Any,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     """The one error envelope every error answers with (main.py renders errors.py's family through it)."""
     return JSONResponse(status_code=status, content={"error": error, "detail": detail}, headers=headers)
+
+
+class ClientAddress:
+    """The client's address behind a platform's proxy, where the proxy's own address is not known in advance:
+    the header its edge sets (ESPELHO_CLIENT_IP_HEADER, `Fly-Client-IP` on Fly), or, with
+    ESPELHO_TRUSTED_PROXIES="*", the rightmost X-Forwarded-For hop: the one the proxy appended (what the
+    client wrote is to its left, and ignored). The scheme from the rightmost X-Forwarded-Proto. A listed
+    set of proxy addresses is uvicorn's job instead (cli.proxy_options). Not installed otherwise."""
+
+    def __init__(self, app: ASGIApp, header: str | None) -> None:
+        self.app = app
+        self.header = header
+
+    @staticmethod
+    def installed(settings: Settings) -> bool:
+        return bool(settings.client_ip_header) or settings.trusted_proxies == ["*"]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = Headers(scope=scope)
+            if self.header:
+                host = headers.get(self.header, "").strip()
+            else:
+                host = _rightmost(headers, "x-forwarded-for")
+            if _is_ip(host):
+                port = scope["client"][1] if scope.get("client") else 0
+                scope = {**scope, "client": (host, port)}
+            proto = _rightmost(headers, "x-forwarded-proto").lower()
+            if proto in ("http", "https"):
+                scope = {**scope, "scheme": proto if scope["type"] == "http" else proto.replace("http", "ws")}
+        await self.app(scope, receive, send)
+
+
+def _rightmost(headers: Headers, name: str) -> str:
+    hops = [hop.strip() for value in headers.getlist(name) for hop in value.split(",")]
+    return hops[-1] if hops else ""
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 class BodySizeLimit:
