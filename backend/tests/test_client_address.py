@@ -41,8 +41,8 @@ def _as_fly_forwards(spoofed: str) -> dict[str, str]:
     return {"X-Forwarded-For": f"{spoofed}, {CLIENT}", "Fly-Client-IP": CLIENT, "X-Forwarded-Proto": "https"}
 
 
-@pytest.mark.parametrize(("platform", "forwarded"), [(_render, _as_render_forwards), (_fly, _as_fly_forwards)],
-                         ids=["render", "fly"])
+@pytest.mark.parametrize(("platform", "forwarded"),
+                         [(_render, _as_render_forwards), (_fly, _as_fly_forwards)], ids=["render", "fly"])
 def test_a_client_rotating_x_forwarded_for_meets_the_per_address_429(settings: Settings, platform: object,
                                                                      forwarded: object) -> None:
     shipped = {k[len("ESPELHO_"):].lower(): v for k, v in platform().items()  # type: ignore[operator]

@@ -287,9 +287,9 @@ export type CodigoOut = {
     /**
      * Link
      *
-     * wa.me link with the message prefilled
+     * wa.me link with the message prefilled; null while the business number is unknown (not set, and the Graph API did not tell it)
      */
-    link: string;
+    link: string | null;
 };
 
 /**

@@ -62,7 +62,8 @@ def verificar_webhook(
     """Meta's subscription handshake: the challenge, as plain text, when the verify token matches."""
     if mode != "subscribe" or not challenge or not service.check_verify_token(settings, verify_token):
         raise Forbidden("webhook verification failed")
-    return PlainTextResponse(challenge)
+    # The challenge is the caller's text: never let a browser sniff it into HTML.
+    return PlainTextResponse(challenge, headers={"X-Content-Type-Options": "nosniff"})
 
 
 async def _raw_body(request: Request) -> bytes:

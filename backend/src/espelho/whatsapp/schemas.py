@@ -91,6 +91,12 @@ class UpstreamSentMessage(_Upstream):
     id: str = Field(min_length=1)
 
 
+class UpstreamPhoneNumber(_Upstream):
+    """GET /{phone-number-id}?fields=display_phone_number: the business number as Meta shows it."""
+
+    display_phone_number: str = Field(min_length=1)
+
+
 class UpstreamSendResponse(_Upstream):
     messaging_product: str | None = None
     messages: list[UpstreamSentMessage] = Field(min_length=1)
@@ -117,7 +123,8 @@ class WebhookAck(BaseModel):
 class CodigoOut(BaseModel):
     codigo: str = Field(description="Send `VINCULAR <codigo>` from WhatsApp to link the phone")
     expira_em: datetime
-    link: str = Field(description="wa.me link with the message prefilled")
+    link: str | None = Field(description="wa.me link with the message prefilled; null while the business "
+                                         "number is unknown (not set, and the Graph API did not tell it)")
 
 
 class VinculoOut(BaseModel):

@@ -43,7 +43,7 @@ _CODIGO_TAMANHO = 8
 def require_enabled(settings: Settings) -> None:
     if not settings.whatsapp_enabled:
         raise WhatsAppDisabled(
-            "WhatsApp is not configured: set ESPELHO_WHATSAPP_PHONE_NUMBER_ID, _BUSINESS_NUMBER, "
+            "WhatsApp is not configured: set ESPELHO_WHATSAPP_GRAPH_URL, _PHONE_NUMBER_ID, "
             "_ACCESS_TOKEN, _APP_SECRET and _VERIFY_TOKEN")
 
 
@@ -106,9 +106,28 @@ def novo_codigo(session: Session, settings: Settings, usuario_id: int) -> WhatsA
     return vinculo
 
 
-def link_para_codigo(settings: Settings, codigo: str) -> str:
-    numero = re.sub(r"\D", "", settings.whatsapp_business_number or "")
-    return f"https://wa.me/{numero}?text=VINCULAR%20{codigo}"
+def link_para_codigo(settings: Settings, codigo: str) -> str | None:
+    """The wa.me link that sends the code to the business number; None while the number is unknown."""
+    numero = numero_do_negocio(settings)
+    return f"https://wa.me/{numero}?text=VINCULAR%20{codigo}" if numero else None
+
+
+_numeros: dict[tuple[str, str | None], str] = {}
+
+
+def numero_do_negocio(settings: Settings) -> str | None:
+    """The business number in digits: ESPELHO_WHATSAPP_BUSINESS_NUMBER, else what the Graph API shows for
+    the phone number id (asked once per process; asked again after a failure)."""
+    if settings.whatsapp_business_number:
+        return re.sub(r"\D", "", settings.whatsapp_business_number) or None
+    key = (settings.whatsapp_graph_url, settings.whatsapp_phone_number_id)
+    if key not in _numeros:
+        try:
+            _numeros[key] = re.sub(r"\D", "", get_client(settings).display_phone_number())
+        except UpstreamError as exc:
+            log.warning("whatsapp.business_number_unknown", error=str(exc))
+            return None
+    return _numeros[key] or None
 
 
 def remover_vinculo(session: Session, usuario_id: int) -> None:
