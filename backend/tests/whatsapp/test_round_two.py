@@ -1,5 +1,6 @@
 """WhatsApp, issue 20: on with the five settings alone (the business number read from the Graph API),
-`nosniff` on the echoed challenge."""
+`nosniff` on the echoed challenge; a linked phone dies with its user's token version, and an ADMIN
+unlinks anyone's phone."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from fastapi.testclient import TestClient
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.main import create_app
-from tests.helpers import create_user_with_token
-from tests.whatsapp.conftest import BUSINESS_NUMBER, VERIFY_TOKEN, WEBHOOK
+from espelho.whatsapp.commands import NAO_VINCULADO
+from tests.helpers import client_as, create_user_with_token
+from tests.whatsapp.conftest import BUSINESS_NUMBER, VERIFY_TOKEN, WEBHOOK, Graph, link, say
+
+PHONE = "5511987650001"
 
 HANDSHAKE = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "<b>1158201444</b>"}
 
@@ -60,3 +64,49 @@ def test_four_settings_are_not_enough(five_settings: Settings, database: Databas
     with TestClient(create_app(off)) as client:
         answer = client.get(WEBHOOK, params=HANDSHAKE)
     assert answer.status_code == 404 and answer.json()["error"] == "whatsapp_disabled"
+
+
+def _last_reply(graph: Graph) -> str:
+    return [s["payload"]["text"]["body"] for s in graph.sent() if s["type"] == "text"][-1]
+
+
+@pytest.mark.parametrize("change", [{"password": "outra-senha-123"}, {"role": "MANAGER"}, "reactivated"])
+def test_a_linked_phone_dies_with_its_users_token_version(api: TestClient, graph: Graph,
+                                                          change: object) -> None:
+    user: TestClient = client_as(api, "USER")  # type: ignore[assignment]
+    user_id = user.get("/api/v1/auth/me").json()["id"]
+    link(user, PHONE, "wamid.N6LINK")
+    say(api, PHONE, "ajuda", "wamid.N6A")
+    assert _last_reply(graph) != NAO_VINCULADO
+    if change == "reactivated":  # deactivated, then active again: not linked again without a new code
+        for ativo in (False, True):
+            assert api.patch(f"/api/v1/usuarios/{user_id}", json={"ativo": ativo}).status_code == 200
+    else:
+        assert api.patch(f"/api/v1/usuarios/{user_id}", json=change).status_code == 200
+    say(api, PHONE, "ajuda", "wamid.N6B")
+    assert _last_reply(graph) == NAO_VINCULADO
+    # Signed in again, the user sees the phone unlinked, and links it with a new code.
+    again = TestClient(api.app)  # on the running app (no second lifespan)
+    login = again.post("/api/v1/auth/login", json={
+        "email": api.get(f"/api/v1/usuarios/{user_id}").json()["email"],
+        "password": "outra-senha-123" if isinstance(change, dict) and "password" in change
+        else "fixture-password-123"})
+    assert login.status_code == 200, login.text
+    again.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    assert again.get("/api/v1/whatsapp/vinculo").json()["vinculado"] is False
+    link(again, PHONE, "wamid.N6RELINK")
+    say(api, PHONE, "ajuda", "wamid.N6C")
+    assert _last_reply(graph) != NAO_VINCULADO
+
+
+def test_an_admin_unlinks_anyones_phone(api: TestClient, graph: Graph) -> None:
+    user: TestClient = client_as(api, "USER")  # type: ignore[assignment]
+    user_id = user.get("/api/v1/auth/me").json()["id"]
+    link(user, PHONE, "wamid.N6D")
+    other: TestClient = client_as(api, "MANAGER")  # type: ignore[assignment]
+    assert other.delete(f"/api/v1/whatsapp/vinculos/{user_id}").status_code == 403
+    assert api.delete("/api/v1/whatsapp/vinculos/2147483647").status_code == 404
+    assert api.delete(f"/api/v1/whatsapp/vinculos/{user_id}").status_code == 204
+    assert user.get("/api/v1/whatsapp/vinculo").json()["vinculado"] is False
+    say(api, PHONE, "ajuda", "wamid.N6E")
+    assert _last_reply(graph) == NAO_VINCULADO

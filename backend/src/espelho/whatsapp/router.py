@@ -12,11 +12,12 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
 
-from espelho.api import Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
+from espelho.api import IdPath, Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
 from espelho.auth.deps import AdminDep, CurrentUserDep
+from espelho.auth.models import Usuario
 from espelho.clock import now_utc
 from espelho.config import Settings
-from espelho.errors import Forbidden, InvalidInput, PayloadTooLarge
+from espelho.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from espelho.jobs.registry import send_after_commit
 from espelho.logging_setup import get_logger
 from espelho.openapi import error_responses
@@ -149,6 +150,16 @@ def update_vinculo(body: PreferenciasIn, user: CurrentUserDep, session: SessionD
 def remover_vinculo(user: CurrentUserDep, session: SessionDep) -> Response:
     """Unlink the phone (and drop a pending code)."""
     service.remover_vinculo(session, user.id)
+    return Response(status_code=204)
+
+
+@router.delete("/whatsapp/vinculos/{usuario_id}/", status_code=204, response_class=Response,
+               dependencies=[Enabled], responses={**_DISABLED, **error_responses(404)})
+def remover_vinculo_de(usuario_id: IdPath, _: AdminDep, session: SessionDep) -> Response:
+    """ADMIN: unlink any user's phone (and drop their pending code); 404 for an unknown user."""
+    if session.get(Usuario, usuario_id) is None:
+        raise NotFound(f"usuario {usuario_id} not found")
+    service.remover_vinculo(session, usuario_id)
     return Response(status_code=204)
 
 

@@ -26,7 +26,7 @@ from espelho.errors import Forbidden, GraphRejected, Unauthorized, UpstreamError
 from espelho.logging_setup import get_logger
 from espelho.observability import observe_whatsapp_message
 from espelho.whatsapp.client import FORA_DA_JANELA, INDELIVERAVEL, get_client, template_payload, text_payload
-from espelho.whatsapp.models import WhatsAppMensagem, WhatsAppStatus, WhatsAppVinculo
+from espelho.whatsapp.models import WhatsAppMensagem, WhatsAppStatus, WhatsAppVinculo, vinculo_valido
 from espelho.whatsapp.schemas import UpstreamMessage, UpstreamStatus, UpstreamWebhook
 
 log = get_logger(__name__)
@@ -86,7 +86,16 @@ class Vinculado:
 
 
 def vinculo_do_usuario(session: Session, usuario_id: int) -> WhatsAppVinculo | None:
-    return session.scalar(select(WhatsAppVinculo).where(WhatsAppVinculo.usuario_id == usuario_id))
+    """The user's link row; a phone linked before their last password, role or status change is dropped
+    from it here (it answers for them no more: usuario_do_numero), so the user sees it is to be linked
+    again."""
+    vinculo = session.scalar(select(WhatsAppVinculo).where(WhatsAppVinculo.usuario_id == usuario_id))
+    if vinculo is not None and vinculo.wa_id is not None:
+        versao = session.scalar(select(Usuario.token_version).where(Usuario.id == usuario_id))
+        if versao != vinculo.token_version:
+            vinculo.wa_id = vinculo.vinculado_em = vinculo.nome_perfil = None
+            session.flush()
+    return vinculo
 
 
 def _vinculo_ou_novo(session: Session, usuario_id: int) -> WhatsAppVinculo:
@@ -131,6 +140,7 @@ def numero_do_negocio(settings: Settings) -> str | None:
 
 
 def remover_vinculo(session: Session, usuario_id: int) -> None:
+    """Unlink the user's phone (and drop a pending code): the user themself, or an ADMIN for anyone."""
     vinculo = vinculo_do_usuario(session, usuario_id)
     if vinculo is not None:
         session.delete(vinculo)
@@ -160,16 +170,18 @@ def vincular_por_codigo(session: Session, codigo: str, wa_id: str, nome_perfil: 
     vinculo.wa_id = wa_id
     vinculo.nome_perfil = nome_perfil
     vinculo.vinculado_em = now_utc()
+    vinculo.token_version = usuario.token_version
     vinculo.codigo = vinculo.codigo_expira_em = None
     session.flush()
     return usuario
 
 
 def usuario_do_numero(session: Session, wa_id: str) -> Vinculado | None:
-    """The active user linked to this number (with or without the ninth digit)."""
+    """The active user linked to this number (with or without the ninth digit), linked since their last
+    password, role or status change."""
     row = session.execute(
         select(Usuario, WhatsAppVinculo).join(WhatsAppVinculo, WhatsAppVinculo.usuario_id == Usuario.id)
-        .where(WhatsAppVinculo.wa_id.in_(numero_variantes(wa_id)), Usuario.ativo.is_(True))).first()
+        .where(WhatsAppVinculo.wa_id.in_(numero_variantes(wa_id)), vinculo_valido())).first()
     return Vinculado(row[0], row[1]) if row else None
 
 
