@@ -4686,7 +4686,7 @@ export type ListProcessosData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of competencia, data_conclusao, data_inicio, dias_corridos, dt_last_dh, id, nome, porcentagem_conclusao, proc_id, status; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -4775,7 +4775,7 @@ export type ProcessosDaCompetenciaData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of competencia, data_conclusao, data_inicio, dias_corridos, dt_last_dh, id, nome, porcentagem_conclusao, proc_id, status; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -4856,7 +4856,7 @@ export type ProcessosDaEmpresaData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of competencia, data_conclusao, data_inicio, dias_corridos, dt_last_dh, id, nome, porcentagem_conclusao, proc_id, status; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -5123,7 +5123,7 @@ export type ListEmpresasData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of codigo, id, nome, regime_tributario; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -5238,7 +5238,7 @@ export type ProcessosDeEmpresaData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of competencia, data_conclusao, data_inicio, dias_corridos, dt_last_dh, id, nome, porcentagem_conclusao, proc_id, status; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -5325,7 +5325,7 @@ export type ObrigacoesDoVencimentoData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of data_entrega, data_vencimento, id, status, tipo; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -5421,7 +5421,7 @@ export type ListObrigacoesData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of data_entrega, data_vencimento, id, status, tipo; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -5966,6 +5966,48 @@ export type CriarCodigoResponses = {
 };
 
 export type CriarCodigoResponse = CriarCodigoResponses[keyof CriarCodigoResponses];
+
+export type RemoverVinculoDeData = {
+    body?: never;
+    path: {
+        /**
+         * Usuario Id
+         */
+        usuario_id: number;
+    };
+    query?: never;
+    url: '/api/v1/whatsapp/vinculos/{usuario_id}/';
+};
+
+export type RemoverVinculoDeErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+};
+
+export type RemoverVinculoDeError = RemoverVinculoDeErrors[keyof RemoverVinculoDeErrors];
+
+export type RemoverVinculoDeResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RemoverVinculoDeResponse = RemoverVinculoDeResponses[keyof RemoverVinculoDeResponses];
 
 export type ListMensagensData = {
     body?: never;
