@@ -1,20 +1,37 @@
 """WhatsApp, issue 20: on with the five settings alone (the business number read from the Graph API),
 `nosniff` on the echoed challenge; a linked phone dies with its user's token version, and an ADMIN
-unlinks anyone's phone."""
+unlinks anyone's phone; a malformed message is skipped (its batch goes on), a malformed body is a 400;
+names in replies are one line without WhatsApp formatting."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from espelho.acessorias.models import Empresa
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.main import create_app
 from espelho.whatsapp.commands import NAO_VINCULADO
+from espelho.whatsapp.models import WhatsAppMensagem
 from tests.helpers import client_as, create_user_with_token
-from tests.whatsapp.conftest import BUSINESS_NUMBER, VERIFY_TOKEN, WEBHOOK, Graph, link, say
+from tests.whatsapp.conftest import (
+    BUSINESS_NUMBER,
+    VERIFY_TOKEN,
+    WEBHOOK,
+    Graph,
+    link,
+    say,
+    sign,
+    text_message,
+    wait_jobs,
+)
 
 PHONE = "5511987650001"
 
@@ -110,3 +127,48 @@ def test_an_admin_unlinks_anyones_phone(api: TestClient, graph: Graph) -> None:
     assert user.get("/api/v1/whatsapp/vinculo").json()["vinculado"] is False
     say(api, PHONE, "ajuda", "wamid.N6E")
     assert _last_reply(graph) == NAO_VINCULADO
+
+
+def _signed(api: TestClient, body: bytes) -> Any:
+    return api.post(WEBHOOK, content=body, headers={"Content-Type": "application/json",
+                                                    "X-Hub-Signature-256": sign(body)})
+
+
+def test_a_malformed_message_is_skipped_and_its_batch_goes_on(api: TestClient, graph: Graph,
+                                                             database: Database) -> None:
+    good = text_message(PHONE, "ajuda", "wamid.N7GOOD")
+    messages = good["entry"][0]["changes"][0]["value"]["messages"]
+    messages[:0] = [{"id": "wamid.N7BAD", "from": {"not": "a number"}, "type": "text"},
+                    {"id": "", "from": PHONE}, "not an object"]
+    messages.append({"id": "wamid.N7TIME", "from": PHONE, "timestamp": "9" * 40, "type": "text",
+                     "text": {"body": "ajuda"}})
+    answer = _signed(api, json.dumps(good).encode())
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["mensagens_novas"] == 2
+    wait_jobs(api)
+    with database.session() as session:
+        stored = set(session.scalars(select(WhatsAppMensagem.wamid)
+                                     .where(WhatsAppMensagem.direcao == "ENTRADA")))
+    assert stored == {"wamid.N7GOOD", "wamid.N7TIME"}
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"{\"entry\": \"x\"}", b"\xff\xfe{}", b"null"])
+def test_a_malformed_signed_body_is_a_400_in_the_envelope(api: TestClient, body: bytes) -> None:
+    answer = _signed(api, body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == "bad_request"
+
+
+def test_names_in_replies_are_one_line_without_formatting(api: TestClient, graph: Graph,
+                                                          database: Database) -> None:
+    with database.session() as session:
+        session.add(Empresa(codigo=77, nome="PADARIA *GRÁTIS*\nAtrasadas: 0 _ok_ ~x~ `y`",
+                            cnpj="12345678000190", ativa=True, completa=True,
+                            sincronizada_em=datetime.now(UTC)))
+    link(api, PHONE, "wamid.N9LINK")
+    say(api, PHONE, "empresa padaria", "wamid.N9A")
+    reply = _last_reply(graph)
+    first = reply.splitlines()[0]
+    assert "GRÁTIS" in first and "Atrasadas: 0" in first  # the name's fake line stayed on its own line
+    assert "*GRÁTIS*" not in reply and "_ok_" not in reply and "~x~" not in reply and "`y`" not in reply
+    assert not any(line.startswith("Atrasadas") for line in reply.splitlines())

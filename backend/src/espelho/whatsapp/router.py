@@ -17,7 +17,7 @@ from espelho.auth.deps import AdminDep, CurrentUserDep
 from espelho.auth.models import Usuario
 from espelho.clock import now_utc
 from espelho.config import Settings
-from espelho.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from espelho.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
 from espelho.jobs.registry import send_after_commit
 from espelho.logging_setup import get_logger
 from espelho.openapi import error_responses
@@ -85,7 +85,7 @@ async def _raw_body(request: Request) -> bytes:
 @router.post("/webhooks/whatsapp/", response_model=WebhookAck, dependencies=[Enabled],
              responses={401: {"description": "No X-Hub-Signature-256"},
                         403: {"description": "X-Hub-Signature-256 does not match the body"},
-                        413: {"description": "Body too large"}, 422: {"description": "Not a webhook event"},
+                        413: {"description": "Body too large"}, 400: {"description": "Not a webhook event"},
                         **_DISABLED},
              # Read raw (the signature covers the exact bytes), so FastAPI cannot see the body: say it.
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
@@ -96,8 +96,8 @@ def receber_webhook(request: Request, session: SessionDep, settings: SettingsDep
     service.check_signature(settings, raw, request.headers.get("x-hub-signature-256"))
     try:
         payload = UpstreamWebhook.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as exc:
-        raise InvalidInput("not a WhatsApp webhook event", detail=str(exc)[:300]) from None
+    except (ValueError, ValidationError, RecursionError) as exc:  # a bad item alone is skipped (schemas)
+        raise BadRequest("not a WhatsApp webhook event", detail=str(exc)[:300]) from None
     eventos = service.registrar_webhook(session, payload)
     dispatcher = request.app.state.jobs.dispatcher
     jobs = (("whatsapp.responder", eventos.novas), ("whatsapp.reenviar_como_template", eventos.reenviar))

@@ -10,7 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from espelho.logging_setup import get_logger
+
+log = get_logger(__name__)
 
 
 class _Upstream(BaseModel):
@@ -70,6 +74,20 @@ class UpstreamValue(_Upstream):
     contacts: list[UpstreamContact] = Field(default_factory=list)
     messages: list[UpstreamMessage] = Field(default_factory=list)
     statuses: list[UpstreamStatus] = Field(default_factory=list)
+
+    @field_validator("contacts", "messages", "statuses", mode="wrap")
+    @classmethod
+    def _skip_malformed(cls, items: Any, handler: Any) -> Any:
+        """A malformed item is skipped and logged; the rest of its batch goes on (Meta never resends)."""
+        if not isinstance(items, list):
+            return handler(items)
+        kept = []
+        for item in items:
+            try:
+                kept.extend(handler([item]))
+            except ValidationError as exc:
+                log.warning("whatsapp.webhook_item_skipped", error=str(exc)[:300])
+        return kept
 
 
 class UpstreamChange(_Upstream):

@@ -190,7 +190,7 @@ def usuario_do_numero(session: Session, wa_id: str) -> Vinculado | None:
 def _quando(timestamp: str | None) -> datetime:
     try:
         return datetime.fromtimestamp(int(timestamp or ""), UTC)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # not a number, or out of any date's range
         return now_utc()
 
 
@@ -286,6 +286,18 @@ class Envio:
     erro_codigo: int | None = None
     # A failure that retrying will not fix (an undeliverable number, 131026): count the alert as given.
     definitivo: bool = False
+
+
+# WhatsApp's formatting markers (bold, italic, strike, monospace) have no escape: a name carrying them is
+# written with look-alikes that format nothing.
+_MARCADORES = str.maketrans({"*": "∗", "_": "‗", "~": "∼", "`": "ˋ"})
+
+
+def nome(texto: object, limite: int = 200) -> str:
+    """A name from the mirror (upstream data, user input) as it may go into a reply: one line, and no
+    WhatsApp formatting (no `*bold*`, no fake lines)."""
+    plano = " ".join(str(texto or "").split()).translate(_MARCADORES)
+    return plano if len(plano) <= limite else plano[: limite - 1] + "…"
 
 
 def uma_linha(texto: str, limite: int = 1000) -> str:
