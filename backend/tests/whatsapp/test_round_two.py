@@ -1,7 +1,8 @@
 """WhatsApp, issue 20: on with the five settings alone (the business number read from the Graph API),
 `nosniff` on the echoed challenge; a linked phone dies with its user's token version, and an ADMIN
 unlinks anyone's phone; a malformed message is skipped (its batch goes on), a malformed body is a 400;
-names in replies are one line without WhatsApp formatting."""
+at most 5 wrong codes per number per 15 min, one explanation a day to an unlinked number; names in
+replies are one line without WhatsApp formatting."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from espelho.acessorias.models import Empresa
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.main import create_app
-from espelho.whatsapp.commands import NAO_VINCULADO
+from espelho.whatsapp.commands import CODIGO_INVALIDO, MAX_CODIGOS_ERRADOS, NAO_VINCULADO
 from espelho.whatsapp.models import WhatsAppMensagem
 from tests.helpers import client_as, create_user_with_token
 from tests.whatsapp.conftest import (
@@ -172,3 +173,21 @@ def test_names_in_replies_are_one_line_without_formatting(api: TestClient, graph
     assert "GRÁTIS" in first and "Atrasadas: 0" in first  # the name's fake line stayed on its own line
     assert "*GRÁTIS*" not in reply and "_ok_" not in reply and "~x~" not in reply and "`y`" not in reply
     assert not any(line.startswith("Atrasadas") for line in reply.splitlines())
+
+
+def test_code_guesses_are_capped_and_an_unlinked_number_is_told_once_a_day(api: TestClient,
+                                                                           graph: Graph) -> None:
+    guesser = "5511987650002"
+    for i in range(MAX_CODIGOS_ERRADOS + 3):
+        say(api, guesser, f"VINCULAR ERRADO{i:02d}", f"wamid.N8G{i}")
+    answers = [s for s in graph.sent() if s["to"] == guesser]
+    assert [s["payload"]["text"]["body"] for s in answers] == [CODIGO_INVALIDO] * MAX_CODIGOS_ERRADOS
+    # Past the cap even the right code is not checked (a guess among many is not a proof).
+    codigo = api.post("/api/v1/whatsapp/vinculo").json()["codigo"]
+    say(api, guesser, f"VINCULAR {codigo}", "wamid.N8RIGHT")
+    assert api.get("/api/v1/whatsapp/vinculo").json()["vinculado"] is False
+
+    stranger = "5511987650003"
+    for i in range(4):
+        say(api, stranger, "resumo", f"wamid.N8S{i}")
+    assert [s["payload"]["text"]["body"] for s in graph.sent() if s["to"] == stranger] == [NAO_VINCULADO]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,8 +49,15 @@ NAO_ENTENDI = "Não entendi. Envie *ajuda* para ver os comandos."
 
 @dataclass(frozen=True)
 class Resposta:
-    texto: str
+    texto: str | None  # None: no reply (the send budget the alerts share is not spent on it)
     usuario_id: int | None
+
+
+# Linking-code guesses: at most this many wrong codes per number per window; past it, codes are not checked
+# and not answered. An unlinked number is told how to link once per day, then not answered.
+MAX_CODIGOS_ERRADOS = 5
+JANELA_CODIGOS = timedelta(minutes=15)
+JANELA_NAO_VINCULADO = timedelta(days=1)
 
 
 def _numero(value: float) -> str:
@@ -72,6 +80,8 @@ def responder(session: Session, wa_id: str, texto: str | None, nome_perfil: str 
     comando = fold(partes[0]) if partes else ""
     argumento = partes[1].strip() if len(partes) > 1 else ""
     if comando == "vincular":
+        if service.respostas_recentes(session, wa_id, CODIGO_INVALIDO, JANELA_CODIGOS) >= MAX_CODIGOS_ERRADOS:
+            return Resposta(None, None)
         usuario = service.vincular_por_codigo(session, argumento, wa_id, nome_perfil) if argumento else None
         if usuario is None:
             return Resposta(CODIGO_INVALIDO, None)
@@ -80,6 +90,8 @@ def responder(session: Session, wa_id: str, texto: str | None, nome_perfil: str 
                         "Envie *ajuda* para ver os comandos.", usuario.id)
     vinculado = service.usuario_do_numero(session, wa_id)
     if vinculado is None:
+        if service.respostas_recentes(session, wa_id, NAO_VINCULADO, JANELA_NAO_VINCULADO):
+            return Resposta(None, None)
         return Resposta(NAO_VINCULADO, None)
     handler = _COMANDOS.get(comando)
     texto_resposta = handler(session, vinculado, argumento) if handler else NAO_ENTENDI

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from espelho.api import PageParams, PageRows, paginate
@@ -174,6 +174,13 @@ def vincular_por_codigo(session: Session, codigo: str, wa_id: str, nome_perfil: 
     vinculo.codigo = vinculo.codigo_expira_em = None
     session.flush()
     return usuario
+
+
+def respostas_recentes(session: Session, wa_id: str, texto: str, janela: timedelta) -> int:
+    """How many times `texto` was sent to this number (either form) within `janela` (the message log)."""
+    return int(session.scalar(select(func.count()).select_from(WhatsAppMensagem).where(
+        WhatsAppMensagem.direcao == SAIDA, WhatsAppMensagem.wa_id.in_(numero_variantes(wa_id)),
+        WhatsAppMensagem.texto == texto, WhatsAppMensagem.criada_em >= now_utc() - janela)) or 0)
 
 
 def usuario_do_numero(session: Session, wa_id: str) -> Vinculado | None:
