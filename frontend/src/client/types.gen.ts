@@ -5811,6 +5811,10 @@ export type ReceberWebhookData = {
 
 export type ReceberWebhookErrors = {
     /**
+     * The body is not what this route takes (a signed webhook body that is no webhook event)
+     */
+    400: ErrorOut;
+    /**
      * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
     401: ErrorOut;
@@ -5826,10 +5830,6 @@ export type ReceberWebhookErrors = {
      * Request body larger than ESPELHO_MAX_BODY_BYTES
      */
     413: ErrorOut;
-    /**
-     * Invalid parameters or body
-     */
-    422: ValidationErrorOut;
 };
 
 export type ReceberWebhookError = ReceberWebhookErrors[keyof ReceberWebhookErrors];
