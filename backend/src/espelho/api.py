@@ -9,13 +9,15 @@ the export all of it."""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, Generic, NamedTuple, Self, TypeVar
 
 from annotated_types import Ge, Le
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -38,7 +40,11 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """The request is the transaction boundary: commit when the handler succeeded, roll back otherwise."""
+    """The request is the transaction boundary: commit when the handler succeeded, roll back otherwise.
+
+    Used with `scope="function"` (SessionDep): the commit runs when the handler returns, before a byte of the
+    response is sent, so a 2xx means the write is stored, and a failed commit is the client's error answer
+    (a `yield` dependency's default teardown would run after the response had gone)."""
     with request.app.state.database.session() as session:
         yield session
 
@@ -65,7 +71,7 @@ def as_int(text: str, maximum: int) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and int(raw) <= maximum else None
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
@@ -168,6 +174,113 @@ def error_response(status: int, error: str, detail: Any,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     """The one error envelope every error answers with (main.py renders errors.py's family through it)."""
     return JSONResponse(status_code=status, content={"error": error, "detail": detail}, headers=headers)
+
+
+class MethodRouting:
+    """Two HTTP courtesies FastAPI's routes leave out, before routing:
+
+    - HEAD is answered as GET without the body (same status and headers), wherever GET is;
+    - a method no route of the path takes is a 405 whose `Allow` names what every route of that path
+      takes (not one route's), and a path that is a fixed route (`/api/contratos/sync/`) is not read as a
+      parameter of another (`/api/contratos/{id}/`): a GET there is a 405, not a 422 on the id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.routes: list[tuple[re.Pattern[str], bool, frozenset[str]]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.routes is None:  # every route is in by the first request
+            self.routes = _route_table(scope["app"])
+        head = scope["method"] == "HEAD"
+        method = "GET" if head else scope["method"]
+        allowed = _allowed_methods(self.routes, scope["path"])
+        if allowed and method not in allowed and method != "OPTIONS":
+            allow = ", ".join(sorted(allowed | ({"HEAD"} if "GET" in allowed else set())))
+            detail = f"{scope['method']} is not allowed here; use {allow}"
+            answer = error_response(405, "method_not_allowed", detail, headers={"Allow": allow})
+            await answer(scope, receive, send)
+            return
+        if not head:
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+def _route_table(app: Any) -> list[tuple[re.Pattern[str], bool, frozenset[str]]]:
+    """(path regex, has parameters, methods) of every route but the web app's catch-all."""
+    table = []
+    for route in iter_route_contexts(app.routes):
+        path, methods = route.path, route.methods
+        if path and methods and ":path}" not in path:
+            table.append((route.path_regex, "{" in path, frozenset(methods) - {"HEAD"}))
+    return table
+
+
+def _allowed_methods(routes: list[tuple[re.Pattern[str], bool, frozenset[str]]], path: str) -> set[str]:
+    """The methods the routes of `path` take: those of its fixed routes when it is one, else of every
+    parameterised route it matches; empty when no route has it (a 404 is the router's to give)."""
+    fixed: set[str] = set()
+    templated: set[str] = set()
+    for regex, parameters, methods in routes:
+        if regex.match(path):
+            (templated if parameters else fixed).update(methods)
+    return fixed or templated
+
+
+class ClientAddress:
+    """The client's address behind a platform's proxy, where the proxy's own address is not known in advance:
+    the header its edge sets (ESPELHO_CLIENT_IP_HEADER, `Fly-Client-IP` on Fly), or, with
+    ESPELHO_TRUSTED_PROXIES="*", the rightmost X-Forwarded-For hop: the one the proxy appended (what the
+    client wrote is to its left, and ignored). The scheme from the rightmost X-Forwarded-Proto. A listed
+    set of proxy addresses is uvicorn's job instead (cli.proxy_options). Not installed otherwise."""
+
+    def __init__(self, app: ASGIApp, header: str | None) -> None:
+        self.app = app
+        self.header = header
+
+    @staticmethod
+    def installed(settings: Settings) -> bool:
+        return bool(settings.client_ip_header) or settings.trusted_proxies == ["*"]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            headers = Headers(scope=scope)
+            if self.header:
+                host = headers.get(self.header, "").strip()
+            else:
+                host = _rightmost(headers, "x-forwarded-for")
+            if _is_ip(host):
+                port = scope["client"][1] if scope.get("client") else 0
+                scope = {**scope, "client": (host, port)}
+            proto = _rightmost(headers, "x-forwarded-proto").lower()
+            if proto in ("http", "https"):
+                scope = {**scope, "scheme": proto if scope["type"] == "http" else proto.replace("http", "ws")}
+        await self.app(scope, receive, send)
+
+
+def _rightmost(headers: Headers, name: str) -> str:
+    hops = [hop.strip() for value in headers.getlist(name) for hop in value.split(",")]
+    return hops[-1] if hops else ""
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 class BodySizeLimit:

@@ -11,6 +11,7 @@ import uvicorn
 from espelho import __version__
 from espelho.acessorias import cli as acessorias_cli
 from espelho.alertas import cli as alertas_cli
+from espelho.api import ClientAddress
 from espelho.auth import cli as auth_cli
 from espelho.cli_support import console, load_settings
 from espelho.config import Settings
@@ -71,10 +72,11 @@ def serve(
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn believes X-Forwarded-For/-Proto only from ESPELHO_TRUSTED_PROXIES (by default from nobody:
-    uvicorn's own default trusts any local client)."""
-    return {"proxy_headers": bool(settings.trusted_proxies),
-            "forwarded_allow_ips": settings.trusted_proxies or None}
+    """uvicorn believes X-Forwarded-For/-Proto only from the listed ESPELHO_TRUSTED_PROXIES (by default from
+    nobody: uvicorn's own default trusts any local client). "*" and ESPELHO_CLIENT_IP_HEADER are the app's
+    (api.ClientAddress): uvicorn's "*" would believe the leftmost hop, the one the client wrote."""
+    listed = bool(settings.trusted_proxies) and not ClientAddress.installed(settings)
+    return {"proxy_headers": listed, "forwarded_allow_ips": settings.trusted_proxies if listed else None}
 
 
 @app.command()

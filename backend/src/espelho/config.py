@@ -79,11 +79,12 @@ class Settings(BaseSettings):
     # the rest is left to the office's other integrations and to full syncs.
     acessorias_budget_pct: int = Field(default=30, ge=1, le=100)
 
-    # WhatsApp Cloud API (Meta Graph API). Off until the number id, token, app secret, verify token and the
-    # business number are all set; see whatsapp/ and docs/whatsapp.md.
+    # WhatsApp Cloud API (Meta Graph API). Off until the number id, token, app secret and verify token are
+    # all set (the graph URL has a default); see whatsapp/ and docs/whatsapp.md.
     whatsapp_graph_url: str = "https://graph.facebook.com/v23.0"
     whatsapp_phone_number_id: str | None = None
     # The business phone number in international digits (5511…): the wa.me link of the linking code.
+    # Optional: read from the Graph API (the number id's display_phone_number) when unset.
     whatsapp_business_number: str | None = None
     whatsapp_access_token: SecretStr | None = None
     whatsapp_app_secret: SecretStr | None = None
@@ -148,7 +149,13 @@ class Settings(BaseSettings):
     extra_job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Addresses (or CIDRs) of the reverse proxies whose X-Forwarded-For/-Proto `espelho serve` believes,
     # comma-separated; none by default, so no client can choose the address the login throttle counts.
+    # "*" (a platform's proxy, whose address is not known in advance, as on Render): the rightmost
+    # X-Forwarded-For hop, the one that proxy appended, is the client; what the client wrote is ignored.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # A header the platform's edge sets to the client's address, replacing whatever the client sent
+    # (`Fly-Client-IP` on Fly.io); believed over X-Forwarded-For. Only where every request comes
+    # through that edge.
+    client_ip_header: str | None = None
 
     @field_validator("database_url", "sync_lock_database_url")
     @classmethod
@@ -200,7 +207,7 @@ class Settings(BaseSettings):
     @property
     def whatsapp_enabled(self) -> bool:
         secrets = (self.whatsapp_access_token, self.whatsapp_app_secret, self.whatsapp_verify_token)
-        return bool(self.whatsapp_phone_number_id and self.whatsapp_business_number
+        return bool(self.whatsapp_graph_url and self.whatsapp_phone_number_id
                     and all(s is not None and s.get_secret_value() for s in secrets))
 
     def upstream(self, name: str) -> UpstreamSettings:

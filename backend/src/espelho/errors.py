@@ -56,6 +56,10 @@ class MethodNotAllowed(EspelhoError, status=405, error="method_not_allowed"):
     """The route exists, not with this method."""
 
 
+class BadRequest(EspelhoError, status=400, error="bad_request"):
+    """A body that is not what it must be (a signed webhook body that is no webhook event)."""
+
+
 class InvalidInput(EspelhoError, ValueError, status=422, error="invalid_input"):
     """Bad input. A ValueError too, so a Pydantic validator raising it gives a field-level 422."""
 

@@ -175,6 +175,7 @@ def freshness_metrics(settings: Settings, database: Database) -> list[Metric]:
 metrics_router = APIRouter()
 
 
+@metrics_router.get("/metrics/", include_in_schema=False)  # the same, not a redirect: scrapers differ
 @metrics_router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
     """Prometheus text format. Not in the OpenAPI schema: it is for scrapers, not for the web app."""

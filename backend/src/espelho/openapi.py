@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from espelho.errors import ErrorOut, UpstreamErrorOut, ValidationErrorOut
 
 _DESCRIPTIONS = {
+    400: "The body is not what this route takes (a signed webhook body that is no webhook event)",
     401: "Missing, malformed, expired or revoked bearer token (on login: wrong email or password)",
     403: "The signed-in user's role may not do this",
     404: "No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)",

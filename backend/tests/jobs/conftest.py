@@ -81,7 +81,7 @@ def pg_database(pg_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """A Redis database of its own for this test (the Acessórias limiter key is not prefixed)."""
+    """A Redis database of its own for this test (emptied of the default prefix's Acessórias window)."""
     client = redis.Redis.from_url(TEST_REDIS)
     try:
         client.ping()

@@ -127,7 +127,7 @@ def test_an_unlinked_number_gets_the_linking_hint_and_no_data(anon_api: TestClie
     _processos(database, "05/2026", ["Concluído", "Em andamento"])
     for i, command in enumerate(["resumo 05/2026", "atrasadas", "empresa Padaria"]):
         say(anon_api, "5531977776666", command, f"wamid.U{i}")
-    assert texts(graph) == [NAO_VINCULADO] * 3
+    assert texts(graph) == [NAO_VINCULADO]  # once a day (issue 20): the rest go unanswered
 
 
 def test_resumo_answers_that_competencias_dashboard_figures(api: TestClient, graph: Graph,

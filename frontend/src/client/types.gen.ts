@@ -329,9 +329,9 @@ export type CodigoOut = {
     /**
      * Link
      *
-     * wa.me link with the message prefilled
+     * wa.me link with the message prefilled; null while the business number is unknown (not set, and the Graph API did not tell it)
      */
-    link: string;
+    link: string | null;
 };
 
 /**
@@ -5317,7 +5317,7 @@ export type ListProcessosData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of competencia, data_conclusao, data_inicio, dias_corridos, dt_last_dh, id, nome, porcentagem_conclusao, proc_id, status; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -5420,7 +5420,7 @@ export type ProcessosDaCompetenciaData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of competencia, data_conclusao, data_inicio, dias_corridos, dt_last_dh, id, nome, porcentagem_conclusao, proc_id, status; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -5501,7 +5501,7 @@ export type ProcessosDaEmpresaData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of competencia, data_conclusao, data_inicio, dias_corridos, dt_last_dh, id, nome, porcentagem_conclusao, proc_id, status; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -5768,7 +5768,7 @@ export type ListEmpresasData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of codigo, id, nome, regime_tributario; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -5883,7 +5883,7 @@ export type ProcessosDeEmpresaData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of competencia, data_conclusao, data_inicio, dias_corridos, dt_last_dh, id, nome, porcentagem_conclusao, proc_id, status; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -5970,7 +5970,7 @@ export type ObrigacoesDoVencimentoData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of data_entrega, data_vencimento, id, status, tipo; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -6066,7 +6066,7 @@ export type ListObrigacoesData = {
         /**
          * Ordering
          *
-         * A field name; prefix '-' for descending
+         * One of data_entrega, data_vencimento, id, status, tipo; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -6591,6 +6591,10 @@ export type ReceberWebhookData = {
 
 export type ReceberWebhookErrors = {
     /**
+     * The body is not what this route takes (a signed webhook body that is no webhook event)
+     */
+    400: ErrorOut;
+    /**
      * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
      */
     401: ErrorOut;
@@ -6606,10 +6610,6 @@ export type ReceberWebhookErrors = {
      * Request body larger than ESPELHO_MAX_BODY_BYTES
      */
     413: ErrorOut;
-    /**
-     * Invalid parameters or body
-     */
-    422: ValidationErrorOut;
 };
 
 export type ReceberWebhookError = ReceberWebhookErrors[keyof ReceberWebhookErrors];
@@ -6750,6 +6750,48 @@ export type CriarCodigoResponses = {
 };
 
 export type CriarCodigoResponse = CriarCodigoResponses[keyof CriarCodigoResponses];
+
+export type RemoverVinculoDeData = {
+    body?: never;
+    path: {
+        /**
+         * Usuario Id
+         */
+        usuario_id: number;
+    };
+    query?: never;
+    url: '/api/v1/whatsapp/vinculos/{usuario_id}/';
+};
+
+export type RemoverVinculoDeErrors = {
+    /**
+     * Missing, malformed, expired or revoked bearer token (on login: wrong email or password)
+     */
+    401: ErrorOut;
+    /**
+     * The signed-in user's role may not do this
+     */
+    403: ErrorOut;
+    /**
+     * No such resource in the mirror (or, on the WhatsApp routes, WhatsApp is not configured)
+     */
+    404: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
+};
+
+export type RemoverVinculoDeError = RemoverVinculoDeErrors[keyof RemoverVinculoDeErrors];
+
+export type RemoverVinculoDeResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RemoverVinculoDeResponse = RemoverVinculoDeResponses[keyof RemoverVinculoDeResponses];
 
 export type ListMensagensData = {
     body?: never;

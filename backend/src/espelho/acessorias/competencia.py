@@ -11,7 +11,8 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
-from pydantic import GetCoreSchemaHandler
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
 from espelho.errors import InvalidInput
@@ -97,6 +98,15 @@ class Competencia(str):
             core_schema.str_schema(max_length=20),
             serialization=core_schema.to_string_ser_schema(),
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        # The OpenAPI documents the forms parse() takes (the month's range is parse()'s to check).
+        json_schema = handler(schema)
+        json_schema.update(pattern=r"^(\d{1,2}[/.-]\d{4}|\d{4}[/.-]\d{1,2})/?$",
+                           examples=["10/2026", "2026-10"])
+        return json_schema
 
 
 def competencia_from_title(title: Any) -> Competencia | None:

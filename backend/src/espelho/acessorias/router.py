@@ -48,7 +48,18 @@ from espelho.syncs.spec import SyncAccepted, trigger
 router = SlashOptionalRouter(prefix="/api/v1", tags=["acessorias"])
 
 CompetenciaQ = Annotated[Competencia | None, Query(description="MM/YYYY (also MM-YYYY or YYYY-MM)")]
-Ordering = Annotated[str | None, Query(max_length=40, description="A field name; prefix '-' for descending")]
+def _ordering(allowed: dict[str, Any]) -> Any:
+    """An `ordering` parameter whose OpenAPI schema names the list's fields (checked by queries.ordering_key,
+    which answers 422 naming them)."""
+    campos = sorted(allowed)
+    return Query(max_length=40, description=f"One of {', '.join(campos)}; prefix '-' for descending",
+                 json_schema_extra={"pattern": f"^[-+]?({'|'.join(campos)})$",
+                                    "examples": [campos[0], f"-{campos[0]}"]})
+
+
+ProcessoOrdering = Annotated[str | None, _ordering(queries.PROCESSO_ORDERING)]
+EmpresaOrdering = Annotated[str | None, _ordering(queries.EMPRESA_ORDERING)]
+ObrigacaoOrdering = Annotated[str | None, _ordering(queries.OBRIGACAO_ORDERING)]
 Q = Annotated[str | None, Query(max_length=200, description="Text search")]
 Empresa = Annotated[str | None, Query(max_length=30, description="The empresa's id, or a CNPJ/CPF")]
 Regime = Annotated[str | None, Query(max_length=200, description=f"Regime label, or {queries.INDEFINIDO}")]
@@ -111,7 +122,7 @@ def sync_manual(body: ManualSyncRequest, request: Request, _: SyncRoleDep) -> Sy
 @router.get("/processos/", response_model=Page[ProcessoOut], responses={**ARQUIVO, **RESPONSAVEL})
 def list_processos(session: SessionDep, paging: PageDep, responsavel: ResponsavelDep,
                    competencia: CompetenciaQ = None, status: Status = None, empresa: Empresa = None,
-                   regime: Regime = None, q: Q = None, ordering: Ordering = None,
+                   regime: Regime = None, q: Q = None, ordering: ProcessoOrdering = None,
                    incluir_removidos: IncluirRemovidos = False, aberto: Aberto = None,
                    formato: FormatoQ = None) -> ProcessoPage:
     """Processes, filtered and ordered (`ordering`: id, proc_id, nome, competencia, status,
@@ -126,7 +137,7 @@ def list_processos(session: SessionDep, paging: PageDep, responsavel: Responsave
 @router.get("/processos/competencia/{comp:path}/", response_model=Page[ProcessoOut],
             responses={**ARQUIVO, **error_responses(404)})
 def processos_da_competencia(session: SessionDep, paging: PageDep, comp: Competencia, status: Status = None,
-                             regime: Regime = None, q: Q = None, ordering: Ordering = None,
+                             regime: Regime = None, q: Q = None, ordering: ProcessoOrdering = None,
                              formato: FormatoQ = None) -> ProcessoPage:
     """`comp` as MM-YYYY, YYYY-MM or an encoded MM%2FYYYY."""
     filtros = ProcessoFiltros(competencia=comp, status=status, regime=regime, q=q)
@@ -137,7 +148,7 @@ def processos_da_competencia(session: SessionDep, paging: PageDep, comp: Compete
             responses={**ARQUIVO, **error_responses(404)})
 def processos_da_empresa(session: SessionDep, paging: PageDep, emp_id: IdPath,
                          competencia: CompetenciaQ = None, status: Status = None, q: Q = None,
-                         ordering: Ordering = None, formato: FormatoQ = None) -> ProcessoPage:
+                         ordering: ProcessoOrdering = None, formato: FormatoQ = None) -> ProcessoPage:
     queries.get_empresa(session, emp_id)
     filtros = ProcessoFiltros(empresa=str(emp_id), competencia=competencia, status=status, q=q)
     return _processos_page(session, filtros, paging, ordering, formato)
@@ -178,7 +189,7 @@ def desdobramentos_do_processo(session: SessionDep, paging: PageDep,
 
 @router.get("/empresas/", response_model=Page[EmpresaOut], responses=ARQUIVO)
 def list_empresas(session: SessionDep, paging: PageDep, regime: Regime = None, ativa: Ativa = None,
-                  q: Q = None, ordering: Ordering = None,
+                  q: Q = None, ordering: EmpresaOrdering = None,
                   formato: FormatoQ = None) -> Page[EmpresaOut] | FileResponse:
     """Companies (`ordering`: nome (default), id, codigo, regime_tributario)."""
     listing = queries.empresas_listing(regime=regime, ativa=ativa, q=q, ordering=ordering)
@@ -197,7 +208,7 @@ def get_empresa(session: SessionDep, empresa_id: IdPath) -> EmpresaOut:
             responses={**ARQUIVO, **error_responses(404)})
 def processos_de_empresa(session: SessionDep, paging: PageDep, empresa_id: IdPath,
                          competencia: CompetenciaQ = None, status: Status = None, q: Q = None,
-                         ordering: Ordering = None, formato: FormatoQ = None) -> ProcessoPage:
+                         ordering: ProcessoOrdering = None, formato: FormatoQ = None) -> ProcessoPage:
     return processos_da_empresa(session, paging, empresa_id, competencia, status, q, ordering, formato)
 
 
@@ -220,7 +231,7 @@ def _obrigacoes_page(session: SessionDep, filtros: ObrigacaoFiltros, paging: Pag
 @router.get("/obrigacoes/vencimento/{dia}/", response_model=Page[ObrigacaoOut], responses=ARQUIVO)
 def obrigacoes_do_vencimento(session: SessionDep, paging: PageDep, dia: str, status: Status = None,
                              tipo: Tipo = None, empresa: Empresa = None, situacao: SituacaoQ = None,
-                             ordering: Ordering = None, formato: FormatoQ = None) -> ObrigacaoPage:
+                             ordering: ObrigacaoOrdering = None, formato: FormatoQ = None) -> ObrigacaoPage:
     """Obligations due on `dia` (YYYY-MM-DD)."""
     iso = queries.parse_date(dia, "dia").isoformat()
     filtros = ObrigacaoFiltros(status=status, tipo=tipo, empresa=empresa, de=iso, ate=iso, situacao=situacao)
@@ -239,7 +250,7 @@ def list_obrigacoes(
     de: Annotated[str | None, Query(max_length=10, description="Due on or after (YYYY-MM-DD)")] = None,
     ate: Annotated[str | None, Query(max_length=10, description="Due on or before (YYYY-MM-DD)")] = None,
     situacao: SituacaoQ = None,
-    ordering: Ordering = None,
+    ordering: ObrigacaoOrdering = None,
     formato: FormatoQ = None,
 ) -> ObrigacaoPage:
     """Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id); `responsavel`:

@@ -21,7 +21,7 @@ from espelho.config import Settings
 from espelho.db import Database
 from espelho.logging_setup import get_logger
 from espelho.whatsapp import service as whatsapp
-from espelho.whatsapp.models import WhatsAppVinculo
+from espelho.whatsapp.models import WhatsAppVinculo, vinculo_valido
 
 log = get_logger(__name__)
 
@@ -77,7 +77,7 @@ def executar(database: Database, settings: Settings) -> AvisosResult:
     with database.session() as session:
         rows = session.execute(
             select(Usuario, WhatsAppVinculo).join(WhatsAppVinculo, WhatsAppVinculo.usuario_id == Usuario.id)
-            .where(Usuario.ativo.is_(True), WhatsAppVinculo.wa_id.is_not(None),
+            .where(vinculo_valido(), WhatsAppVinculo.wa_id.is_not(None),
                    WhatsAppVinculo.alertas_ativos.is_(True), WhatsAppVinculo.avisos_imediatos.is_(True))
             .order_by(Usuario.id)).all()
         for usuario, vinculo in rows:

@@ -23,7 +23,7 @@ from espelho.db import Database, upsert
 from espelho.logging_setup import get_logger
 from espelho.whatsapp import escopo
 from espelho.whatsapp import service as whatsapp
-from espelho.whatsapp.models import WhatsAppVinculo
+from espelho.whatsapp.models import WhatsAppVinculo, vinculo_valido
 
 log = get_logger(__name__)
 
@@ -43,10 +43,11 @@ class Destinatario:
 
 
 def destinatarios(session: Session) -> list[Destinatario]:
-    """Active users with a linked phone who did not send `parar`."""
+    """Active users with a phone linked since their last password, role or status change, who did not send
+    `parar`."""
     rows = session.execute(
         select(Usuario, WhatsAppVinculo).join(WhatsAppVinculo, WhatsAppVinculo.usuario_id == Usuario.id)
-        .where(Usuario.ativo.is_(True), WhatsAppVinculo.wa_id.is_not(None),
+        .where(vinculo_valido(), WhatsAppVinculo.wa_id.is_not(None),
                WhatsAppVinculo.alertas_ativos.is_(True))
         .order_by(Usuario.id))
     return [Destinatario(u.id, u.email, u.nome or u.email, u.role == "ADMIN", v.wa_id, escopo.escopo(u, v),

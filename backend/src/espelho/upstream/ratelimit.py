@@ -241,32 +241,37 @@ class DatabaseRateLimiter:
                 RateLimitSlot.nome == self.name, RateLimitSlot.conta_de > since)) or 0)
 
 
-def build_rate_limiter(name: str, limit: int, redis_url: str | None, window_s: float = 60.0) -> RateLimiter:
-    """Redis-backed when Redis is configured (shared by every worker), in-memory otherwise."""
+def build_rate_limiter(name: str, limit: int, redis_url: str | None, window_s: float = 60.0,
+                       key_prefix: str = "espelho:") -> RateLimiter:
+    """Redis-backed when Redis is configured (shared by every worker, under ESPELHO_REDIS_KEY_PREFIX like
+    every key Espelho keeps in Redis, so deployments sharing one Redis keep apart windows), in-memory
+    otherwise."""
     if redis_url:
-        return RedisRateLimiter(redis.Redis.from_url(redis_url), f"espelho:ratelimit:{name}", limit, window_s)
+        return RedisRateLimiter(redis.Redis.from_url(redis_url), f"{key_prefix}ratelimit:{name}", limit,
+                                window_s)
     return MemoryRateLimiter(limit, window_s)
 
 
-_shared: dict[tuple[str, int, str | None, float], RateLimiter] = {}
+_shared: dict[tuple[str, int, str | None, float, str], RateLimiter] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_rate_limiter(name: str, limit: int, redis_url: str | None, window_s: float = 60.0) -> RateLimiter:
+def shared_rate_limiter(name: str, limit: int, redis_url: str | None, window_s: float = 60.0,
+                        key_prefix: str = "espelho:") -> RateLimiter:
     """The one limiter of this process for an upstream, so every client and thread draws on it."""
-    key = (name, limit, redis_url, window_s)
+    key = (name, limit, redis_url, window_s, key_prefix)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = build_rate_limiter(name, limit, redis_url, window_s)
+            _shared[key] = build_rate_limiter(name, limit, redis_url, window_s, key_prefix)
         return _shared[key]
 
 
 def durable_rate_limiter(name: str, limit: int, redis_url: str | None, database: Database | None,
-                         window_s: float = 60.0) -> RateLimiter:
+                         window_s: float = 60.0, key_prefix: str = "espelho:") -> RateLimiter:
     """A window that outlives this process: Redis when configured, else the database (every limiter on
     one database shares its rows); in memory only without either."""
     if redis_url or database is None:
-        return shared_rate_limiter(name, limit, redis_url, window_s)
+        return shared_rate_limiter(name, limit, redis_url, window_s, key_prefix)
     return DatabaseRateLimiter(database, name, limit, window_s)
 
 
@@ -282,6 +287,8 @@ def upstream_rate_limiter(upstream: str, settings: Settings, database: Database 
     /metrics reports. Given the `database`, an upstream in WINDOW_IN_DATABASE keeps its window there when
     Redis is not configured (see durable_rate_limiter)."""
     conf = settings.upstream(upstream)
+    prefix = settings.redis_key_prefix
     if upstream in WINDOW_IN_DATABASE:
-        return durable_rate_limiter(upstream, conf.rate_limit, settings.redis_url, database)
-    return shared_rate_limiter(upstream, conf.rate_limit, settings.redis_url)
+        return durable_rate_limiter(upstream, conf.rate_limit, settings.redis_url, database,
+                                    key_prefix=prefix)
+    return shared_rate_limiter(upstream, conf.rate_limit, settings.redis_url, key_prefix=prefix)

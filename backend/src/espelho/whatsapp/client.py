@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from espelho.config import Settings
 from espelho.errors import GraphRejected, UpstreamMalformed
 from espelho.upstream.http import UpstreamResponse, upstream_http
-from espelho.whatsapp.schemas import UpstreamGraphErrorEnvelope, UpstreamSendResponse
+from espelho.whatsapp.schemas import UpstreamGraphErrorEnvelope, UpstreamPhoneNumber, UpstreamSendResponse
 
 UPSTREAM = "whatsapp"
 # Meta's limit on a text message body.
@@ -57,6 +57,15 @@ class WhatsAppClient:
 
     def close(self) -> None:
         self.http.close()
+
+    def display_phone_number(self) -> str:
+        """GET /{phone_number_id}?fields=display_phone_number: the business number as Meta shows it."""
+        response = self.http.get(self.phone_number_id, params={"fields": "display_phone_number"})
+        try:
+            return UpstreamPhoneNumber.model_validate(response.json()).display_phone_number
+        except ValidationError as exc:
+            raise UpstreamMalformed("whatsapp phone number answer without display_phone_number",
+                                    upstream=UPSTREAM, url=response.url, status=response.status_code) from exc
 
     def send(self, payload: dict[str, Any]) -> str:
         """POST /{phone_number_id}/messages; Meta's message id ("wamid…")."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
@@ -53,8 +53,15 @@ NAO_ENTENDI = "Não entendi. Envie *ajuda* para ver os comandos."
 
 @dataclass(frozen=True)
 class Resposta:
-    texto: str
+    texto: str | None  # None: no reply (the send budget the alerts share is not spent on it)
     usuario_id: int | None
+
+
+# Linking-code guesses: at most this many wrong codes per number per window; past it, codes are not checked
+# and not answered. An unlinked number is told how to link once per day, then not answered.
+MAX_CODIGOS_ERRADOS = 5
+JANELA_CODIGOS = timedelta(minutes=15)
+JANELA_NAO_VINCULADO = timedelta(days=1)
 
 
 def _numero(value: float) -> str:
@@ -68,7 +75,7 @@ def _lista(linhas: list[str], total: int) -> str:
 
 def _obrigacao(o: ObrigacaoItem, com_empresa: bool = True) -> str:
     prazo = f"{o.vencimento:%d/%m}" if o.vencimento else "sem prazo"
-    return f"• {prazo} {o.tipo}" + (f" — {o.empresa}" if com_empresa else "")
+    return f"• {prazo} {service.nome(o.tipo)}" + (f" — {service.nome(o.empresa)}" if com_empresa else "")
 
 
 def responder(session: Session, wa_id: str, texto: str | None, nome_perfil: str | None) -> Resposta:
@@ -77,13 +84,18 @@ def responder(session: Session, wa_id: str, texto: str | None, nome_perfil: str 
     comando = fold(partes[0]) if partes else ""
     argumento = partes[1].strip() if len(partes) > 1 else ""
     if comando == "vincular":
+        if service.respostas_recentes(session, wa_id, CODIGO_INVALIDO, JANELA_CODIGOS) >= MAX_CODIGOS_ERRADOS:
+            return Resposta(None, None)
         usuario = service.vincular_por_codigo(session, argumento, wa_id, nome_perfil) if argumento else None
         if usuario is None:
             return Resposta(CODIGO_INVALIDO, None)
-        return Resposta(f"Olá, {usuario.nome or usuario.email}! Este número agora está vinculado ao Espelho. "
+        quem = service.nome(usuario.nome or usuario.email)
+        return Resposta(f"Olá, {quem}! Este número agora está vinculado ao Espelho. "
                         "Envie *ajuda* para ver os comandos.", usuario.id)
     vinculado = service.usuario_do_numero(session, wa_id)
     if vinculado is None:
+        if service.respostas_recentes(session, wa_id, NAO_VINCULADO, JANELA_NAO_VINCULADO):
+            return Resposta(None, None)
         return Resposta(NAO_VINCULADO, None)
     handler = _COMANDOS.get(comando)
     texto_resposta = handler(session, vinculado, argumento) if handler else NAO_ENTENDI
@@ -174,9 +186,9 @@ def _empresa(session: Session, _v: Vinculado, argumento: str) -> str:
         session, PageParams(page=1, page_size=5))
     empresas, total = found.items, found.total
     if not empresas:
-        return f"Nenhuma empresa encontrada para “{argumento}”."
+        return f"Nenhuma empresa encontrada para “{service.nome(argumento)}”."
     if total > 1:
-        nomes = [f"• {e.nome}" + (f" — {e.cnpj}" if e.cnpj else "") for e in empresas]
+        nomes = [f"• {service.nome(e.nome)}" + (f" — {e.cnpj}" if e.cnpj else "") for e in empresas]
         return (f"{total} empresas encontradas:\n{_lista(nomes, total)}\n"
                 "Envie *empresa <CNPJ>* para escolher uma.")
     empresa = empresas[0]
@@ -185,9 +197,9 @@ def _empresa(session: Session, _v: Vinculado, argumento: str) -> str:
         select(Processo.nome, Processo.titulo, Processo.porcentagem_conclusao)
         .where(Processo.empresa_id == empresa.id, Processo.removido_em.is_(None), regras.processo_aberto())
         .order_by(Processo.data_inicio.desc(), Processo.id.desc())))
-    linhas = [f"• {titulo or nome} — {_numero(float(pct or 0))}%"
+    linhas = [f"• {service.nome(titulo or nome)} — {_numero(float(pct or 0))}%"
               for nome, titulo, pct in abertos[:MAX_LINHAS]]
-    partes = [f"*{empresa.nome}*" + (f" ({empresa.cnpj})" if empresa.cnpj else ""),
+    partes = [f"*{service.nome(empresa.nome)}*" + (f" ({empresa.cnpj})" if empresa.cnpj else ""),
               f"Processos abertos: {len(abertos)}", *([_lista(linhas, len(abertos))] if abertos else [])]
     for titulo, condicao in (("Obrigações atrasadas", regras.atrasada(hoje)),
                              ("Obrigações a vencer", regras.a_vencer(hoje))):
@@ -238,8 +250,8 @@ def _contratos(session: Session, _v: Vinculado, _a: str) -> str:
     for c in a_vencer:
         if c.vigencia_fim is not None and (banda := contratos.faixa_vigencia((c.vigencia_fim - hoje).days)):
             por_faixa[banda] += 1
-    linhas = [f"• {c.vigencia_fim:%d/%m/%Y} — {c.numero or c.id} {c.fornecedor_nome or ''}".rstrip()
-              for c in a_vencer[:MAX_LINHAS]]
+    linhas = [f"• {c.vigencia_fim:%d/%m/%Y} — {service.nome(c.numero or c.id)} "
+              f"{service.nome(c.fornecedor_nome)}".rstrip() for c in a_vencer[:MAX_LINHAS]]
     faixas = [f"{contratos.rotulo_faixa(banda).capitalize()}: {n}" for banda, n in por_faixa.items()]
     return "\n".join(["*Contratos a vencer*", *faixas, _lista(linhas, total)])
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, and_, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from espelho.auth.models import Usuario
 from espelho.db import Base
 
 
@@ -33,6 +34,15 @@ class WhatsAppVinculo(Base):
     avisos_desde: Mapped[datetime | None]
     aviso_enviado_em: Mapped[datetime | None]
     criado_em: Mapped[datetime]
+    # The user's token version when the phone was linked: a password, role or status change moves the
+    # user's on, and the phone speaks for them no more until linked again with a new code.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+def vinculo_valido() -> ColumnElement[bool]:
+    """A link (joined with its user) that still speaks for the user: active, and linked since their last
+    password, role or status change (what kills their tokens kills the link)."""
+    return and_(Usuario.ativo.is_(True), WhatsAppVinculo.token_version == Usuario.token_version)
 
 
 class WhatsAppMensagem(Base):

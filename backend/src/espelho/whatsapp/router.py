@@ -12,12 +12,12 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import ValidationError
 
-from espelho.api import Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
+from espelho.api import IdPath, Page, PageDep, SessionDep, SettingsDep, SlashOptionalRouter
 from espelho.auth.deps import AdminDep, CurrentUserDep
 from espelho.auth.models import Usuario
 from espelho.clock import now_utc
 from espelho.config import Settings
-from espelho.errors import Forbidden, InvalidInput, PayloadTooLarge
+from espelho.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge
 from espelho.jobs.registry import send_after_commit
 from espelho.logging_setup import get_logger
 from espelho.openapi import error_responses
@@ -63,7 +63,8 @@ def verificar_webhook(
     """Meta's subscription handshake: the challenge, as plain text, when the verify token matches."""
     if mode != "subscribe" or not challenge or not service.check_verify_token(settings, verify_token):
         raise Forbidden("webhook verification failed")
-    return PlainTextResponse(challenge)
+    # The challenge is the caller's text: never let a browser sniff it into HTML.
+    return PlainTextResponse(challenge, headers={"X-Content-Type-Options": "nosniff"})
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -84,7 +85,7 @@ async def _raw_body(request: Request) -> bytes:
 @router.post("/webhooks/whatsapp/", response_model=WebhookAck, dependencies=[Enabled],
              responses={401: {"description": "No X-Hub-Signature-256"},
                         403: {"description": "X-Hub-Signature-256 does not match the body"},
-                        413: {"description": "Body too large"}, 422: {"description": "Not a webhook event"},
+                        413: {"description": "Body too large"}, 400: {"description": "Not a webhook event"},
                         **_DISABLED},
              # Read raw (the signature covers the exact bytes), so FastAPI cannot see the body: say it.
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
@@ -95,8 +96,8 @@ def receber_webhook(request: Request, session: SessionDep, settings: SettingsDep
     service.check_signature(settings, raw, request.headers.get("x-hub-signature-256"))
     try:
         payload = UpstreamWebhook.model_validate(json.loads(raw))
-    except (ValueError, ValidationError) as exc:
-        raise InvalidInput("not a WhatsApp webhook event", detail=str(exc)[:300]) from None
+    except (ValueError, ValidationError, RecursionError) as exc:  # a bad item alone is skipped (schemas)
+        raise BadRequest("not a WhatsApp webhook event", detail=str(exc)[:300]) from None
     eventos = service.registrar_webhook(session, payload)
     dispatcher = request.app.state.jobs.dispatcher
     jobs = (("whatsapp.responder", eventos.novas), ("whatsapp.reenviar_como_template", eventos.reenviar))
@@ -165,6 +166,16 @@ def update_vinculo(body: PreferenciasIn, user: CurrentUserDep, session: SessionD
 def remover_vinculo(user: CurrentUserDep, session: SessionDep) -> Response:
     """Unlink the phone (and drop a pending code)."""
     service.remover_vinculo(session, user.id)
+    return Response(status_code=204)
+
+
+@router.delete("/whatsapp/vinculos/{usuario_id}/", status_code=204, response_class=Response,
+               dependencies=[Enabled], responses={**_DISABLED, **error_responses(404)})
+def remover_vinculo_de(usuario_id: IdPath, _: AdminDep, session: SessionDep) -> Response:
+    """ADMIN: unlink any user's phone (and drop their pending code); 404 for an unknown user."""
+    if session.get(Usuario, usuario_id) is None:
+        raise NotFound(f"usuario {usuario_id} not found")
+    service.remover_vinculo(session, usuario_id)
     return Response(status_code=204)
 
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from espelho.logging_setup import get_logger
+
+log = get_logger(__name__)
 
 
 class _Upstream(BaseModel):
@@ -71,6 +75,20 @@ class UpstreamValue(_Upstream):
     messages: list[UpstreamMessage] = Field(default_factory=list)
     statuses: list[UpstreamStatus] = Field(default_factory=list)
 
+    @field_validator("contacts", "messages", "statuses", mode="wrap")
+    @classmethod
+    def _skip_malformed(cls, items: Any, handler: Any) -> Any:
+        """A malformed item is skipped and logged; the rest of its batch goes on (Meta never resends)."""
+        if not isinstance(items, list):
+            return handler(items)
+        kept = []
+        for item in items:
+            try:
+                kept.extend(handler([item]))
+            except ValidationError as exc:
+                log.warning("whatsapp.webhook_item_skipped", error=str(exc)[:300])
+        return kept
+
 
 class UpstreamChange(_Upstream):
     field: str | None = None
@@ -89,6 +107,12 @@ class UpstreamWebhook(_Upstream):
 
 class UpstreamSentMessage(_Upstream):
     id: str = Field(min_length=1)
+
+
+class UpstreamPhoneNumber(_Upstream):
+    """GET /{phone-number-id}?fields=display_phone_number: the business number as Meta shows it."""
+
+    display_phone_number: str = Field(min_length=1)
 
 
 class UpstreamSendResponse(_Upstream):
@@ -117,7 +141,8 @@ class WebhookAck(BaseModel):
 class CodigoOut(BaseModel):
     codigo: str = Field(description="Send `VINCULAR <codigo>` from WhatsApp to link the phone")
     expira_em: datetime
-    link: str = Field(description="wa.me link with the message prefilled")
+    link: str | None = Field(description="wa.me link with the message prefilled; null while the business "
+                                         "number is unknown (not set, and the Graph API did not tell it)")
 
 
 class VinculoOut(BaseModel):

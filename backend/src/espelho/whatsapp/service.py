@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from espelho.api import PageParams, PageRows, paginate
@@ -26,7 +26,7 @@ from espelho.errors import Forbidden, GraphRejected, Unauthorized, UpstreamError
 from espelho.logging_setup import get_logger
 from espelho.observability import observe_whatsapp_message
 from espelho.whatsapp.client import FORA_DA_JANELA, INDELIVERAVEL, get_client, template_payload, text_payload
-from espelho.whatsapp.models import WhatsAppMensagem, WhatsAppStatus, WhatsAppVinculo
+from espelho.whatsapp.models import WhatsAppMensagem, WhatsAppStatus, WhatsAppVinculo, vinculo_valido
 from espelho.whatsapp.schemas import UpstreamMessage, UpstreamStatus, UpstreamWebhook
 
 log = get_logger(__name__)
@@ -43,7 +43,7 @@ _CODIGO_TAMANHO = 8
 def require_enabled(settings: Settings) -> None:
     if not settings.whatsapp_enabled:
         raise WhatsAppDisabled(
-            "WhatsApp is not configured: set ESPELHO_WHATSAPP_PHONE_NUMBER_ID, _BUSINESS_NUMBER, "
+            "WhatsApp is not configured: set ESPELHO_WHATSAPP_GRAPH_URL, _PHONE_NUMBER_ID, "
             "_ACCESS_TOKEN, _APP_SECRET and _VERIFY_TOKEN")
 
 
@@ -86,7 +86,16 @@ class Vinculado:
 
 
 def vinculo_do_usuario(session: Session, usuario_id: int) -> WhatsAppVinculo | None:
-    return session.scalar(select(WhatsAppVinculo).where(WhatsAppVinculo.usuario_id == usuario_id))
+    """The user's link row; a phone linked before their last password, role or status change is dropped
+    from it here (it answers for them no more: usuario_do_numero), so the user sees it is to be linked
+    again."""
+    vinculo = session.scalar(select(WhatsAppVinculo).where(WhatsAppVinculo.usuario_id == usuario_id))
+    if vinculo is not None and vinculo.wa_id is not None:
+        versao = session.scalar(select(Usuario.token_version).where(Usuario.id == usuario_id))
+        if versao != vinculo.token_version:
+            vinculo.wa_id = vinculo.vinculado_em = vinculo.nome_perfil = None
+            session.flush()
+    return vinculo
 
 
 def _vinculo_ou_novo(session: Session, usuario_id: int) -> WhatsAppVinculo:
@@ -106,12 +115,32 @@ def novo_codigo(session: Session, settings: Settings, usuario_id: int) -> WhatsA
     return vinculo
 
 
-def link_para_codigo(settings: Settings, codigo: str) -> str:
-    numero = re.sub(r"\D", "", settings.whatsapp_business_number or "")
-    return f"https://wa.me/{numero}?text=VINCULAR%20{codigo}"
+def link_para_codigo(settings: Settings, codigo: str) -> str | None:
+    """The wa.me link that sends the code to the business number; None while the number is unknown."""
+    numero = numero_do_negocio(settings)
+    return f"https://wa.me/{numero}?text=VINCULAR%20{codigo}" if numero else None
+
+
+_numeros: dict[tuple[str, str | None], str] = {}
+
+
+def numero_do_negocio(settings: Settings) -> str | None:
+    """The business number in digits: ESPELHO_WHATSAPP_BUSINESS_NUMBER, else what the Graph API shows for
+    the phone number id (asked once per process; asked again after a failure)."""
+    if settings.whatsapp_business_number:
+        return re.sub(r"\D", "", settings.whatsapp_business_number) or None
+    key = (settings.whatsapp_graph_url, settings.whatsapp_phone_number_id)
+    if key not in _numeros:
+        try:
+            _numeros[key] = re.sub(r"\D", "", get_client(settings).display_phone_number())
+        except UpstreamError as exc:
+            log.warning("whatsapp.business_number_unknown", error=str(exc))
+            return None
+    return _numeros[key] or None
 
 
 def remover_vinculo(session: Session, usuario_id: int) -> None:
+    """Unlink the user's phone (and drop a pending code): the user themself, or an ADMIN for anyone."""
     vinculo = vinculo_do_usuario(session, usuario_id)
     if vinculo is not None:
         session.delete(vinculo)
@@ -159,16 +188,25 @@ def vincular_por_codigo(session: Session, codigo: str, wa_id: str, nome_perfil: 
     vinculo.wa_id = wa_id
     vinculo.nome_perfil = nome_perfil
     vinculo.vinculado_em = now_utc()
+    vinculo.token_version = usuario.token_version
     vinculo.codigo = vinculo.codigo_expira_em = None
     session.flush()
     return usuario
 
 
+def respostas_recentes(session: Session, wa_id: str, texto: str, janela: timedelta) -> int:
+    """How many times `texto` was sent to this number (either form) within `janela` (the message log)."""
+    return int(session.scalar(select(func.count()).select_from(WhatsAppMensagem).where(
+        WhatsAppMensagem.direcao == SAIDA, WhatsAppMensagem.wa_id.in_(numero_variantes(wa_id)),
+        WhatsAppMensagem.texto == texto, WhatsAppMensagem.criada_em >= now_utc() - janela)) or 0)
+
+
 def usuario_do_numero(session: Session, wa_id: str) -> Vinculado | None:
-    """The active user linked to this number (with or without the ninth digit)."""
+    """The active user linked to this number (with or without the ninth digit), linked since their last
+    password, role or status change."""
     row = session.execute(
         select(Usuario, WhatsAppVinculo).join(WhatsAppVinculo, WhatsAppVinculo.usuario_id == Usuario.id)
-        .where(WhatsAppVinculo.wa_id.in_(numero_variantes(wa_id)), Usuario.ativo.is_(True))).first()
+        .where(WhatsAppVinculo.wa_id.in_(numero_variantes(wa_id)), vinculo_valido())).first()
     return Vinculado(row[0], row[1]) if row else None
 
 
@@ -177,7 +215,7 @@ def usuario_do_numero(session: Session, wa_id: str) -> Vinculado | None:
 def _quando(timestamp: str | None) -> datetime:
     try:
         return datetime.fromtimestamp(int(timestamp or ""), UTC)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # not a number, or out of any date's range
         return now_utc()
 
 
@@ -273,6 +311,18 @@ class Envio:
     erro_codigo: int | None = None
     # A failure that retrying will not fix (an undeliverable number, 131026): count the alert as given.
     definitivo: bool = False
+
+
+# WhatsApp's formatting markers (bold, italic, strike, monospace) have no escape: a name carrying them is
+# written with look-alikes that format nothing.
+_MARCADORES = str.maketrans({"*": "∗", "_": "‗", "~": "∼", "`": "ˋ"})
+
+
+def nome(texto: object, limite: int = 200) -> str:
+    """A name from the mirror (upstream data, user input) as it may go into a reply: one line, and no
+    WhatsApp formatting (no `*bold*`, no fake lines)."""
+    plano = " ".join(str(texto or "").split()).translate(_MARCADORES)
+    return plano if len(plano) <= limite else plano[: limite - 1] + "…"
 
 
 def uma_linha(texto: str, limite: int = 1000) -> str:

@@ -19,6 +19,8 @@ def responder(ctx: JobContext, mensagem_id: int) -> service.Envio | None:
         resposta = commands.responder(session, mensagem.wa_id, mensagem.texto, nome)
         if resposta.usuario_id is not None:
             session.get_one(WhatsAppMensagem, mensagem_id).usuario_id = resposta.usuario_id
+    if resposta.texto is None:  # deliberately unanswered (commands.py: guesses, unlinked numbers)
+        return None
     return service.enviar_texto(ctx.database, ctx.settings, mensagem.wa_id, resposta.texto,
                                 resposta.usuario_id)
 

@@ -45,16 +45,20 @@ function Vincular({ vinculo }: { vinculo: WhatsAppVinculo }) {
       )}
       {codigo ? (
         <Box data-testid="codigo-pendente" sx={{ display: 'flex', gap: 3, flexWrap: 'wrap', alignItems: 'center' }}>
-          <Box sx={{ p: 1, bgcolor: 'white', borderRadius: 1, lineHeight: 0 }}>
-            <QRCodeSVG value={codigo.link} size={168} aria-label="QR code do link de vinculação" />
-          </Box>
+          {codigo.link ? (
+            <Box sx={{ p: 1, bgcolor: 'white', borderRadius: 1, lineHeight: 0 }}>
+              <QRCodeSVG value={codigo.link} size={168} aria-label="QR code do link de vinculação" />
+            </Box>
+          ) : null}
           <Box>
-            <Typography variant="body2">Leia o QR code com o celular ou envie pelo WhatsApp:</Typography>
+            <Typography variant="body2">
+              {codigo.link ? 'Leia o QR code com o celular ou envie pelo WhatsApp:' : 'Envie pelo WhatsApp ao número do escritório:'}
+            </Typography>
             <Typography variant="h5" sx={{ fontFamily: 'monospace', my: 1 }} data-testid="codigo">VINCULAR {codigo.codigo}</Typography>
             <Typography variant="caption" color="text.secondary" component="div">
               Válido até {formatDateTime(codigo.expira_em)}.
             </Typography>
-            <Link href={codigo.link} target="_blank" rel="noopener">Abrir no WhatsApp</Link>
+            {codigo.link ? <Link href={codigo.link} target="_blank" rel="noopener">Abrir no WhatsApp</Link> : null}
           </Box>
         </Box>
       ) : null}
