@@ -1,5 +1,6 @@
 """The deployment files parse and hold what each platform needs: the CI workflow, render.yaml, fly.toml,
-frontend/vercel.json and docker-compose.yml. Every `espelho …` command they run is parsed by the real CLI
+railway*.json, frontend/vercel.json and docker-compose.yml. Every `espelho …` command they run is parsed by
+the real CLI
 and every ESPELHO_* variable they set is a real setting, so a renamed command or setting fails here."""
 
 from __future__ import annotations
@@ -180,6 +181,23 @@ def test_fly_config_has_three_processes_a_release_migration_and_the_health_check
     assert check["path"] == HEALTH and check["method"] == "GET"
     assert_real_settings(list(fly.get("env", {})))
     assert {p for vm in fly["vm"] for p in vm["processes"]} == set(processes)
+
+
+# --- Railway ---------------------------------------------------------------------------------------------
+def test_railway_services_run_the_api_workers_and_one_beat_and_migrate_before_deploy() -> None:
+    services = {name: json.loads((ROOT / f"railway{suffix}.json").read_text(encoding="utf-8"))
+                for name, suffix in (("api", ""), ("worker", ".worker"), ("beat", ".beat"))}
+    for name, config in services.items():
+        assert config["build"]["builder"] == "DOCKERFILE"
+        assert (ROOT / config["build"]["dockerfilePath"]).is_file()
+        command = config["deploy"]["startCommand"]
+        assert command.startswith(f"espelho {'serve' if name == 'api' else name}"), command
+        assert_cli_accepts(command)
+    api = services["api"]["deploy"]
+    assert api["preDeployCommand"] == ["espelho db upgrade"]
+    assert api["healthcheckPath"] == HEALTH
+    assert "preDeployCommand" not in services["worker"]["deploy"]  # migrated once, by the API's deploy
+    assert services["beat"]["deploy"]["numReplicas"] == 1  # a second beat sends every job twice
 
 
 # --- Vercel ----------------------------------------------------------------------------------------------
