@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import time_machine
-from espelho.acessorias.service import run_sync
 from pydantic import SecretStr
 
+from espelho.acessorias.sync import run_sync
 from espelho.clock import now_utc
 from espelho.config import Settings
 from espelho.db import Database

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from espelho.acessorias.service import run_sync
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from typer.testing import Result
 
+from espelho.acessorias.sync import run_sync
 from espelho.config import Settings
 from espelho.db import Database
 from espelho.simulator.acessorias import FORMULAS

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from espelho.worker import CeleryDispatcher
 
 from espelho.config import Settings
+from espelho.jobs.worker import CeleryDispatcher
 from espelho.upstream.ratelimit import UPSTREAMS, upstream_rate_limiter
 from tests.helpers import TEST_REDIS
 
