@@ -97,6 +97,22 @@ describe('dashboard', () => {
     expect(screen.getByTestId('resumo-obrigacoes-vencem')).toHaveAttribute('href', '/obrigacoes?situacao=pendente&de=2026-11-23&ate=2026-11-30');
   });
 
+  it('"O que mudou" pages and filters by kind and empresa', async () => {
+    const api = mockDashboard({
+      'GET /api/v1/alteracoes/': () => json({ ...envelope(ALTERACOES), total: 25, page_size: 10 }),
+    });
+    renderAt('/', '/', <DashboardPage />);
+    await screen.findByTestId('o-que-mudou');
+    const feedCalls = () => api.calls.filter((c) => c.path === '/api/v1/alteracoes/').map((c) => new URLSearchParams(c.search));
+    await userEvent.click(screen.getByRole('button', { name: /página 3/i }));
+    await waitFor(() => expect(feedCalls().some((q) => q.get('page') === '3')).toBe(true));
+    await userEvent.click(within(screen.getByTestId('o-que-mudou-tipo')).getByRole('combobox'));
+    await userEvent.click(await screen.findByRole('option', { name: 'Passos concluídos' }));
+    await waitFor(() => expect(feedCalls().some((q) => q.get('tipo') === 'passo_concluido' && q.get('page') === '1')).toBe(true));
+    await userEvent.type(screen.getByRole('textbox', { name: 'Empresa' }), 'GERING');
+    await waitFor(() => expect(feedCalls().some((q) => q.get('empresa') === 'GERING' && q.get('tipo') === 'passo_concluido')).toBe(true));
+  });
+
   it('shows the error with a retry when the API fails', async () => {
     mockDashboard({
       'GET /api/v1/dashboard/metricas/': () => json({ error: 'invalid_input', detail: 'competencia: bad' }, 422),

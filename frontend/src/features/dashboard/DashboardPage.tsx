@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import {
-  Alert, Box, CardActionArea, FormControl, Grid, InputLabel, MenuItem, Paper, Select, Stack, Table, TableBody, TableCell, TableHead,
-  TableRow, Typography,
+  Alert, Box, CardActionArea, FormControl, Grid, InputLabel, MenuItem, Pagination, Paper, Select, Stack, Table, TableBody,
+  TableCell, TableHead, TableRow, TextField, Typography,
 } from '@mui/material';
 import AssignmentIcon from '@mui/icons-material/AssignmentOutlined';
 import DoneAllIcon from '@mui/icons-material/DoneAll';
@@ -10,7 +10,7 @@ import ScheduleIcon from '@mui/icons-material/Schedule';
 import {
   Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis,
 } from 'recharts';
-import type { Gargalo, Metricas, RegimeMetrica, TimelinePonto } from '../../api/types';
+import type { Gargalo, Metricas, RegimeMetrica, TimelinePonto, TipoAlteracao } from '../../api/types';
 import { PageHeader } from '../../components/PageHeader';
 import { EmptyState, ErrorState, Loading } from '../../components/QueryState';
 import { StatCard } from '../../components/StatCard';
@@ -123,16 +123,52 @@ function lastSyncOf(runs: { origem: string; status: string; concluida_em: string
     .sort((a, b) => (b.concluida_em ?? b.iniciada_em).localeCompare(a.concluida_em ?? a.iniciada_em))[0];
 }
 
-/** The newest changes the syncs saw, office-wide. */
+const TIPOS_ALTERACAO: { valor: TipoAlteracao; rotulo: string }[] = [
+  { valor: 'passo_concluido', rotulo: 'Passos concluídos' },
+  { valor: 'processo_status', rotulo: 'Mudanças de status' },
+  { valor: 'processo_novo', rotulo: 'Processos novos' },
+  { valor: 'processo_porcentagem', rotulo: 'Progresso' },
+  { valor: 'desdobramento_respondido', rotulo: 'Desdobramentos respondidos' },
+  { valor: 'processo_removido', rotulo: 'Processos removidos' },
+  { valor: 'obrigacao_entregue', rotulo: 'Obrigações entregues' },
+  { valor: 'obrigacao_atrasada', rotulo: 'Obrigações atrasadas' },
+];
+const POR_PAGINA = 10;
+
+/** The changes the syncs saw, office-wide, newest first: paged, by kind and empresa. */
 function OQueMudou() {
-  const alteracoes = useAlteracoes({ page: 1, page_size: 10 });
+  const [page, setPage] = useState(1);
+  const [tipo, setTipo] = useState<TipoAlteracao | ''>('');
+  const [empresa, setEmpresa] = useState('');
+  const alteracoes = useAlteracoes({
+    page, page_size: POR_PAGINA, tipo: tipo || undefined, empresa: empresa.trim() || undefined,
+  });
+  const filtrado = tipo !== '' || empresa.trim() !== '';
   return (
     <Paper sx={{ p: 2 }}>
       <Typography variant="h6">O que mudou</Typography>
-      <Typography variant="caption" color="text.secondary">As mudanças mais recentes vistas pelas sincronizações</Typography>
+      <Typography variant="caption" color="text.secondary">As mudanças vistas pelas sincronizações, das mais recentes</Typography>
+      <Stack direction={{ xs: 'column', sm: 'row' }} spacing={1} sx={{ my: 1 }}>
+        <TextField select size="small" label="Tipo" value={tipo} sx={{ minWidth: 200 }} data-testid="o-que-mudou-tipo"
+          onChange={(e) => { setTipo(e.target.value as TipoAlteracao | ''); setPage(1); }}>
+          <MenuItem value="">Todas</MenuItem>
+          {TIPOS_ALTERACAO.map((t) => <MenuItem key={t.valor} value={t.valor}>{t.rotulo}</MenuItem>)}
+        </TextField>
+        <TextField size="small" label="Empresa" value={empresa} placeholder="nome ou código"
+          onChange={(e) => { setEmpresa(e.target.value); setPage(1); }} />
+      </Stack>
       {alteracoes.isPending ? <Loading /> : alteracoes.isError ? <ErrorState error={alteracoes.error} onRetry={() => alteracoes.refetch()} /> :
-        alteracoes.data.items.length === 0 ? <EmptyState message="Nenhuma mudança registrada desde a primeira sincronização." /> :
-          <AlteracoesList items={alteracoes.data.items} comProcesso testId="o-que-mudou" />}
+        alteracoes.data.items.length === 0 ? (
+          <EmptyState message={filtrado ? 'Nenhuma mudança com esses filtros.' : 'Nenhuma mudança registrada desde a primeira sincronização.'} />
+        ) : (
+          <>
+            <AlteracoesList items={alteracoes.data.items} comProcesso testId="o-que-mudou" />
+            {alteracoes.data.total > POR_PAGINA && (
+              <Pagination size="small" page={page} count={Math.ceil(alteracoes.data.total / POR_PAGINA)}
+                onChange={(_, p) => setPage(p)} aria-label="Páginas de O que mudou" />
+            )}
+          </>
+        )}
     </Paper>
   );
 }
