@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, CriarCodigoData, CriarCodigoErrors, CriarCodigoResponses, DashboardGargalosData, DashboardGargalosErrors, DashboardGargalosResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardResponsaveisData, DashboardResponsaveisErrors, DashboardResponsaveisResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, DownloadRelatorioData, DownloadRelatorioErrors, DownloadRelatorioResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, HistoricoDoProcessoData, HistoricoDoProcessoErrors, HistoricoDoProcessoResponses, ListAlteracoesData, ListAlteracoesErrors, ListAlteracoesResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListMensagensData, ListMensagensErrors, ListMensagensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListRelatoriosData, ListRelatoriosErrors, ListRelatoriosResponses, ListUasgsData, ListUasgsErrors, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeErrors, MeResponses, MeuVinculoData, MeuVinculoErrors, MeuVinculoResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, ReceberWebhookData, ReceberWebhookErrors, ReceberWebhookResponses, RegrasData, RegrasErrors, RegrasResponses, RelatorioDaCompetenciaData, RelatorioDaCompetenciaErrors, RelatorioDaCompetenciaResponses, RemoverVinculoData, RemoverVinculoDeData, RemoverVinculoDeErrors, RemoverVinculoDeResponses, RemoverVinculoErrors, RemoverVinculoResponses, ResumoData, ResumoErrors, ResumoResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, UpdateVinculoData, UpdateVinculoErrors, UpdateVinculoResponses, VencidosData, VencidosErrors, VencidosResponses, VerificarWebhookData, VerificarWebhookErrors, VerificarWebhookResponses } from './types.gen';
+import type { AtivosData, AtivosErrors, AtivosResponses, CreateUsuarioData, CreateUsuarioErrors, CreateUsuarioResponses, CriarCodigoData, CriarCodigoErrors, CriarCodigoResponses, DashboardGargalosData, DashboardGargalosErrors, DashboardGargalosResponses, DashboardMetricasData, DashboardMetricasErrors, DashboardMetricasResponses, DashboardRegimesData, DashboardRegimesErrors, DashboardRegimesResponses, DashboardResponsaveisData, DashboardResponsaveisErrors, DashboardResponsaveisResponses, DashboardTimelineData, DashboardTimelineErrors, DashboardTimelineResponses, DeleteUsuarioData, DeleteUsuarioErrors, DeleteUsuarioResponses, DesdobramentosDoProcessoData, DesdobramentosDoProcessoErrors, DesdobramentosDoProcessoResponses, DetalheData, DetalheErrors, DetalheResponses, DownloadRelatorioData, DownloadRelatorioErrors, DownloadRelatorioResponses, GetEmpresaData, GetEmpresaErrors, GetEmpresaResponses, GetProcessoData, GetProcessoErrors, GetProcessoResponses, GetUsuarioData, GetUsuarioErrors, GetUsuarioResponses, HealthData, HealthResponses, HistoricoDoProcessoData, HistoricoDoProcessoErrors, HistoricoDoProcessoResponses, ListAlteracoesData, ListAlteracoesErrors, ListAlteracoesResponses, ListArquivosData, ListArquivosErrors, ListArquivosResponses, ListContratosData, ListContratosErrors, ListContratosResponses, ListEmpenhosData, ListEmpenhosErrors, ListEmpenhosResponses, ListEmpresasData, ListEmpresasErrors, ListEmpresasResponses, ListHistoricoData, ListHistoricoErrors, ListHistoricoResponses, ListItensData, ListItensErrors, ListItensResponses, ListMensagensData, ListMensagensErrors, ListMensagensResponses, ListObrigacoesData, ListObrigacoesErrors, ListObrigacoesResponses, ListPessoasData, ListPessoasErrors, ListPessoasResponses, ListProcessosData, ListProcessosErrors, ListProcessosResponses, ListRelatoriosData, ListRelatoriosErrors, ListRelatoriosResponses, ListUasgsData, ListUasgsErrors, ListUasgsResponses, ListUsuariosData, ListUsuariosErrors, ListUsuariosResponses, LoginData, LoginErrors, LoginResponses, MeData, MeErrors, MeResponses, MeuVinculoData, MeuVinculoErrors, MeuVinculoResponses, MinhaFilaData, MinhaFilaErrors, MinhaFilaResponses, ObrigacoesDoVencimentoData, ObrigacoesDoVencimentoErrors, ObrigacoesDoVencimentoResponses, PassosDoProcessoData, PassosDoProcessoErrors, PassosDoProcessoResponses, ProcessosDaCompetenciaData, ProcessosDaCompetenciaErrors, ProcessosDaCompetenciaResponses, ProcessosDaEmpresaData, ProcessosDaEmpresaErrors, ProcessosDaEmpresaResponses, ProcessosDeEmpresaData, ProcessosDeEmpresaErrors, ProcessosDeEmpresaResponses, ProximosVencerData, ProximosVencerErrors, ProximosVencerResponses, ReceberWebhookData, ReceberWebhookErrors, ReceberWebhookResponses, RegrasData, RegrasErrors, RegrasResponses, RelatorioDaCompetenciaData, RelatorioDaCompetenciaErrors, RelatorioDaCompetenciaResponses, RemoverVinculoData, RemoverVinculoDeData, RemoverVinculoDeErrors, RemoverVinculoDeResponses, RemoverVinculoErrors, RemoverVinculoResponses, ResumoData, ResumoErrors, ResumoResponses, SincronizarAbaData, SincronizarAbaErrors, SincronizarAbaResponses, SincronizarData, SincronizarErrors, SincronizarResponses, SyncContratosData, SyncContratosErrors, SyncContratosResponses, SyncHistoryData, SyncHistoryErrors, SyncHistoryResponses, SyncManualData, SyncManualErrors, SyncManualResponses, SyncStatusData, SyncStatusErrors, SyncStatusResponses, UpdateUsuarioData, UpdateUsuarioErrors, UpdateUsuarioResponses, UpdateVinculoData, UpdateVinculoErrors, UpdateVinculoResponses, VencidosData, VencidosErrors, VencidosResponses, VerificarWebhookData, VerificarWebhookErrors, VerificarWebhookResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -118,7 +118,7 @@ export const regras = <ThrowOnError extends boolean = false>(options?: Options<R
 /**
  * Sync Status
  *
- * What is running now, and how the last run of every upstream scope ended.
+ * What is running now, how the last run of every upstream scope ended, and how fresh each mirror is.
  */
 export const syncStatus = <ThrowOnError extends boolean = false>(options?: Options<SyncStatusData, ThrowOnError>) => (options?.client ?? client).get<SyncStatusResponses, SyncStatusErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -279,6 +279,7 @@ export const syncManual = <ThrowOnError extends boolean = false>(options: Option
  *
  * Processes, filtered and ordered (`ordering`: id, proc_id, nome, competencia, status,
  * porcentagem_conclusao, dias_corridos, data_inicio, data_conclusao, dt_last_dh; default `-id`).
+ * `responsavel`: the person's processos (their gestor, or holding a pending passo of theirs).
  */
 export const listProcessos = <ThrowOnError extends boolean = false>(options?: Options<ListProcessosData, ThrowOnError>) => (options?.client ?? client).get<ListProcessosResponses, ListProcessosErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -389,7 +390,8 @@ export const obrigacoesDoVencimento = <ThrowOnError extends boolean = false>(opt
 /**
  * List Obrigacoes
  *
- * Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id).
+ * Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id); `responsavel`:
+ * the person's (their responsável).
  */
 export const listObrigacoes = <ThrowOnError extends boolean = false>(options?: Options<ListObrigacoesData, ThrowOnError>) => (options?.client ?? client).get<ListObrigacoesResponses, ListObrigacoesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -412,11 +414,37 @@ export const listAlteracoes = <ThrowOnError extends boolean = false>(options?: O
  * Resumo
  *
  * The office as of today, over every competência: open processos, and the obligations by situação
- * (the numbers the WhatsApp commands, the alerts and the lists' `situacao`/`aberto` filters give).
+ * (the numbers the WhatsApp commands, the alerts and the lists' `situacao`/`aberto` filters give); with
+ * `responsavel`, the person's only (the lists' `responsavel` filter, the WhatsApp `minhas`).
  */
 export const resumo = <ThrowOnError extends boolean = false>(options?: Options<ResumoData, ThrowOnError>) => (options?.client ?? client).get<ResumoResponses, ResumoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/api/v1/resumo/',
+    ...options
+});
+
+/**
+ * List Pessoas
+ *
+ * The office's people in Acessórias (`/users`, read by the sync), by name; `q` searches nome and e-mail.
+ * Their `id` is what `responsavel=<id>` and `PATCH /api/v1/usuarios/{id}` `acessorias_usuario_id` take.
+ */
+export const listPessoas = <ThrowOnError extends boolean = false>(options?: Options<ListPessoasData, ThrowOnError>) => (options?.client ?? client).get<ListPessoasResponses, ListPessoasErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/pessoas/',
+    ...options
+});
+
+/**
+ * Minha Fila
+ *
+ * One person's queue ("Minha fila"; the WhatsApp `minhas` says the same): their overdue obrigações,
+ * theirs due in the next vencem_dias days, and their open processos with the passo each stands on and for
+ * how long, longest standing first.
+ */
+export const minhaFila = <ThrowOnError extends boolean = false>(options?: Options<MinhaFilaData, ThrowOnError>) => (options?.client ?? client).get<MinhaFilaResponses, MinhaFilaErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/api/v1/fila/',
     ...options
 });
 
@@ -458,7 +486,7 @@ export const dashboardTimeline = <ThrowOnError extends boolean = false>(options?
  *
  * Per person Acessórias names as step or delivery responsável: pending and concluded passos of the
  * competência's processes; pending and delivered obligations of the competência, and their overdue
- * obligations of any competência as of today.
+ * obligations of any competência as of today. The caller's own row says `eu: true`.
  */
 export const dashboardResponsaveis = <ThrowOnError extends boolean = false>(options?: Options<DashboardResponsaveisData, ThrowOnError>) => (options?.client ?? client).get<DashboardResponsaveisResponses, DashboardResponsaveisErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -518,7 +546,7 @@ export const removerVinculo = <ThrowOnError extends boolean = false>(options?: O
 /**
  * Meu Vinculo
  *
- * The signed-in user's linked phone, pending code and alert preference.
+ * The signed-in user's linked phone, pending code and alert preferences.
  */
 export const meuVinculo = <ThrowOnError extends boolean = false>(options?: Options<MeuVinculoData, ThrowOnError>) => (options?.client ?? client).get<MeuVinculoResponses, MeuVinculoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -529,7 +557,9 @@ export const meuVinculo = <ThrowOnError extends boolean = false>(options?: Optio
 /**
  * Update Vinculo
  *
- * Turn the automatic alerts off or on (what `parar` / `voltar` do from the phone).
+ * Turn the automatic alerts off or on (what `parar` / `voltar` do from the phone), and choose whose
+ * they are (`alertas_escopo`: meus or escritorio, MANAGER and ADMIN), and immediate notices of the user's
+ * own processos and obrigações (`avisos_imediatos`).
  */
 export const updateVinculo = <ThrowOnError extends boolean = false>(options: Options<UpdateVinculoData, ThrowOnError>) => (options.client ?? client).patch<UpdateVinculoResponses, UpdateVinculoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

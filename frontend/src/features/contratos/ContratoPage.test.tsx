@@ -107,6 +107,9 @@ describe('contract header', () => {
     expect(screen.getByText('não pôde ser lida')).toBeInTheDocument();
     expect(screen.getByTestId('unidade-origem')).toHaveTextContent('687200 · FUNDO-EX (FUNDO NAVAL)');
     expect(screen.getByText('711000, 787200 e 787400.')).toBeInTheDocument();
+  });
+});
+
 describe('Histórico', () => {
   it('shows the original contract row at its valor_global, not the unused novo_valor_global 0,00', () => {
     const coluna = ABA_COLUMNS.historico.find((c) => c.key === 'valor_global')!;

@@ -125,16 +125,16 @@ export function UsuariosPage() {
     },
     {
       key: 'acessorias_usuario', label: 'Pessoa no Acessórias', hideOnMobile: true, render: (u) => (
-        <Select size="small" displayEmpty value={u.acessorias_usuario?.id ?? ''} sx={{ minWidth: 160 }}
-          inputProps={{ 'aria-label': `Pessoa no Acessórias de ${u.email}` }}
+        <Select<string> size="small" displayEmpty value={u.acessorias_usuario ? String(u.acessorias_usuario.id) : ''}
+          sx={{ minWidth: 160 }} inputProps={{ 'aria-label': `Pessoa no Acessórias de ${u.email}` }}
           onChange={(e) => alterar.mutate({
             id: u.id, acessorias_usuario_id: e.target.value === '' ? null : Number(e.target.value),
           })}>
           <MenuItem value=""><em>Ninguém</em></MenuItem>
           {u.acessorias_usuario && !pessoas.data?.items.some((p) => p.id === u.acessorias_usuario?.id) && (
-            <MenuItem value={u.acessorias_usuario.id}>{u.acessorias_usuario.nome}</MenuItem>
+            <MenuItem value={String(u.acessorias_usuario.id)}>{u.acessorias_usuario.nome}</MenuItem>
           )}
-          {(pessoas.data?.items ?? []).map((p) => <MenuItem key={p.id} value={p.id}>{p.nome}</MenuItem>)}
+          {(pessoas.data?.items ?? []).map((p) => <MenuItem key={p.id} value={String(p.id)}>{p.nome}</MenuItem>)}
         </Select>
       ),
     },
