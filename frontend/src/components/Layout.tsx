@@ -74,7 +74,7 @@ export function Layout() {
     <>
       <Toolbar sx={{ gap: 1 }}>
         <Box component="img" src="/espelho.svg" alt="" sx={{ width: 28, height: 28 }} />
-        <Typography variant="h6" sx={{ fontWeight: 700 }}>Espelho</Typography>
+        <Typography variant="h6" component="div" sx={{ fontWeight: 700 }}>Espelho</Typography>
       </Toolbar>
       <Divider />
       <Nav onNavigate={desktop ? undefined : () => setOpen(false)} />

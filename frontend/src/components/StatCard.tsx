@@ -27,7 +27,7 @@ export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = 
         <Typography variant="body2" color="text.secondary">{label}</Typography>
         <Box sx={{ color: 'primary.main', opacity: 0.7 }}>{icon}</Box>
       </Box>
-      <Typography variant="h4" sx={{ fontWeight: 600, my: 1, fontSize: { xs: '1.6rem', sm: '2.125rem' } }} data-testid={testId ? `${testId}-value` : undefined}>
+      <Typography variant="h4" component="p" sx={{ fontWeight: 600, my: 1, fontSize: { xs: '1.6rem', sm: '2.125rem' } }} data-testid={testId ? `${testId}-value` : undefined}>
         {value}
       </Typography>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, color, minHeight: 24 }}>

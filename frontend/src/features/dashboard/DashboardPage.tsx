@@ -146,7 +146,7 @@ function OQueMudou() {
   const filtrado = tipo !== '' || empresa.trim() !== '';
   return (
     <Paper sx={{ p: 2 }}>
-      <Typography variant="h6">O que mudou</Typography>
+      <Typography variant="h6" component="h2">O que mudou</Typography>
       <Typography variant="caption" color="text.secondary">As mudanças vistas pelas sincronizações, das mais recentes</Typography>
       <Stack direction={{ xs: 'column', sm: 'row' }} spacing={1} sx={{ my: 1 }}>
         <TextField select size="small" label="Tipo" value={tipo} sx={{ minWidth: 200 }} data-testid="o-que-mudou-tipo"
@@ -292,7 +292,7 @@ export function DashboardPage() {
       )}
 
       <Paper sx={{ p: 2, mb: 2 }}>
-        <Typography variant="h6" sx={{ mb: 1 }}>Onde os processos estão parados</Typography>
+        <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Onde os processos estão parados</Typography>
         {gargalos.isPending ? <Loading /> : gargalos.isError ? <ErrorState error={gargalos.error} onRetry={() => gargalos.refetch()} /> :
           gargalos.data.items.length === 0 ? <EmptyState message="Nenhum processo em andamento parado num passo." /> :
             <GargalosTable data={gargalos.data.items.slice(0, 8)} emAndamento={gargalos.data.em_andamento} />}
@@ -301,7 +301,7 @@ export function DashboardPage() {
       <Grid container spacing={2}>
         <Grid size={{ xs: 12, lg: 5 }}>
           <Paper sx={{ p: 2, height: '100%' }}>
-            <Typography variant="h6" sx={{ mb: 1 }}>Por regime tributário</Typography>
+            <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Por regime tributário</Typography>
             {regimes.isPending ? <Loading /> : regimes.isError ? <ErrorState error={regimes.error} onRetry={() => regimes.refetch()} /> :
               regimes.data.items.length === 0 ? <EmptyState message="Sem processos nesta competência." /> :
                 <Box data-testid="chart-regimes"><RegimesChart data={regimes.data.items} /></Box>}
@@ -309,7 +309,7 @@ export function DashboardPage() {
         </Grid>
         <Grid size={{ xs: 12, lg: 7 }}>
           <Paper sx={{ p: 2, height: '100%' }}>
-            <Typography variant="h6" sx={{ mb: 1 }}>Evolução (12 competências)</Typography>
+            <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Evolução (12 competências)</Typography>
             {timeline.isPending ? <Loading /> : timeline.isError ? <ErrorState error={timeline.error} onRetry={() => timeline.refetch()} /> :
               timeline.data.items.length === 0 ? <EmptyState message="Sem dados no período." /> :
                 <Box data-testid="chart-timeline"><TimelineChart data={timeline.data.items} /></Box>}
