@@ -137,7 +137,7 @@ async function main() {
 
   const novo = { email: 'colega@example.com', password: 'colega-senha-1234', nome: 'Colega Novo' };
   await scenario('an ADMIN creates a user on the users page, and that user logs in', async () => {
-    await page.getByRole('link', { name: 'Usuários' }).click();
+    await page.getByRole('link', { name: 'Usuários', exact: true }).click();
     await page.getByTestId('tabela-usuarios').waitFor();
     await page.getByRole('button', { name: 'Novo usuário' }).click();
     const form = page.getByRole('dialog');
@@ -155,7 +155,7 @@ async function main() {
     const p = await other.newPage();
     await login(p, novo);
     await p.getByTestId('stat-total-value').waitFor();
-    assert.equal(await p.getByRole('link', { name: 'Usuários' }).count(), 0, 'a USER does not see the users page');
+    assert.equal(await p.getByRole('link', { name: 'Usuários', exact: true }).count(), 0, 'a USER does not see the users page');
     await other.close();
   });
 

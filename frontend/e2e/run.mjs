@@ -122,7 +122,7 @@ async function main() {
 
   let processoId;
   await scenario('filter processos by status and open one: header, passos tree, desdobramentos', async () => {
-    await page.getByRole('link', { name: 'Processos' }).click();
+    await page.getByRole('link', { name: 'Processos', exact: true }).click();
     await page.getByTestId('tabela-processos').waitFor();
     await page.getByTestId('filtro-status').click();
     await page.getByRole('option', { name: 'Concluído', exact: true }).click();
@@ -169,7 +169,7 @@ async function main() {
   });
 
   await scenario('empresas: list with filters and one empresa\'s processos', async () => {
-    await page.getByRole('link', { name: 'Empresas' }).click();
+    await page.getByRole('link', { name: 'Empresas', exact: true }).click();
     await page.getByTestId('tabela-empresas').waitFor();
     const { body } = await api(page, 'GET', '/api/v1/empresas?page_size=25');
     await page.getByText(`${intBR.format(body.total)} empresas`).waitFor();
@@ -181,7 +181,7 @@ async function main() {
   });
 
   await scenario('obrigações: by due date, overdue ones highlighted', async () => {
-    await page.getByRole('link', { name: 'Obrigações' }).click();
+    await page.getByRole('link', { name: 'Obrigações', exact: true }).click();
     await page.getByTestId('tabela-obrigacoes').waitFor();
     const { body } = await api(page, 'GET', '/api/v1/obrigacoes?ordering=data_vencimento&page_size=25');
     assert.ok(body.total > 0);
@@ -221,7 +221,7 @@ async function main() {
   });
 
   await scenario('responsáveis: the workload per person adds up to the API\'s totals', async () => {
-    await page.getByRole('link', { name: 'Responsáveis' }).click();
+    await page.getByRole('link', { name: 'Responsáveis', exact: true }).click();
     await page.getByTestId('tabela-responsaveis').waitFor();
     // The competência the page shows (the URL holds it only once changed from the default); the field's
     // text is the value, then its legend.
@@ -321,7 +321,7 @@ async function main() {
   });
 
   await scenario('sincronização: trigger an incremental sync, see it in the history', async () => {
-    await page.getByRole('link', { name: 'Sincronização' }).click();
+    await page.getByRole('link', { name: 'Sincronização', exact: true }).click();
     await page.getByTestId('tabela-sincronizacoes').waitFor();
     const before = (await api(page, 'GET', '/api/v1/sync/history')).body.total;
     await page.getByTestId('iniciar-sync').click();
@@ -337,7 +337,7 @@ async function main() {
 
   await scenario('whatsapp: link my phone with the code, the reply shows in the message log', async () => {
     const phone = '5511987654321';
-    await page.getByRole('link', { name: 'WhatsApp' }).click();
+    await page.getByRole('link', { name: 'WhatsApp', exact: true }).click();
     await page.getByTestId('gerar-codigo').click();
     const text = plain(await page.getByTestId('codigo').textContent());
     assert.match(text, /^VINCULAR [A-Z0-9]{8}$/);
