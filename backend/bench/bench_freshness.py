@@ -9,7 +9,8 @@ measured). Then `espelho serve` runs with its in-process schedule as deployed: t
 incremental every 15 min, the client at one below the upstream's limit. For `--minutes`, this script acts as
 the office: at random moments (a Poisson process) it completes a passo of a random open processo, at the
 hour's rate (quiet: 1 % of the processos per hour; busy: 10 %), and changes as many deliveries. It polls
-`GET /api/v1/alteracoes` every second and times each passo from its change upstream to its appearance.
+`GET /api/v1/alteracoes` every second and times each passo from its change upstream to the first change of
+its processo there (a passo that is a question shows as `desdobramento_respondido`).
 
 Prints, per office and hour: changes made and seen, change→API latency (p50, p95, max), the upstream calls
 per minute (the simulator's count) and their share of the limit, and the server's peak memory (RSS).
@@ -125,7 +126,8 @@ def measure(office: str, hour: str, args: argparse.Namespace, control: str, api_
             for proc_id in changed["steps_completed"]:
                 pending[proc_id] = time.monotonic()
             next_change = now + rng.expovariate(per_minute / 60)
-        page = api.get("/api/v1/alteracoes", params={"tipo": "passo_concluido", "page_size": 100}).json()
+        # Any change of the processo: a step that is a question (desdobramento) shows as answered.
+        page = api.get("/api/v1/alteracoes", params={"page_size": 200}).json()
         for item in page["items"]:
             if item["id"] in seen_ids:
                 continue
