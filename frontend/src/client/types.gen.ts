@@ -6610,6 +6610,10 @@ export type ReceberWebhookErrors = {
      * Request body larger than ESPELHO_MAX_BODY_BYTES
      */
     413: ErrorOut;
+    /**
+     * Invalid parameters or body
+     */
+    422: ValidationErrorOut;
 };
 
 export type ReceberWebhookError = ReceberWebhookErrors[keyof ReceberWebhookErrors];

@@ -86,6 +86,7 @@ async def _raw_body(request: Request) -> bytes:
              responses={401: {"description": "No X-Hub-Signature-256"},
                         403: {"description": "X-Hub-Signature-256 does not match the body"},
                         413: {"description": "Body too large"}, 400: {"description": "Not a webhook event"},
+                        422: {"description": "Invalid input (the body rule every operation with one keeps)"},
                         **_DISABLED},
              # Read raw (the signature covers the exact bytes), so FastAPI cannot see the body: say it.
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
