@@ -43,3 +43,13 @@ def test_the_openapi_documents_competencia_and_ordering(api: TestClient) -> None
     assert "proc_id" in ordering["pattern"] and ordering["pattern"].startswith("^[-+]?(")
     empresas = {p["name"]: p for p in paths["/api/v1/empresas/"]["get"]["parameters"]}
     assert "codigo" in empresas["ordering"]["schema"]["pattern"]
+
+
+def test_a_nul_byte_in_a_filter_is_a_422_not_a_driver_error(api: TestClient) -> None:
+    # PostgreSQL text cannot hold NUL: the filter would fail in the driver (schemathesis found it).
+    for url in ("/api/v1/empresas?regime=r%00x&formato=csv", "/api/v1/processos?q=a%00"):
+        answer = api.get(url)
+        assert answer.status_code == 422, (url, answer.text)
+        assert answer.json()["error"] == "invalid_input"
+        assert answer.json()["detail"][0]["field"] == "query"
+    assert api.get("/api/v1/empresas?regime=Simples%20Nacional").status_code == 200

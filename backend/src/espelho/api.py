@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from espelho.config import Settings
 from espelho.db import Database
-from espelho.errors import PayloadTooLarge
+from espelho.errors import InvalidInput, PayloadTooLarge
 from espelho.openapi import shared_error_responses
 
 
@@ -281,6 +281,23 @@ def _is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+class NulFreeQuery:
+    """A query string holding a NUL byte (`%00`) is a 422 before any route reads it: PostgreSQL text cannot
+    hold NUL, so such a filter would fail in the driver (a 500), and no real value needs one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string", b"") if scope["type"] == "http" else b""
+        if b"%00" in query or b"\x00" in query:
+            problem = {"field": "query", "message": "NUL bytes (%00) are not allowed", "input": None}
+            invalid = error_response(InvalidInput.status_code, InvalidInput.error, [problem])
+            await invalid(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class BodySizeLimit:

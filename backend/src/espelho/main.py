@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from espelho import __version__
 from espelho.acessorias.router import router as acessorias_router
-from espelho.api import BodySizeLimit, ClientAddress, MethodRouting, error_response
+from espelho.api import BodySizeLimit, ClientAddress, MethodRouting, NulFreeQuery, error_response
 from espelho.auth.deps import authenticate
 from espelho.auth.router import router as auth_router
 from espelho.auth.security import BoundedPasswords, secret_key_problem
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     _install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NulFreeQuery)
     app.add_middleware(MethodRouting)
     if ClientAddress.installed(settings):
         app.add_middleware(ClientAddress, header=settings.client_ip_header)
