@@ -5,9 +5,11 @@ Engines are built by `Database(...)` at startup (API lifespan, CLI command, work
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -79,6 +81,7 @@ def build_engine(url: str, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
             dbapi_conn.create_function(SQLITE_FOLD_FUNCTION, 1, _sqlite_fold, deterministic=True)
+            dbapi_conn.create_collation(PTBR_COLLATION, _sqlite_ptbr_compare)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
@@ -134,6 +137,34 @@ def fold_text(text: str) -> str:
 
 def _sqlite_fold(value: str | None) -> str | None:
     return None if value is None else fold_text(value)
+
+
+# pt-BR collation with numbers in natural order ("SÃO JOSÉ 7" before "SÃO JOSÉ 12", "açougue" between "abc"
+# and "azul"): on PostgreSQL the ICU collation `pt-BR-u-kn-true` under this name (migration 20261207_22b), on
+# SQLite `chave_ptbr` registered under the same name. Every ordering by a name goes through `em_ordem_ptbr`.
+PTBR_COLLATION = "espelho_ptbr"
+_DIGITS = re.compile(r"\d+")
+
+
+def _natural(text: str) -> str:
+    return _DIGITS.sub(lambda run: run.group().lstrip("0").rjust(20, "0"), text)
+
+
+@lru_cache(maxsize=8192)
+def chave_ptbr(text: str) -> tuple[str, str, str]:
+    """ICU's three levels, as SQLite compares them: the letters (accents and case ignored), then the
+    accents (unaccented first), then the case (lower case first); numbers by value at every level."""
+    return _natural(fold_text(text)), _natural(text.lower()), _natural(text.swapcase())
+
+
+def _sqlite_ptbr_compare(left: str, right: str) -> int:
+    a, b = chave_ptbr(left), chave_ptbr(right)
+    return (a > b) - (a < b)
+
+
+def em_ordem_ptbr(column: Any) -> ColumnElement[Any]:
+    """`column` compared by pt-BR collation, numbers in natural order: what a list sorted by name uses."""
+    return column.collate(PTBR_COLLATION)
 
 
 class folded(FunctionElement[str]):  # noqa: N801 - used like func.lower

@@ -116,7 +116,9 @@ def test_every_filter_and_ordering_uses_an_index(database: Database) -> None:
             "ix_empresas_regime_tributario",
         )
         check("empresas ativa", select(Empresa.id).where(Empresa.ativa.is_(False)), "ix_empresas_ativa")
-        check("empresas by nome", select(Empresa.id).order_by(Empresa.nome).limit(50), "ix_empresas_nome_id")
+        order = queries.parse_ordering("nome", queries.EMPRESA_ORDERING, "nome")
+        check("empresas by nome", select(Empresa.id).order_by(*order).limit(50), "ix_empresas_nome_ptbr",
+              sorted_by_index=True)
         for q in ("boa massa", "12345678"):
             check(f"empresas q={q}", select(Empresa.id).where(queries.empresa_q_condition(q)))
         check(

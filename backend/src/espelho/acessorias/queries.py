@@ -27,7 +27,7 @@ from espelho.acessorias.models import (
 )
 from espelho.api import MAX_INT32, MAX_INT64, Listing, PageParams, PageRows, as_int, paginate
 from espelho.clock import SAO_PAULO, today_sao_paulo
-from espelho.db import contains_text, count_if
+from espelho.db import contains_text, count_if, em_ordem_ptbr
 from espelho.errors import InvalidInput, NotFound
 
 INDEFINIDO = "Indefinido"
@@ -148,7 +148,7 @@ def parse_ordering(value: str | None, allowed: dict[str, Any], default: str) -> 
 PROCESSO_ORDERING: dict[str, Any] = {
     "id": Processo.id,
     "proc_id": Processo.proc_id,
-    "nome": Processo.nome,
+    "nome": em_ordem_ptbr(Processo.nome),
     "competencia": COMPETENCIA_ORDEM,
     "status": Processo.status,
     "porcentagem_conclusao": Processo.porcentagem_conclusao,
@@ -332,8 +332,8 @@ def list_desdobramentos(session: Session, processo_id: int, paging: PageParams) 
 EMPRESA_ORDERING: dict[str, Any] = {
     "id": Empresa.id,
     "codigo": Empresa.codigo,
-    "nome": Empresa.nome,
-    "regime_tributario": Empresa.regime_tributario,
+    "nome": em_ordem_ptbr(Empresa.nome),
+    "regime_tributario": em_ordem_ptbr(Empresa.regime_tributario),
 }
 
 
