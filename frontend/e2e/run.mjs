@@ -197,7 +197,7 @@ async function main() {
     await page.waitForURL(/situacao=atrasada/);
     const late = await api(page, 'GET', '/api/v1/obrigacoes?situacao=atrasada&page_size=25');
     assert.ok(late.body.total > 0, 'the simulated office has overdue obrigações');
-    await page.getByText(`${intBR.format(late.body.total)} obrigações, por data de vencimento`).waitFor();
+    await page.getByText(`${intBR.format(late.body.total)} obrigações, vencimentos mais próximos de hoje primeiro`).waitFor();
     assert.equal(await page.getByTestId('atrasada').count(), Math.min(25, late.body.total));
     // Around today, for the screenshot: delivered, pending and overdue side by side.
     await page.getByRole('button', { name: 'Vencendo (±15 dias)' }).click();

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     Engine,
+    Integer,
     MetaData,
     String,
     Table,
@@ -187,6 +188,27 @@ def _folded_postgresql(element: folded, compiler: Any, **kw: Any) -> str:
 @compiles(folded)
 def _folded_default(element: folded, compiler: Any, **kw: Any) -> str:
     return f"{SQLITE_FOLD_FUNCTION}({compiler.process(element.clauses, **kw)})"
+
+
+class days_between(FunctionElement[int]):  # noqa: N801 - used like a func.* function
+    """`days_between(later, earlier)`: whole days from one date to another, negative when `later` is
+    earlier. PostgreSQL subtracts dates; SQLite (dates stored as ISO text) subtracts Julian days."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "days_between"
+
+
+@compiles(days_between, "postgresql")
+def _days_between_postgresql(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({later} - {earlier})"
+
+
+@compiles(days_between)
+def _days_between_default(element: days_between, compiler: Any, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
 
 
 def contains_text(column: Any, text: str) -> ColumnElement[bool]:

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from espelho.acessorias import queries
 from espelho.acessorias.models import Desdobramento, Empresa, Obrigacao, Passo, Processo
-from espelho.clock import now_utc
+from espelho.clock import now_utc, today_sao_paulo
 from espelho.db import Database
 
 API = "/api/v1"
@@ -297,6 +297,15 @@ def test_empresas_and_obrigacoes_filters(api: Any, database: Database, sync: Cal
     }
     dates = [i["data_vencimento"] for i in window["items"]]
     assert dates == sorted(dates)
+    # What the web opens on: the due dates nearest today first, on either side; none last.
+    hoje = today_sao_paulo()
+    nearest = all_items(api, "/obrigacoes", ordering="proximidade")["items"]
+    distances = [abs((date.fromisoformat(i["data_vencimento"]) - hoje).days)
+                 for i in nearest if i["data_vencimento"]]
+    assert distances == sorted(distances) and distances[0] < distances[-1]
+    assert all(i["data_vencimento"] for i in nearest[:len(distances)])
+    farthest = all_items(api, "/obrigacoes", ordering="-proximidade")["items"]
+    assert [i["id"] for i in farthest] == [i["id"] for i in nearest][::-1]
     assert ids(all_items(api, f"/obrigacoes/vencimento/{due.isoformat()}")) == {
         o.id for o in obrigacoes if o.data_vencimento == due
     }
@@ -316,6 +325,8 @@ def test_empresas_and_obrigacoes_filters(api: Any, database: Database, sync: Cal
         ("/empresas", {"ativa": "maybe"}, "ativa"),
         ("/obrigacoes", {"de": "31/12/2026"}, "de"),
         ("/obrigacoes", {"de": "2026-12-01", "ate": "2026-11-01"}, "de"),
+        ("/obrigacoes", {"de": "0202-11-05"}, "de"),
+        ("/obrigacoes", {"ate": "9999-12-31"}, "ate"),
         ("/obrigacoes/vencimento/2026-02-30", {}, "dia"),
         ("/dashboard/metricas", {"competencia": "2026/13"}, "competencia"),
         ("/dashboard/regimes", {"competencia": "x"}, "competencia"),

@@ -390,8 +390,8 @@ export const obrigacoesDoVencimento = <ThrowOnError extends boolean = false>(opt
 /**
  * List Obrigacoes
  *
- * Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id); `responsavel`:
- * the person's (their responsável).
+ * Obligations (`ordering`: data_vencimento (default), proximidade (the due dates nearest today first,
+ * either side), data_entrega, tipo, status, id); `responsavel`: the person's (their responsável).
  */
 export const listObrigacoes = <ThrowOnError extends boolean = false>(options?: Options<ListObrigacoesData, ThrowOnError>) => (options?.client ?? client).get<ListObrigacoesResponses, ListObrigacoesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

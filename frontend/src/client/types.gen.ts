@@ -5970,7 +5970,7 @@ export type ObrigacoesDoVencimentoData = {
         /**
          * Ordering
          *
-         * One of data_entrega, data_vencimento, id, status, tipo; prefix '-' for descending
+         * One of data_entrega, data_vencimento, id, proximidade, status, tipo; prefix '-' for descending
          */
         ordering?: string | null;
         /**
@@ -6066,7 +6066,7 @@ export type ListObrigacoesData = {
         /**
          * Ordering
          *
-         * One of data_entrega, data_vencimento, id, status, tipo; prefix '-' for descending
+         * One of data_entrega, data_vencimento, id, proximidade, status, tipo; prefix '-' for descending
          */
         ordering?: string | null;
         /**

@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Autocomplete, FormControl, InputLabel, MenuItem, Select, TextField } from '@mui/material';
 import { DatePicker } from '@mui/x-date-pickers/DatePicker';
-import dayjs from 'dayjs';
+import dayjs, { type Dayjs } from 'dayjs';
 import { useDashboardRegimes } from '../features/dashboard/hooks';
 import { useEmpresa, useEmpresaBusca } from '../features/empresas/hooks';
 import { formatCnpj } from '../lib/format';
@@ -72,16 +72,32 @@ export function EmpresaPicker({ value, onChange }: { value: string; onChange: (i
 }
 
 /** A date as dd/mm/aaaa (pt-BR picker); reported as YYYY-MM-DD when complete and valid, '' when cleared. */
+// The years a due date can mean (the API answers 422 outside them). While a year is being typed its section
+// holds "0002", "0020", "0202": those are never sent, so a fast typist's half-year never becomes a filter.
+const PRIMEIRO_DIA = dayjs('1900-01-01');
+const ULTIMO_DIA = dayjs('2100-12-31');
+
+function plausivel(d: Dayjs): boolean {
+  return d.isValid() && !d.isBefore(PRIMEIRO_DIA, 'day') && !d.isAfter(ULTIMO_DIA, 'day');
+}
+
+/** DD/MM/AAAA, reported as YYYY-MM-DD only when whole and plausible (or cleared). */
 export function DateFilter({ label, value, onChange }: { label: string; value: string; onChange: (iso: string) => void }) {
-  const parsed = value ? dayjs(value) : null;
+  const [draft, setDraft] = useState<Dayjs | null>(value ? dayjs(value) : null);
+  // A value set from outside (a quick-view chip, the URL) replaces what the field holds.
+  useEffect(() => {
+    setDraft((atual) => (value ? (atual?.format('YYYY-MM-DD') === value ? atual : dayjs(value)) : null));
+  }, [value]);
   return (
-    <DatePicker label={label} format="DD/MM/YYYY" value={parsed && parsed.isValid() ? parsed : null}
+    <DatePicker label={label} format="DD/MM/YYYY" value={draft} minDate={PRIMEIRO_DIA} maxDate={ULTIMO_DIA}
       onChange={(d) => {
+        setDraft(d);
         if (d === null) onChange('');
-        else if (d.isValid()) onChange(d.format('YYYY-MM-DD'));
+        else if (plausivel(d)) onChange(d.format('YYYY-MM-DD'));
       }}
       slotProps={{
-        textField: { size: 'small', sx: { width: 170 } },
+        // Wide enough for the whole date beside the clear and calendar buttons.
+        textField: { size: 'small', sx: { width: 205 } },
         field: { clearable: true },
       }} />
   );

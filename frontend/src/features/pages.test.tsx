@@ -226,7 +226,7 @@ describe('processo', () => {
 describe('obrigações', () => {
   const base = { id: 1, tipo: 'DAS', empresa_id: 1, status: 'Pendente', situacao: 'a_vencer', data_vencimento: '2026-11-20', data_entrega: null } as Obrigacao;
 
-  it('lists by due date and highlights the overdue ones', async () => {
+  it('opens on the due dates nearest today and highlights the overdue ones', async () => {
     const api = mockApi({
       'GET /api/v1/obrigacoes/': () => json(envelope([
         // The backend decides: a stale "Pendente" label past its date is atrasada; the label is only shown.
@@ -238,7 +238,8 @@ describe('obrigações', () => {
     const table = await screen.findByTestId('tabela-obrigacoes');
     expect(within(table).getAllByTestId('atrasada')).toHaveLength(1);
     expect(within(table).getByText('10/01/2020')).toBeInTheDocument();
-    expect(new URLSearchParams(api.calls.find((c) => c.path === '/api/v1/obrigacoes/')!.search).get('ordering')).toBe('data_vencimento');
+    expect(new URLSearchParams(api.calls.find((c) => c.path === '/api/v1/obrigacoes/')!.search).get('ordering')).toBe('proximidade');
+    expect(screen.getByText(/2 obrigações, vencimentos mais próximos de hoje primeiro/)).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Atrasadas' }));
     await screen.findByTestId('tabela-obrigacoes');
     expect(api.calls.some((c) => new URLSearchParams(c.search).get('situacao') === 'atrasada')).toBe(true);

@@ -113,6 +113,21 @@ describe('datas em pt-BR', () => {
   });
 });
 
+describe('datas digitadas', () => {
+  it('sends a typed date only once its year is whole: never the half-typed 0002, 0020, 0202', async () => {
+    const api = mockApi({ 'GET /api/v1/obrigacoes/': () => json(envelope([])) });
+    renderAt('/obrigacoes', '/obrigacoes', <ObrigacoesPage />);
+    await screen.findByText('Nenhuma obrigação com esses filtros.');
+    const group = screen.getAllByRole('group', { name: 'Vencimento de' })[0];
+    await userEvent.click(within(group).getAllByRole('spinbutton')[0]);
+    await userEvent.keyboard('05112026', { delay: null });
+    await waitFor(() => expect(api.calls.some((c) => new URLSearchParams(c.search).get('de') === '2026-11-05')).toBe(true));
+    const enviados = api.calls.map((c) => new URLSearchParams(c.search).get('de')).filter(Boolean);
+    expect(enviados).toEqual(['2026-11-05']);
+    expect(new URLSearchParams(api.calls.find((c) => c.path === '/api/v1/obrigacoes/')!.search).get('ordering')).toBe('proximidade');
+  });
+});
+
 describe('tema', () => {
   it('switches to dark and remembers it in this browser', async () => {
     mockApi({

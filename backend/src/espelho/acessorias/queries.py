@@ -27,7 +27,7 @@ from espelho.acessorias.models import (
 )
 from espelho.api import MAX_INT32, MAX_INT64, Listing, PageParams, PageRows, as_int, paginate
 from espelho.clock import SAO_PAULO, today_sao_paulo
-from espelho.db import contains_text, count_if, em_ordem_ptbr
+from espelho.db import contains_text, count_if, days_between, em_ordem_ptbr
 from espelho.errors import InvalidInput, NotFound
 
 INDEFINIDO = "Indefinido"
@@ -64,13 +64,23 @@ COMPETENCIA_ORDEM: ColumnElement[str] = literal_column(
     "(substr(processos.competencia, 4, 4) || substr(processos.competencia, 1, 2))"
 )
 
+# The years a due-date filter can mean: a half-typed year ("0202") is a mistake to report, not a filter.
+ANOS_PLAUSIVEIS = range(1900, 2101)
+
+
 def parse_date(value: str, field: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        parsed = date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(
             f"{field}: expected a date as YYYY-MM-DD, got {value!r}", detail={"field": field, "input": value}
         ) from None
+    if parsed.year not in ANOS_PLAUSIVEIS:
+        raise InvalidInput(
+            f"{field}: the year {parsed.year} is outside {ANOS_PLAUSIVEIS.start}–{ANOS_PLAUSIVEIS.stop - 1}",
+            detail={"field": field, "input": value},
+        )
+    return parsed
 
 
 def parse_status(value: str) -> str:
@@ -377,7 +387,12 @@ def get_empresa(session: Session, empresa_id: int) -> Empresa:
 
 # ---- obrigações ---------------------------------------------------------------------------------------
 
+PROXIMIDADE = "proximidade"
+"""The obrigações ordering by distance of the due date from today, either side (the web's default): the
+dates an office is working on first, not the oldest deliveries."""
+
 OBRIGACAO_ORDERING: dict[str, Any] = {
+    PROXIMIDADE: None,  # depends on the day: built by obrigacoes_listing
     "id": Obrigacao.id,
     "data_vencimento": Obrigacao.data_vencimento,
     "data_entrega": Obrigacao.data_entrega,
@@ -406,7 +421,11 @@ def obrigacoes_listing(f: ObrigacaoFiltros, ordering: str | None, hoje: date | N
     """The filtered obligations (with their company's name and their situação as of `hoje`, today by
     default) and their order: the JSON page reads one page, the export all of them."""
     hoje = hoje or today_sao_paulo()
-    order = parse_ordering(ordering, OBRIGACAO_ORDERING, "data_vencimento")
+    column, desc = ordering_key(ordering, OBRIGACAO_ORDERING, "data_vencimento")
+    if column is None:
+        # An obligation without a due date is farthest from every day.
+        column = func.coalesce(func.abs(days_between(Obrigacao.data_vencimento, hoje)), MAX_INT32)
+    order = _directed(column, Obrigacao.id, desc)
     conditions: list[ColumnElement[bool]] = []
     if f.situacao:
         conditions.append(regras.situacao_condition(f.situacao, hoje))

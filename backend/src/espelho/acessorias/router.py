@@ -253,8 +253,8 @@ def list_obrigacoes(
     ordering: ObrigacaoOrdering = None,
     formato: FormatoQ = None,
 ) -> ObrigacaoPage:
-    """Obligations (`ordering`: data_vencimento (default), data_entrega, tipo, status, id); `responsavel`:
-    the person's (their responsável)."""
+    """Obligations (`ordering`: data_vencimento (default), proximidade (the due dates nearest today first,
+    either side), data_entrega, tipo, status, id); `responsavel`: the person's (their responsável)."""
     filtros = ObrigacaoFiltros(status=status, tipo=tipo, empresa=empresa, competencia=competencia, de=de,
                                ate=ate, situacao=situacao, responsavel=responsavel)
     return _obrigacoes_page(session, filtros, paging, ordering, formato)

@@ -5,7 +5,7 @@ import { CompetenciaField, DateFilter, EmpresaPicker } from '../../components/Fi
 import { FilterBar, SearchField } from '../../components/Filters';
 import { PageHeader } from '../../components/PageHeader';
 import { PagedList } from '../../components/PagedList';
-import { exportarObrigacoes, type ObrigacaoFiltros, useObrigacoes } from './hooks';
+import { exportarObrigacoes, ORDEM_PADRAO, type ObrigacaoFiltros, useObrigacoes } from './hooks';
 import { useRegras } from '../../hooks/useRegras';
 import { EscopoToggle } from '../minhafila/EscopoToggle';
 import { responsavelDo } from '../minhafila/hooks';
@@ -86,6 +86,13 @@ const columns: Column<Obrigacao>[] = [
 const DEFAULTS = { ordering: '', situacao: '', tipo: '', empresa: '', competencia: '', de: '', ate: '', escopo: '', page: '1', page_size: '25' };
 
 
+/** The subtitle's words for the list's order. */
+function ordemDescrita(ordering: string): string {
+  if (!ordering || ordering === ORDEM_PADRAO) return 'vencimentos mais próximos de hoje primeiro';
+  const campo = columns.find((c) => c.sortKey === ordering.replace(/^-/, ''))?.label.toLowerCase() ?? ordering;
+  return `por ${campo}${ordering.startsWith('-') ? ' (decrescente)' : ''}`;
+}
+
 /** Quick views: each one is just a set of filters. */
 function atalhos(hoje: string, vencemDias: number): { label: string; filtros: Partial<typeof DEFAULTS> }[] {
   const limpo = { situacao: '', de: '', ate: '' };
@@ -110,7 +117,7 @@ export function ObrigacoesPage() {
   return (
     <>
       <PageHeader title="Obrigações"
-        subtitle={query.data ? `${formatInteger(query.data.total)} obrigações, por data de vencimento` : 'Entregas e obrigações por vencimento'} />
+        subtitle={query.data ? `${formatInteger(query.data.total)} obrigações, ${ordemDescrita(f.ordering)}` : 'Entregas e obrigações por vencimento'} />
       <Paper sx={{ p: 1.5, mb: 2 }}>
         <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: 'wrap' }}>
           {regras && atalhos(regras.data, regras.vencem_dias).map((a) => {
@@ -138,7 +145,7 @@ export function ObrigacoesPage() {
         <DateFilter label="até" value={f.ate} onChange={(ate) => set({ ate })} />
       </FilterBar>
       <PagedList query={query} empty="Nenhuma obrigação com esses filtros." testId="tabela-obrigacoes" label="Obrigações"
-        columns={columns} sorting={{ ordering: f.ordering || 'data_vencimento', onChange: (ordering) => set({ ordering }) }}
+        columns={columns} sorting={{ ordering: f.ordering || ORDEM_PADRAO, onChange: (ordering) => set({ ordering }) }}
         rowSx={(o) => (o.situacao === 'atrasada' ? { bgcolor: 'rgba(211, 47, 47, 0.06)' } : undefined)}
         exportar={exportarObrigacoes(filtros)}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />

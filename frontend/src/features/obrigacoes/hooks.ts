@@ -21,8 +21,11 @@ export interface ObrigacaoFiltros {
   page_size: number;
 }
 
-/** The filters as the API reads them, by due date (the earliest first): the page and its export send the same. */
-const obrigacoesQuery = (filtros: ObrigacaoFiltros) => clean({ ...filtros, ordering: filtros.ordering || 'data_vencimento' });
+/** Where the page opens: the due dates nearest today first, on either side (not the oldest deliveries). */
+export const ORDEM_PADRAO = 'proximidade';
+
+/** The filters as the API reads them: the page and its export send the same. */
+const obrigacoesQuery = (filtros: ObrigacaoFiltros) => clean({ ...filtros, ordering: filtros.ordering || ORDEM_PADRAO });
 
 export function useObrigacoes(filtros: ObrigacaoFiltros) {
   return useQuery({
