@@ -94,7 +94,7 @@ async function main() {
     assert.equal((await page.getByTestId('resumo-processos-abertos-value').innerText()).trim(), intBR.format(resumo.processos_abertos));
     await page.getByTestId('resumo-obrigacoes-atrasadas').click();
     await page.waitForURL(/\/obrigacoes\?situacao=atrasada/);
-    await page.getByText(`${intBR.format(resumo.obrigacoes.atrasadas)} obrigações, por data de vencimento`).waitFor();
+    await page.getByText(`${intBR.format(resumo.obrigacoes.atrasadas)} obrigações, vencimentos mais próximos de hoje primeiro`).waitFor();
     assert.equal(await page.getByTestId('atrasada').count(), Math.min(25, resumo.obrigacoes.atrasadas));
     await shot(page, 'obrigacoes-atrasadas');
   });
