@@ -141,6 +141,30 @@ def paginate(session: Session, stmt: Select[*tuple[Any, ...]], paging: PageParam
     return PageRows(list(session.scalars(page) if one else session.execute(page)), total)
 
 
+def ordering_key(value: str | None, allowed: dict[str, Any], default: str) -> tuple[Any, bool]:
+    """`ordering=campo` or `-campo` → (column, descending)."""
+    raw = (value or default).strip()
+    desc = raw.startswith("-")
+    key = raw.lstrip("-+")
+    if key not in allowed:
+        raise InvalidInput(
+            f"ordering: unknown field {key!r}; use one of {', '.join(sorted(allowed))} "
+            "(prefix '-' for descending)",
+            detail={"field": "ordering", "input": value},
+        )
+    return allowed[key], desc
+
+
+def ordering_query(allowed: dict[str, Any]) -> Any:
+    """An `ordering` parameter whose OpenAPI schema names the list's fields (checked by ordering_key,
+    which answers 422 naming them)."""
+    campos = sorted(allowed)
+    return Query(max_length=40, description=f"One of {', '.join(campos)}; prefix '-' for descending",
+                 json_schema_extra={"pattern": f"^[-+]?({'|'.join(campos)})$",
+                                    "examples": [campos[0], f"-{campos[0]}"]})
+
+
+
 class Listing(NamedTuple):
     """A list's filtered statement and its order (ending with a unique column), built once per list."""
 

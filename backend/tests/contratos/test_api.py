@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
 from typing import Any
 
@@ -80,6 +81,29 @@ def test_filters(api: TestClient, synced_demo: dict[str, Any], database: Databas
         or word in (i["numero"] or "").lower()
         for i in _all(api, "/api/contratos/", q=word)["items"]
     )
+
+
+def test_ordering_by_column_nulls_last(
+    api: TestClient, synced_demo: dict[str, Any], database: Database
+) -> None:
+    """`ordering` sorts every list by a column, either way; a contract without the value comes last."""
+    with database.session() as session:
+        contratos = list(session.scalars(select(Contrato)))
+    for field in ("valor_global", "vigencia_fim"):
+        for desc in (False, True):
+            items = _all(api, "/api/contratos/", ordering=f"-{field}" if desc else field)["items"]
+            assert len(items) == len(contratos)
+            values = [i[field] for i in items]
+            known = [v for v in values if v is not None]
+            assert values[:len(known)] == known, f"{field}: the contracts without it come last"
+            numbers = [float(v) if field == "valor_global" else date.fromisoformat(v) for v in known]
+            assert numbers == sorted(numbers, reverse=desc) and numbers[0] != numbers[-1]
+    # Fornecedores by pt-BR collation (case and accents ignored first), the same on both databases.
+    vencidos = _all(api, "/api/contratos/vencidos/", ordering="fornecedor")["items"]
+    nomes = [i["fornecedor_nome"] for i in vencidos]
+    initials = [unicodedata.normalize("NFKD", n)[:1].casefold() for n in nomes if n]
+    assert len(set(initials)) > 1 and initials == sorted(initials)
+    assert api.get("/api/contratos/", params={"ordering": "salario"}).status_code == 422
 
 
 def test_search_wildcards_are_literal(

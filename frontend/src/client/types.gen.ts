@@ -4526,6 +4526,12 @@ export type ListContratosData = {
          * Órgão code of the unit that signed it
          */
         orgao_origem?: string | null;
+        /**
+         * Ordering
+         *
+         * One of fornecedor, id, numero, valor_global, vigencia_fim, vigencia_inicio; prefix '-' for descending
+         */
+        ordering?: string | null;
     };
     url: '/api/contratos/';
 };
@@ -4631,6 +4637,12 @@ export type VencidosData = {
          * Órgão code of the unit that signed it
          */
         orgao_origem?: string | null;
+        /**
+         * Ordering
+         *
+         * One of fornecedor, id, numero, valor_global, vigencia_fim, vigencia_inicio; prefix '-' for descending
+         */
+        ordering?: string | null;
     };
     url: '/api/contratos/vencidos/';
 };
@@ -4715,6 +4727,12 @@ export type ProximosVencerData = {
          * Órgão code of the unit that signed it
          */
         orgao_origem?: string | null;
+        /**
+         * Ordering
+         *
+         * One of fornecedor, id, numero, valor_global, vigencia_fim, vigencia_inicio; prefix '-' for descending
+         */
+        ordering?: string | null;
     };
     url: '/api/contratos/proximos_vencer/';
 };
@@ -4793,6 +4811,12 @@ export type AtivosData = {
          * Órgão code of the unit that signed it
          */
         orgao_origem?: string | null;
+        /**
+         * Ordering
+         *
+         * One of fornecedor, id, numero, valor_global, vigencia_fim, vigencia_inicio; prefix '-' for descending
+         */
+        ordering?: string | null;
     };
     url: '/api/contratos/ativos/';
 };

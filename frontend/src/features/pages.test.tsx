@@ -2,7 +2,9 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { type Handler, json, mockApi, renderAt } from '../test/utils';
 import type { Desdobramento, Obrigacao } from '../api/types';
+import { ContratosPage } from './contratos/ContratosPage';
 import { DashboardPage, variacao } from './dashboard/DashboardPage';
+import { EmpresasPage } from './empresas/EmpresasPage';
 import { ObrigacoesPage } from './obrigacoes/ObrigacoesPage';
 import { DesdobramentoCard, ProcessoPage } from './processos/ProcessoPage';
 import { ProcessosPage } from './processos/ProcessosPage';
@@ -164,6 +166,33 @@ describe('processos', () => {
     await userEvent.click(screen.getByRole('button', { name: /próxima página|next page/i }));
     await screen.findByTestId('tabela-processos');
     expect(api.calls.some((c) => new URLSearchParams(c.search).get('page') === '2')).toBe(true);
+  });
+});
+
+describe('listas ordenáveis', () => {
+  const ordering = (api: ReturnType<typeof mockApi>, path: string) =>
+    api.calls.filter((c) => c.path === path).map((c) => new URLSearchParams(c.search).get('ordering'));
+
+  it('sorts empresas by name (pt-BR, on the server) and flips the direction from the header', async () => {
+    const api = mockApi({ 'GET /api/v1/empresas/': () => json(envelope([{ id: 3, codigo: 283, nome: 'GERING LTDA', ativa: true }])) });
+    renderAt('/empresas', '/empresas', <EmpresasPage />);
+    const table = await screen.findByTestId('tabela-empresas');
+    await userEvent.click(within(table).getByRole('button', { name: 'Empresa' }));
+    await waitFor(() => expect(ordering(api, '/api/v1/empresas/')).toEqual([null, '-nome']));
+    await userEvent.click(within(await screen.findByTestId('tabela-empresas')).getByRole('button', { name: 'Regime tributário' }));
+    await waitFor(() => expect(ordering(api, '/api/v1/empresas/').at(-1)).toBe('regime_tributario'));
+  });
+
+  it('sorts contratos by a column, and each tab keeps its own order until one is chosen', async () => {
+    const api = mockApi({
+      'GET /api/contratos/': () => json(envelope([{ id: 9, numero: '00012/2024', uasg: '153080', tipo: 'Contrato', valor_global: '10.00' }])),
+      'GET /api/contratos/uasgs/': () => json([]),
+      'GET /api/v1/sync/status/': () => json({ em_andamento: [], ultimas: [] }),
+    });
+    renderAt('/contratos', '/contratos', <ContratosPage />);
+    const table = await screen.findByTestId('tabela-contratos');
+    await userEvent.click(within(table).getByRole('button', { name: 'Valor global' }));
+    await waitFor(() => expect(ordering(api, '/api/contratos/')).toEqual([null, 'valor_global']));
   });
 });
 

@@ -25,7 +25,7 @@ from espelho.acessorias.models import (
     Processo,
     UsuarioAcessorias,
 )
-from espelho.api import MAX_INT32, MAX_INT64, Listing, PageParams, PageRows, as_int, paginate
+from espelho.api import MAX_INT32, MAX_INT64, Listing, PageParams, PageRows, as_int, ordering_key, paginate
 from espelho.clock import SAO_PAULO, today_sao_paulo
 from espelho.db import contains_text, count_if, days_between, em_ordem_ptbr
 from espelho.errors import InvalidInput, NotFound
@@ -122,20 +122,6 @@ def empresa_condition(column: Any, empresa: str) -> ColumnElement[bool]:
         f"empresa: expected the empresa's id or a CNPJ/CPF, got {empresa!r}",
         detail={"field": "empresa", "input": empresa},
     )
-
-
-def ordering_key(value: str | None, allowed: dict[str, Any], default: str) -> tuple[Any, bool]:
-    """`ordering=campo` or `-campo` → (column, descending)."""
-    raw = (value or default).strip()
-    desc = raw.startswith("-")
-    key = raw.lstrip("-+")
-    if key not in allowed:
-        raise InvalidInput(
-            f"ordering: unknown field {key!r}; use one of {', '.join(sorted(allowed))} "
-            "(prefix '-' for descending)",
-            detail={"field": "ordering", "input": value},
-        )
-    return allowed[key], desc
 
 
 def _directed(column: Any, tie: Any, desc: bool) -> list[Any]:

@@ -36,7 +36,7 @@ from espelho.acessorias.schemas import (
     Resumo,
 )
 from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
-from espelho.api import IdPath, Page, PageDep, PageParams, SessionDep, SlashOptionalRouter
+from espelho.api import IdPath, Page, PageDep, PageParams, SessionDep, SlashOptionalRouter, ordering_query
 from espelho.auth.deps import CurrentUserDep, SyncRoleDep
 from espelho.clock import today_sao_paulo
 from espelho.errors import InvalidInput
@@ -48,18 +48,9 @@ from espelho.syncs.spec import SyncAccepted, trigger
 router = SlashOptionalRouter(prefix="/api/v1", tags=["acessorias"])
 
 CompetenciaQ = Annotated[Competencia | None, Query(description="MM/YYYY (also MM-YYYY or YYYY-MM)")]
-def _ordering(allowed: dict[str, Any]) -> Any:
-    """An `ordering` parameter whose OpenAPI schema names the list's fields (checked by queries.ordering_key,
-    which answers 422 naming them)."""
-    campos = sorted(allowed)
-    return Query(max_length=40, description=f"One of {', '.join(campos)}; prefix '-' for descending",
-                 json_schema_extra={"pattern": f"^[-+]?({'|'.join(campos)})$",
-                                    "examples": [campos[0], f"-{campos[0]}"]})
-
-
-ProcessoOrdering = Annotated[str | None, _ordering(queries.PROCESSO_ORDERING)]
-EmpresaOrdering = Annotated[str | None, _ordering(queries.EMPRESA_ORDERING)]
-ObrigacaoOrdering = Annotated[str | None, _ordering(queries.OBRIGACAO_ORDERING)]
+ProcessoOrdering = Annotated[str | None, ordering_query(queries.PROCESSO_ORDERING)]
+EmpresaOrdering = Annotated[str | None, ordering_query(queries.EMPRESA_ORDERING)]
+ObrigacaoOrdering = Annotated[str | None, ordering_query(queries.OBRIGACAO_ORDERING)]
 Q = Annotated[str | None, Query(max_length=200, description="Text search")]
 Empresa = Annotated[str | None, Query(max_length=30, description="The empresa's id, or a CNPJ/CPF")]
 Regime = Annotated[str | None, Query(max_length=200, description=f"Regime label, or {queries.INDEFINIDO}")]

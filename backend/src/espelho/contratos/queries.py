@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from espelho.api import Listing
+from espelho.api import Listing, ordering_key
 from espelho.clock import today_sao_paulo
 from espelho.contratos.abas import ABAS
 from espelho.contratos.models import Contrato, Uasg
-from espelho.db import contains_text
+from espelho.db import contains_text, em_ordem_ptbr
 from espelho.errors import InvalidInput, NotFound
 
 _UASG_RE = re.compile(r"^\d{6}$")
@@ -59,8 +59,27 @@ def _vigencia_filter(stmt: Select[Any], vigencia: str | None, today: date, dias:
     return stmt
 
 
+CONTRATO_ORDERING: dict[str, Any] = {
+    "id": Contrato.id,
+    "numero": em_ordem_ptbr(Contrato.numero),
+    "fornecedor": em_ordem_ptbr(Contrato.fornecedor_nome),
+    "vigencia_inicio": Contrato.vigencia_inicio,
+    "vigencia_fim": Contrato.vigencia_fim,
+    "valor_global": Contrato.valor_global,
+}
+
+
+def _ordered_by(ordering: str) -> list[Any]:
+    """`ordering=campo` or `-campo`; a contract without the field comes last either way, on both databases
+    (PostgreSQL and SQLite disagree on where NULL sorts)."""
+    column, desc = ordering_key(ordering, CONTRATO_ORDERING, "id")
+    first = column.desc().nulls_last() if desc else column.asc().nulls_last()
+    return [first] if column is Contrato.id else [first, Contrato.id.desc() if desc else Contrato.id]
+
+
 def contratos_listing(
     *,
+    ordering: str | None = None,
     uasg: str | None = None,
     q: str | None = None,
     vigencia: str | None = None,
@@ -93,7 +112,9 @@ def contratos_listing(
         stmt = stmt.where(or_(*conditions))
     today = today_sao_paulo()
     stmt = _vigencia_filter(stmt, vigencia, today, dias)
-    if vigencia in ("ativos", "proximos_vencer"):
+    if ordering:
+        order = _ordered_by(ordering)
+    elif vigencia in ("ativos", "proximos_vencer"):
         order = [Contrato.vigencia_fim.asc().nulls_last(), Contrato.id]
     elif vigencia == "vencidos":
         order = [Contrato.vigencia_fim.desc(), Contrato.id]

@@ -13,7 +13,16 @@ from typing import Annotated, Any, Literal
 from fastapi import Body, Depends, Path, Query, Request
 from fastapi.responses import FileResponse
 
-from espelho.api import Page, PageDep, PageParams, SessionDep, SettingsDep, SlashOptionalRouter, UpstreamId
+from espelho.api import (
+    Page,
+    PageDep,
+    PageParams,
+    SessionDep,
+    SettingsDep,
+    SlashOptionalRouter,
+    UpstreamId,
+    ordering_query,
+)
 from espelho.auth.deps import SyncRoleDep
 from espelho.contratos import queries, sync
 from espelho.contratos.abas import ABAS, AbaSpec
@@ -65,6 +74,7 @@ class Filtros:
         description="UG code of the unit that signed it (contratante.orgao_origem), which may differ from "
                     "the managing unit")] = None
     orgao_origem: Annotated[str | None, Query(description="Órgão code of the unit that signed it")] = None
+    ordering: Annotated[str | None, ordering_query(queries.CONTRATO_ORDERING)] = None
 
 
 FiltrosDep = Annotated[Filtros, Depends()]
@@ -76,6 +86,7 @@ def _contratos(session: SessionDep, page: PageParams, filtros: Filtros, vigencia
     """One page of the list, or with `formato` the whole list as a file: the same filters either way."""
     listing = queries.contratos_listing(uasg=filtros.uasg, q=filtros.q, tipo=filtros.tipo, vigencia=vigencia,
                                         ug_origem=filtros.ug_origem, orgao_origem=filtros.orgao_origem,
+                                        ordering=filtros.ordering,
                                         dias=dias)
     if formato:
         stmt = em_colunas(Contrato, listing.ordered())

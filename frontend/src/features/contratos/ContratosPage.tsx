@@ -34,7 +34,7 @@ function remember(uasg: string) {
 
 const columns: Column<ContratoResumo>[] = [
   {
-    key: 'numero', label: 'Número', render: (c) => (
+    key: 'numero', sortKey: 'numero', label: 'Número', render: (c) => (
       <Box>
         <Typography variant="body2" sx={{ fontWeight: 500, whiteSpace: 'nowrap' }}>{c.numero ?? c.id}</Typography>
         <Typography variant="caption" color="text.secondary">{c.tipo}</Typography>
@@ -42,7 +42,7 @@ const columns: Column<ContratoResumo>[] = [
     ),
   },
   {
-    key: 'fornecedor', label: 'Fornecedor', render: (c) => (
+    key: 'fornecedor', sortKey: 'fornecedor', label: 'Fornecedor', render: (c) => (
       <Box>
         <Typography variant="body2">{c.fornecedor_nome ?? '—'}</Typography>
         <Typography variant="caption" color="text.secondary">{formatCnpj(c.fornecedor_cnpj_cpf)}</Typography>
@@ -57,17 +57,17 @@ const columns: Column<ContratoResumo>[] = [
     ),
   },
   {
-    key: 'vigencia', label: 'Vigência', render: (c) => (
+    key: 'vigencia', sortKey: 'vigencia_fim', label: 'Vigência', render: (c) => (
       <Box sx={{ whiteSpace: 'nowrap' }}>
         <Typography variant="body2">{periodo(c.vigencia_inicio, c.vigencia_fim)}</Typography>
         <VigenciaChip contrato={c} />
       </Box>
     ),
   },
-  { key: 'valor_global', label: 'Valor global', align: 'right', render: (c) => <span style={{ whiteSpace: 'nowrap' }}>{formatMoney(c.valor_global)}</span> },
+  { key: 'valor_global', sortKey: 'valor_global', label: 'Valor global', align: 'right', render: (c) => <span style={{ whiteSpace: 'nowrap' }}>{formatMoney(c.valor_global)}</span> },
 ];
 
-const DEFAULTS = { uasg: '', q: '', vigencia: '', tipo: '', page: '1', page_size: '25' };
+const DEFAULTS = { uasg: '', q: '', vigencia: '', tipo: '', ordering: '', page: '1', page_size: '25' };
 
 export function ContratosPage() {
   const [f, set] = useSearchState(DEFAULTS);
@@ -75,7 +75,7 @@ export function ContratosPage() {
   const syncUasg = useSyncUasg();
   const status = useSyncStatus();
   const filtros = {
-    uasg: f.uasg, q: f.q, vigencia: f.vigencia as '' | 'ativos', tipo: f.tipo,
+    uasg: f.uasg, q: f.q, vigencia: f.vigencia as '' | 'ativos', tipo: f.tipo, ordering: f.ordering,
     page: Number(f.page), page_size: Number(f.page_size),
   };
   const query = useContratos(filtros);
@@ -135,6 +135,7 @@ export function ContratosPage() {
         <TextField size="small" label="Tipo" placeholder="Contrato, Empenho…" value={f.tipo} onChange={(e) => set({ tipo: e.target.value })} />
       </FilterBar>
       <PagedList query={query} testId="tabela-contratos" label="Contratos" columns={columns}
+        sorting={{ ordering: f.ordering, onChange: (ordering) => set({ ordering }) }}
         exportar={exportarContratos(filtros)}
         empty={f.uasg ? `Nenhum contrato da UASG ${f.uasg} com esses filtros.` : 'Nenhum contrato. Escolha uma UASG e sincronize.'}
         rowHref={(c) => `/contratos/${c.id}`}

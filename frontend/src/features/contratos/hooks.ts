@@ -13,6 +13,8 @@ export interface ContratoFiltros {
   uasg?: string;
   q?: string;
   vigencia?: '' | 'ativos' | 'vencidos' | 'proximos_vencer';
+  /** A column of the API's `ordering` ('' for the tab's own order: by end of vigência). */
+  ordering?: string;
   tipo?: string;
   page: number;
   page_size: number;

@@ -38,7 +38,7 @@ function empresaColumns(aberta: number | null): Column<Empresa>[] {
       ),
     },
     {
-      key: 'nome', label: 'Empresa', render: (e) => (
+      key: 'nome', sortKey: 'nome', label: 'Empresa', render: (e) => (
         <>
           <Typography variant="body2" sx={{ fontWeight: 500 }}>{e.nome}</Typography>
           {e.fantasia && <Typography variant="caption" color="text.secondary">{e.fantasia}</Typography>}
@@ -46,7 +46,7 @@ function empresaColumns(aberta: number | null): Column<Empresa>[] {
       ),
     },
     { key: 'cnpj', label: 'CNPJ', render: (e) => <span style={{ whiteSpace: 'nowrap' }}>{formatCnpj(e.cnpj ?? e.identificador)}</span> },
-    { key: 'regime', label: 'Regime tributário', hideOnMobile: true, render: (e) => e.regime_tributario || 'Indefinido' },
+    { key: 'regime', sortKey: 'regime_tributario', label: 'Regime tributário', hideOnMobile: true, render: (e) => e.regime_tributario || 'Indefinido' },
     { key: 'uf', label: 'UF', hideOnMobile: true, render: (e) => e.uf || '—' },
     {
       // Acessórias' own counters (Obrigacoes[] of the company list), beside Espelho's counts elsewhere.
@@ -62,11 +62,11 @@ function empresaColumns(aberta: number | null): Column<Empresa>[] {
   ];
 }
 
-const DEFAULTS = { regime: '', ativa: '', q: '', page: '1', page_size: '25', empresa: '' };
+const DEFAULTS = { regime: '', ativa: '', q: '', ordering: '', page: '1', page_size: '25', empresa: '' };
 
 export function EmpresasPage() {
   const [f, set] = useSearchState(DEFAULTS);
-  const filtros = { regime: f.regime, ativa: f.ativa as '' | 'true' | 'false', q: f.q, page: Number(f.page), page_size: Number(f.page_size) };
+  const filtros = { regime: f.regime, ativa: f.ativa as '' | 'true' | 'false', q: f.q, ordering: f.ordering, page: Number(f.page), page_size: Number(f.page_size) };
   const query = useEmpresas(filtros);
   const aberta = f.empresa ? Number(f.empresa) : null;
   const toggle = (e: Empresa) => set({ empresa: aberta === e.id ? '' : String(e.id) }, false);
@@ -88,7 +88,7 @@ export function EmpresasPage() {
         </FormControl>
       </FilterBar>
       <PagedList query={query} empty="Nenhuma empresa com esses filtros." testId="tabela-empresas" label="Empresas"
-        columns={empresaColumns(aberta)} onRowClick={toggle} exportar={exportarEmpresas(filtros)}
+        columns={empresaColumns(aberta)} sorting={{ ordering: f.ordering || 'nome', onChange: (ordering) => set({ ordering }) }} onRowClick={toggle} exportar={exportarEmpresas(filtros)}
         details={{ expanded: (e) => aberta === e.id, render: (e) => <EmpresaProcessos empresa={e} /> }}
         onPage={(page, pageSize) => set({ page: String(page), page_size: String(pageSize) }, false)} />
     </>

@@ -8,6 +8,7 @@ export interface EmpresaFiltros {
   regime?: string;
   ativa?: '' | 'true' | 'false';
   q?: string;
+  ordering?: string;
   page: number;
   page_size: number;
 }
