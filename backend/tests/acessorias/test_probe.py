@@ -57,6 +57,7 @@ def test_a_quiet_probe_costs_a_few_list_calls_and_moves_the_freshness(database: 
     acessorias = status(database, settings)["ACESSORIAS"]
     assert datetime.fromisoformat(acessorias["atualizado_ate"]) == result.atualizado_ate
     assert acessorias["sondagem"] == "ativa" and acessorias["orcamento_pct"] == settings.acessorias_budget_pct
+    assert acessorias["mudou_em"] is None  # it read, and wrote nothing: the web has nothing to reload
     used = 100 * result.api_calls / (settings.acessorias_rate_limit * 15)
     assert acessorias["orcamento_usado_pct"] == round(used, 1)
 
@@ -77,6 +78,7 @@ def test_a_probe_fetches_exactly_what_changed(database: Database, settings: Sett
     after = hashes(database, changed["steps_completed"])
     assert all(after[p] != before[p] for p in changed["steps_completed"])
     assert result.obrigacoes == 2
+    assert status(database, settings)["ACESSORIAS"]["mudou_em"] is not None
     # The incremental behind it finds the changes already mirrored.
     assert run_sync(database, settings, "INCREMENTAL").atualizados == 0
 

@@ -1403,6 +1403,12 @@ export type FrescorOut = {
      */
     sondagem_em: string | null;
     /**
+     * Mudou Em
+     *
+     * The last probe that wrote a change into the mirror (a sync run that did is in `ultimas`): when it moves, the data is worth reloading
+     */
+    mudou_em: string | null;
+    /**
      * Orcamento Pct
      *
      * The share (%) of the rate limit the syncs may use

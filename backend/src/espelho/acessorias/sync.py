@@ -186,7 +186,8 @@ def run_probe(database: Database, settings: Settings, *,
         if client is None:
             active.close()
     with database.session() as session:
-        frescor.record_probe(session, ORIGEM, started=started, calls=calls.calls, now=now_utc())
+        frescor.record_probe(session, ORIGEM, started=started, calls=calls.calls, now=now_utc(),
+                             changed=planner.counts.wrote)
         pessoas.vincular_por_email(session)  # a user created since the last sync is tied within a minute
     result = ProbeResult(status="CONCLUIDA", api_calls=calls.calls, detalhes=planner.counts.detalhes,
                          obrigacoes=planner.counts.obrigacoes_novas + planner.counts.obrigacoes_atualizadas,

@@ -52,6 +52,13 @@ class Counters(BaseModel):
     obrigacoes_delta_completo: bool | None = None
 
 
+    @property
+    def wrote(self) -> bool:
+        """Whether the run changed what the mirror holds (not merely read it)."""
+        return any((self.novos, self.atualizados, self.removidos, self.empresas_novas,
+                    self.empresas_atualizadas, self.obrigacoes_novas, self.obrigacoes_atualizadas))
+
+
 class Counts(Counters):
     """The counters as a run goes, and the competências it touched (their cached metrics go stale)."""
 

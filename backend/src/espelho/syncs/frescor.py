@@ -106,9 +106,13 @@ def _row(session: Session, origem: str) -> Sondagem:
     return row
 
 
-def record_probe(session: Session, origem: str, *, started: datetime, calls: int, now: datetime) -> None:
-    """A probe that ran to its end: it proves `started`, and its calls join the ledger."""
+def record_probe(session: Session, origem: str, *, started: datetime, calls: int, now: datetime,
+                 changed: bool) -> None:
+    """A probe that ran to its end: it proves `started`, its calls join the ledger, and `changed` (it wrote
+    something into the mirror) moves `mudou_em`."""
     row = _row(session, origem)
+    if changed:
+        row.mudou_em = now
     if row.atualizado_ate is None or started > row.atualizado_ate:
         row.atualizado_ate = started
     row.executada_em, row.adiada_em = now, None
@@ -129,6 +133,9 @@ class FrescorOut(BaseModel):
         "The probe between syncs: running, backing off because the budget ran short, or none for this "
         "upstream"))
     sondagem_em: datetime | None = Field(description="The last probe that ran to its end")
+    mudou_em: datetime | None = Field(description=(
+        "The last probe that wrote a change into the mirror (a sync run that did is in `ultimas`): when it "
+        "moves, the data is worth reloading"))
     orcamento_pct: int | None = Field(description="The share (%) of the rate limit the syncs may use")
     orcamento_usado_pct: float | None = Field(description="The share (%) of the rate limit the probe and the "
                                               "incrementals used over the last 15 minutes")
@@ -150,6 +157,7 @@ def frescor(session: Session, settings: Settings, now: datetime) -> list[Frescor
             origem=origem, atualizado_ate=until,
             atraso_s=None if until is None else round((now - until).total_seconds(), 1),
             sondagem=estado, sondagem_em=row.executada_em if row else None,
+            mudou_em=row.mudou_em if row else None,
             orcamento_pct=allowed.pct if allowed else None,
             orcamento_usado_pct=budget_used_pct(session, settings, origem, now), aviso=aviso))
     return out

@@ -54,5 +54,6 @@ class Sondagem(Base):
     atualizado_ate: Mapped[datetime | None]
     executada_em: Mapped[datetime | None]  # the last probe that ran to its end
     adiada_em: Mapped[datetime | None]  # the last probe skipped for want of budget (null once one runs again)
+    mudou_em: Mapped[datetime | None]  # the last probe that wrote a change into the mirror
     # The budget's ledger: [epoch seconds, upstream calls] of the probes of the last window.
     chamadas: Mapped[list[Any]] = mapped_column(default=list)

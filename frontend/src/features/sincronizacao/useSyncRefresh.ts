@@ -12,19 +12,19 @@ export function useSyncRefresh(): void {
   const status = useSyncStatus();
   const queryClient = useQueryClient();
   const known = useRef<Map<number, string> | null>(null);
-  const freshUntil = useRef<Map<string, string | null> | null>(null);
+  const changedAt = useRef<Map<string, string | null> | null>(null);
 
   useEffect(() => {
     if (!status.data) return;
     const runs = [...status.data.ultimas, ...status.data.em_andamento];
     const previous = known.current;
-    const previousFresh = freshUntil.current;
+    const previousChange = changedAt.current;
     const frescor = status.data.frescor ?? [];
     known.current = new Map(runs.map((r) => [r.id, r.status]));
-    freshUntil.current = new Map(frescor.map((f) => [f.origem, f.atualizado_ate ?? null]));
-    if (previous === null || previousFresh === null) return; // first load: nothing "finished" yet
+    changedAt.current = new Map(frescor.map((f) => [f.origem, f.mudou_em ?? null]));
+    if (previous === null || previousChange === null) return; // first load: nothing "finished" yet
     const finished = runs.filter((r) => r.status !== 'INICIADA' && previous.get(r.id) !== r.status);
-    const probed = frescor.filter((f) => (f.atualizado_ate ?? null) !== (previousFresh.get(f.origem) ?? null));
+    const probed = frescor.filter((f) => (f.mudou_em ?? null) !== (previousChange.get(f.origem) ?? null));
     if (finished.length === 0 && probed.length === 0) return;
     if (finished.length > 0) void queryClient.invalidateQueries({ queryKey: keys.sync.all });
     for (const origem of new Set([...finished, ...probed].map((r) => r.origem))) {
