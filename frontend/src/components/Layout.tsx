@@ -63,7 +63,8 @@ function Nav({ onNavigate }: { onNavigate?: () => void }) {
 
 export function Layout() {
   const theme = useTheme();
-  const desktop = useMediaQuery(theme.breakpoints.up('md'));
+  // Read at once (noSsr): otherwise the first render is the mobile layout, then the whole page renders again and shifts.
+  const desktop = useMediaQuery(theme.breakpoints.up('md'), { noSsr: true });
   const [open, setOpen] = useState(false);
   const { signOut } = useAuth();
   const { mode, toggle } = useThemeMode();
