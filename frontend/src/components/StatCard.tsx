@@ -35,7 +35,13 @@ export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = 
         {loading ? <Skeleton width="50%" /> : value}
       </Typography>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, color, minHeight: 24 }}>
-        {loading ? <Typography variant="body2" sx={{ flexGrow: 1 }}><Skeleton width="80%" /></Typography> : text !== null ? (
+        {loading ? (
+          // A typical change, hidden under the placeholder: it wraps where the real one will.
+          <Skeleton variant="rounded" sx={{ display: 'flex', alignItems: 'center', gap: 0.5, maxWidth: '100%' }}>
+            <TrendingFlatIcon fontSize="small" />
+            <Typography variant="body2">{formatChange(-88.8, changeUnit)} vs. mês anterior</Typography>
+          </Skeleton>
+        ) : text !== null ? (
           <>
             <Icon fontSize="small" />
             <Typography variant="body2">{text} vs. mês anterior</Typography>

@@ -86,7 +86,8 @@ function GargalosTable({ data, emAndamento }: { data?: Gargalo[]; emAndamento: n
           <TableRow key={i}>
             <TableCell><Skeleton /></TableCell>
             <TableCell sx={hideXs}><Skeleton /></TableCell>
-            <TableCell><Skeleton /></TableCell>
+            {/* The count's caption, in a smaller font, makes the real rows a little taller: the same here. */}
+            <TableCell><Skeleton><span>0<Typography component="span" variant="caption"> (0%)</Typography></span></Skeleton></TableCell>
             <TableCell><Skeleton /></TableCell>
           </TableRow>
         ))}
@@ -222,9 +223,11 @@ const Figuras = memo(function Figuras({ competencia }: { competencia: string | u
       <Grid container spacing={2} sx={{ mb: 2 }} role="status" aria-label="Calculando métricas…">
         {STAT_CARDS.map((c) => (
           <Grid key={c.testId} size={{ xs: 6, lg: 3 }}>
-            {/* The rate's card usually carries a two-line note: keep its room. */}
-            <StatCard loading label={c.label} value={null} icon={c.icon}
-              note={c.testId === 'stat-taxa' ? <><Skeleton /><Skeleton /></> : undefined} />
+            {/* The rate's card usually carries a note: a typical one, hidden, keeps its room. */}
+            <StatCard loading label={c.label} value={null} icon={c.icon} changeUnit={c.testId === 'stat-taxa' ? 'p.p.' : '%'}
+              note={c.testId === 'stat-taxa' ? (
+                <Skeleton variant="rounded" sx={{ maxWidth: '100%' }}><span>00/0000 no mesmo dia do ciclo (dia 00): 00,0%</span></Skeleton>
+              ) : undefined} />
           </Grid>
         ))}
       </Grid>
