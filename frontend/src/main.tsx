@@ -1,4 +1,4 @@
-import { StrictMode } from 'react';
+import { startTransition, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { configureClient } from './api/http';
@@ -9,12 +9,16 @@ import { createQueryClient, Providers } from './providers';
 configureClient(import.meta.env.VITE_API_URL || window.location.origin);
 const queryClient = createQueryClient();
 
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <BrowserRouter>
-      <Providers client={queryClient}>
-        <AppRoutes />
-      </Providers>
-    </BrowserRouter>
-  </StrictMode>,
-);
+const root = createRoot(document.getElementById('root')!);
+// In a transition, React renders the first page in short slices that let the browser breathe, not in one long task.
+startTransition(() => {
+  root.render(
+    <StrictMode>
+      <BrowserRouter>
+        <Providers client={queryClient}>
+          <AppRoutes />
+        </Providers>
+      </BrowserRouter>
+    </StrictMode>,
+  );
+});

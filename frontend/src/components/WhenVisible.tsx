@@ -6,7 +6,7 @@ import { Box } from '@mui/material';
  * in a box `minHeight` tall all along: what is below the fold costs nothing on the first load, and nothing
  * shifts when it arrives. Without IntersectionObserver (jsdom) it renders at once.
  */
-export function WhenVisible({ minHeight, margin = '200px', children }: { minHeight: number; margin?: string; children: ReactNode }) {
+export function WhenVisible({ minHeight, margin = '0px', children }: { minHeight: number; margin?: string; children: ReactNode }) {
   const ref = useRef<HTMLDivElement>(null);
   const [visible, setVisible] = useState(() => typeof IntersectionObserver === 'undefined');
   useEffect(() => {

@@ -1,4 +1,4 @@
-import { lazy, memo, useMemo, useState } from 'react';
+import { lazy, memo, useDeferredValue, useMemo, useState } from 'react';
 import {
   Alert, Box, CardActionArea, FormControl, Grid, InputLabel, MenuItem, Pagination, Paper, Select, Skeleton, Stack, Table,
   TableBody, TableCell, TableHead, TableRow, TextField, Typography,
@@ -155,8 +155,12 @@ function OQueMudou() {
 
 /** The office today, whatever the competência (GET /api/v1/resumo): each figure opens its list. */
 function Resumo() {
-  const resumo = useResumo();
-  const regras = useRegras().data;
+  return <ResumoView {...useDeferredValue({ resumo: useResumo(), regras: useRegras().data })} />;
+}
+
+const ResumoView = memo(function ResumoView({ resumo, regras }: {
+  resumo: ReturnType<typeof useResumo>; regras: ReturnType<typeof useRegras>['data'];
+}) {
   const r = resumo.data;
   const hoje = r?.data;
   const ate = hoje && regras ? shiftDays(hoje, regras.vencem_dias) : '';
@@ -184,7 +188,7 @@ function Resumo() {
       </Grid>
     </Paper>
   );
-}
+});
 
 /** When the figures were computed and the last Acessórias sync, under the title. */
 function Frescura({ competencia }: { competencia: string | undefined }) {
@@ -216,7 +220,12 @@ const STAT_CARDS = [
 
 /** The competência's four figures; while they are computed, the same four cards with placeholders. */
 const Figuras = memo(function Figuras({ competencia }: { competencia: string | undefined }) {
-  const metricas = useDashboardMetricas(competencia);
+  return <FigurasView {...useDeferredValue({ metricas: useDashboardMetricas(competencia), competencia })} />;
+});
+
+const FigurasView = memo(function FigurasView({ metricas, competencia }: {
+  metricas: ReturnType<typeof useDashboardMetricas>; competencia: string | undefined;
+}) {
   const m = metricas.data;
   if (metricas.isPending) {
     return (
@@ -271,7 +280,10 @@ const Figuras = memo(function Figuras({ competencia }: { competencia: string | u
 });
 
 const Gargalos = memo(function Gargalos({ competencia }: { competencia: string | undefined }) {
-  const gargalos = useGargalos(competencia);
+  return <GargalosView gargalos={useDeferredValue(useGargalos(competencia))} />;
+});
+
+const GargalosView = memo(function GargalosView({ gargalos }: { gargalos: ReturnType<typeof useGargalos> }) {
   return (
     <Paper sx={{ p: 2, mb: 2 }}>
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Onde os processos estão parados</Typography>
@@ -283,7 +295,10 @@ const Gargalos = memo(function Gargalos({ competencia }: { competencia: string |
 });
 
 const Regimes = memo(function Regimes({ competencia }: { competencia: string | undefined }) {
-  const regimes = useDashboardRegimes(competencia);
+  return <RegimesView regimes={useDeferredValue(useDashboardRegimes(competencia))} />;
+});
+
+const RegimesView = memo(function RegimesView({ regimes }: { regimes: ReturnType<typeof useDashboardRegimes> }) {
   return (
     <Paper sx={{ p: 2, height: '100%' }}>
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Por regime tributário</Typography>
@@ -301,7 +316,10 @@ const Regimes = memo(function Regimes({ competencia }: { competencia: string | u
 });
 
 const Evolucao = memo(function Evolucao({ de, ate }: { de: string | undefined; ate: string | undefined }) {
-  const timeline = useDashboardTimeline(de, ate);
+  return <EvolucaoView timeline={useDeferredValue(useDashboardTimeline(de, ate))} />;
+});
+
+const EvolucaoView = memo(function EvolucaoView({ timeline }: { timeline: ReturnType<typeof useDashboardTimeline> }) {
   return (
     <Paper sx={{ p: 2, height: '100%' }}>
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Evolução (12 competências)</Typography>
@@ -317,6 +335,8 @@ const Evolucao = memo(function Evolucao({ de, ate }: { de: string | undefined; a
 });
 
 // Each section reads its own query and is memoized: one answer arriving re-renders its section, not the page.
+// Its view gets the answer through useDeferredValue: the store's update is rendered synchronously (one long task),
+// so the section's shell takes it and hands it on to a view React renders in short, interruptible slices.
 const ResumoMemo = memo(Resumo);
 const OQueMudouMemo = memo(OQueMudou);
 
