@@ -1,4 +1,4 @@
-import { Suspense, useState, type ReactNode } from 'react';
+import { Suspense, useMemo, useState, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import {
   AppBar, Box, Chip, Divider, Drawer, IconButton, List, ListItemButton, ListItemIcon, ListItemText, Toolbar,
@@ -71,7 +71,9 @@ export function Layout() {
   const me = useMe();
   useSyncRefresh();
 
-  const drawer = (
+  // The same element across the layout's re-renders (user, theme, sync status), so the drawer's content is not
+  // rendered again with them: Nav reads the user itself.
+  const drawer = useMemo(() => (
     <>
       <Toolbar sx={{ gap: 1 }}>
         <Box component="img" src="/espelho.svg" alt="" sx={{ width: 28, height: 28 }} />
@@ -80,7 +82,7 @@ export function Layout() {
       <Divider />
       <Nav onNavigate={desktop ? undefined : () => setOpen(false)} />
     </>
-  );
+  ), [desktop]);
 
   return (
     <Box sx={{ display: 'flex', minHeight: '100vh' }}>

@@ -21,7 +21,7 @@ import { AlteracoesList } from '../alteracoes/AlteracoesList';
 import { useAlteracoes } from '../alteracoes/hooks';
 import { MinhasNoPainel } from '../minhafila/MinhasNoPainel';
 import {
-  competenciaOf, shiftDays, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
+  shiftDays, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
 } from '../../lib/format';
 
 // recharts is the page's heaviest dependency: its chunk comes only when a chart is near the viewport.
@@ -37,10 +37,14 @@ export function variacao(m: Metricas, key: string, kind: 'percentual' | 'diferen
   return v ? toNumber(v[kind] ?? null) : null;
 }
 
-/** The 24 competências up to `atual` (MM/AAAA), newest first. */
+/**
+ * The 24 competências up to `atual` (MM/AAAA), newest first. Month arithmetic, not competenciaOf: that builds an
+ * Intl.DateTimeFormat per call, and 48 of them per render were a visible part of the page's main-thread time.
+ */
 export function competenciaOptions(atual: string): string[] {
   const [mm, yyyy] = atual.split('/').map(Number);
-  return Array.from({ length: 24 }, (_, i) => competenciaOf(new Date(Date.UTC(yyyy, mm - 1, 15, 12)), -i));
+  const total = yyyy * 12 + (mm - 1);
+  return Array.from({ length: 24 }, (_, i) => `${String(((total - i) % 12) + 1).padStart(2, '0')}/${Math.floor((total - i) / 12)}`);
 }
 
 /** MM/AAAA → AAAA-MM, for the timeline range. */
@@ -349,7 +353,7 @@ export function DashboardPage() {
   const competencia = escolhida ?? atual;
   // The timeline covers the 12 competências up to the chosen one (up to this month for "Todas").
   const fim = competencia || atual;
-  const de = fim ? isoMonth(competenciaOptions(fim)[11]) : undefined;
+  const de = useMemo(() => (fim ? isoMonth(competenciaOptions(fim)[11]) : undefined), [fim]);
 
   return (
     <>
