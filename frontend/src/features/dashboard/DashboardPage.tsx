@@ -128,6 +128,22 @@ function OQueMudou() {
     page, page_size: POR_PAGINA, tipo: tipo || undefined, empresa: empresa.trim() || undefined,
   });
   const filtrado = tipo !== '' || empresa.trim() !== '';
+  // The list re-renders in an interruptible pass (see the sections below); the filters, typed into, do not wait.
+  const lista = useDeferredValue(alteracoes);
+  const resultado = useMemo(() => (
+    lista.isPending ? <Loading /> : lista.isError ? <ErrorState error={lista.error} onRetry={() => lista.refetch()} /> :
+      lista.data.items.length === 0 ? (
+        <EmptyState message={filtrado ? 'Nenhuma mudança com esses filtros.' : 'Nenhuma mudança registrada desde a primeira sincronização.'} />
+      ) : (
+        <>
+          <AlteracoesList items={lista.data.items} comProcesso testId="o-que-mudou" />
+          {lista.data.total > POR_PAGINA && (
+            <Pagination size="small" page={page} count={Math.ceil(lista.data.total / POR_PAGINA)}
+              onChange={(_, p) => setPage(p)} aria-label="Páginas de O que mudou" />
+          )}
+        </>
+      )
+  ), [lista, filtrado, page]);
   return (
     <Paper sx={{ p: 2 }}>
       <Typography variant="h6" component="h2">O que mudou</Typography>
@@ -141,18 +157,7 @@ function OQueMudou() {
         <TextField size="small" label="Empresa" value={empresa} placeholder="nome ou código"
           onChange={(e) => { setEmpresa(e.target.value); setPage(1); }} />
       </Stack>
-      {alteracoes.isPending ? <Loading /> : alteracoes.isError ? <ErrorState error={alteracoes.error} onRetry={() => alteracoes.refetch()} /> :
-        alteracoes.data.items.length === 0 ? (
-          <EmptyState message={filtrado ? 'Nenhuma mudança com esses filtros.' : 'Nenhuma mudança registrada desde a primeira sincronização.'} />
-        ) : (
-          <>
-            <AlteracoesList items={alteracoes.data.items} comProcesso testId="o-que-mudou" />
-            {alteracoes.data.total > POR_PAGINA && (
-              <Pagination size="small" page={page} count={Math.ceil(alteracoes.data.total / POR_PAGINA)}
-                onChange={(_, p) => setPage(p)} aria-label="Páginas de O que mudou" />
-            )}
-          </>
-        )}
+      {resultado}
     </Paper>
   );
 }
