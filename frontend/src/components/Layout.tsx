@@ -61,6 +61,20 @@ function Nav({ onNavigate }: { onNavigate?: () => void }) {
   );
 }
 
+/** The signed-in user in the app bar: reads GET /auth/me itself, so its answer does not re-render the layout. */
+function Usuario() {
+  const me = useMe();
+  if (!me.data) return null;
+  return (
+    <>
+      <Typography variant="body2" sx={{ display: { xs: 'none', sm: 'block' } }} data-testid="user-email">
+        {me.data.email}
+      </Typography>
+      <Chip size="small" label={me.data.role} />
+    </>
+  );
+}
+
 export function Layout() {
   const theme = useTheme();
   // Read at once (noSsr): otherwise the first render is the mobile layout, then the whole page renders again and shifts.
@@ -68,7 +82,6 @@ export function Layout() {
   const [open, setOpen] = useState(false);
   const { signOut } = useAuth();
   const { mode, toggle } = useThemeMode();
-  const me = useMe();
   useSyncRefresh();
 
   // The same element across the layout's re-renders (user, theme, sync status), so the drawer's content is not
@@ -96,14 +109,7 @@ export function Layout() {
             Espelho — Contratos e Acessórias
           </Typography>
           <Frescor />
-          {me.data && (
-            <>
-              <Typography variant="body2" sx={{ display: { xs: 'none', sm: 'block' } }} data-testid="user-email">
-                {me.data.email}
-              </Typography>
-              <Chip size="small" label={me.data.role} />
-            </>
-          )}
+          <Usuario />
           <Tooltip title={mode === 'dark' ? 'Tema claro' : 'Tema escuro'}>
             <IconButton aria-label={mode === 'dark' ? 'Usar tema claro' : 'Usar tema escuro'} onClick={toggle}
               data-testid="alternar-tema">

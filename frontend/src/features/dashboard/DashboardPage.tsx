@@ -124,26 +124,6 @@ function OQueMudou() {
   const [page, setPage] = useState(1);
   const [tipo, setTipo] = useState<TipoAlteracao | ''>('');
   const [empresa, setEmpresa] = useState('');
-  const alteracoes = useAlteracoes({
-    page, page_size: POR_PAGINA, tipo: tipo || undefined, empresa: empresa.trim() || undefined,
-  });
-  const filtrado = tipo !== '' || empresa.trim() !== '';
-  // The list re-renders in an interruptible pass (see the sections below); the filters, typed into, do not wait.
-  const lista = useDeferredValue(alteracoes);
-  const resultado = useMemo(() => (
-    lista.isPending ? <Loading /> : lista.isError ? <ErrorState error={lista.error} onRetry={() => lista.refetch()} /> :
-      lista.data.items.length === 0 ? (
-        <EmptyState message={filtrado ? 'Nenhuma mudança com esses filtros.' : 'Nenhuma mudança registrada desde a primeira sincronização.'} />
-      ) : (
-        <>
-          <AlteracoesList items={lista.data.items} comProcesso testId="o-que-mudou" />
-          {lista.data.total > POR_PAGINA && (
-            <Pagination size="small" page={page} count={Math.ceil(lista.data.total / POR_PAGINA)}
-              onChange={(_, p) => setPage(p)} aria-label="Páginas de O que mudou" />
-          )}
-        </>
-      )
-  ), [lista, filtrado, page]);
   return (
     <Paper sx={{ p: 2 }}>
       <Typography variant="h6" component="h2">O que mudou</Typography>
@@ -157,10 +137,33 @@ function OQueMudou() {
         <TextField size="small" label="Empresa" value={empresa} placeholder="nome ou código"
           onChange={(e) => { setEmpresa(e.target.value); setPage(1); }} />
       </Stack>
-      {resultado}
+      <OQueMudouLista page={page} tipo={tipo} empresa={empresa.trim()} setPage={setPage} />
     </Paper>
   );
 }
+
+/** The list of O que mudou apart from its filters: an answer re-renders the list alone, in a deferred pass. */
+const OQueMudouLista = memo(function OQueMudouLista({ page, tipo, empresa, setPage }: {
+  page: number; tipo: TipoAlteracao | ''; empresa: string; setPage: (p: number) => void;
+}) {
+  const alteracoes = useAlteracoes({ page, page_size: POR_PAGINA, tipo: tipo || undefined, empresa: empresa || undefined });
+  const filtrado = tipo !== '' || empresa !== '';
+  const lista = useDeferredValue(alteracoes);
+  return useMemo(() => (
+    lista.isPending ? <Loading /> : lista.isError ? <ErrorState error={lista.error} onRetry={() => lista.refetch()} /> :
+      lista.data.items.length === 0 ? (
+        <EmptyState message={filtrado ? 'Nenhuma mudança com esses filtros.' : 'Nenhuma mudança registrada desde a primeira sincronização.'} />
+      ) : (
+        <>
+          <AlteracoesList items={lista.data.items} comProcesso testId="o-que-mudou" />
+          {lista.data.total > POR_PAGINA && (
+            <Pagination size="small" page={page} count={Math.ceil(lista.data.total / POR_PAGINA)}
+              onChange={(_, p) => setPage(p)} aria-label="Páginas de O que mudou" />
+          )}
+        </>
+      )
+  ), [lista, filtrado, page, setPage]);
+});
 
 /** The office today, whatever the competência (GET /api/v1/resumo): each figure opens its list. */
 function Resumo() {
