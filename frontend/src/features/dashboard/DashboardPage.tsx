@@ -13,7 +13,9 @@ import { EmptyState, ErrorState, Loading } from '../../components/QueryState';
 import { StatCard } from '../../components/StatCard';
 import { WhenVisible } from '../../components/WhenVisible';
 import { regimesChartHeight, TIMELINE_CHART_HEIGHT } from './chartSizes';
-import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline, useGargalos, useResumo } from './hooks';
+import {
+  ALTERACOES_PRIMEIRA, isoMonth, timelineDe, useDashboardMetricas, useDashboardRegimes, useDashboardTimeline, useGargalos, useResumo,
+} from './hooks';
 import { useRegras } from '../../hooks/useRegras';
 import { Link as RouterLink } from 'react-router-dom';
 import { useSyncStatus } from '../sincronizacao/hooks';
@@ -47,11 +49,6 @@ export function competenciaOptions(atual: string): string[] {
   return Array.from({ length: 24 }, (_, i) => `${String(((total - i) % 12) + 1).padStart(2, '0')}/${Math.floor((total - i) / 12)}`);
 }
 
-/** MM/AAAA → AAAA-MM, for the timeline range. */
-function isoMonth(comp: string): string {
-  const [mm, yyyy] = comp.split('/');
-  return `${yyyy}-${mm}`;
-}
 
 const GARGALOS_LINHAS = 8;
 
@@ -117,7 +114,7 @@ const TIPOS_ALTERACAO: { valor: TipoAlteracao; rotulo: string }[] = [
   { valor: 'obrigacao_entregue', rotulo: 'Obrigações entregues' },
   { valor: 'obrigacao_atrasada', rotulo: 'Obrigações atrasadas' },
 ];
-const POR_PAGINA = 10;
+const POR_PAGINA = ALTERACOES_PRIMEIRA.page_size;
 
 /** The changes the syncs saw, office-wide, newest first: paged, by kind and empresa. */
 function OQueMudou() {
@@ -361,7 +358,7 @@ export function DashboardPage() {
   const competencia = escolhida ?? atual;
   // The timeline covers the 12 competências up to the chosen one (up to this month for "Todas").
   const fim = competencia || atual;
-  const de = useMemo(() => (fim ? isoMonth(competenciaOptions(fim)[11]) : undefined), [fim]);
+  const de = useMemo(() => (fim ? timelineDe(fim) : undefined), [fim]);
 
   return (
     <>
