@@ -2,54 +2,17 @@
 // in Debian's chromium: failures said plainly, users managed in the app, search without accents, rows that are
 // links, pages that fit a phone. Run: `npm run build && node e2e/diario.mjs` (screenshots in e2e/screenshots/).
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { ADMIN, DEMO_UASG, frontendDir, startEnvironment } from './env.mjs';
+import {
+  ADMIN, api, DEMO_UASG, desktopContext, intBR, launchChromium, login, runScenarios, scenario, shot, SHOTS, startEnvironment, TIMEOUT,
+} from './env.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve(frontendDir, process.env.E2E_SCREENSHOTS ?? 'e2e/screenshots');
-const TIMEOUT = 30_000;
-const ONLY = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
-mkdirSync(SHOTS, { recursive: true });
 // A failing Acessórias answers at once here: the sentence is under test, not the production back-off.
 process.env.ESPELHO_ACESSORIAS_MAX_ATTEMPTS = '1';
 process.env.ESPELHO_ACESSORIAS_BACKOFF_S = '0';
 
-const intBR = new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 0 });
 let env;
 let browser;
-const results = [];
-
-async function scenario(name, fn) {
-  if (ONLY && !ONLY.test(name)) return;
-  const started = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`  ✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`  ✗ ${name}\n    ${String(e.stack ?? e).split('\n').slice(0, 6).join('\n    ')}`);
-  }
-}
-
-async function shot(page, name) {
-  await page.waitForLoadState('networkidle').catch(() => {});
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-async function api(page, method, url, body) {
-  return page.evaluate(async ([m, u, b]) => {
-    const token = sessionStorage.getItem('espelho.token');
-    const r = await fetch(u, {
-      method: m,
-      headers: { Authorization: `Bearer ${token}`, ...(b ? { 'Content-Type': 'application/json' } : {}) },
-      body: b ? JSON.stringify(b) : undefined,
-    });
-    return { status: r.status, body: await r.json().catch(() => null) };
-  }, [method, url, body]);
-}
 
 async function control(url, body) {
   const r = await fetch(`${env.simUrl}${url}`, {
@@ -58,31 +21,18 @@ async function control(url, body) {
   assert.ok(r.ok, `simulator POST ${url}: HTTP ${r.status}`);
 }
 
-async function login(page, { email, password }) {
-  await page.goto(`${env.baseUrl}/login`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Senha').fill(password);
-  await page.getByRole('button', { name: 'Entrar' }).click();
-  await page.waitForURL(`${env.baseUrl}/`);
-}
-
 /** How many CSS pixels the page scrolls sideways (0: it fits). */
 const sideways = (page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 
 async function main() {
   console.log('Starting Espelho (simulators, migrations, users, syncs, serve)…');
   env = await startEnvironment({ log: (m) => console.log(`  ${m}`) });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--lang=pt-BR'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
-  context.setDefaultTimeout(TIMEOUT);
+  browser = await launchChromium();
+  const context = await desktopContext(browser);
   const page = await context.newPage();
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(e.message));
-  await login(page, ADMIN);
+  await login(page, env.baseUrl, ADMIN);
 
   console.log('Scenarios:');
   await scenario('the dashboard opens on the backend\'s current competência and shows /resumo', async () => {
@@ -153,7 +103,7 @@ async function main() {
     const other = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'pt-BR' });
     other.setDefaultTimeout(TIMEOUT);
     const p = await other.newPage();
-    await login(p, novo);
+    await login(p, env.baseUrl, novo);
     await p.getByTestId('stat-total-value').waitFor();
     assert.equal(await p.getByRole('link', { name: 'Usuários', exact: true }).count(), 0, 'a USER does not see the users page');
     await other.close();
@@ -193,7 +143,7 @@ async function main() {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
     phone.setDefaultTimeout(TIMEOUT);
     const p = await phone.newPage();
-    await login(p, ADMIN);
+    await login(p, env.baseUrl, ADMIN);
     const pages = [
       ['/', 'stat-total-value'], ['/processos', 'tabela-processos'], ['/empresas', null], ['/obrigacoes', 'tabela-obrigacoes'],
       [`/contratos?uasg=${DEMO_UASG}`, 'tabela-contratos'], ['/responsaveis', null], ['/sincronizacao', 'tabela-sincronizacoes'],
@@ -217,17 +167,4 @@ async function main() {
   });
 }
 
-let exitCode = 0;
-try {
-  await main();
-} catch (e) {
-  console.error(e);
-  exitCode = 1;
-} finally {
-  await browser?.close().catch(() => {});
-  await env?.stop().catch(() => {});
-}
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed;
-console.log(`\ne2e: ${passed} passed, ${failed} failed`);
-process.exit(exitCode || (failed > 0 || results.length === 0 ? 1 : 0));
+process.exit(await runScenarios(main, () => [browser, env]));

@@ -2,11 +2,12 @@
 // (which serves the built bundle in ../dist). Everything listens on loopback ports picked at random.
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const frontendDir = path.resolve(here, '..');
@@ -131,4 +132,94 @@ export async function startEnvironment({ log = console.log } = {}) {
     cli,
     stop,
   };
+}
+
+// What the e2e runs (run.mjs, diario.mjs, minhafila.mjs) share: the browser, the scenario tally, screenshots,
+// API calls as the signed-in user, and signing in.
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SHOTS = path.resolve(frontendDir, process.env.E2E_SCREENSHOTS ?? 'e2e/screenshots');
+export const TIMEOUT = 30_000;
+export const intBR = new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 0 });
+// E2E_ONLY=regex plays only the scenarios whose name matches.
+const ONLY = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null;
+const results = [];
+
+/** Debian's chromium, headless: never a browser download of playwright's own. */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--lang=pt-BR'],
+  });
+}
+
+/** A desktop-sized context in Brazilian Portuguese and São Paulo's time. */
+export async function desktopContext(browser) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
+  context.setDefaultTimeout(TIMEOUT);
+  return context;
+}
+
+/** Plays one scenario: a failure is logged and tallied, and the next scenario still runs. */
+export async function scenario(name, fn) {
+  if (ONLY && !ONLY.test(name)) return;
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`  ✓ ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`  ✗ ${name}\n    ${String(e.stack ?? e).split('\n').slice(0, 6).join('\n    ')}`);
+  }
+}
+
+/** Runs `main`, then closes what `opened()` gives ([browser, env]); the exit code: 0 when every scenario passed. */
+export async function runScenarios(main, opened) {
+  let exitCode = 0;
+  try {
+    await main();
+  } catch (e) {
+    console.error(e);
+    exitCode = 1;
+  } finally {
+    const [browser, env] = opened();
+    await browser?.close().catch(() => {});
+    await env?.stop().catch(() => {});
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  console.log(`\ne2e: ${passed} passed, ${failed} failed`);
+  return exitCode || (failed > 0 || results.length === 0 ? 1 : 0);
+}
+
+export async function shot(page, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  // Down to the bottom and back, so that what renders only once on screen (the dashboard's charts) is in the picture.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  await page.waitForLoadState('networkidle').catch(() => {});
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** `method url` as the page's signed-in user: { status, body }. */
+export async function api(page, method, url, body) {
+  return page.evaluate(async ([m, u, b]) => {
+    const token = sessionStorage.getItem('espelho.token');
+    const r = await fetch(u, {
+      method: m,
+      headers: { Authorization: `Bearer ${token}`, ...(b ? { 'Content-Type': 'application/json' } : {}) },
+      body: b ? JSON.stringify(b) : undefined,
+    });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  }, [method, url, body]);
+}
+
+/** Signs in on the login page and waits for the page the user lands on (`/`, or `/minha-fila` for a linked USER). */
+export async function login(page, baseUrl, { email, password }, landing = '/') {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel('E-mail').fill(email);
+  await page.getByLabel('Senha').fill(password);
+  await page.getByRole('button', { name: 'Entrar' }).click();
+  await page.waitForURL(`${baseUrl}${landing}`);
 }

@@ -3,12 +3,15 @@
 //   node scripts/lighthouse.mjs   → each form factor's performance, accessibility and best-practices scores
 // The token lives in sessionStorage, which a new tab does not share: the script signs in on a page and hands
 // that same page to Lighthouse (its Node API), which then loads the dashboard in it with storage kept.
+import { writeFileSync } from 'node:fs';
 import lighthouse from 'lighthouse';
 import puppeteer from 'puppeteer-core';
 import { ADMIN, startEnvironment } from '../e2e/env.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RUNS = Number(process.env.LIGHTHOUSE_RUNS ?? 3); // the median of a few runs: this machine is shared
+// LIGHTHOUSE_JSON=/tmp/lh keeps each run's full report (/tmp/lh-desktop-0.json…) to read the audits' details.
+const JSON_PREFIX = process.env.LIGHTHOUSE_JSON;
 const CATEGORIES = ['performance', 'accessibility', 'best-practices'];
 const DESKTOP = {
   formFactor: 'desktop',
@@ -36,6 +39,7 @@ try {
         output: 'json', logLevel: 'error', onlyCategories: CATEGORIES, disableStorageReset: true,
       }, { extends: 'lighthouse:default', settings }, page);
       const { categories, audits } = result.lhr;
+      if (JSON_PREFIX) writeFileSync(`${JSON_PREFIX}-${nome}-${run}.json`, JSON.stringify(result.lhr));
       for (const c of CATEGORIES) scores[c].push(Math.round(categories[c].score * 100));
       metrics.lcp.push(audits['largest-contentful-paint'].numericValue);
       metrics.tbt.push(audits['total-blocking-time'].numericValue);

@@ -9,7 +9,10 @@ import { useMe } from './features/auth/hooks';
 import { abreNaMinhaFila } from './features/minhafila/hooks';
 
 // Each page is its own chunk: the login page does not download the charts.
-const DashboardPage = lazy(() => import('./features/dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+const dashboardChunk = () => import('./features/dashboard/DashboardPage');
+// `/` is the dashboard for most users: its chunk downloads beside the app's, not after GET /auth/me answers.
+if (window.location.pathname === '/') void dashboardChunk().catch(() => {});
+const DashboardPage = lazy(() => dashboardChunk().then((m) => ({ default: m.DashboardPage })));
 const ProcessosPage = lazy(() => import('./features/processos/ProcessosPage').then((m) => ({ default: m.ProcessosPage })));
 const ProcessoPage = lazy(() => import('./features/processos/ProcessoPage').then((m) => ({ default: m.ProcessoPage })));
 const EmpresasPage = lazy(() => import('./features/empresas/EmpresasPage').then((m) => ({ default: m.EmpresasPage })));

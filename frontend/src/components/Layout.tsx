@@ -1,4 +1,4 @@
-import { Suspense, useState, type ReactNode } from 'react';
+import { Suspense, useMemo, useState, type ReactNode } from 'react';
 import { NavLink, Outlet, useLocation } from 'react-router-dom';
 import {
   AppBar, Box, Chip, Divider, Drawer, IconButton, List, ListItemButton, ListItemIcon, ListItemText, Toolbar,
@@ -61,16 +61,32 @@ function Nav({ onNavigate }: { onNavigate?: () => void }) {
   );
 }
 
+/** The signed-in user in the app bar: reads GET /auth/me itself, so its answer does not re-render the layout. */
+function Usuario() {
+  const me = useMe();
+  if (!me.data) return null;
+  return (
+    <>
+      <Typography variant="body2" sx={{ display: { xs: 'none', sm: 'block' } }} data-testid="user-email">
+        {me.data.email}
+      </Typography>
+      <Chip size="small" label={me.data.role} />
+    </>
+  );
+}
+
 export function Layout() {
   const theme = useTheme();
-  const desktop = useMediaQuery(theme.breakpoints.up('md'));
+  // Read at once (noSsr): otherwise the first render is the mobile layout, then the whole page renders again and shifts.
+  const desktop = useMediaQuery(theme.breakpoints.up('md'), { noSsr: true });
   const [open, setOpen] = useState(false);
   const { signOut } = useAuth();
   const { mode, toggle } = useThemeMode();
-  const me = useMe();
   useSyncRefresh();
 
-  const drawer = (
+  // The same element across the layout's re-renders (user, theme, sync status), so the drawer's content is not
+  // rendered again with them: Nav reads the user itself.
+  const drawer = useMemo(() => (
     <>
       <Toolbar sx={{ gap: 1 }}>
         <Box component="img" src="/espelho.svg" alt="" sx={{ width: 28, height: 28 }} />
@@ -79,7 +95,7 @@ export function Layout() {
       <Divider />
       <Nav onNavigate={desktop ? undefined : () => setOpen(false)} />
     </>
-  );
+  ), [desktop]);
 
   return (
     <Box sx={{ display: 'flex', minHeight: '100vh' }}>
@@ -93,14 +109,7 @@ export function Layout() {
             Espelho — Contratos e Acessórias
           </Typography>
           <Frescor />
-          {me.data && (
-            <>
-              <Typography variant="body2" sx={{ display: { xs: 'none', sm: 'block' } }} data-testid="user-email">
-                {me.data.email}
-              </Typography>
-              <Chip size="small" label={me.data.role} />
-            </>
-          )}
+          <Usuario />
           <Tooltip title={mode === 'dark' ? 'Tema claro' : 'Tema escuro'}>
             <IconButton aria-label={mode === 'dark' ? 'Usar tema claro' : 'Usar tema escuro'} onClick={toggle}
               data-testid="alternar-tema">
@@ -116,7 +125,9 @@ export function Layout() {
         {desktop ? (
           <Drawer variant="permanent" open PaperProps={{ sx: { width: DRAWER_WIDTH } }}>{drawer}</Drawer>
         ) : (
-          <Drawer variant="temporary" open={open} onClose={() => setOpen(false)} ModalProps={{ keepMounted: true }}
+          // Not kept mounted: on a phone's first load the closed menu (modal, slide, focus trap, eleven links) was
+          // a good part of the main thread's work; it mounts when opened.
+          <Drawer variant="temporary" open={open} onClose={() => setOpen(false)}
             PaperProps={{ sx: { width: DRAWER_WIDTH } }}>{drawer}</Drawer>
         )}
       </Box>

@@ -1,12 +1,15 @@
 import type { ReactNode } from 'react';
-import { Box, Paper, Typography } from '@mui/material';
+import { Box, Paper, Skeleton, Typography } from '@mui/material';
 import TrendingUpIcon from '@mui/icons-material/TrendingUp';
 import TrendingDownIcon from '@mui/icons-material/TrendingDown';
 import TrendingFlatIcon from '@mui/icons-material/TrendingFlat';
 import { formatChange } from '../lib/format';
 
-/** A dashboard number with its change against the previous competência ("+N % vs. mês anterior"). */
-export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = true, icon, testId, note }: {
+/**
+ * A dashboard number with its change against the previous competência ("+N % vs. mês anterior").
+ * `loading` draws the same card with placeholders of the same line heights, so nothing moves when the figures come.
+ */
+export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = true, icon, testId, note, loading = false }: {
   label: string;
   value: ReactNode;
   change?: number | null;
@@ -15,6 +18,7 @@ export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = 
   icon?: ReactNode;
   testId?: string;
   note?: ReactNode;
+  loading?: boolean;
 }) {
   const text = formatChange(change, changeUnit);
   const up = (change ?? 0) > 0;
@@ -28,10 +32,16 @@ export function StatCard({ label, value, change, changeUnit = '%', goodWhenUp = 
         <Box sx={{ color: 'primary.main', opacity: 0.7 }}>{icon}</Box>
       </Box>
       <Typography variant="h4" component="p" sx={{ fontWeight: 600, my: 1, fontSize: { xs: '1.6rem', sm: '2.125rem' } }} data-testid={testId ? `${testId}-value` : undefined}>
-        {value}
+        {loading ? <Skeleton width="50%" /> : value}
       </Typography>
       <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5, color, minHeight: 24 }}>
-        {text !== null ? (
+        {loading ? (
+          // A typical change, hidden under the placeholder: it wraps where the real one will.
+          <Skeleton variant="rounded" sx={{ display: 'flex', alignItems: 'center', gap: 0.5, maxWidth: '100%' }}>
+            <TrendingFlatIcon fontSize="small" />
+            <Typography variant="body2">{formatChange(-88.8, changeUnit)} vs. mês anterior</Typography>
+          </Skeleton>
+        ) : text !== null ? (
           <>
             <Icon fontSize="small" />
             <Typography variant="body2">{text} vs. mês anterior</Typography>

@@ -1,20 +1,21 @@
-import { useMemo, useState } from 'react';
+import { lazy, memo, useDeferredValue, useMemo, useState } from 'react';
 import {
-  Alert, Box, CardActionArea, FormControl, Grid, InputLabel, MenuItem, Pagination, Paper, Select, Stack, Table, TableBody,
-  TableCell, TableHead, TableRow, TextField, Typography,
+  Alert, Box, CardActionArea, FormControl, Grid, InputLabel, MenuItem, Pagination, Paper, Select, Skeleton, Stack, Table,
+  TableBody, TableCell, TableHead, TableRow, TextField, Typography,
 } from '@mui/material';
 import AssignmentIcon from '@mui/icons-material/AssignmentOutlined';
 import DoneAllIcon from '@mui/icons-material/DoneAll';
 import PercentIcon from '@mui/icons-material/Percent';
 import ScheduleIcon from '@mui/icons-material/Schedule';
-import {
-  Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis,
-} from 'recharts';
-import type { Gargalo, Metricas, RegimeMetrica, TimelinePonto, TipoAlteracao } from '../../api/types';
+import type { Gargalo, Metricas, TipoAlteracao } from '../../api/types';
 import { PageHeader } from '../../components/PageHeader';
 import { EmptyState, ErrorState, Loading } from '../../components/QueryState';
 import { StatCard } from '../../components/StatCard';
-import { useDashboardMetricas, useDashboardRegimes, useDashboardTimeline, useGargalos, useResumo } from './hooks';
+import { WhenVisible } from '../../components/WhenVisible';
+import { regimesChartHeight, TIMELINE_CHART_HEIGHT } from './chartSizes';
+import {
+  ALTERACOES_PRIMEIRA, isoMonth, timelineDe, useDashboardMetricas, useDashboardRegimes, useDashboardTimeline, useGargalos, useResumo,
+} from './hooks';
 import { useRegras } from '../../hooks/useRegras';
 import { Link as RouterLink } from 'react-router-dom';
 import { useSyncStatus } from '../sincronizacao/hooks';
@@ -22,8 +23,12 @@ import { AlteracoesList } from '../alteracoes/AlteracoesList';
 import { useAlteracoes } from '../alteracoes/hooks';
 import { MinhasNoPainel } from '../minhafila/MinhasNoPainel';
 import {
-  competenciaOf, formatCompetencia, shiftDays, formatDate, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
+  shiftDays, formatDateTime, formatDecimal, formatInteger, formatPercent, toNumber,
 } from '../../lib/format';
+
+// recharts is the page's heaviest dependency: its chunk comes only when a chart is near the viewport.
+const RegimesChart = lazy(() => import('./charts').then((m) => ({ default: m.RegimesChart })));
+const TimelineChart = lazy(() => import('./charts').then((m) => ({ default: m.TimelineChart })));
 
 /**
  * The change of one metric against the previous competência: percent change for counts and days,
@@ -34,74 +39,42 @@ export function variacao(m: Metricas, key: string, kind: 'percentual' | 'diferen
   return v ? toNumber(v[kind] ?? null) : null;
 }
 
-/** The 24 competências up to `atual` (MM/AAAA), newest first. */
+/**
+ * The 24 competências up to `atual` (MM/AAAA), newest first. Month arithmetic, not competenciaOf: that builds an
+ * Intl.DateTimeFormat per call, and 48 of them per render were a visible part of the page's main-thread time.
+ */
 export function competenciaOptions(atual: string): string[] {
   const [mm, yyyy] = atual.split('/').map(Number);
-  return Array.from({ length: 24 }, (_, i) => competenciaOf(new Date(Date.UTC(yyyy, mm - 1, 15, 12)), -i));
+  const total = yyyy * 12 + (mm - 1);
+  return Array.from({ length: 24 }, (_, i) => `${String(((total - i) % 12) + 1).padStart(2, '0')}/${Math.floor((total - i) / 12)}`);
 }
 
-/** MM/AAAA → AAAA-MM, for the timeline range. */
-function isoMonth(comp: string): string {
-  const [mm, yyyy] = comp.split('/');
-  return `${yyyy}-${mm}`;
-}
 
-const tooltipFormatter = (v: unknown) => formatInteger(v as number);
+const GARGALOS_LINHAS = 8;
 
-function RegimesChart({ data }: { data: RegimeMetrica[] }) {
-  const height = Math.max(220, data.length * 44);
-  return (
-    <ResponsiveContainer width="100%" height={height}>
-      <BarChart data={data} layout="vertical" margin={{ left: 8, right: 16 }}>
-        <CartesianGrid strokeDasharray="3 3" horizontal={false} />
-        <XAxis type="number" tickFormatter={(v) => formatInteger(v)} allowDecimals={false} />
-        <YAxis type="category" dataKey="regime" width={140} tick={{ fontSize: 11 }} />
-        <Tooltip formatter={tooltipFormatter} />
-        <Legend />
-        <Bar dataKey="total" name="Total" fill="#1f5fa8" radius={[0, 4, 4, 0]} isAnimationActive={false} />
-        <Bar dataKey="concluidos" name="Concluídos" fill="#0f8b6c" radius={[0, 4, 4, 0]} isAnimationActive={false} />
-      </BarChart>
-    </ResponsiveContainer>
-  );
-}
-
-function TimelineChart({ data }: { data: TimelinePonto[] }) {
-  const points = data.map((p) => ({
-    ...p,
-    rotulo: p.competencia ? formatCompetencia(p.competencia) : formatDate(p.data ?? null).slice(0, 5),
-  }));
-  return (
-    <ResponsiveContainer width="100%" height={280}>
-      <LineChart data={points} margin={{ left: 0, right: 16, top: 8 }}>
-        <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="rotulo" tick={{ fontSize: 12 }} />
-        <YAxis allowDecimals={false} tickFormatter={(v) => formatInteger(v)} />
-        <Tooltip formatter={tooltipFormatter} />
-        <Legend />
-        <Line type="linear" dataKey="total" name="Processos" stroke="#1f5fa8" strokeWidth={2} isAnimationActive={false} />
-        <Line type="linear" dataKey="concluidos" name="Concluídos" stroke="#0f8b6c" strokeWidth={2} isAnimationActive={false} />
-      </LineChart>
-    </ResponsiveContainer>
-  );
-}
-
-function GargalosTable({ data, emAndamento }: { data: Gargalo[]; emAndamento: number }) {
+/**
+ * The gargalos table; without `data`, the same table with placeholder rows, as tall as the usual full one, so the
+ * charts below do not move when it comes.
+ */
+function GargalosTable({ data, emAndamento }: { data?: Gargalo[]; emAndamento: number }) {
+  const hideXs = { display: { xs: 'none', md: 'table-cell' } };
   return (
     <Box sx={{ overflowX: 'auto' }}>
-    <Table size="small" data-testid="tabela-gargalos" aria-label="Gargalos" sx={{ '& th, & td': { px: { xs: 1, sm: 2 } } }}>
+    <Table size="small" data-testid={data ? 'tabela-gargalos' : undefined} aria-label="Gargalos" aria-busy={!data}
+      sx={{ '& th, & td': { px: { xs: 1, sm: 2 } } }}>
       <TableHead>
         <TableRow>
           <TableCell>Passo</TableCell>
-          <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>Modelo</TableCell>
+          <TableCell sx={hideXs}>Modelo</TableCell>
           <TableCell align="right">Parados</TableCell>
           <TableCell align="right">Mediana (dias)</TableCell>
         </TableRow>
       </TableHead>
       <TableBody>
-        {data.map((g) => (
+        {data ? data.map((g) => (
           <TableRow key={`${g.modelo}|${g.passo}`}>
             <TableCell>{g.passo}</TableCell>
-            <TableCell sx={{ display: { xs: 'none', md: 'table-cell' } }}>{g.modelo}</TableCell>
+            <TableCell sx={hideXs}>{g.modelo}</TableCell>
             <TableCell align="right">
               {formatInteger(g.processos)}
               <Typography component="span" variant="caption" color="text.secondary">
@@ -109,6 +82,14 @@ function GargalosTable({ data, emAndamento }: { data: Gargalo[]; emAndamento: nu
               </Typography>
             </TableCell>
             <TableCell align="right">{formatDecimal(g.mediana_dias)}</TableCell>
+          </TableRow>
+        )) : Array.from({ length: GARGALOS_LINHAS }, (_, i) => (
+          <TableRow key={i}>
+            <TableCell><Skeleton /></TableCell>
+            <TableCell sx={hideXs}><Skeleton /></TableCell>
+            {/* The count's caption, in a smaller font, makes the real rows a little taller: the same here. */}
+            <TableCell><Skeleton><span>0<Typography component="span" variant="caption"> (0%)</Typography></span></Skeleton></TableCell>
+            <TableCell><Skeleton /></TableCell>
           </TableRow>
         ))}
       </TableBody>
@@ -133,17 +114,13 @@ const TIPOS_ALTERACAO: { valor: TipoAlteracao; rotulo: string }[] = [
   { valor: 'obrigacao_entregue', rotulo: 'Obrigações entregues' },
   { valor: 'obrigacao_atrasada', rotulo: 'Obrigações atrasadas' },
 ];
-const POR_PAGINA = 10;
+const POR_PAGINA = ALTERACOES_PRIMEIRA.page_size;
 
 /** The changes the syncs saw, office-wide, newest first: paged, by kind and empresa. */
 function OQueMudou() {
   const [page, setPage] = useState(1);
   const [tipo, setTipo] = useState<TipoAlteracao | ''>('');
   const [empresa, setEmpresa] = useState('');
-  const alteracoes = useAlteracoes({
-    page, page_size: POR_PAGINA, tipo: tipo || undefined, empresa: empresa.trim() || undefined,
-  });
-  const filtrado = tipo !== '' || empresa.trim() !== '';
   return (
     <Paper sx={{ p: 2 }}>
       <Typography variant="h6" component="h2">O que mudou</Typography>
@@ -157,26 +134,42 @@ function OQueMudou() {
         <TextField size="small" label="Empresa" value={empresa} placeholder="nome ou código"
           onChange={(e) => { setEmpresa(e.target.value); setPage(1); }} />
       </Stack>
-      {alteracoes.isPending ? <Loading /> : alteracoes.isError ? <ErrorState error={alteracoes.error} onRetry={() => alteracoes.refetch()} /> :
-        alteracoes.data.items.length === 0 ? (
-          <EmptyState message={filtrado ? 'Nenhuma mudança com esses filtros.' : 'Nenhuma mudança registrada desde a primeira sincronização.'} />
-        ) : (
-          <>
-            <AlteracoesList items={alteracoes.data.items} comProcesso testId="o-que-mudou" />
-            {alteracoes.data.total > POR_PAGINA && (
-              <Pagination size="small" page={page} count={Math.ceil(alteracoes.data.total / POR_PAGINA)}
-                onChange={(_, p) => setPage(p)} aria-label="Páginas de O que mudou" />
-            )}
-          </>
-        )}
+      <OQueMudouLista page={page} tipo={tipo} empresa={empresa.trim()} setPage={setPage} />
     </Paper>
   );
 }
 
+/** The list of O que mudou apart from its filters: an answer re-renders the list alone, in a deferred pass. */
+const OQueMudouLista = memo(function OQueMudouLista({ page, tipo, empresa, setPage }: {
+  page: number; tipo: TipoAlteracao | ''; empresa: string; setPage: (p: number) => void;
+}) {
+  const alteracoes = useAlteracoes({ page, page_size: POR_PAGINA, tipo: tipo || undefined, empresa: empresa || undefined });
+  const filtrado = tipo !== '' || empresa !== '';
+  const lista = useDeferredValue(alteracoes);
+  return useMemo(() => (
+    lista.isPending ? <Loading /> : lista.isError ? <ErrorState error={lista.error} onRetry={() => lista.refetch()} /> :
+      lista.data.items.length === 0 ? (
+        <EmptyState message={filtrado ? 'Nenhuma mudança com esses filtros.' : 'Nenhuma mudança registrada desde a primeira sincronização.'} />
+      ) : (
+        <>
+          <AlteracoesList items={lista.data.items} comProcesso testId="o-que-mudou" />
+          {lista.data.total > POR_PAGINA && (
+            <Pagination size="small" page={page} count={Math.ceil(lista.data.total / POR_PAGINA)}
+              onChange={(_, p) => setPage(p)} aria-label="Páginas de O que mudou" />
+          )}
+        </>
+      )
+  ), [lista, filtrado, page, setPage]);
+});
+
 /** The office today, whatever the competência (GET /api/v1/resumo): each figure opens its list. */
 function Resumo() {
-  const resumo = useResumo();
-  const regras = useRegras().data;
+  return <ResumoView {...useDeferredValue({ resumo: useResumo(), regras: useRegras().data })} />;
+}
+
+const ResumoView = memo(function ResumoView({ resumo, regras }: {
+  resumo: ReturnType<typeof useResumo>; regras: ReturnType<typeof useRegras>['data'];
+}) {
   const r = resumo.data;
   const hoje = r?.data;
   const ate = hoje && regras ? shiftDays(hoje, regras.vencem_dias) : '';
@@ -204,7 +197,157 @@ function Resumo() {
       </Grid>
     </Paper>
   );
+});
+
+/** When the figures were computed and the last Acessórias sync, under the title. */
+function Frescura({ competencia }: { competencia: string | undefined }) {
+  const metricas = useDashboardMetricas(competencia);
+  const status = useSyncStatus();
+  const lastSync = status.data ? lastSyncOf(status.data.ultimas) : undefined;
+  const calculada = metricas.data?.calculada_em as string | undefined;
+  return (
+    <Stack direction={{ xs: 'column', sm: 'row' }} spacing={{ xs: 0, sm: 2 }}>
+      <span data-testid="metricas-calculadas">
+        Métricas calculadas em {calculada || !metricas.isPending ? formatDateTime(calculada) : (
+          // As wide as the date to come, so the next span does not move when it does.
+          <span style={{ visibility: 'hidden' }}>00/00/0000 00:00</span>
+        )}
+      </span>
+      <span data-testid="ultima-sincronizacao">
+        Última sincronização: {lastSync ? `${formatDateTime(lastSync.concluida_em ?? lastSync.iniciada_em)}${lastSync.status === 'ERRO' ? ' (com erro)' : ''}` : 'nenhuma'}
+      </span>
+    </Stack>
+  );
 }
+
+const STAT_CARDS = [
+  { testId: 'stat-total', label: 'Total de processos', icon: <AssignmentIcon /> },
+  { testId: 'stat-concluidos', label: 'Concluídos', icon: <DoneAllIcon /> },
+  { testId: 'stat-taxa', label: 'Taxa de conclusão', icon: <PercentIcon /> },
+  { testId: 'stat-media-dias', label: 'Média de dias', icon: <ScheduleIcon /> },
+] as const;
+
+/** The competência's four figures; while they are computed, the same four cards with placeholders. */
+const Figuras = memo(function Figuras({ competencia }: { competencia: string | undefined }) {
+  return <FigurasView {...useDeferredValue({ metricas: useDashboardMetricas(competencia), competencia })} />;
+});
+
+const FigurasView = memo(function FigurasView({ metricas, competencia }: {
+  metricas: ReturnType<typeof useDashboardMetricas>; competencia: string | undefined;
+}) {
+  const m = metricas.data;
+  if (metricas.isPending) {
+    return (
+      <Grid container spacing={2} sx={{ mb: 2 }} role="status" aria-label="Calculando métricas…">
+        {STAT_CARDS.map((c) => (
+          <Grid key={c.testId} size={{ xs: 6, lg: 3 }}>
+            {/* The rate's card usually carries a note: a typical one, hidden, keeps its room. */}
+            <StatCard loading label={c.label} value={null} icon={c.icon} changeUnit={c.testId === 'stat-taxa' ? 'p.p.' : '%'}
+              note={c.testId === 'stat-taxa' ? (
+                <Skeleton variant="rounded" sx={{ maxWidth: '100%' }}><span>00/0000 no mesmo dia do ciclo (dia 00): 00,0%</span></Skeleton>
+              ) : undefined} />
+          </Grid>
+        ))}
+      </Grid>
+    );
+  }
+  if (metricas.isError || !m) return <ErrorState error={metricas.error} onRetry={() => metricas.refetch()} />;
+  return (
+    <>
+      {m.total_processos === 0 && (
+        <Alert severity="info" sx={{ mb: 2 }}>
+          {competencia ? `Nenhum processo na competência ${competencia}.` : 'Nenhum processo sincronizado ainda.'}
+        </Alert>
+      )}
+      <Grid container spacing={2} sx={{ mb: 2 }}>
+        <Grid size={{ xs: 6, lg: 3 }}>
+          <StatCard testId="stat-total" label="Total de processos" value={formatInteger(m.total_processos)}
+            change={variacao(m, 'total_processos')} icon={<AssignmentIcon />} />
+        </Grid>
+        <Grid size={{ xs: 6, lg: 3 }}>
+          <StatCard testId="stat-concluidos" label="Concluídos" value={formatInteger(m.concluidos)}
+            change={variacao(m, 'concluidos')} icon={<DoneAllIcon />} />
+        </Grid>
+        <Grid size={{ xs: 6, lg: 3 }}>
+          <StatCard testId="stat-taxa" label="Taxa de conclusão" value={formatPercent(m.taxa_conclusao)}
+            change={variacao(m, 'taxa_conclusao', 'diferenca')} changeUnit="p.p." icon={<PercentIcon />}
+            note={m.mesmo_dia_anterior ? (
+              <span data-testid="taxa-mesmo-dia">
+                {m.mesmo_dia_anterior.competencia} no mesmo dia do ciclo (dia {m.mesmo_dia_anterior.dia_do_ciclo}):{' '}
+                {formatPercent(m.mesmo_dia_anterior.taxa_conclusao)}
+              </span>
+            ) : undefined} />
+        </Grid>
+        <Grid size={{ xs: 6, lg: 3 }}>
+          <StatCard testId="stat-media-dias" label="Média de dias"
+            value={m.media_dias === null || m.media_dias === undefined ? '—' : `${formatDecimal(m.media_dias)} dias`}
+            change={variacao(m, 'media_dias')} goodWhenUp={false} icon={<ScheduleIcon />} />
+        </Grid>
+      </Grid>
+    </>
+  );
+});
+
+const Gargalos = memo(function Gargalos({ competencia }: { competencia: string | undefined }) {
+  return <GargalosView gargalos={useDeferredValue(useGargalos(competencia))} />;
+});
+
+const GargalosView = memo(function GargalosView({ gargalos }: { gargalos: ReturnType<typeof useGargalos> }) {
+  return (
+    <Paper sx={{ p: 2, mb: 2 }}>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Onde os processos estão parados</Typography>
+      {gargalos.isPending ? <GargalosTable emAndamento={0} /> : gargalos.isError ? <ErrorState error={gargalos.error} onRetry={() => gargalos.refetch()} /> :
+        gargalos.data.items.length === 0 ? <EmptyState message="Nenhum processo em andamento parado num passo." /> :
+          <GargalosTable data={gargalos.data.items.slice(0, GARGALOS_LINHAS)} emAndamento={gargalos.data.em_andamento} />}
+    </Paper>
+  );
+});
+
+const Regimes = memo(function Regimes({ competencia }: { competencia: string | undefined }) {
+  return <RegimesView regimes={useDeferredValue(useDashboardRegimes(competencia))} />;
+});
+
+const RegimesView = memo(function RegimesView({ regimes }: { regimes: ReturnType<typeof useDashboardRegimes> }) {
+  return (
+    <Paper sx={{ p: 2, height: '100%' }}>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Por regime tributário</Typography>
+      {regimes.isPending ? <Box sx={{ minHeight: regimesChartHeight(0) }}><Loading /></Box> :
+        regimes.isError ? <ErrorState error={regimes.error} onRetry={() => regimes.refetch()} /> :
+          regimes.data.items.length === 0 ? <EmptyState message="Sem processos nesta competência." /> : (
+            <Box data-testid="chart-regimes">
+              <WhenVisible minHeight={regimesChartHeight(regimes.data.items.length)}>
+                <RegimesChart data={regimes.data.items} />
+              </WhenVisible>
+            </Box>
+          )}
+    </Paper>
+  );
+});
+
+const Evolucao = memo(function Evolucao({ de, ate }: { de: string | undefined; ate: string | undefined }) {
+  return <EvolucaoView timeline={useDeferredValue(useDashboardTimeline(de, ate))} />;
+});
+
+const EvolucaoView = memo(function EvolucaoView({ timeline }: { timeline: ReturnType<typeof useDashboardTimeline> }) {
+  return (
+    <Paper sx={{ p: 2, height: '100%' }}>
+      <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Evolução (12 competências)</Typography>
+      {timeline.isPending ? <Box sx={{ minHeight: TIMELINE_CHART_HEIGHT }}><Loading /></Box> :
+        timeline.isError ? <ErrorState error={timeline.error} onRetry={() => timeline.refetch()} /> :
+          timeline.data.items.length === 0 ? <EmptyState message="Sem dados no período." /> : (
+            <Box data-testid="chart-timeline">
+              <WhenVisible minHeight={TIMELINE_CHART_HEIGHT}><TimelineChart data={timeline.data.items} /></WhenVisible>
+            </Box>
+          )}
+    </Paper>
+  );
+});
+
+// Each section reads its own query and is memoized: one answer arriving re-renders its section, not the page.
+// Its view gets the answer through useDeferredValue: the store's update is rendered synchronously (one long task),
+// so the section's shell takes it and hands it on to a view React renders in short, interruptible slices.
+const ResumoMemo = memo(Resumo);
+const OQueMudouMemo = memo(OQueMudou);
 
 export function DashboardPage() {
   const regras = useRegras();
@@ -213,31 +356,15 @@ export function DashboardPage() {
   const [escolhida, setCompetencia] = useState<string | undefined>(undefined);
   // Opens on the backend's current competência (GET /api/v1/regras); '' is "Todas".
   const competencia = escolhida ?? atual;
-  const metricas = useDashboardMetricas(competencia);
-  const regimes = useDashboardRegimes(competencia);
-  const gargalos = useGargalos(competencia);
   // The timeline covers the 12 competências up to the chosen one (up to this month for "Todas").
   const fim = competencia || atual;
-  const de = fim ? isoMonth(competenciaOptions(fim)[11]) : undefined;
-  const timeline = useDashboardTimeline(de, fim ? isoMonth(fim) : undefined);
-  const status = useSyncStatus();
-  const lastSync = status.data ? lastSyncOf(status.data.ultimas) : undefined;
+  const de = useMemo(() => (fim ? timelineDe(fim) : undefined), [fim]);
 
-  const m = metricas.data;
   return (
     <>
       <PageHeader
         title="Dashboard"
-        subtitle={
-          <Stack direction={{ xs: 'column', sm: 'row' }} spacing={{ xs: 0, sm: 2 }}>
-            <span data-testid="metricas-calculadas">
-              Métricas calculadas em {formatDateTime(m?.calculada_em as string | undefined)}
-            </span>
-            <span data-testid="ultima-sincronizacao">
-              Última sincronização: {lastSync ? `${formatDateTime(lastSync.concluida_em ?? lastSync.iniciada_em)}${lastSync.status === 'ERRO' ? ' (com erro)' : ''}` : 'nenhuma'}
-            </span>
-          </Stack>
-        }
+        subtitle={<Frescura competencia={competencia} />}
         actions={
           <FormControl size="small" sx={{ minWidth: 160 }}>
             <InputLabel id="competencia-label" shrink>Competência</InputLabel>
@@ -251,72 +378,22 @@ export function DashboardPage() {
         }
       />
 
-      <Resumo />
+      <ResumoMemo />
 
       <MinhasNoPainel />
-      {metricas.isPending ? <Loading label="Calculando métricas…" /> : metricas.isError || !m ? (
-        <ErrorState error={metricas.error} onRetry={() => metricas.refetch()} />
-      ) : (
-        <>
-          {m.total_processos === 0 && (
-            <Alert severity="info" sx={{ mb: 2 }}>
-              {competencia ? `Nenhum processo na competência ${competencia}.` : 'Nenhum processo sincronizado ainda.'}
-            </Alert>
-          )}
-          <Grid container spacing={2} sx={{ mb: 2 }}>
-            <Grid size={{ xs: 6, lg: 3 }}>
-              <StatCard testId="stat-total" label="Total de processos" value={formatInteger(m.total_processos)}
-                change={variacao(m, 'total_processos')} icon={<AssignmentIcon />} />
-            </Grid>
-            <Grid size={{ xs: 6, lg: 3 }}>
-              <StatCard testId="stat-concluidos" label="Concluídos" value={formatInteger(m.concluidos)}
-                change={variacao(m, 'concluidos')} icon={<DoneAllIcon />} />
-            </Grid>
-            <Grid size={{ xs: 6, lg: 3 }}>
-              <StatCard testId="stat-taxa" label="Taxa de conclusão" value={formatPercent(m.taxa_conclusao)}
-                change={variacao(m, 'taxa_conclusao', 'diferenca')} changeUnit="p.p." icon={<PercentIcon />}
-                note={m.mesmo_dia_anterior ? (
-                  <span data-testid="taxa-mesmo-dia">
-                    {m.mesmo_dia_anterior.competencia} no mesmo dia do ciclo (dia {m.mesmo_dia_anterior.dia_do_ciclo}):{' '}
-                    {formatPercent(m.mesmo_dia_anterior.taxa_conclusao)}
-                  </span>
-                ) : undefined} />
-            </Grid>
-            <Grid size={{ xs: 6, lg: 3 }}>
-              <StatCard testId="stat-media-dias" label="Média de dias"
-                value={m.media_dias === null || m.media_dias === undefined ? '—' : `${formatDecimal(m.media_dias)} dias`}
-                change={variacao(m, 'media_dias')} goodWhenUp={false} icon={<ScheduleIcon />} />
-            </Grid>
-          </Grid>
-        </>
-      )}
+      <Figuras competencia={competencia} />
 
-      <Paper sx={{ p: 2, mb: 2 }}>
-        <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Onde os processos estão parados</Typography>
-        {gargalos.isPending ? <Loading /> : gargalos.isError ? <ErrorState error={gargalos.error} onRetry={() => gargalos.refetch()} /> :
-          gargalos.data.items.length === 0 ? <EmptyState message="Nenhum processo em andamento parado num passo." /> :
-            <GargalosTable data={gargalos.data.items.slice(0, 8)} emAndamento={gargalos.data.em_andamento} />}
-      </Paper>
+      <Gargalos competencia={competencia} />
 
       <Grid container spacing={2}>
         <Grid size={{ xs: 12, lg: 5 }}>
-          <Paper sx={{ p: 2, height: '100%' }}>
-            <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Por regime tributário</Typography>
-            {regimes.isPending ? <Loading /> : regimes.isError ? <ErrorState error={regimes.error} onRetry={() => regimes.refetch()} /> :
-              regimes.data.items.length === 0 ? <EmptyState message="Sem processos nesta competência." /> :
-                <Box data-testid="chart-regimes"><RegimesChart data={regimes.data.items} /></Box>}
-          </Paper>
+          <Regimes competencia={competencia} />
         </Grid>
         <Grid size={{ xs: 12, lg: 7 }}>
-          <Paper sx={{ p: 2, height: '100%' }}>
-            <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Evolução (12 competências)</Typography>
-            {timeline.isPending ? <Loading /> : timeline.isError ? <ErrorState error={timeline.error} onRetry={() => timeline.refetch()} /> :
-              timeline.data.items.length === 0 ? <EmptyState message="Sem dados no período." /> :
-                <Box data-testid="chart-timeline"><TimelineChart data={timeline.data.items} /></Box>}
-          </Paper>
+          <Evolucao de={de} ate={fim ? isoMonth(fim) : undefined} />
         </Grid>
         <Grid size={{ xs: 12 }}>
-          <OQueMudou />
+          <OQueMudouMemo />
         </Grid>
       </Grid>
     </>
