@@ -132,10 +132,10 @@ async function main() {
     await shot(page, 'empresas');
   });
 
-  await scenario('obrigações: by due date, overdue ones highlighted', async () => {
+  await scenario('obrigações: the due dates nearest today first, overdue ones highlighted', async () => {
     await page.getByRole('link', { name: 'Obrigações', exact: true }).click();
     await page.getByTestId('tabela-obrigacoes').waitFor();
-    const { body } = await api(page, 'GET', '/api/v1/obrigacoes?ordering=data_vencimento&page_size=25');
+    const { body } = await api(page, 'GET', '/api/v1/obrigacoes?ordering=proximidade&page_size=25');
     assert.ok(body.total > 0);
     const shown = await page.getByTestId('tabela-obrigacoes').locator('tbody tr').count();
     assert.equal(shown, Math.min(25, body.total));
