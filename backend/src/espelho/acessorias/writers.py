@@ -582,6 +582,9 @@ class Writers:
             for row in session.execute(
                 select(Processo.id, Processo.empresa_id, Processo.competencia, Processo.data_inicio).where(
                     Processo.removido_em.is_(None), Processo.empresa_id.is_not(None))
+                # By id: when two processes could take an obligation the first wins, whatever the rows'
+                # physical order (a rewrite of the processos rows moved it on PostgreSQL).
+                .order_by(Processo.id)
             ):
                 links.setdefault(int(row.empresa_id or 0), []).append(
                     ProcessLink(row.id, row.competencia, row.data_inicio, names.get(row.id, set())))
