@@ -3,23 +3,29 @@ against the simulator, on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import zstandard
 from fastapi.testclient import TestClient
-from sqlalchemy import func, insert, inspect, select, text
+from sqlalchemy import column, func, insert, inspect, select, table, text
 
 from espelho import migrate
+from espelho.acessorias import brutos as brutos_module
 from espelho.acessorias import upstream
-from espelho.acessorias.models import Desdobramento, Passo, Processo
+from espelho.acessorias.brutos import Brutos
+from espelho.acessorias.models import Desdobramento, DicionarioBruto, Passo, Processo
 from espelho.acessorias.sync import run_sync
 from espelho.clock import now_utc
 from espelho.config import Settings
-from espelho.db import Database
+from espelho.db import Database, JSONType
 from tests.acessorias.conftest import SimControl
+from tests.conftest import settings_for
 from tests.helpers import TEST_DATABASES, RunningSimulator, fresh_database_url
 
 WRITTEN_TABLES = ("empresas", "processos", "passos", "desdobramentos", "obrigacoes")
@@ -104,16 +110,20 @@ def test_the_step_tree_is_stored_once(database: Database, settings: Settings, si
                                       api: TestClient) -> None:
     run_sync(database, settings, "FULL")
     with database.session() as session:
+        brutos = Brutos.carregar(session)
         raws = session.execute(select(Processo.id, Processo.raw_json, Processo.hash_detalhe,
                                       Processo.total_passos)).all()
-        assert raws and all(r.raw_json and "ProcPassos" not in r.raw_json and r.raw_json["ProcID"]
-                            for r in raws)
+        headers = [brutos.unpack(r.raw_json) for r in raws]
+        assert raws and all(h and "ProcPassos" not in h and h["ProcID"] for h in headers)
         assert all(r.hash_detalhe for r in raws if r.total_passos)
-        # Each step keeps its own raw, without its children (they are rows of their own).
-        step_raws = session.scalars(select(Passo.raw_json)).all()
-        assert step_raws and all(raw and "ProcPassos" not in raw for raw in step_raws)
-        question = session.execute(select(Desdobramento.processo_id, Desdobramento.raw_json).limit(1)).one()
-        assert question.raw_json["Tipo"] == "Desdobramento"
+        # Each step keeps its own raw, without its children (they are rows of their own); a question's
+        # raw is its step's, stored once.
+        steps = {r.id: brutos.unpack(r.raw_json) for r in session.execute(select(Passo.id, Passo.raw_json))}
+        assert steps and all(raw and "ProcPassos" not in raw for raw in steps.values())
+        question = session.execute(select(Desdobramento.passo_id, Desdobramento.pergunta).limit(1)).one()
+        assert steps[question.passo_id]["Tipo"] == "Desdobramento"
+        assert steps[question.passo_id]["Nome"] == question.pergunta
+        assert "raw_json" not in Desdobramento.__table__.columns
         processo_id = max(raws, key=lambda r: r.total_passos).id
     # What reads the tree reads the rows: the API's passos, the process, the export.
     passos = api.get(f"/api/v1/processos/{processo_id}/passos/").json()
@@ -144,24 +154,29 @@ def test_the_migration_strips_stored_step_trees(kind: str, tmp_path: Path,
         migrate.upgrade(url, "20261129_10")
         database = Database(url)
         now = now_utc()
+        # The table as that revision had it: raw_json was JSON then.
+        columns = [column(c.name, c.type) for c in Processo.__table__.columns
+                   if c.name not in ("raw_json", "hash_detalhe")]
+        processos = table("processos", *columns, column("raw_json", JSONType))
         with database.session() as session:
-            session.execute(insert(Processo.__table__).values(
+            session.execute(insert(processos).values(
                 proc_id=6001, nome="P", total_passos=0, passos_concluidos=0, raw_json=raw,
                 sincronizado_em=now))
-            session.execute(insert(Processo.__table__).values(
+            session.execute(insert(processos).values(
                 proc_id=6002, nome="Q", total_passos=0, passos_concluidos=0, raw_json={"ProcID": "6002"},
                 sincronizado_em=now))
         database.dispose()
         migrate.upgrade(url)
         database = Database(url)
         with database.session() as session:
-            stripped = session.execute(select(Processo.raw_json, Processo.hash_detalhe)
-                                       .order_by(Processo.proc_id)).all()
+            brutos = Brutos.carregar(session)
+            stripped = [(brutos.unpack(r.raw_json), r.hash_detalhe) for r in session.execute(
+                select(Processo.raw_json, Processo.hash_detalhe).order_by(Processo.proc_id))]
         proc = upstream.UpstreamProcess.model_validate(raw)
         # Exactly what the sync now stores for that detail: the same detail will not be rewritten.
         expected = upstream.processo_row(proc, raw)
         assert stripped[0] == (expected["raw_json"], expected["hash_detalhe"])
-        assert "ProcPassos" not in stripped[0].raw_json and stripped[0].raw_json["ProcID"] == raw["ProcID"]
+        assert "ProcPassos" not in stripped[0][0] and stripped[0][0]["ProcID"] == raw["ProcID"]
         assert stripped[1] == ({"ProcID": "6002"}, None)  # a header-only row is left as it was
         names = index_names(database, "processos")
         assert not names & {"ix_processos_empresa_id", "ix_processos_competencia", "ix_processos_status",
@@ -197,3 +212,71 @@ def test_a_month_opened_upstream_is_mirrored_by_the_incremental(
     result = run_sync(database, settings, "INCREMENTAL")
     assert result.novos == len(opened["processes_created"])
     assert result.obrigacoes_novas == len(opened["deliveries_created"])
+
+
+def test_raws_are_packed_with_each_tables_own_dictionary(database: Database, settings: Settings,
+                                                         simulator: RunningSimulator) -> None:
+    """After the first sync every big enough table has a dictionary, every row is a frame that names it,
+    it reads back as exactly what the upstream sent, and it takes far fewer bytes than the JSON."""
+    run_sync(database, settings, "FULL")
+    detail = httpx.get(f"{simulator.acessorias_url}/processes/6001",
+                       headers={"Authorization": "Bearer test-token"}).json()
+    sent = detail[0] if isinstance(detail, list) else detail
+    with database.session() as session:
+        brutos = Brutos.carregar(session)
+        trained = dict(session.execute(select(DicionarioBruto.tabela, DicionarioBruto.dict_id)).all())
+        for model in brutos_module.TREINADAS:
+            rows = session.scalars(select(model.raw_json)).all()
+            if len(rows) < brutos_module.MIN_AMOSTRAS:
+                assert model.__tablename__ not in trained
+                continue
+            assert {zstandard.get_frame_parameters(r).dict_id for r in rows} == {trained[model.__tablename__]}
+            texts = [json.dumps(brutos.unpack(r), ensure_ascii=False, separators=(",", ":")) for r in rows]
+            packed, plain = sum(map(len, rows)), sum(len(t.encode()) for t in texts)
+            assert packed < plain / 2, (model.__tablename__, packed, plain)
+        assert {"processos", "passos"} <= set(trained)
+        header = session.scalar(select(Processo.raw_json).where(Processo.proc_id == 6001))
+        assert brutos.unpack(header) == upstream.header_raw(sent)
+        first_step = session.scalar(select(Passo.raw_json).join(Processo).where(
+            Processo.proc_id == 6001, Passo.caminho == "1"))
+        step_sent = {k: v for k, v in sent["ProcPassos"][0].items() if k != "ProcPassos"}
+        assert brutos.unpack(first_step) == step_sent
+
+
+def as_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+@pytest.mark.parametrize("kind", TEST_DATABASES)
+def test_the_packing_migration_reads_old_rows_and_goes_back(kind: str, tmp_path: Path,
+                                                            simulator: RunningSimulator) -> None:
+    """Rows migrated as JSON text read back, the next sync packs them, and the downgrade restores JSON
+    (a question's raw copied back from its step)."""
+    with fresh_database_url(kind, tmp_path) as url:
+        migrate.upgrade(url)
+        database = Database(url)
+        run_sync(database, settings_for(url, simulator), "FULL")
+        with database.session() as session:
+            brutos = Brutos.carregar(session)
+            expected = {r.id: brutos.unpack(r.raw_json)
+                        for r in session.execute(select(Passo.id, Passo.raw_json))}
+            question = session.scalar(select(Desdobramento.passo_id).limit(1))
+        database.dispose()
+        migrate.downgrade(url, "20261207_25c")
+        database = Database(url)
+        with database.engine.connect() as conn:  # JSON again: text on SQLite, jsonb (dicts) on PostgreSQL
+            restored = {row.id: as_json(row.raw_json)
+                        for row in conn.execute(text("SELECT id, raw_json FROM passos"))}
+            copied = conn.execute(text("SELECT raw_json FROM desdobramentos WHERE passo_id = :p"),
+                                  {"p": question}).scalar_one()
+        assert restored == expected
+        assert as_json(copied) == expected[question]
+        database.dispose()
+        migrate.upgrade(url)
+        database = Database(url)
+        with database.session() as session:
+            brutos = Brutos.carregar(session)
+            assert session.scalar(select(func.count()).select_from(DicionarioBruto)) == 0
+            assert {r.id: brutos.unpack(r.raw_json)
+                    for r in session.execute(select(Passo.id, Passo.raw_json))} == expected
+        database.dispose()

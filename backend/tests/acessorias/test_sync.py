@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from espelho.acessorias.brutos import Brutos
 from espelho.acessorias.models import Desdobramento, Empresa, MetricaCache, Obrigacao, Passo, Processo
 from espelho.acessorias.sync import run_sync
 from espelho.clock import now_utc
@@ -67,7 +68,7 @@ def test_full_sync_mirrors_the_office(
             proc.empresa_id is not None
             and proc.competencia
             and proc.hash_snapshot
-            and proc.raw_json["ProcID"]
+            and (Brutos.carregar(session).unpack(proc.raw_json) or {})["ProcID"]
         )
         linked = session.scalar(
             select(func.count()).select_from(Obrigacao).where(Obrigacao.processo_id.is_not(None))

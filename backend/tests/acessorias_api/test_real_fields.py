@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from espelho.acessorias import upstream
+from espelho.acessorias.brutos import Brutos
 from espelho.acessorias.models import Empresa, Obrigacao
 from espelho.clock import now_utc
 from espelho.db import Database
@@ -21,10 +22,12 @@ def test_company_counters_and_resp_prazo_are_stored_and_served(
 ) -> None:
     sync("FULL")
     empresas = load(database, Empresa)
+    with database.session() as session:
+        unpack = Brutos.carregar(session).unpack
     complete = [e for e in empresas if e.completa]
     assert complete
     for empresa in complete:
-        obrigacoes = empresa.raw_json["Obrigacoes"]
+        obrigacoes = (unpack(empresa.raw_json) or {})["Obrigacoes"]
         for key, column in KEYS.items():
             assert getattr(empresa, column) == sum(int(o[key]) for o in obrigacoes), (empresa.codigo, key)
     assert any(e.obrigacoes_atrasadas for e in complete) and any(e.obrigacoes_entregues for e in complete)
@@ -34,9 +37,10 @@ def test_company_counters_and_resp_prazo_are_stored_and_served(
             assert served[empresa.id][column] == getattr(empresa, column)
 
     obrigacoes = load(database, Obrigacao)
-    with_config = [o for o in obrigacoes if (o.raw_json or {}).get("Config")]
+    configs = {o.id: (unpack(o.raw_json) or {}).get("Config") for o in obrigacoes}
+    with_config = [o for o in obrigacoes if configs[o.id]]
     assert with_config
-    assert all(o.responsavel_prazo == o.raw_json["Config"]["RespPrazo"] for o in with_config)
+    assert all(o.responsavel_prazo == configs[o.id]["RespPrazo"] for o in with_config)
     body = all_items(api, "/obrigacoes")
     by_id = {o.id: o for o in obrigacoes}
     assert all(i["responsavel_prazo"] == by_id[i["id"]].responsavel_prazo for i in body["items"])

@@ -1,10 +1,10 @@
 """Acessórias mirror tables: empresas, processos, passos, desdobramentos, obrigações, metricas_cache.
 
 Column names follow the seed (the issue's list); the extra columns are what the real API needs:
-upstream ids, `raw_json` of every mirrored row, `hash_snapshot` + upstream `DtLastDH` on processos, a
-stable key for passos (ProcID + ordinal path through sub-processes) and obrigações keyed by
-`Config.EntID` (fallback CNPJ + name + competência). `sincronizacoes` and `usuarios` live in
-syncs/models.py and auth/models.py.
+upstream ids, `raw_json` of every mirrored row (a zstd frame: brutos.py), `hash_snapshot` + upstream
+`DtLastDH` on processos, a stable key for passos (ProcID + ordinal path through sub-processes) and
+obrigações keyed by `Config.EntID` (fallback CNPJ + name + competência). `sincronizacoes` and `usuarios`
+live in syncs/models.py and auth/models.py.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -57,7 +58,7 @@ class Empresa(Base):
     obrigacoes_proximos_30d: Mapped[int | None] = mapped_column(Integer)
     obrigacoes_futuras_30: Mapped[int | None] = mapped_column(Integer)
     hash_snapshot: Mapped[str | None] = mapped_column(String(64))
-    raw_json: Mapped[dict[str, Any] | None]
+    raw_json: Mapped[bytes | None] = mapped_column(LargeBinary)  # brutos.py
     # False while the row only knows what a process header said about it (EmpID, EmpNome, EmpCNPJ).
     completa: Mapped[bool] = mapped_column(Boolean, default=True)
     sincronizada_em: Mapped[datetime]
@@ -96,7 +97,7 @@ class Processo(Base):
     # sha256 of the whole stored detail (steps included): a detail that hashes the same is not rewritten.
     hash_detalhe: Mapped[str | None] = mapped_column(String(64))
     # The header only: the step tree is stored once, in passos and desdobramentos.
-    raw_json: Mapped[dict[str, Any] | None]
+    raw_json: Mapped[bytes | None] = mapped_column(LargeBinary)  # brutos.py
     # When the detail (passos, desdobramentos) was last stored; NULL while only the list header is known.
     detalhes_atualizados_em: Mapped[datetime | None]
     # Set only by a complete, validated sweep that no longer sees the process (never by an empty page).
@@ -141,7 +142,7 @@ class Passo(Base):
     bloqueante: Mapped[bool | None] = mapped_column(Boolean)
     entrega_tipo: Mapped[str | None] = mapped_column(String(40))  # Tarefa | Obrigação
     entrega_nome: Mapped[str | None] = mapped_column(String(300))
-    raw_json: Mapped[dict[str, Any] | None]
+    raw_json: Mapped[bytes | None] = mapped_column(LargeBinary)  # brutos.py
 
     processo: Mapped[Processo] = relationship(back_populates="passos", lazy="raise")
 
@@ -162,7 +163,7 @@ class Desdobramento(Base):
     ordem: Mapped[int]
     respondido: Mapped[bool] = mapped_column(Boolean, default=False)
     data_resposta: Mapped[datetime | None]  # first time a sync saw it answered
-    raw_json: Mapped[dict[str, Any] | None]
+    # No raw of its own: a question is a step, and its passo keeps the step's raw.
 
 
 class Obrigacao(Base):
@@ -201,7 +202,7 @@ class Obrigacao(Base):
     departamento: Mapped[str | None] = mapped_column(String(120))
     ent_last_dh: Mapped[datetime | None]
     hash_snapshot: Mapped[str | None] = mapped_column(String(64))
-    raw_json: Mapped[dict[str, Any] | None]
+    raw_json: Mapped[bytes | None] = mapped_column(LargeBinary)  # brutos.py
     sincronizada_em: Mapped[datetime]
 
 
@@ -215,8 +216,21 @@ class UsuarioAcessorias(Base):
     nome: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     status: Mapped[str | None] = mapped_column(String(40))  # "Ativo"…
-    raw_json: Mapped[dict[str, Any] | None]
+    raw_json: Mapped[bytes | None] = mapped_column(LargeBinary)  # brutos.py
     sincronizado_em: Mapped[datetime]
+
+
+class DicionarioBruto(Base):
+    """A zstd dictionary trained on one table's raw JSON (brutos.py); frames name it by `dict_id`."""
+
+    __tablename__ = "dicionarios_brutos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tabela: Mapped[str] = mapped_column(String(40))
+    dict_id: Mapped[int] = mapped_column(BigInteger, unique=True)  # zstd's id, written in every frame
+    dados: Mapped[bytes] = mapped_column(LargeBinary)
+    amostras: Mapped[int]  # rows it was trained on
+    criado_em: Mapped[datetime]
 
 
 class MetricaCache(Base):

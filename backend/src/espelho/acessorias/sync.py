@@ -34,7 +34,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from espelho.acessorias import pessoas, upstream
+from espelho.acessorias import brutos, pessoas, upstream
 from espelho.acessorias.cache import mark_competencias_changed
 from espelho.acessorias.client import MAX_IN_FLIGHT, AcessoriasClient, ListResult
 from espelho.acessorias.competencia import Competencia, competencia_processo
@@ -137,6 +137,7 @@ def run_sync(
                 sync.incremental()
             with database.session() as session:  # the people the sync read: tie users to them by e-mail
                 pessoas.vincular_por_email(session)
+            brutos.treinar_pendentes(database)  # once per table, when it first has rows enough
             status = runs.CONCLUIDA
         except BaseException as exc:
             status, erro = runs.ERRO, str(exc) or exc.__class__.__name__

@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from espelho.acessorias import models, upstream
+from espelho.acessorias.brutos import Brutos
 from espelho.acessorias.client import ListStats, parse_block, parse_company
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.historico import ATRASADA, TipoAlteracao, alteracao
@@ -159,6 +160,10 @@ class Writers:
     _links: dict[int, list[ProcessLink]] | None = None  # by empresa id
     _gestores: set[int] = field(default_factory=set)  # ProcGestor user ids of the processes written
     _gestores_pedidos: set[int] = field(default_factory=set)  # already handed out by unknown_gestores
+    brutos: Brutos = field(init=False)  # the raws' dictionaries, as the run starts
+
+    def __post_init__(self) -> None:
+        self.brutos = Brutos.do_banco(self.database)
 
     # --- empresas ---------------------------------------------------------------------------------------
     def companies(self, raws: list[dict[str, Any]]) -> None:
@@ -187,7 +192,7 @@ class Writers:
                 else:
                     continue
                 changed.append(row)
-            upsert(session, Empresa, changed, index_elements=["codigo"])
+            upsert(session, Empresa, self.brutos.packed(Empresa, changed), index_elements=["codigo"])
             for row in changed:
                 # Only the processes whose regime differs: a company's other changes leave them as they are.
                 session.execute(
@@ -216,7 +221,8 @@ class Writers:
         self._load_empresas(session)
         codigo = placeholder["codigo"]
         if codigo not in self._empresas:
-            upsert(session, Empresa, [placeholder], index_elements=["codigo"], update_columns=[])
+            upsert(session, Empresa, self.brutos.packed(Empresa, [placeholder]), index_elements=["codigo"],
+                   update_columns=[])
             self.placeholders += 1
             self.counts.empresas_novas += 1
             id_ = int(session.scalar(select(Empresa.id).where(Empresa.codigo == codigo)))  # type: ignore[arg-type]
@@ -239,7 +245,8 @@ class Writers:
                 rows.append(row)
         if rows:
             with self.database.session() as session:
-                upsert(session, models.UsuarioAcessorias, rows, index_elements=["codigo"])
+                upsert(session, models.UsuarioAcessorias, self.brutos.packed(models.UsuarioAcessorias, rows),
+                       index_elements=["codigo"])
 
     def unknown_gestores(self) -> list[int]:
         """The manager ids of the processes this run wrote that the mirror has no user for, each handed out
@@ -299,7 +306,8 @@ class Writers:
                     processo_id = session.scalar(insert(Processo).values(
                         **row, empresa_id=empresa.id if empresa else None,
                         regime_tributario=empresa.regime if empresa else None, total_passos=0,
-                        passos_concluidos=0, raw_json=header.model_dump(exclude_none=True),
+                        passos_concluidos=0,
+                        raw_json=self.brutos.pack(Processo, header.model_dump(exclude_none=True)),
                         sincronizado_em=self.now).returning(Processo.id))
                     self.counts.novos += 1
                     self.counts.touch(row["competencia"])
@@ -352,7 +360,8 @@ class Writers:
                 if existing is not None and existing.removido_em is None:
                     session.execute(
                         update(Processo).where(Processo.id == existing.id).values(
-                            removido_em=self.now, status=row["status"], raw_json=row["raw_json"],
+                            removido_em=self.now, status=row["status"],
+                            raw_json=self.brutos.pack(Processo, row["raw_json"]),
                             hash_snapshot=row["hash_snapshot"], hash_detalhe=row["hash_detalhe"],
                             dt_last_dh=row["dt_last_dh"], sincronizado_em=self.now,
                         )
@@ -382,7 +391,7 @@ class Writers:
                 removido_em=None,
                 sincronizado_em=self.now,
             )
-            upsert(session, Processo, [row], index_elements=["proc_id"])
+            upsert(session, Processo, self.brutos.packed(Processo, [row]), index_elements=["proc_id"])
             self._note_gestor(row["gestor"])
             processo_id = int(existing.id if existing is not None else session.scalar(  # type: ignore[arg-type]
                 select(Processo.id).where(Processo.proc_id == row["proc_id"])))
@@ -457,7 +466,7 @@ class Writers:
                 "bloqueante": step.bloqueante,
                 "entrega_tipo": step.entrega_tipo,
                 "entrega_nome": (step.entrega_nome or "")[:300] or None,
-                "raw_json": step.raw,
+                "raw_json": self.brutos.pack(Passo, step.raw),
             })
         stale = [k for k in before if k not in keys]
         if stale:
@@ -489,7 +498,6 @@ class Writers:
                 "ordem": step.ordem,
                 "respondido": step.concluido,
                 "data_resposta": done_at(step.concluido, answered_before.get(chave)),
-                "raw_json": step.raw,
             })
         gone = [k for k in answered_before if k not in {r["chave"] for r in drows}]
         if gone:
@@ -542,7 +550,7 @@ class Writers:
                     events.extend(self._delivery_events(before, row))
                 self.counts.touch(row["competencia"])
                 changed.append(row)
-            upsert(session, Obrigacao, changed, index_elements=["chave"])
+            upsert(session, Obrigacao, self.brutos.packed(Obrigacao, changed), index_elements=["chave"])
             self._record(session, events)
 
     def _delivery_events(self, before: StoredObrigacao, row: dict[str, Any]) -> list[dict[str, Any]]:
