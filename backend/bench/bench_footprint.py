@@ -83,9 +83,11 @@ SLOTS_PER_DAY = 96  # an incremental every 15 minutes (ESPELHO_SCHEDULE_ACESSORI
 STEPS_PER_PROCESS = 6.5  # the simulator's templates: 4–8 status-bearing steps
 PROJECTION_MONTHS = 60
 # Tables whose rows a retention bounds: the months until they stop growing (history 400 days, runs 90,
-# the last 30 daily reports, the sizes with the history). The rest (the mirror) grows with the office.
+# the last 30 daily reports, the sizes with the history). The rest of the mirror grows with the office.
+# The step trees go with the history once their process is concluded (the month it opens, here) and its
+# detail unchanged that long: they stop growing a month later than the history.
 RETAINED_MONTHS = {"alteracoes": 400 / 30.4, "sincronizacoes": 90 / 30.4, "relatorios": 1.0,
-                   "tamanhos_banco": 400 / 30.4}
+                   "tamanhos_banco": 400 / 30.4, "passos": 400 / 30.4 + 1, "desdobramentos": 400 / 30.4 + 1}
 SECRET = "bench-footprint-secret-key-0123456789-abcdef"
 
 

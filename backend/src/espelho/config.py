@@ -112,7 +112,9 @@ class Settings(BaseSettings):
     password_hash_wait_s: float = Field(default=5.0, ge=0)
 
     # Retention, applied daily (schedule_retencao) and by `espelho db prune`: change history and sync runs
-    # older than this many days are deleted (failed runs, and the last run of each scope, are kept).
+    # older than this many days are deleted (failed runs, and the last run of each scope, are kept). The
+    # step trees of processes concluded with a detail unchanged that long go with the history (fetched
+    # again when opened).
     retencao_alteracoes_dias: int = Field(default=400, ge=1)
     retencao_sincronizacoes_dias: int = Field(default=90, ge=1)
     # The database plan's size limit in MiB (a free plan's 500); `espelho db status` tells the months left

@@ -4,8 +4,9 @@ against the simulator, on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,12 @@ import httpx
 import pytest
 import zstandard
 from fastapi.testclient import TestClient
-from sqlalchemy import column, func, insert, inspect, select, table, text
+from sqlalchemy import column, func, insert, inspect, select, table, text, update
+from typer.testing import Result
 
 from espelho import migrate
 from espelho.acessorias import brutos as brutos_module
-from espelho.acessorias import upstream
+from espelho.acessorias import regras, upstream
 from espelho.acessorias.brutos import Brutos
 from espelho.acessorias.models import Desdobramento, DicionarioBruto, Passo, Processo
 from espelho.acessorias.sync import run_sync
@@ -27,6 +29,7 @@ from espelho.db import Database, JSONType
 from tests.acessorias.conftest import SimControl
 from tests.conftest import settings_for
 from tests.helpers import TEST_DATABASES, RunningSimulator, fresh_database_url
+from tests.retencao.test_retencao import last_json
 
 WRITTEN_TABLES = ("empresas", "processos", "passos", "desdobramentos", "obrigacoes")
 
@@ -280,3 +283,72 @@ def test_the_packing_migration_reads_old_rows_and_goes_back(kind: str, tmp_path:
             assert {r.id: brutos.unpack(r.raw_json)
                     for r in session.execute(select(Passo.id, Passo.raw_json))} == expected
         database.dispose()
+
+
+def step_tree(api: TestClient, processo_id: int) -> list[tuple[str, str, str | None]]:
+    response = api.get(f"/api/v1/processos/{processo_id}/passos/", params={"page_size": 500})
+    assert response.status_code == 200, response.text
+    return [(p["caminho"], p["nome"], p["status"]) for p in response.json()["items"]]
+
+
+def test_cold_step_trees_are_pruned_and_fetched_again_when_opened(
+    database: Database, settings: Settings, sim: SimControl, api: TestClient, cli: Callable[..., Result]
+) -> None:
+    """Concluded processes whose detail has not changed for the history's retention lose their step tree
+    (the process keeps its header and counts); opening the passos tab fetches it again, one call."""
+    run_sync(database, settings, "FULL")
+    with database.session() as session:
+        concluded = dict(session.execute(select(Processo.id, Processo.proc_id).where(
+            regras.processo_concluido(), Processo.total_passos > 0)).all())
+        open_steps = session.scalar(select(func.count()).select_from(Passo).join(Processo).where(
+            regras.processo_aberto()))
+        cold_steps = session.scalar(select(func.count()).select_from(Passo).where(
+            Passo.processo_id.in_(concluded)))
+        cold_questions = session.scalar(select(func.count()).select_from(Desdobramento).where(
+            Desdobramento.processo_id.in_(concluded)))
+        totals = dict(session.execute(select(Processo.id, Processo.total_passos)).all())
+        # Their details have not changed for 401 days; one concluded process's changed yesterday.
+        warm = min(concluded)
+        session.execute(update(Processo).where(Processo.id.in_(set(concluded) - {warm}))
+                        .values(detalhes_atualizados_em=now_utc() - timedelta(days=401)))
+        session.execute(update(Processo).where(Processo.id == warm)
+                        .values(detalhes_atualizados_em=now_utc() - timedelta(days=1)))
+    assert len(concluded) >= 3 and open_steps and cold_steps and cold_questions
+    cold = sorted(set(concluded) - {warm})
+    before = {processo_id: step_tree(api, processo_id) for processo_id in cold[:2]}
+    warm_steps = step_tree(api, warm)
+
+    pruned = last_json(cli("db", "prune", "--json"))
+    with database.session() as session:
+        assert pruned["removed"]["passos"] == cold_steps - len(warm_steps) > 0
+        assert pruned["removed"]["desdobramentos"] > 0
+        assert session.scalar(select(func.count()).select_from(Passo).where(Passo.processo_id.in_(cold))) == 0
+        assert session.scalar(select(func.count()).select_from(Passo).join(Processo).where(
+            regras.processo_aberto())) == open_steps  # open processes keep every step
+        assert dict(session.execute(select(Processo.id, Processo.total_passos)).all()) == totals
+        marked = session.scalars(select(Processo.id).where(Processo.passos_podados_em.is_not(None)))
+        assert set(marked) == set(cold)
+    assert last_json(cli("db", "prune", "--json"))["removed"]["passos"] == 0
+    # A full sync sees the same details: it does not store the pruned trees again.
+    assert run_sync(database, settings, "FULL").inalterados > 0
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Passo).where(Passo.processo_id.in_(cold))) == 0
+
+    # Opening the tab: one upstream call, the same tree, no history of steps "done" now.
+    sim.reset_stats()
+    changes_before = len(api.get("/api/v1/alteracoes/").json()["items"])
+    assert step_tree(api, cold[0]) == before[cold[0]]
+    assert sim.stats()["total"] == 1
+    assert step_tree(api, cold[0]) == before[cold[0]] and sim.stats()["total"] == 1
+    assert len(api.get("/api/v1/alteracoes/").json()["items"]) == changes_before
+    desdobramentos = api.get(f"/api/v1/processos/{cold[0]}/desdobramentos/")
+    assert desdobramentos.status_code == 200 and sim.stats()["total"] == 1
+
+    # The upstream down: a clear 503, and the process stays as it was.
+    sim.faults(fail_detail_ids=[concluded[cold[1]]])
+    failed = api.get(f"/api/v1/processos/{cold[1]}/passos/")
+    assert failed.status_code == 503 and failed.json()["error"] == "upstream_unavailable"
+    with database.session() as session:
+        assert session.scalar(select(Processo.passos_podados_em).where(Processo.id == cold[1])) is not None
+    sim.faults(fail_detail_ids=[])
+    assert step_tree(api, cold[1]) == before[cold[1]]

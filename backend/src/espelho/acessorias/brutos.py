@@ -6,8 +6,9 @@ raw is ~200 bytes that compress to ~160 alone: the bytes are the keys and the vo
 repeats ("Passo simples", "Automacao", a template's step names). A dictionary holds them once per table,
 and the same step becomes ~30 bytes (a header ~70, a delivery ~50; bench/bench_footprint.py).
 
-- A table gets its dictionary once it has `MIN_AMOSTRAS` rows, after a sync run (`treinar_pendentes`),
-  and its stored rows are recompressed with it in batches. Until then rows are plain zstd frames.
+- A table gets its dictionary once it has `MIN_AMOSTRAS` rows (`treinar_pendentes`: the writers look
+  every hundred writes, and a sync run at its end), and its stored rows are recompressed with it in
+  batches. Until then rows are plain zstd frames.
 - A frame names its dictionary (zstd's `dict_id`), so any row is readable whichever dictionary wrote it.
   Rows migrated from the JSON columns are the JSON text itself until recompressed: `unpack` reads both.
 - Packing is deterministic (one level, one dictionary per table), so a writer tells an unchanged row by
@@ -65,6 +66,10 @@ class Brutos:
     def do_banco(cls, database: Database) -> Brutos:
         with database.session() as session:
             return cls.carregar(session)
+
+    def completo(self) -> bool:
+        """Every table that deserves a dictionary has one."""
+        return all(model.__tablename__ in self.atual for model in TREINADAS)
 
     def pack(self, model: type[Base], raw: dict[str, Any] | None) -> bytes | None:
         if raw is None:

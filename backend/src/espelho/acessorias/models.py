@@ -102,6 +102,9 @@ class Processo(Base):
     detalhes_atualizados_em: Mapped[datetime | None]
     # Set only by a complete, validated sweep that no longer sees the process (never by an empty page).
     removido_em: Mapped[datetime | None]
+    # When the retention removed its step tree (concluded, detail unchanged for the history's retention);
+    # the passos tab fetches it again on demand (sync.restaurar_passos). NULL: the tree is in the rows.
+    passos_podados_em: Mapped[datetime | None]
     sincronizado_em: Mapped[datetime]
 
     empresa: Mapped[Empresa | None] = relationship(back_populates="processos", lazy="raise")

@@ -35,8 +35,19 @@ from espelho.acessorias.schemas import (
     ProcessoOut,
     Resumo,
 )
+from espelho.acessorias.sync import restaurar_passos
 from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
-from espelho.api import IdPath, Page, PageDep, PageParams, SessionDep, SlashOptionalRouter, ordering_query
+from espelho.api import (
+    DatabaseDep,
+    IdPath,
+    Page,
+    PageDep,
+    PageParams,
+    SessionDep,
+    SettingsDep,
+    SlashOptionalRouter,
+    ordering_query,
+)
 from espelho.auth.deps import CurrentUserDep, SyncRoleDep
 from espelho.clock import today_sao_paulo
 from espelho.errors import InvalidInput
@@ -150,9 +161,17 @@ def get_processo(session: SessionDep, processo_id: IdPath) -> ProcessoDetalhe:
     return ProcessoDetalhe.model_validate(queries.get_processo(session, processo_id))
 
 
-@router.get("/processos/{processo_id}/passos/", response_model=Page[PassoOut], responses=error_responses(404))
-def passos_do_processo(session: SessionDep, paging: PageDep, processo_id: IdPath) -> Page[PassoOut]:
-    """Every step node in tree order (sub-process children carry `pai_id`); `total` counts every node."""
+# A process concluded long ago may have had its step tree pruned by the retention: reading it fetches the
+# tree again from the upstream first (one call), hence the upstream's statuses.
+_PASSOS_ERRORS = error_responses(404, 422, 502, 503, 504)
+
+
+@router.get("/processos/{processo_id}/passos/", response_model=Page[PassoOut], responses=_PASSOS_ERRORS)
+def passos_do_processo(session: SessionDep, database: DatabaseDep, settings: SettingsDep, paging: PageDep,
+                       processo_id: IdPath) -> Page[PassoOut]:
+    """Every step node in tree order (sub-process children carry `pai_id`); `total` counts every node.
+    A tree the retention pruned is fetched again from Acessórias first."""
+    restaurar_passos(database, settings, processo_id)
     return Page[PassoOut].of(queries.list_passos(session, processo_id, paging), paging)
 
 
@@ -169,9 +188,10 @@ def historico_do_processo(session: SessionDep, paging: PageDep, processo_id: IdP
 
 
 @router.get("/processos/{processo_id}/desdobramentos/", response_model=Page[DesdobramentoOut],
-            responses=error_responses(404))
-def desdobramentos_do_processo(session: SessionDep, paging: PageDep,
-                               processo_id: IdPath) -> Page[DesdobramentoOut]:
+            responses=_PASSOS_ERRORS)
+def desdobramentos_do_processo(session: SessionDep, database: DatabaseDep, settings: SettingsDep,
+                               paging: PageDep, processo_id: IdPath) -> Page[DesdobramentoOut]:
+    restaurar_passos(database, settings, processo_id)
     return Page[DesdobramentoOut].of(queries.list_desdobramentos(session, processo_id, paging), paging)
 
 

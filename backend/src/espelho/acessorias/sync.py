@@ -197,6 +197,26 @@ def run_probe(database: Database, settings: Settings, *,
     return result
 
 
+def restaurar_passos(database: Database, settings: Settings, processo_id: int) -> bool:
+    """A process whose step tree the retention pruned gets it again from the upstream (one call), as a
+    Comprasnet tab is fetched when opened. False when there was nothing to fetch (the tree is stored, the
+    process is unknown, or the upstream no longer has it). Upstream failures raise, nothing changed."""
+    with database.session() as session:
+        proc_id = session.scalar(select(Processo.proc_id).where(
+            Processo.id == processo_id, Processo.passos_podados_em.is_not(None)))
+    if proc_id is None:
+        return False
+    if not (settings.acessorias_token and settings.acessorias_token.get_secret_value()):
+        raise InvalidInput("ESPELHO_ACESSORIAS_TOKEN is not set: the pruned steps cannot be fetched")
+    with AcessoriasClient(settings, database=database) as client:
+        raw = client.process_detail(proc_id, confirm_empty=False)
+    if raw is None:
+        return False
+    Writers(database, now_utc(), Counts(), run_id=None).process(raw, restaurar=True)
+    log.info("acessorias.passos_restaurados", processo_id=processo_id, proc_id=proc_id)
+    return True
+
+
 def _priority(header: upstream.UpstreamProcessHeader) -> tuple[bool, int, int]:
     """Open processes first, newest competências first, newest processes first."""
     competencia = competencia_processo(header.ProcTitulo, header.ProcInicio, header.ProcNome)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from espelho.acessorias import models, upstream
-from espelho.acessorias.brutos import Brutos
+from espelho.acessorias.brutos import Brutos, treinar_pendentes
 from espelho.acessorias.client import ListStats, parse_block, parse_company
 from espelho.acessorias.competencia import Competencia
 from espelho.acessorias.historico import ATRASADA, TipoAlteracao, alteracao
@@ -141,6 +141,7 @@ HEADER_COLUMNS = ("nome", "titulo", "competencia", "status", "porcentagem_conclu
 HEADER_EVENTS: dict[str, TipoAlteracao] = {"status": "processo_status",
                                            "porcentagem_conclusao": "processo_porcentagem"}
 _HEADER_CHUNK = 500  # list headers written per transaction
+TREINO_A_CADA = 100  # write transactions between two looks for a table ready for its dictionary
 
 
 @dataclass
@@ -160,10 +161,21 @@ class Writers:
     _links: dict[int, list[ProcessLink]] | None = None  # by empresa id
     _gestores: set[int] = field(default_factory=set)  # ProcGestor user ids of the processes written
     _gestores_pedidos: set[int] = field(default_factory=set)  # already handed out by unknown_gestores
-    brutos: Brutos = field(init=False)  # the raws' dictionaries, as the run starts
+    brutos: Brutos = field(init=False)  # the raws' dictionaries (trained during the run when missing)
+    _escritas: int = 0  # write transactions, to try training every TREINO_A_CADA of them
 
     def __post_init__(self) -> None:
         self.brutos = Brutos.do_banco(self.database)
+
+    def _vai_escrever(self) -> None:
+        """Before a write: a table that has rows enough but no dictionary gets one now, so the rest of a
+        first full sync is written packed (recompressing the first rows costs little; all of them, a
+        database's worth of dead tuples)."""
+        self._escritas += 1
+        if self._escritas % TREINO_A_CADA or self.brutos.completo():
+            return
+        if treinar_pendentes(self.database):
+            self.brutos = Brutos.do_banco(self.database)
 
     # --- empresas ---------------------------------------------------------------------------------------
     def companies(self, raws: list[dict[str, Any]]) -> None:
@@ -288,6 +300,7 @@ class Writers:
             self._headers_chunk(headers[start:start + _HEADER_CHUNK])
 
     def _headers_chunk(self, headers: list[upstream.UpstreamProcessHeader]) -> None:
+        self._vai_escrever()
         with self.database.session() as session:
             ids = [h.proc_id for h in headers]
             columns = [getattr(Processo, c) for c in HEADER_COLUMNS]
@@ -341,8 +354,10 @@ class Writers:
                                              empresa_id=row.empresa_id, competencia=row.competencia,
                                              antes=row.status)])
 
-    def process(self, raw: dict[str, Any]) -> None:
-        """Replace one process (header, passos, desdobramentos) in its own transaction."""
+    def process(self, raw: dict[str, Any], *, restaurar: bool = False) -> None:
+        """Replace one process (header, passos, desdobramentos) in its own transaction. An unchanged detail
+        is not written, unless `restaurar` and the retention pruned its step tree (the tree is stored
+        again, without history: its steps were done long before)."""
         try:
             proc = upstream.UpstreamProcess.model_validate(raw)
             row = upstream.processo_row(proc, raw)
@@ -350,10 +365,12 @@ class Writers:
             self.counts.ignorados += 1
             log.warning("acessorias.process_malformed", error=str(exc), proc_id=raw.get("ProcID"))
             return
+        self._vai_escrever()
         with self.database.session() as session:
             existing = session.execute(
                 select(Processo.id, Processo.hash_detalhe, Processo.removido_em, Processo.empresa_id,
-                       Processo.detalhes_atualizados_em, *[getattr(Processo, c) for c in HEADER_COLUMNS])
+                       Processo.detalhes_atualizados_em, Processo.passos_podados_em,
+                       *[getattr(Processo, c) for c in HEADER_COLUMNS])
                 .where(Processo.proc_id == row["proc_id"])
             ).first()
             if proc.excluido:
@@ -373,11 +390,13 @@ class Writers:
                         empresa_id=existing.empresa_id, competencia=existing.competencia,
                         antes=existing.status, depois=row["status"])])
                 return
+            podado = existing is not None and existing.passos_podados_em is not None
             if (existing is not None and existing.removido_em is None
-                    and existing.hash_detalhe == row["hash_detalhe"]):
+                    and existing.hash_detalhe == row["hash_detalhe"] and not (restaurar and podado)):
                 self.counts.inalterados += 1
                 return
-            # A process known before only by its list header gets its first detail: not a change.
+            # A process known before only by its list header gets its first detail: not a change; nor does
+            # a pruned tree stored again record its steps as done now.
             had_detail = existing is not None and existing.detalhes_atualizados_em is not None
             empresa = self._empresa_for(session, upstream.empresa_placeholder(proc, self.now))
             steps = list(upstream.flatten_steps(proc.ProcPassos))
@@ -389,13 +408,15 @@ class Writers:
                 passos_concluidos=sum(1 for s in counted if s.concluido),
                 detalhes_atualizados_em=self.now,
                 removido_em=None,
+                passos_podados_em=None,
                 sincronizado_em=self.now,
             )
             upsert(session, Processo, self.brutos.packed(Processo, [row]), index_elements=["proc_id"])
             self._note_gestor(row["gestor"])
             processo_id = int(existing.id if existing is not None else session.scalar(  # type: ignore[arg-type]
                 select(Processo.id).where(Processo.proc_id == row["proc_id"])))
-            events = self._steps(session, processo_id, row["proc_id"], steps, observed=had_detail)
+            events = self._steps(session, processo_id, row["proc_id"], steps,
+                                 observed=had_detail and not podado)
             empresa_id = empresa.id if empresa else None
             if existing is None:
                 self.counts.novos += 1
@@ -509,6 +530,7 @@ class Writers:
     def deliveries(self, blocks: list[dict[str, Any]], *, default: Company | None) -> None:
         """Write the new or changed obligations of deliveries blocks (one company each), in one transaction;
         `default` is the company a company-by-company sweep asked for."""
+        self._vai_escrever()
         with self.database.session() as session:
             rows: dict[str, dict[str, Any]] = {}
             for raw_block in blocks:

@@ -18,8 +18,9 @@ def register(db_app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="Count what would be removed; remove nothing."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last stdout line."),
     ) -> None:
-        """Delete change history and sync runs older than their retention (ESPELHO_RETENCAO_*_DIAS).
-        Failed runs, and the last successful run of each scope, are kept."""
+        """Delete change history and sync runs older than their retention (ESPELHO_RETENCAO_*_DIAS), and the
+        step trees of processes concluded with a detail unchanged as long as the history is kept (fetched
+        again when opened). Failed runs, and the last successful run of each scope, are kept."""
         with job_context() as ctx:
             result = service.prune(ctx.database, ctx.settings, dry_run=dry_run)
         if as_json:
@@ -28,7 +29,9 @@ def register(db_app: typer.Typer) -> None:
         verb = "Would remove" if dry_run else "Removed"
         for table, count in result.removed.items():
             cutoff = f"{result.cutoff[table]:%Y-%m-%d %H:%M} UTC"
-            console.print(f"{verb} {count} rows of {table} (older than {cutoff})")
+            steps = table in service.STEP_TABLES
+            age = "of processes concluded, detail unchanged since" if steps else "older than"
+            console.print(f"{verb} {count} rows of {table} ({age} {cutoff})")
 
     @db_app.command("status")
     def status(

@@ -5,7 +5,10 @@
   Failed runs are always kept, and so is the last successful run of each kind of run over each scope
   (origem, tipo, escopo, competência): what the syncs read to know where they stand (the last run's
   start, an interrupted full sweep) and what /metrics ages. The daily sizes go with the history's
-  retention.
+  retention, and so do the step trees (passos, desdobramentos) of concluded processes whose detail has
+  not changed for as long: the process keeps its header and step counts, `passos_podados_em` marks it,
+  and its passos tab fetches the tree again when opened (acessorias.sync.restaurar_passos). Without
+  this the steps, a third of the mirror, grew for ever with the office's past.
 - **Size**: the database's size, its biggest tables with their indexes, the rows of every table, and
   the months left until `ESPELHO_DB_QUOTA_MB` at the growth since the daily size of 30 days ago.
 """
@@ -16,11 +19,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, select, text
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from espelho.acessorias.models import Alteracao
+from espelho.acessorias import regras
+from espelho.acessorias.models import Alteracao, Desdobramento, Passo, Processo
 from espelho.clock import now_utc, today_sao_paulo
 from espelho.config import Settings
 from espelho.db import Database, database_size_bytes, upsert
@@ -31,6 +35,7 @@ from espelho.syncs.service import CONCLUIDA
 MIB = 1024 * 1024
 BIGGEST = 5  # tables `espelho db status` details
 GROWTH_WINDOW_DAYS = 30
+STEP_TABLES = (Desdobramento.__tablename__, Passo.__tablename__)  # pruned with the cold step trees
 MONTH_DAYS = 30.0
 
 
@@ -51,20 +56,33 @@ def _prunable_runs(cutoff: datetime) -> ColumnElement[bool]:
     return and_(s.iniciada_em < cutoff, s.status == CONCLUIDA, s.id.not_in(newest))
 
 
+def _cold_step_trees(cutoff: datetime) -> Any:
+    """The processes whose step tree the retention removes: concluded, their detail unchanged since
+    `cutoff`, and with steps still stored."""
+    return select(Processo.id).where(
+        regras.processo_concluido(), Processo.detalhes_atualizados_em < cutoff,
+        exists().where(Passo.processo_id == Processo.id))
+
+
 def prune(database: Database, settings: Settings, *, dry_run: bool = False) -> PruneResult:
     """Apply the retention in one transaction (or, with `dry_run`, count what it would remove)."""
     now = now_utc()
     history_cutoff = now - timedelta(days=settings.retencao_alteracoes_dias)
     runs_cutoff = now - timedelta(days=settings.retencao_sincronizacoes_dias)
     sizes_cutoff = today_sao_paulo() - timedelta(days=settings.retencao_alteracoes_dias)
+    cold = _cold_step_trees(history_cutoff)
     # The history first: the runs it still points at are then fewer to unlink (ON DELETE SET NULL).
     targets: list[tuple[Any, ColumnElement[bool], datetime]] = [
         (Alteracao, Alteracao.visto_em < history_cutoff, history_cutoff),
         (Sincronizacao, _prunable_runs(runs_cutoff), runs_cutoff),
         (TamanhoBanco, TamanhoBanco.dia < sizes_cutoff, history_cutoff),
+        (Desdobramento, Desdobramento.processo_id.in_(cold), history_cutoff),
+        (Passo, Passo.processo_id.in_(cold), history_cutoff),
     ]
     removed: dict[str, int] = {}
     with database.session() as session:
+        if not dry_run:  # marked first: `cold` is read from the passos about to go
+            session.execute(update(Processo).where(Processo.id.in_(cold)).values(passos_podados_em=now))
         for model, condition, _cutoff in targets:
             if dry_run:
                 count = session.scalar(select(func.count()).select_from(model).where(condition))
