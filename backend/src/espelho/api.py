@@ -155,6 +155,18 @@ def ordering_key(value: str | None, allowed: dict[str, Any], default: str) -> tu
     return allowed[key], desc
 
 
+def directed(column: Any, tie: Any, desc: bool, *, unique: Sequence[Any] = (),
+             nulls_last: bool = False) -> list[Any]:
+    """`column` in the asked direction, then `tie` (the id) so pages never overlap. A unique column needs
+    no tie-breaker (its unique index then serves the ordering alone). `nulls_last`: rows without the value
+    come last either way, on both databases (PostgreSQL and SQLite disagree on where NULL sorts)."""
+    columns = [column] if column is tie or any(column is u for u in unique) else [column, tie]
+    ordered = [c.desc() if desc else c.asc() for c in columns]
+    if nulls_last:
+        ordered[0] = ordered[0].nulls_last()
+    return ordered
+
+
 def ordering_query(allowed: dict[str, Any]) -> Any:
     """An `ordering` parameter whose OpenAPI schema names the list's fields (checked by ordering_key,
     which answers 422 naming them)."""

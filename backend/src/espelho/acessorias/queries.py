@@ -25,7 +25,17 @@ from espelho.acessorias.models import (
     Processo,
     UsuarioAcessorias,
 )
-from espelho.api import MAX_INT32, MAX_INT64, Listing, PageParams, PageRows, as_int, ordering_key, paginate
+from espelho.api import (
+    MAX_INT32,
+    MAX_INT64,
+    Listing,
+    PageParams,
+    PageRows,
+    as_int,
+    directed,
+    ordering_key,
+    paginate,
+)
 from espelho.clock import SAO_PAULO, today_sao_paulo
 from espelho.db import contains_text, count_if, days_between, em_ordem_ptbr
 from espelho.errors import InvalidInput, NotFound
@@ -124,13 +134,11 @@ def empresa_condition(column: Any, empresa: str) -> ColumnElement[bool]:
     )
 
 
-def _directed(column: Any, tie: Any, desc: bool) -> list[Any]:
-    # A unique column needs no tie-breaker (and its unique index then serves the ordering alone).
-    columns = [column] if column is tie or any(column is u for u in _UNIQUE) else [column, tie]
-    return [c.desc() if desc else c.asc() for c in columns]
-
-
 _UNIQUE: tuple[Any, ...] = (Processo.proc_id, Empresa.codigo)
+
+
+def _directed(column: Any, tie: Any, desc: bool) -> list[Any]:
+    return directed(column, tie, desc, unique=_UNIQUE)
 
 
 def parse_ordering(value: str | None, allowed: dict[str, Any], default: str) -> list[Any]:

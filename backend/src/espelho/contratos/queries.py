@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from espelho.api import Listing, ordering_key
+from espelho.api import Listing, directed, ordering_key
 from espelho.clock import today_sao_paulo
 from espelho.contratos.abas import ABAS
 from espelho.contratos.models import Contrato, Uasg
@@ -70,11 +70,9 @@ CONTRATO_ORDERING: dict[str, Any] = {
 
 
 def _ordered_by(ordering: str) -> list[Any]:
-    """`ordering=campo` or `-campo`; a contract without the field comes last either way, on both databases
-    (PostgreSQL and SQLite disagree on where NULL sorts)."""
+    """`ordering=campo` or `-campo`; a contract without the field comes last either way."""
     column, desc = ordering_key(ordering, CONTRATO_ORDERING, "id")
-    first = column.desc().nulls_last() if desc else column.asc().nulls_last()
-    return [first] if column is Contrato.id else [first, Contrato.id.desc() if desc else Contrato.id]
+    return directed(column, Contrato.id, desc, nulls_last=True)
 
 
 def contratos_listing(
