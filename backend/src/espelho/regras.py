@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from espelho.acessorias import regras as office
-from espelho.acessorias.queries import PROCESSO_STATUS
+from espelho.acessorias.queries import ANOS_PLAUSIVEIS, PROCESSO_STATUS
 from espelho.api import SettingsDep, SlashOptionalRouter
 from espelho.clock import today_sao_paulo
 from espelho.contratos.abas import ABAS
@@ -43,6 +43,8 @@ class Regras(BaseModel):
     contratos_proximos_vencer_dias: int = Field(description="Default window of the contracts ending soon")
     contrato_abas: list[AbaRegra] = Field(description="A contract's tabs, in order")
     processo_status: list[str] = Field(description="Process statuses the processos filter accepts")
+    ano_minimo: int = Field(description="The earliest year a date filter takes (422 before it)")
+    ano_maximo: int = Field(description="The latest year a date filter takes (422 after it)")
 
 
 @router.get("/regras/", response_model=Regras)
@@ -58,4 +60,6 @@ def regras(settings: SettingsDep) -> Regras:
         contratos_proximos_vencer_dias=settings.contratos_proximos_vencer_dias,
         contrato_abas=[AbaRegra(aba=s.aba, label=s.label, atualizado_em=s.freshness) for s in ABAS.values()],
         processo_status=list(PROCESSO_STATUS),
+        ano_minimo=ANOS_PLAUSIVEIS.start,
+        ano_maximo=ANOS_PLAUSIVEIS.stop - 1,
     )

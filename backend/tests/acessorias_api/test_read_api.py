@@ -343,3 +343,13 @@ def test_bad_filters_are_422_with_a_clear_message(
     body = response.json()
     assert body["error"] == "invalid_input"
     assert mentions in str(body["detail"])
+
+
+def test_the_date_filters_take_exactly_the_years_the_rules_announce(api: Any) -> None:
+    """The web's date field sends only the years GET /regras names: the API takes those, and no other."""
+    regras = api.get(f"{API}/regras").json()
+    first, last = regras["ano_minimo"], regras["ano_maximo"]
+    assert first < today_sao_paulo().year < last
+    for de, status in [(f"{first}-01-01", 200), (f"{last}-12-31", 200), (f"{first - 1}-12-31", 422),
+                       (f"{last + 1}-01-01", 422)]:
+        assert api.get(f"{API}/obrigacoes", params={"de": de}).status_code == status, de

@@ -320,6 +320,7 @@ export const getProcesso = <ThrowOnError extends boolean = false>(options: Optio
  * Passos Do Processo
  *
  * Every step node in tree order (sub-process children carry `pai_id`); `total` counts every node.
+ * A tree the retention pruned is fetched again from Acessórias first.
  */
 export const passosDoProcesso = <ThrowOnError extends boolean = false>(options: Options<PassosDoProcessoData, ThrowOnError>) => (options.client ?? client).get<PassosDoProcessoResponses, PassosDoProcessoErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -2822,6 +2822,18 @@ export type Regras = {
      * Process statuses the processos filter accepts
      */
     processo_status: Array<string>;
+    /**
+     * Ano Minimo
+     *
+     * The earliest year a date filter takes (422 before it)
+     */
+    ano_minimo: number;
+    /**
+     * Ano Maximo
+     *
+     * The latest year a date filter takes (422 after it)
+     */
+    ano_maximo: number;
 };
 
 /**
@@ -5658,6 +5670,18 @@ export type PassosDoProcessoErrors = {
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
+    /**
+     * The upstream rejected the request or answered malformed data
+     */
+    502: UpstreamErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
+    /**
+     * The upstream timed out
+     */
+    504: UpstreamErrorOut;
 };
 
 export type PassosDoProcessoError = PassosDoProcessoErrors[keyof PassosDoProcessoErrors];
@@ -5760,6 +5784,18 @@ export type DesdobramentosDoProcessoErrors = {
      * Invalid parameters or body
      */
     422: ValidationErrorOut;
+    /**
+     * The upstream rejected the request or answered malformed data
+     */
+    502: UpstreamErrorOut;
+    /**
+     * The upstream (or the job queue) is unavailable or throttling
+     */
+    503: UpstreamErrorOut;
+    /**
+     * The upstream timed out
+     */
+    504: UpstreamErrorOut;
 };
 
 export type DesdobramentosDoProcessoError = DesdobramentosDoProcessoErrors[keyof DesdobramentosDoProcessoErrors];

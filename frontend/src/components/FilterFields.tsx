@@ -6,6 +6,7 @@ import dayjs, { type Dayjs } from 'dayjs';
 import { useDashboardRegimes } from '../features/dashboard/hooks';
 import { useEmpresa, useEmpresaBusca } from '../features/empresas/hooks';
 import { formatCnpj } from '../lib/format';
+import { useRegras } from '../hooks/useRegras';
 
 const COMPETENCIA = /^(0[1-9]|1[0-2])\/\d{4}$/;
 
@@ -72,24 +73,23 @@ export function EmpresaPicker({ value, onChange }: { value: string; onChange: (i
 }
 
 /** A date as dd/mm/aaaa (pt-BR picker); reported as YYYY-MM-DD when complete and valid, '' when cleared. */
-// The years a due date can mean (the API answers 422 outside them). While a year is being typed its section
-// holds "0002", "0020", "0202": those are never sent, so a fast typist's half-year never becomes a filter.
-const PRIMEIRO_DIA = dayjs('1900-01-01');
-const ULTIMO_DIA = dayjs('2100-12-31');
-
-function plausivel(d: Dayjs): boolean {
-  return d.isValid() && !d.isBefore(PRIMEIRO_DIA, 'day') && !d.isAfter(ULTIMO_DIA, 'day');
-}
-
-/** DD/MM/AAAA, reported as YYYY-MM-DD only when whole and plausible (or cleared). */
+// Only the years the API takes (GET /api/v1/regras; 422 outside them) are sent. While a year is being typed
+// its section holds "0002", "0020", "0202": those are never sent, so a fast typist's half-year never
+// becomes a filter.
 export function DateFilter({ label, value, onChange }: { label: string; value: string; onChange: (iso: string) => void }) {
   const [draft, setDraft] = useState<Dayjs | null>(value ? dayjs(value) : null);
+  const { data: regras } = useRegras();
+  const primeiro = regras ? dayjs(`${regras.ano_minimo}-01-01`) : undefined;
+  const ultimo = regras ? dayjs(`${regras.ano_maximo}-12-31`) : undefined;
+  const plausivel = (d: Dayjs) =>
+    d.isValid() && primeiro !== undefined && ultimo !== undefined
+    && !d.isBefore(primeiro, 'day') && !d.isAfter(ultimo, 'day');
   // A value set from outside (a quick-view chip, the URL) replaces what the field holds.
   useEffect(() => {
     setDraft((atual) => (value ? (atual?.format('YYYY-MM-DD') === value ? atual : dayjs(value)) : null));
   }, [value]);
   return (
-    <DatePicker label={label} format="DD/MM/YYYY" value={draft} minDate={PRIMEIRO_DIA} maxDate={ULTIMO_DIA}
+    <DatePicker label={label} format="DD/MM/YYYY" value={draft} minDate={primeiro} maxDate={ultimo}
       onChange={(d) => {
         setDraft(d);
         if (d === null) onChange('');

@@ -34,6 +34,8 @@ export const REGRAS = {
     { aba: 'arquivos', label: 'Arquivos', atualizado_em: 'arquivos_atualizados_em' },
   ],
   processo_status: ['Em andamento', 'Concluído', 'Suspenso', 'Desistência', 'Agendado', 'Aguardando aprovação', 'Excluído'],
+  ano_minimo: 1900,
+  ano_maximo: 2100,
 };
 
 export function mockApi(given: Record<string, Handler>) {
