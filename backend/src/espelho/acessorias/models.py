@@ -68,8 +68,8 @@ class Empresa(Base):
 
 class Processo(Base):
     """A process (`/processes/{ProcID}`): the header plus derived step counts; passos hang below it.
-    Its indexes are the migrations' (05, reviewed by 20261207_26): each serves a filter or an ordering of
-    the read API (tests/acessorias_api/test_indexes.py)."""
+    Its indexes are the migrations' (05, reviewed by 20261207_26 and 26d): each serves a filter or an
+    ordering of the read API, and none a column the work changes (tests/acessorias_api/test_indexes.py)."""
 
     __tablename__ = "processos"
 
@@ -268,7 +268,6 @@ class Alteracao(Base):
         Index("ix_alteracoes_visto_em", "visto_em", "id"),
         Index("ix_alteracoes_processo_id", "processo_id", "visto_em"),
         Index("ix_alteracoes_empresa_id", "empresa_id", "visto_em"),
-        Index("ix_alteracoes_tipo", "tipo", "visto_em"),
         Index("ix_alteracoes_obrigacao_id", "obrigacao_id"),
     )
 
