@@ -37,17 +37,7 @@ from espelho.acessorias.schemas import (
 )
 from espelho.acessorias.sync import restaurar_passos
 from espelho.acessorias.tasks import OFFICE_SYNC, OfficeArgs
-from espelho.api import (
-    DatabaseDep,
-    IdPath,
-    Page,
-    PageDep,
-    PageParams,
-    SessionDep,
-    SettingsDep,
-    SlashOptionalRouter,
-    ordering_query,
-)
+from espelho.api import IdPath, Page, PageDep, PageParams, SessionDep, SlashOptionalRouter, ordering_query
 from espelho.auth.deps import CurrentUserDep, SyncRoleDep
 from espelho.clock import today_sao_paulo
 from espelho.errors import InvalidInput
@@ -166,12 +156,17 @@ def get_processo(session: SessionDep, processo_id: IdPath) -> ProcessoDetalhe:
 _PASSOS_ERRORS = error_responses(404, 422, 502, 503, 504)
 
 
+def _restaurados(request: Request, processo_id: int) -> None:
+    ctx = request.app.state.jobs.ctx
+    restaurar_passos(ctx.database, ctx.settings, processo_id)
+
+
 @router.get("/processos/{processo_id}/passos/", response_model=Page[PassoOut], responses=_PASSOS_ERRORS)
-def passos_do_processo(session: SessionDep, database: DatabaseDep, settings: SettingsDep, paging: PageDep,
+def passos_do_processo(request: Request, session: SessionDep, paging: PageDep,
                        processo_id: IdPath) -> Page[PassoOut]:
     """Every step node in tree order (sub-process children carry `pai_id`); `total` counts every node.
     A tree the retention pruned is fetched again from Acessórias first."""
-    restaurar_passos(database, settings, processo_id)
+    _restaurados(request, processo_id)
     return Page[PassoOut].of(queries.list_passos(session, processo_id, paging), paging)
 
 
@@ -189,9 +184,9 @@ def historico_do_processo(session: SessionDep, paging: PageDep, processo_id: IdP
 
 @router.get("/processos/{processo_id}/desdobramentos/", response_model=Page[DesdobramentoOut],
             responses=_PASSOS_ERRORS)
-def desdobramentos_do_processo(session: SessionDep, database: DatabaseDep, settings: SettingsDep,
-                               paging: PageDep, processo_id: IdPath) -> Page[DesdobramentoOut]:
-    restaurar_passos(database, settings, processo_id)
+def desdobramentos_do_processo(request: Request, session: SessionDep, paging: PageDep,
+                               processo_id: IdPath) -> Page[DesdobramentoOut]:
+    _restaurados(request, processo_id)
     return Page[DesdobramentoOut].of(queries.list_desdobramentos(session, processo_id, paging), paging)
 
 
