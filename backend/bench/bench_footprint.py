@@ -58,7 +58,6 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select, text
 
 from espelho import migrate
-from espelho.acessorias.models import Alteracao, Passo, Processo
 from espelho.acessorias.sync import run_sync
 from espelho.acessorias.tasks import calcular_metricas_diarias
 from espelho.auth import service as auth_service
@@ -178,10 +177,13 @@ class Month:
     seconds: dict[str, float] = field(default_factory=dict)  # mean wall time of the daily runs
 
 
+COUNTED = ("processos", "passos", "desdobramentos", "obrigacoes", "alteracoes", "sincronizacoes")
+
+
 def counts(database: Database) -> dict[str, int]:
     with database.session() as session:
-        return {model.__tablename__: int(session.scalar(select(func.count()).select_from(model)) or 0)
-                for model in (Processo, Passo, Alteracao, Sincronizacao)}
+        return {table: int(session.scalar(select(func.count()).select_from(text(table))) or 0)
+                for table in COUNTED}
 
 
 def add_month(when: date, months: int) -> date:
@@ -324,8 +326,10 @@ def compacted(database: Database) -> int:
     return database_size_bytes(database.engine)
 
 
-def project(history: list[Month]) -> tuple[float, float]:
-    """(retention-aware, naive) size at PROJECTION_MONTHS months, in bytes."""
+def project(history: list[Month], *, by_rows: bool = False) -> tuple[float, float]:
+    """(retention-aware, naive) size at PROJECTION_MONTHS months, in bytes. `by_rows`: a table whose rows are
+    counted grows at least by its new rows times its bytes per row at the end (early months fill the free
+    space the full sync left in pages, so their slope alone can be too low)."""
     last = history[-1]
     window = history[-7:] if len(history) >= 7 else history
     span = window[-1].index - window[0].index
@@ -334,6 +338,9 @@ def project(history: list[Month]) -> tuple[float, float]:
     projected = float(last.size)
     for table, size in last.tables.items():
         slope = (size - window[0].tables.get(table, 0)) / span
+        if by_rows and last.rows.get(table):
+            new_rows = (last.rows[table] - window[0].rows.get(table, 0)) / span
+            slope = max(slope, size / last.rows[table] * new_rows)
         grows_until = RETAINED_MONTHS.get(table, PROJECTION_MONTHS)
         projected += max(0.0, slope) * max(0.0, min(grows_until, PROJECTION_MONTHS) - last.index)
     return projected, naive
@@ -351,6 +358,9 @@ def report(kind: str, history: list[Month], updated: dict[str, int], first: int,
         projected, naive = project(history)
         say(f"projection to {PROJECTION_MONTHS} months: {projected / MIB:.0f} MiB "
             f"({projected / 1e6:.0f} MB); naive, retention ignored: {naive / MIB:.0f} MiB")
+        by_rows, _naive = project(history, by_rows=True)
+        say(f"  counting every new row of {', '.join(COUNTED)} at its table's bytes per row at the end: "
+            f"{by_rows / MIB:.0f} MiB ({by_rows / 1e6:.0f} MB)")
     say(f"second full sync of unchanged data: processo rows updated {updated}; size {first / MIB:.1f} → "
         f"{second / MIB:.1f} MiB ({(second - first) / first:+.1%})")
 
