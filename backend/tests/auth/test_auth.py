@@ -348,6 +348,7 @@ def hashing_elsewhere(client: TestClient) -> Iterator[None]:
         thread.join(10)
 
 
+@pytest.mark.real_clock  # a login waits for its turn on a timed semaphore
 def test_logins_past_the_hash_bound_wait_then_get_429(settings: Settings, database: Database) -> None:
     from tests.helpers import create_user_with_token
 
